@@ -1,0 +1,64 @@
+/*
+ * sm_message.h - a parsed inbound message: everything ticketing needs,
+ * extracted with GMime from the bytes the milter collected.
+ *
+ * sm_message_parse() is a pure function of its input: it never fails on
+ * hostile or broken MIME (a message GMime cannot parse at all still yields
+ * a struct with whatever headers could be read), and every string it returns
+ * is valid UTF-8 without NUL bytes. Header-bound strings (names, subject,
+ * ids) carry no CR/LF. Call only after g_mime_init(). Thread-safe: each call
+ * uses its own parser and format options.
+ */
+#ifndef SM_MESSAGE_H
+#define SM_MESSAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <glib.h>
+
+typedef struct sm_message {
+	char *from_name;        /* display name, decoded; NULL when none */
+	char *from_addr;        /* normalized (lowercase, no <>), NULL when none */
+	char *subject;          /* decoded, one line; "" when missing */
+	char *message_id;       /* without <>; NULL when missing */
+	char *in_reply_to;      /* first id of In-Reply-To, without <>; or NULL */
+	GPtrArray *references;  /* char *, ids without <>, in header order */
+	gint64 date;            /* Unix seconds from Date:, 0 when missing/bad */
+
+	char *body;             /* best text: text/plain, else html->text; "" */
+	char *excerpt;          /* the new text: quotes and signature cut,
+	                           at most SM_EXCERPT_MAX bytes */
+	bool truncated;         /* input was cut at max_message_size */
+
+	/* headers that decide role and priority (raw values, unfolded) */
+	char *auto_submitted;
+	char *precedence;
+	char *list_id;
+	char *x_priority;
+	char *importance;
+	char *priority;
+	char *support_loop;     /* X-Support-Loop */
+	GPtrArray *auth_results;/* char *: every Authentication-Results value */
+} sm_message;
+
+#define SM_EXCERPT_MAX 1000
+
+/* Parse len bytes (header block + blank line + body, LF or CRLF). truncated
+ * tells that the milter stopped buffering at max_message_size. Never NULL. */
+sm_message *sm_message_parse(const char *data, size_t len, bool truncated);
+void sm_message_free(sm_message *m);
+
+/* Pure text helpers (text.c), exposed for tests. All return g_malloc'ed
+ * valid UTF-8. */
+/* Bytes in a declared (possibly wrong or NULL) charset -> UTF-8. */
+char *sm_text_to_utf8(const char *data, size_t len, const char *charset);
+/* HTML -> readable plain text (tags dropped, entities decoded, blocks
+ * become line breaks, script/style removed). */
+char *sm_html_to_text(const char *html, size_t len);
+/* The customer's new text: cut at the first quoted-history marker ("On ...
+ * wrote:", "-----Original Message-----", Outlook "From: ... Sent:" block,
+ * "> " quote runs) and at the signature ("-- " line, common mobile
+ * footers); whitespace tidied; at most max bytes on a UTF-8 boundary. */
+char *sm_text_excerpt(const char *body, size_t max);
+
+#endif

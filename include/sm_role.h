@@ -1,0 +1,47 @@
+/*
+ * sm_role.h - the role of a message (SPEC section 4), a pure function of the
+ * envelope, the parsed headers and the configuration.
+ */
+#ifndef SM_ROLE_H
+#define SM_ROLE_H
+
+#include <stdbool.h>
+
+#include "sm_config.h"
+#include "sm_message.h"
+
+typedef enum sm_role {
+	SM_ROLE_OTHER = 0,
+	SM_ROLE_OWN,
+	SM_ROLE_AGENT,
+	SM_ROLE_CUSTOMER,
+	SM_ROLE_AUTOMATIC,
+} sm_role;
+
+const char *sm_role_name(sm_role r);
+
+/* RFC 3834 and friends: Auto-Submitted other than "no", Precedence
+ * bulk/junk/list, List-Id, null envelope sender, or a machine local part
+ * (mailer-daemon, postmaster, noreply, no-reply, do-not-reply, donotreply). */
+bool sm_is_automatic(const sm_message *m, const char *env_sender);
+
+/* Did an Authentication-Results header from our authserv_id say dmarc=fail? */
+bool sm_dmarc_failed(const sm_message *m, const char *authserv_id);
+
+typedef struct sm_envelope {
+	const char *env_sender;     /* normalized, NULL for <> */
+	bool authenticated;         /* {auth_authen} was set */
+	bool trusted;               /* client in trusted_networks */
+	const sm_queue *queue;      /* queue addressed, NULL: none */
+} sm_envelope;
+
+/* The role. loop_valid: the X-Support-Loop header verified. in_ticket: the
+ * message threads into an existing ticket (agent role needs it). */
+sm_role sm_role_decide(const sm_config *cfg, const sm_envelope *env,
+    const sm_message *m, bool loop_valid, bool in_ticket);
+
+/* Priority of a new ticket from X-Priority / Importance / Priority, vip
+ * senders and urgent_keywords in the subject. */
+sm_priority sm_priority_for(const sm_queue *q, const sm_message *m);
+
+#endif

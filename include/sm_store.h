@@ -1,0 +1,84 @@
+/*
+ * sm_store.h - the Redis store (hiredis). The only module besides the mailer
+ * that talks to the outside world. Key layout: doc/redis-keys.md.
+ *
+ * An sm_store is one connection with its last error kept in it (like a
+ * redisContext). It is not thread-safe; the milter borrows one from a pool
+ * per message. After any error the connection is thrown away and redialled
+ * on next use: a late reply could otherwise desynchronise a pipeline.
+ *
+ * Every message's changes are applied by one Lua script (EVALSHA, loaded
+ * again on NOSCRIPT), so a crash never leaves half a ticket.
+ *
+ * Return convention: 0 done, 1 not found (where stated), -1 store error
+ * (sm_store_error() says what).
+ */
+#ifndef SM_STORE_H
+#define SM_STORE_H
+
+#include <stdbool.h>
+#include <glib.h>
+
+#include "sm_config.h"
+#include "sm_message.h"
+#include "sm_ticket.h"
+#include "sm_thread.h"
+
+typedef struct sm_store sm_store;
+
+/* Dial per [redis] (address, password, database, timeout_ms, sentinels). */
+sm_store *sm_store_open(const sm_config *cfg, char **err);
+void sm_store_close(sm_store *st);
+const char *sm_store_error(const sm_store *st);
+
+/* A process-wide pool for the milter's worker threads. get() returns an
+ * idle healthy connection or dials one (NULL + *err when Redis is down);
+ * put() returns it, or frees it when it saw an error. flush() drops idle
+ * connections (after a reload changed [redis]). */
+sm_store *sm_store_pool_get(const sm_config *cfg, char **err);
+void sm_store_pool_put(sm_store *st);
+void sm_store_pool_flush(void);
+
+/* One inbound message to thread and store. */
+typedef struct sm_ingest {
+	const sm_queue *queue;      /* the queue it was addressed to */
+	const sm_message *msg;
+	const char *msgid;          /* msg->message_id, or a synthesized one */
+	const char *sender;         /* normalized From address (else envelope) */
+	const char *sender_name;    /* may be NULL */
+	const char *env_sender;     /* normalized envelope sender, NULL for <> */
+	gint64 token_ticket;        /* verified reply token, else 0 */
+	gint64 signed_ref_ticket;   /* gateway Message-ID among refs, else 0 */
+	gint64 tag_ticket;          /* subject tag id, else 0 */
+	bool sender_is_agent;
+	bool automatic;
+	sm_priority priority;       /* for a new ticket */
+	const char *direction;      /* "in" (customer) | "out" | "note" | "auto" */
+	gint64 now;
+	/* deadlines for a new ticket (0 = none), computed by the caller */
+	gint64 due_first_response;
+	gint64 due_resolution;
+} sm_ingest;
+
+typedef struct sm_ingest_result {
+	sm_thread_decision decision;
+	gint64 ticket;
+	char *queue;                /* the ticket's queue (g_malloc'ed) */
+	sm_status status;           /* after this message */
+	sm_priority priority;
+	gint64 due;                 /* earliest running deadline, 0 = none */
+	bool created;               /* a new ticket was made */
+	gint64 previous_tickets;    /* earlier tickets of this requester */
+} sm_ingest_result;
+
+int sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out);
+void sm_ingest_result_clear(sm_ingest_result *r);
+
+/* 0 found (*out set), 1 not found, -1 error */
+int sm_store_ticket_get(sm_store *st, gint64 id, bool with_messages, sm_ticket **out);
+/* Newest first. statuses: NULL-terminated names or NULL for all; queue NULL
+ * for all. *out: GPtrArray of sm_ticket * (without messages). */
+int sm_store_ticket_list(sm_store *st, char *const *statuses, const char *queue,
+    int limit, GPtrArray **out);
+
+#endif

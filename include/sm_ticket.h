@@ -1,0 +1,63 @@
+/*
+ * sm_ticket.h - the ticket model as read back from the store, and its JSON
+ * form (SPEC section 9), shared by supportctl and the tests.
+ *
+ * Times are Unix seconds; 0 means "none" and becomes JSON null.
+ */
+#ifndef SM_TICKET_H
+#define SM_TICKET_H
+
+#include <stdbool.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "sm_config.h"
+
+typedef enum sm_status {
+	SM_ST_NEW = 0,
+	SM_ST_OPEN,
+	SM_ST_PENDING,
+	SM_ST_RESOLVED,
+	SM_ST_CLOSED,
+	SM_ST_COUNT
+} sm_status;
+
+const char *sm_status_name(sm_status s);    /* "new" .. "closed" */
+int sm_status_parse(const char *s);         /* -1 when unknown */
+
+typedef struct sm_ticket_msg {
+	char *direction;        /* "in" | "out" | "note" | "auto" */
+	char *from;
+	char *message_id;       /* without <> */
+	gint64 date;
+	char *subject;
+	char *excerpt;
+} sm_ticket_msg;
+
+typedef struct sm_ticket {
+	gint64 id;
+	char *queue;
+	sm_status status;
+	sm_priority priority;
+	char *subject;
+	char *requester_name;   /* may be NULL */
+	char *requester_addr;
+	GPtrArray *participants;/* char * */
+	char *assignee;         /* may be NULL */
+	gint64 created_at, updated_at, first_response_at, closed_at;
+	gint64 due_first_response, due_next_response, due_resolution;
+	GPtrArray *breaches;    /* char * */
+	int rating;             /* 0 = none */
+	gint64 linked_from;     /* 0 = none: the closed ticket this one follows */
+	GPtrArray *messages;    /* sm_ticket_msg *; may be empty */
+} sm_ticket;
+
+sm_ticket *sm_ticket_new(void);
+void sm_ticket_free(sm_ticket *t);
+void sm_ticket_msg_free(sm_ticket_msg *m);
+/* SPEC section 9 object; without "messages" when with_messages is false. */
+JsonNode *sm_ticket_to_json(const sm_ticket *t, bool with_messages);
+/* RFC 3339 UTC "2026-11-22T09:12:03Z" (g_malloc'ed) */
+char *sm_time_rfc3339(gint64 t);
+
+#endif

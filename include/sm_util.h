@@ -1,0 +1,87 @@
+/*
+ * sm_util.h - small pure helpers shared by every module: parsing of
+ * durations, sizes and rates, e-mail address handling, CIDR lists, and the
+ * HMAC signatures that make reply tokens, generated Message-IDs and the loop
+ * guard unforgeable.
+ *
+ * Nothing here does I/O. Functions that can fail return false/-1 and, when
+ * given a char **err, set a g_malloc'ed one-line message.
+ */
+#ifndef SM_UTIL_H
+#define SM_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <glib.h>
+
+/* "90s", "15m", "4h", "2d", "1w" (a bare number is seconds) -> seconds. */
+bool sm_parse_duration(const char *s, gint64 *out, char **err);
+/* "512", "64k", "10m", "1g" (bytes, binary multiples) -> bytes. */
+bool sm_parse_size(const char *s, gint64 *out, char **err);
+/* "5/1h" -> count 5, window 3600 s. */
+bool sm_parse_rate(const char *s, int *count, gint64 *window, char **err);
+/* "80%" or "80" -> 80 (1..100). */
+bool sm_parse_percent(const char *s, int *out, char **err);
+/* "yes/no/true/false/on/off/1/0" */
+bool sm_parse_bool(const char *s, bool *out, char **err);
+/* Split "a, b ,c" on commas, trim, drop empties: NULL-terminated, g_strfreev. */
+char **sm_split_list(const char *s);
+
+/* Address helpers. Addresses are compared case-insensitively in full (local
+ * parts too: a help desk must not split one customer into two). */
+/* Strip <>, surrounding blanks; lowercase. Returns NULL for "" or "<>". */
+char *sm_addr_normalize(const char *raw);
+/* "support+tok@example.com" -> local "support", detail "tok", domain. */
+bool sm_addr_split(const char *addr, char **local, char **detail, char **domain);
+/* pattern "alice@example.com" matches that address; "@example.com" any
+ * address in that domain. addr must be normalized. */
+bool sm_addr_match(const char *pattern, const char *addr);
+bool sm_addr_match_list(char *const *patterns, const char *addr);
+
+/* CIDR lists: "127.0.0.1/32, ::1, 10.0.0.0/8". */
+typedef struct sm_cidr {
+	int family;                 /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	int prefix;
+} sm_cidr;
+typedef struct sm_cidr_list {
+	sm_cidr *v;
+	size_t n;
+} sm_cidr_list;
+bool sm_cidr_list_parse(const char *s, sm_cidr_list *out, char **err);
+void sm_cidr_list_clear(sm_cidr_list *l);
+bool sm_cidr_list_match(const sm_cidr_list *l, const struct sockaddr *sa);
+bool sm_cidr_list_match_str(const sm_cidr_list *l, const char *ip);
+
+/* Signatures (HMAC-SHA256 over the shared secret, hex, truncated).
+ *
+ * reply token: "t<id>-<12 hex>" used as support+<token>@domain.
+ * message id : "sm.<id>.<nonce>.<16 hex>@<hostname>" (no angle brackets).
+ * loop guard : "X-Support-Loop: <hostname>; <32 hex>" over the Message-ID.
+ */
+char *sm_token_make(GBytes *secret, gint64 ticket);
+/* returns the ticket id or 0 when the token is malformed or forged */
+gint64 sm_token_verify(GBytes *secret, const char *token);
+char *sm_msgid_make(GBytes *secret, gint64 ticket, const char *hostname);
+/* id without <>; returns the ticket id of a gateway-generated id, else 0 */
+gint64 sm_msgid_verify(GBytes *secret, const char *msgid);
+char *sm_loop_make(GBytes *secret, const char *hostname, const char *msgid);
+bool sm_loop_verify(GBytes *secret, const char *value, const char *msgid);
+
+/* Subject tag "[<tag> #<id>]" (tag compared case-insensitively).
+ * Returns the id or 0. */
+gint64 sm_subject_tag_find(const char *subject, const char *tag);
+/* Subject with the tag inserted once: "[Tag #id] subject" (an existing tag
+ * for the same ticket is kept, never doubled). Result is g_malloc'ed. */
+char *sm_subject_tag_apply(const char *subject, const char *tag, gint64 id);
+
+/* Make a value safe for one header line: control chars (CR, LF, NUL, ...)
+ * become spaces, runs of blanks collapse, truncated to max bytes on a UTF-8
+ * boundary. Always returns valid UTF-8. */
+char *sm_header_safe(const char *s, size_t max);
+/* Valid UTF-8 copy of arbitrary bytes: invalid sequences become U+FFFD. */
+char *sm_utf8_sanitize(const char *s, gssize len);
+
+#endif

@@ -26,6 +26,14 @@
 
 typedef struct sm_store sm_store;
 
+struct redisContext;
+/* For the mailer/outbox and timers (the other module allowed to talk to
+ * Redis): the raw context of a healthy store, and a way to record that a
+ * command on it failed (the store is then freed by sm_store_pool_put). */
+struct redisContext *sm_store_redis(sm_store *st);
+void sm_store_set_error(sm_store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *sm_store_prefix(const sm_store *st);
+
 /* Dial per [redis] (address, password, database, timeout_ms, sentinels). */
 sm_store *sm_store_open(const sm_config *cfg, char **err);
 void sm_store_close(sm_store *st);

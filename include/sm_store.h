@@ -66,6 +66,16 @@ typedef struct sm_ingest {
 	/* deadlines for a new ticket (0 = none), computed by the caller */
 	gint64 due_first_response;
 	gint64 due_resolution;
+	/* deadline if this is a customer follow-up on an answered ticket */
+	gint64 due_next_response;
+	/* Acknowledgement (issue 3): when want_ack and a ticket is created,
+	 * the same script counts the sender against ack_limit
+	 * ({p}acklimit:<addr>, window) and, within the limit, queues an outbox
+	 * job {event ack, ticket, queue, to, in_reply_to} (doc/redis-keys.md). */
+	bool want_ack;
+	const char *ack_to;         /* envelope sender */
+	int ack_limit_count;
+	gint64 ack_limit_window;
 } sm_ingest;
 
 typedef struct sm_ingest_result {
@@ -77,6 +87,8 @@ typedef struct sm_ingest_result {
 	gint64 due;                 /* earliest running deadline, 0 = none */
 	bool created;               /* a new ticket was made */
 	gint64 previous_tickets;    /* earlier tickets of this requester */
+	bool ack_queued;            /* an acknowledgement job was queued */
+	bool ack_limited;           /* wanted, but over ack_limit */
 } sm_ingest_result;
 
 int sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out);

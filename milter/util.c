@@ -1,0 +1,852 @@
+/*
+ * util.c - small pure helpers (include/sm_util.h): durations, sizes, rates,
+ * lists, e-mail addresses, CIDR lists, HMAC signatures (reply tokens,
+ * generated Message-IDs, the loop guard), subject tags and header hygiene.
+ *
+ * Interface: see sm_util.h. Nothing here does I/O or logs; every function is
+ * safe to call from any thread. Parsers return false and, when given a
+ * char **err, a g_malloc'ed one-line message that never contains the raw
+ * input's control characters. Verifiers return 0/false for anything
+ * malformed or forged; they never trust the input's length or charset.
+ *
+ * Signatures: HMAC-SHA256 keyed with the shared secret, over an input that
+ * starts with a purpose label ("token:", "msgid:", "loop:") so that a value
+ * signed for one purpose can never be replayed as another. The hex digest
+ * is truncated (48, 64 and 128 bits) and compared in constant time.
+ */
+#include <config.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "sm_util.h"
+
+/* The longest subject we produce, in bytes: RFC 5322 allows 998 per line,
+ * the writer folds; "Subject: " and the tag fit in the rest. */
+#define SUBJECT_MAX	900
+
+#define TOKEN_HEX	12
+#define MSGID_HEX	16
+#define MSGID_NONCE	12
+#define LOOP_HEX	32
+
+/* A printable copy of hostile input for error messages. */
+static char *
+err_quote(const char *s)
+{
+	return sm_header_safe(s ? s : "", 80);
+}
+
+/* A macro, not a function, so that the compiler checks each format. */
+#define set_err(err, fmt, arg) do {					\
+	if ((err) != NULL) {						\
+		char *q_ = err_quote(arg);				\
+		*(err) = g_strdup_printf(fmt, q_);			\
+		g_free(q_);						\
+	}								\
+} while (0)
+
+/* ---------------------------------------------------------------- numbers */
+
+/* Parse decimal digits at *pp into *out; false on none or overflow. */
+static bool
+parse_digits(const char **pp, gint64 *out)
+{
+	const char *p = *pp;
+	gint64 v = 0;
+
+	if (!g_ascii_isdigit(*p))
+		return false;
+	for (; g_ascii_isdigit(*p); p++) {
+		if (v > (G_MAXINT64 - 9) / 10)
+			return false;
+		v = v * 10 + (*p - '0');
+	}
+	*pp = p;
+	*out = v;
+	return true;
+}
+
+static const char *
+skip_blanks(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/*
+ * Durations: one or more <number><unit> terms ("1h30m" is accepted as a
+ * convenience); a bare number is seconds. Units s, m, h, d, w (any case).
+ */
+bool
+sm_parse_duration(const char *s, gint64 *out, char **err)
+{
+	const char *p;
+	gint64 total = 0, n, mult;
+
+	if (s == NULL || *(p = skip_blanks(s)) == '\0') {
+		if (err != NULL)
+			*err = g_strdup("empty duration");
+		return false;
+	}
+	while (*p != '\0') {
+		if (!parse_digits(&p, &n))
+			goto bad;
+		p = skip_blanks(p);
+		switch (g_ascii_tolower(*p)) {
+		case 's': mult = 1; p++; break;
+		case 'm': mult = 60; p++; break;
+		case 'h': mult = 3600; p++; break;
+		case 'd': mult = 86400; p++; break;
+		case 'w': mult = 7 * 86400; p++; break;
+		case '\0': mult = 1; break;
+		default: goto bad;
+		}
+		/* Ten years is far beyond any sensible timer; the bound keeps
+		 * all later arithmetic (now + duration) clear of overflow. */
+		if (n > G_GINT64_CONSTANT(3650) * 86400 / mult)
+			goto bad;
+		total += n * mult;
+		if (total > G_GINT64_CONSTANT(3650) * 86400)
+			goto bad;
+		p = skip_blanks(p);
+	}
+	*out = total;
+	return true;
+bad:
+	set_err(err, "bad duration '%s' (expected e.g. 90s, 15m, 4h, 2d, 1w)", s);
+	return false;
+}
+
+bool
+sm_parse_size(const char *s, gint64 *out, char **err)
+{
+	const char *p;
+	gint64 n, mult = 1;
+
+	if (s == NULL)
+		s = "";
+	p = skip_blanks(s);
+	if (!parse_digits(&p, &n))
+		goto bad;
+	p = skip_blanks(p);
+	switch (g_ascii_tolower(*p)) {
+	case 'k': mult = 1024; p++; break;
+	case 'm': mult = 1024 * 1024; p++; break;
+	case 'g': mult = 1024 * 1024 * 1024; p++; break;
+	case 'b': case '\0': break;
+	default: goto bad;
+	}
+	if (g_ascii_tolower(*p) == 'b')		/* "64kb" */
+		p++;
+	if (*skip_blanks(p) != '\0' || n > G_MAXINT64 / mult)
+		goto bad;
+	*out = n * mult;
+	return true;
+bad:
+	set_err(err, "bad size '%s' (expected e.g. 512, 64k, 10m, 1g)", s);
+	return false;
+}
+
+bool
+sm_parse_rate(const char *s, int *count, gint64 *window, char **err)
+{
+	const char *p, *slash;
+	gint64 n, w;
+	if (s == NULL || (slash = strchr(s, '/')) == NULL)
+		goto bad;
+	p = skip_blanks(s);
+	if (!parse_digits(&p, &n) || skip_blanks(p) != slash ||
+	    n < 1 || n > G_MAXINT)
+		goto bad;
+	if (!sm_parse_duration(slash + 1, &w, NULL) || w < 1)
+		goto bad;
+	*count = (int)n;
+	*window = w;
+	return true;
+bad:
+	set_err(err, "bad rate '%s' (expected COUNT/DURATION, e.g. 5/1h)", s);
+	return false;
+}
+
+bool
+sm_parse_percent(const char *s, int *out, char **err)
+{
+	const char *p;
+	gint64 n;
+
+	if (s == NULL)
+		s = "";
+	p = skip_blanks(s);
+	if (!parse_digits(&p, &n))
+		goto bad;
+	p = skip_blanks(p);
+	if (*p == '%')
+		p++;
+	if (*skip_blanks(p) != '\0' || n < 1 || n > 100)
+		goto bad;
+	*out = (int)n;
+	return true;
+bad:
+	set_err(err, "bad percentage '%s' (expected 1%% to 100%%)", s);
+	return false;
+}
+
+bool
+sm_parse_bool(const char *s, bool *out, char **err)
+{
+	static const char *yes[] = { "yes", "true", "on", "1" };
+	static const char *no[] = { "no", "false", "off", "0" };
+	char *t;
+	size_t i;
+	bool found = false;
+
+	t = g_strstrip(g_strdup(s ? s : ""));
+	for (i = 0; i < G_N_ELEMENTS(yes) && !found; i++) {
+		if (g_ascii_strcasecmp(t, yes[i]) == 0) {
+			*out = true;
+			found = true;
+		} else if (g_ascii_strcasecmp(t, no[i]) == 0) {
+			*out = false;
+			found = true;
+		}
+	}
+	g_free(t);
+	if (!found)
+		set_err(err, "bad boolean '%s' (expected yes or no)", s);
+	return found;
+}
+
+char **
+sm_split_list(const char *s)
+{
+	GPtrArray *v = g_ptr_array_new();
+	char **parts, **pp;
+
+	parts = g_strsplit(s ? s : "", ",", -1);
+	for (pp = parts; *pp != NULL; pp++) {
+		g_strstrip(*pp);
+		if (**pp != '\0')
+			g_ptr_array_add(v, g_strdup(*pp));
+	}
+	g_strfreev(parts);
+	g_ptr_array_add(v, NULL);
+	return (char **)g_ptr_array_free(v, FALSE);
+}
+
+/* -------------------------------------------------------------- addresses */
+
+/*
+ * Normalize an envelope or header address for storage and comparison.
+ * Decisions: blanks and one pair of <> are stripped; a source route
+ * ("@a,@b:user@dom", RFC 5321 obsolete syntax) is dropped; the result is
+ * lowercased (UTF-8 aware). NULL is returned for the null sender ("" or
+ * "<>") and for anything that is not one plain address: embedded blanks or
+ * control characters, stray <>, invalid UTF-8, no '@', or an empty local
+ * part or domain. Callers treat NULL as "no usable address".
+ */
+char *
+sm_addr_normalize(const char *raw)
+{
+	char *t, *a, *at, *res;
+	const char *p;
+	size_t len;
+
+	if (raw == NULL)
+		return NULL;
+	t = g_strdup(raw);
+	a = g_strstrip(t);
+	len = strlen(a);
+	if (len >= 2 && a[0] == '<' && a[len - 1] == '>') {
+		a[len - 1] = '\0';
+		a = g_strstrip(a + 1);
+	}
+	if (a[0] == '@' && (p = strchr(a, ':')) != NULL)
+		a = (char *)p + 1;
+	for (p = a; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c <= 0x20 || c == 0x7f || c == '<' || c == '>')
+			goto bad;
+	}
+	if (*a == '\0' || !g_utf8_validate(a, -1, NULL))
+		goto bad;
+	at = strrchr(a, '@');
+	if (at == NULL || at == a || at[1] == '\0')
+		goto bad;
+	res = g_utf8_strdown(a, -1);
+	g_free(t);
+	return res;
+bad:
+	g_free(t);
+	return NULL;
+}
+
+bool
+sm_addr_split(const char *addr, char **local, char **detail, char **domain)
+{
+	const char *at, *plus;
+
+	if (local) *local = NULL;
+	if (detail) *detail = NULL;
+	if (domain) *domain = NULL;
+	if (addr == NULL || (at = strrchr(addr, '@')) == NULL)
+		return false;
+	plus = memchr(addr, '+', (size_t)(at - addr));
+	if (local)
+		*local = g_strndup(addr, (size_t)((plus ? plus : at) - addr));
+	if (detail && plus)
+		*detail = g_strndup(plus + 1, (size_t)(at - plus - 1));
+	if (domain)
+		*domain = g_strdup(at + 1);
+	return true;
+}
+
+bool
+sm_addr_match(const char *pattern, const char *addr)
+{
+	const char *at;
+
+	if (pattern == NULL || addr == NULL || *pattern == '\0')
+		return false;
+	if (pattern[0] == '@') {
+		at = strrchr(addr, '@');
+		return at != NULL && at != addr &&
+		    g_ascii_strcasecmp(at + 1, pattern + 1) == 0;
+	}
+	return g_ascii_strcasecmp(pattern, addr) == 0;
+}
+
+bool
+sm_addr_match_list(char *const *patterns, const char *addr)
+{
+	if (patterns == NULL)
+		return false;
+	for (; *patterns != NULL; patterns++)
+		if (sm_addr_match(*patterns, addr))
+			return true;
+	return false;
+}
+
+/* ------------------------------------------------------------------- CIDR */
+
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) -> plain IPv4. */
+static void
+unmap_v4(sm_cidr *c)
+{
+	static const uint8_t pfx[12] = { 0,0,0,0,0,0,0,0,0,0,0xff,0xff };
+
+	if (c->family == AF_INET6 && memcmp(c->addr, pfx, 12) == 0 &&
+	    c->prefix >= 96) {
+		memmove(c->addr, c->addr + 12, 4);
+		memset(c->addr + 4, 0, 12);
+		c->family = AF_INET;
+		c->prefix -= 96;
+	}
+}
+
+/* Parse one address (no prefix): "1.2.3.4", "::1", "[::1]", "IPv6:::1",
+ * "fe80::1%eth0". */
+static bool
+parse_ip(const char *s, sm_cidr *c)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	size_t len;
+	char *pct;
+
+	if (g_ascii_strncasecmp(s, "IPv6:", 5) == 0)
+		s += 5;
+	len = strlen(s);
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']')
+		s++, len -= 2;
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if ((pct = strchr(buf, '%')) != NULL)
+		*pct = '\0';
+	memset(c, 0, sizeof(*c));
+	if (inet_pton(AF_INET, buf, c->addr) == 1) {
+		c->family = AF_INET;
+		c->prefix = 32;
+	} else if (inet_pton(AF_INET6, buf, c->addr) == 1) {
+		c->family = AF_INET6;
+		c->prefix = 128;
+	} else
+		return false;
+	return true;
+}
+
+bool
+sm_cidr_list_parse(const char *s, sm_cidr_list *out, char **err)
+{
+	char **items, **it, *slash;
+	GArray *v = g_array_new(FALSE, TRUE, sizeof(sm_cidr));
+	sm_cidr c;
+	gint64 pfx;
+	const char *p;
+
+	out->v = NULL;
+	out->n = 0;
+	items = sm_split_list(s);
+	for (it = items; *it != NULL; it++) {
+		pfx = -1;
+		if ((slash = strchr(*it, '/')) != NULL) {
+			*slash = '\0';
+			p = slash + 1;
+			if (!parse_digits(&p, &pfx) || *p != '\0')
+				pfx = 999;
+		}
+		g_strchomp(*it);
+		if (!parse_ip(*it, &c)) {
+			if (slash) *slash = '/';
+			set_err(err, "bad network address '%s'", *it);
+			goto fail;
+		}
+		if (pfx != -1) {
+			if (pfx > c.prefix) {
+				*slash = '/';
+				set_err(err, "bad network prefix '%s'", *it);
+				goto fail;
+			}
+			c.prefix = (int)pfx;
+		}
+		unmap_v4(&c);
+		g_array_append_val(v, c);
+	}
+	g_strfreev(items);
+	out->n = v->len;
+	out->v = (sm_cidr *)g_array_free(v, out->n == 0);
+	return true;
+fail:
+	g_strfreev(items);
+	g_array_free(v, TRUE);
+	return false;
+}
+
+void
+sm_cidr_list_clear(sm_cidr_list *l)
+{
+	if (l == NULL)
+		return;
+	g_free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static bool
+cidr_contains(const sm_cidr *net, const sm_cidr *ip)
+{
+	int full = net->prefix / 8, rest = net->prefix % 8;
+	uint8_t mask;
+
+	if (net->family != ip->family)
+		return false;
+	if (memcmp(net->addr, ip->addr, (size_t)full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	mask = (uint8_t)(0xff << (8 - rest));
+	return (net->addr[full] & mask) == (ip->addr[full] & mask);
+}
+
+static bool
+list_match(const sm_cidr_list *l, sm_cidr *ip)
+{
+	size_t i;
+
+	unmap_v4(ip);
+	for (i = 0; l != NULL && i < l->n; i++)
+		if (cidr_contains(&l->v[i], ip))
+			return true;
+	return false;
+}
+
+bool
+sm_cidr_list_match(const sm_cidr_list *l, const struct sockaddr *sa)
+{
+	sm_cidr ip;
+
+	if (sa == NULL)
+		return false;
+	memset(&ip, 0, sizeof(ip));
+	if (sa->sa_family == AF_INET) {
+		ip.family = AF_INET;
+		ip.prefix = 32;
+		memcpy(ip.addr, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		ip.family = AF_INET6;
+		ip.prefix = 128;
+		memcpy(ip.addr, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+	} else
+		return false;
+	return list_match(l, &ip);
+}
+
+bool
+sm_cidr_list_match_str(const sm_cidr_list *l, const char *s)
+{
+	sm_cidr ip;
+	char *t;
+	bool ok;
+
+	if (s == NULL)
+		return false;
+	t = g_strstrip(g_strdup(s));
+	ok = parse_ip(t, &ip) && list_match(l, &ip);
+	g_free(t);
+	return ok;
+}
+
+/* ------------------------------------------------------------- signatures */
+
+/* Lowercase hex HMAC-SHA256 of label || data, truncated to nhex digits
+ * (nhex <= 64). Returns false when there is no secret. */
+static bool
+hmac_hex(GBytes *secret, const char *label, const char *data, size_t nhex,
+    char *out)
+{
+	GHmac *h;
+	const guchar *key;
+	gsize keylen;
+	const char *hex;
+
+	if (secret == NULL)
+		return false;
+	key = g_bytes_get_data(secret, &keylen);
+	if (key == NULL || keylen == 0)
+		return false;
+	h = g_hmac_new(G_CHECKSUM_SHA256, key, keylen);
+	g_hmac_update(h, (const guchar *)label, -1);
+	g_hmac_update(h, (const guchar *)data, -1);
+	hex = g_hmac_get_string(h);
+	memcpy(out, hex, nhex);
+	out[nhex] = '\0';
+	g_hmac_unref(h);
+	return true;
+}
+
+/* Constant-time comparison of n hex digits, case-insensitive on b (the
+ * received value: some MTAs and users change the case of addresses). */
+static bool
+hex_equal(const char *a, const char *b, size_t n)
+{
+	volatile unsigned char diff = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		diff |= (unsigned char)(a[i] ^ g_ascii_tolower(b[i]));
+	return diff == 0;
+}
+
+/* Exactly n hex digits at p (any case)? */
+static bool
+is_hex(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!g_ascii_isxdigit(p[i]))
+			return false;
+	return true;
+}
+
+/* A ticket id at *pp: 1..10^18, no sign, no leading zero. */
+static bool
+parse_id(const char **pp, gint64 *id)
+{
+	const char *p = *pp;
+
+	if (*p == '0')
+		return false;
+	while (g_ascii_isdigit(p[0]) && p - *pp < 18)
+		p++;
+	if (g_ascii_isdigit(*p) || p == *pp)
+		return false;
+	*id = g_ascii_strtoll(*pp, NULL, 10);
+	*pp = p;
+	return *id > 0;
+}
+
+char *
+sm_token_make(GBytes *secret, gint64 ticket)
+{
+	char data[32], mac[TOKEN_HEX + 1];
+
+	if (ticket <= 0)
+		return NULL;
+	g_snprintf(data, sizeof(data), "%" G_GINT64_FORMAT, ticket);
+	if (!hmac_hex(secret, "token:", data, TOKEN_HEX, mac))
+		return NULL;
+	return g_strdup_printf("t%s-%s", data, mac);
+}
+
+gint64
+sm_token_verify(GBytes *secret, const char *token)
+{
+	const char *p = token;
+	char data[32], mac[TOKEN_HEX + 1];
+	gint64 id;
+
+	if (p == NULL || g_ascii_tolower(*p++) != 't' || !parse_id(&p, &id) ||
+	    *p++ != '-' || !is_hex(p, TOKEN_HEX) || p[TOKEN_HEX] != '\0')
+		return 0;
+	g_snprintf(data, sizeof(data), "%" G_GINT64_FORMAT, id);
+	if (!hmac_hex(secret, "token:", data, TOKEN_HEX, mac))
+		return 0;
+	return hex_equal(mac, p, TOKEN_HEX) ? id : 0;
+}
+
+char *
+sm_msgid_make(GBytes *secret, gint64 ticket, const char *hostname)
+{
+	char data[64], mac[MSGID_HEX + 1], *host, *res;
+
+	if (ticket <= 0)
+		return NULL;
+	/* The nonce makes every id unique; it need not be secret (the HMAC
+	 * is what cannot be forged). GLib seeds g_random from /dev/urandom. */
+	g_snprintf(data, sizeof(data), "%" G_GINT64_FORMAT ".%06x%06x", ticket,
+	    g_random_int() & 0xffffff, g_random_int() & 0xffffff);
+	if (!hmac_hex(secret, "msgid:", data, MSGID_HEX, mac))
+		return NULL;
+	/* A hostname with blanks or brackets would break the id's syntax. */
+	host = sm_header_safe(hostname && *hostname ? hostname : "localhost", 255);
+	g_strdelimit(host, " <>()[]\\\",;:@", '-');
+	res = g_strdup_printf("sm.%s.%s@%s", data, mac, host);
+	g_free(host);
+	return res;
+}
+
+/* Strip blanks and one pair of <> into a private copy. */
+static char *
+msgid_bare(const char *msgid)
+{
+	char *t = g_strstrip(g_strdup(msgid));
+	size_t len = strlen(t);
+
+	if (len >= 2 && t[0] == '<' && t[len - 1] == '>') {
+		t[len - 1] = '\0';
+		memmove(t, t + 1, len - 1);
+	}
+	return t;
+}
+
+gint64
+sm_msgid_verify(GBytes *secret, const char *msgid)
+{
+	char *t, *q, data[64], mac[MSGID_HEX + 1];
+	const char *p, *start;
+	gint64 id, res = 0;
+
+	if (msgid == NULL)
+		return 0;
+	t = msgid_bare(msgid);
+	p = t;
+	if (strncmp(p, "sm.", 3) != 0)
+		goto out;
+	p += 3;
+	start = p;
+	if (!parse_id(&p, &id) || *p++ != '.' || !is_hex(p, MSGID_NONCE) ||
+	    p[MSGID_NONCE] != '.')
+		goto out;
+	p += MSGID_NONCE;
+	if ((size_t)(p - start) >= sizeof(data))
+		goto out;
+	memcpy(data, start, (size_t)(p - start));
+	data[p - start] = '\0';
+	p++;
+	if (!is_hex(p, MSGID_HEX) || p[MSGID_HEX] != '@' || p[MSGID_HEX + 1] == '\0')
+		goto out;
+	/* The nonce was made in lowercase; a case-mangled copy still counts. */
+	for (q = data; *q != '\0'; q++)
+		*q = g_ascii_tolower(*q);
+	if (hmac_hex(secret, "msgid:", data, MSGID_HEX, mac) &&
+	    hex_equal(mac, p, MSGID_HEX))
+		res = id;
+out:
+	g_free(t);
+	return res;
+}
+
+char *
+sm_loop_make(GBytes *secret, const char *hostname, const char *msgid)
+{
+	char mac[LOOP_HEX + 1], *bare, *host, *res;
+
+	if (msgid == NULL)
+		return NULL;
+	bare = msgid_bare(msgid);
+	if (!hmac_hex(secret, "loop:", bare, LOOP_HEX, mac)) {
+		g_free(bare);
+		return NULL;
+	}
+	host = sm_header_safe(hostname && *hostname ? hostname : "localhost", 255);
+	g_strdelimit(host, ";", '-');
+	res = g_strdup_printf("%s; %s", host, mac);
+	g_free(host);
+	g_free(bare);
+	return res;
+}
+
+bool
+sm_loop_verify(GBytes *secret, const char *value, const char *msgid)
+{
+	const char *semi, *p;
+	char mac[LOOP_HEX + 1], *bare;
+	bool ok;
+
+	if (value == NULL || msgid == NULL ||
+	    (semi = strrchr(value, ';')) == NULL)
+		return false;
+	p = semi + 1;
+	while (g_ascii_isspace(*p))
+		p++;
+	if (!is_hex(p, LOOP_HEX))
+		return false;
+	for (semi = p + LOOP_HEX; *semi != '\0'; semi++)
+		if (!g_ascii_isspace(*semi))
+			return false;
+	bare = msgid_bare(msgid);
+	ok = *bare != '\0' && hmac_hex(secret, "loop:", bare, LOOP_HEX, mac) &&
+	    hex_equal(mac, p, LOOP_HEX);
+	g_free(bare);
+	return ok;
+}
+
+/* ------------------------------------------------------------ subject tag */
+
+/*
+ * Find "[<tag> #<id>]" starting at s (blanks around the tag and '#' are
+ * tolerated, the tag's case is not significant). Sets *end past the ']'.
+ */
+static gint64
+tag_at(const char *s, const char *tag, size_t taglen, const char **end)
+{
+	const char *p = s;
+	gint64 id;
+
+	if (*p++ != '[')
+		return 0;
+	p = skip_blanks(p);
+	if (g_ascii_strncasecmp(p, tag, taglen) != 0)
+		return 0;
+	p = skip_blanks(p + taglen);
+	if (*p++ != '#')
+		return 0;
+	p = skip_blanks(p);
+	if (!parse_id(&p, &id))
+		return 0;
+	p = skip_blanks(p);
+	if (*p++ != ']')
+		return 0;
+	*end = p;
+	return id;
+}
+
+gint64
+sm_subject_tag_find(const char *subject, const char *tag)
+{
+	const char *p, *end;
+	size_t taglen;
+	gint64 id;
+
+	if (subject == NULL || tag == NULL || (taglen = strlen(tag)) == 0)
+		return 0;
+	for (p = strchr(subject, '['); p != NULL; p = strchr(p + 1, '['))
+		if ((id = tag_at(p, tag, taglen, &end)) > 0)
+			return id;
+	return 0;
+}
+
+char *
+sm_subject_tag_apply(const char *subject, const char *tag, gint64 id)
+{
+	const char *p, *end;
+	char *clean, *ctag, *joined, *res;
+	size_t taglen;
+
+	clean = sm_header_safe(subject ? subject : "", SUBJECT_MAX);
+	ctag = sm_header_safe(tag ? tag : "", 64);
+	g_strdelimit(ctag, "[]#", '-');
+	taglen = strlen(ctag);
+	if (taglen == 0 || id <= 0)
+		goto keep;
+	/* Our tag for this ticket anywhere ("Re: [Support #12] x"): keep the
+	 * subject as it is; a tag for another ticket is left in place and
+	 * ours goes first. */
+	for (p = strchr(clean, '['); p != NULL; p = strchr(p + 1, '['))
+		if (tag_at(p, ctag, taglen, &end) == id)
+			goto keep;
+	if (*clean == '\0')
+		joined = g_strdup_printf("[%s #%" G_GINT64_FORMAT "]", ctag, id);
+	else
+		joined = g_strdup_printf("[%s #%" G_GINT64_FORMAT "] %s", ctag,
+		    id, clean);
+	res = sm_header_safe(joined, SUBJECT_MAX + taglen + 32);
+	g_free(joined);
+	g_free(clean);
+	g_free(ctag);
+	return res;
+keep:
+	g_free(ctag);
+	return clean;
+}
+
+/* ---------------------------------------------------------------- headers */
+
+char *
+sm_utf8_sanitize(const char *s, gssize len)
+{
+	if (s == NULL)
+		return g_strdup("");
+	/* g_utf8_make_valid replaces each invalid sequence, and an embedded
+	 * NUL when len is given, with U+FFFD. */
+	return g_utf8_make_valid(s, len);
+}
+
+/* Characters that must not survive in one header line: C0/C1 controls,
+ * DEL, and the Unicode line/paragraph separators some clients honour. */
+static bool
+is_unsafe(gunichar c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 ||
+	    c == 0x2029 || c == 0x85;
+}
+
+char *
+sm_header_safe(const char *s, size_t max)
+{
+	char *valid;
+	const char *p;
+	GString *out;
+	bool blank = true;		/* drops leading blanks */
+	gunichar c;
+
+	valid = sm_utf8_sanitize(s, -1);
+	out = g_string_sized_new(strlen(valid) + 1);
+	for (p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
+		c = g_utf8_get_char(p);
+		if (is_unsafe(c) || c == ' ') {
+			if (!blank)
+				g_string_append_c(out, ' ');
+			blank = true;
+			continue;
+		}
+		if (max > 0 && out->len + (size_t)(g_utf8_next_char(p) - p) > max)
+			break;
+		g_string_append_len(out, p, g_utf8_next_char(p) - p);
+		blank = false;
+	}
+	while (out->len > 0 && out->str[out->len - 1] == ' ')
+		g_string_truncate(out, out->len - 1);
+	if (max > 0 && out->len > max)
+		g_string_truncate(out, max);	/* only a trailing ' ' left */
+	g_free(valid);
+	return g_string_free(out, FALSE);
+}

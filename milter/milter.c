@@ -1,0 +1,563 @@
+/*
+ * milter.c - libmilter callbacks: the two-level context (connection and
+ * message, as in OpenDKIM), the envelope fast path, and end-of-message
+ * processing.
+ *
+ * Contexts: struct conn lives from xxfi_connect to xxfi_close; struct msg
+ * from xxfi_envfrom to xxfi_eom/xxfi_abort (a connection carries several
+ * messages). Every string libmilter hands us is copied. Each message holds
+ * a reference to the configuration current at MAIL FROM, so a SIGUSR1
+ * reload never changes the rules under a message in flight.
+ *
+ * Failure: out-of-memory aborts (GLib); a store failure tempfails with
+ * 451 4.3.0 (or accepts, per on_store_failure): the MTA keeps the mail.
+ * Mail for no queue address is accepted at DATA, before its body is sent.
+ */
+#include <config.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <glib.h>
+#include <libmilter/mfapi.h>
+
+#include "sm_config.h"
+#include "sm_log.h"
+#include "sm_message.h"
+#include "sm_role.h"
+#include "sm_store.h"
+#include "sm_util.h"
+#include "milter.h"
+
+/* Headers beyond this are not buffered (a header bomb cannot grow us). */
+#define SM_MAX_HEADER_BYTES (256 * 1024)
+
+struct msg {
+	sm_config *cfg;             /* reference taken at MAIL FROM */
+	char *env_sender;           /* normalized, NULL for <> */
+	bool authenticated;
+	const sm_queue *queue;      /* first queue addressed (cfg-owned) */
+	char *detail;               /* +detail of that recipient */
+	int nqueue_rcpts;
+	GString *raw;               /* header block + body, as received */
+	size_t header_bytes;
+	bool truncated;
+	bool in_body;
+	char *subject_raw;          /* first Subject value, unfolded */
+	int n_subject;
+	int n_reply_to;
+	GHashTable *xticket;        /* lowercased X-Ticket-* name -> count */
+};
+
+struct conn {
+	char *client_ip;
+	bool trusted;
+	unsigned long nr_flags;     /* SMFIP_NR_* we negotiated */
+	bool can_skip;
+	struct msg *msg;
+};
+
+static void
+msg_free(struct msg *m)
+{
+	if (m == NULL)
+		return;
+	if (m->cfg != NULL)
+		sm_config_unref(m->cfg);
+	g_free(m->env_sender);
+	g_free(m->detail);
+	if (m->raw != NULL)
+		g_string_free(m->raw, TRUE);
+	g_free(m->subject_raw);
+	if (m->xticket != NULL)
+		g_hash_table_unref(m->xticket);
+	g_free(m);
+}
+
+static struct conn *
+conn_get(SMFICTX *ctx)
+{
+	return smfi_getpriv(ctx);
+}
+
+/* The answer for a step: SMFIS_NOREPLY where we promised not to reply. */
+static sfsistat
+cont(struct conn *c, unsigned long nr)
+{
+	return (c != NULL && (c->nr_flags & nr)) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+static sfsistat
+sm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	struct conn *c = g_new0(struct conn, 1);
+	unsigned long want_nr = SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT |
+	    SMFIP_NR_HDR | SMFIP_NR_EOH;
+
+	/* Only the actions we use: the Subject tag, X-Ticket-*, Reply-To. */
+	if ((f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS)) != (SMFIF_ADDHDRS | SMFIF_CHGHDRS)) {
+		g_free(c);
+		log_warnx("MTA does not offer header changes: refusing to filter");
+		return SMFIS_REJECT;
+	}
+	*pf0 = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
+	*pf1 = (f1 & (SMFIP_NOHELO | SMFIP_NOUNKNOWN)) | (f1 & want_nr);
+	if (f1 & SMFIP_SKIP) {
+		*pf1 |= SMFIP_SKIP;
+		c->can_skip = true;
+	}
+	c->nr_flags = f1 & want_nr;
+	*pf2 = 0;
+	*pf3 = 0;
+	smfi_setpriv(ctx, c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+sm_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
+{
+	struct conn *c = conn_get(ctx);
+	sm_config *cfg;
+	char buf[INET6_ADDRSTRLEN] = "";
+
+	if (c == NULL) {
+		/* MTA that skipped negotiation (old protocol): default context */
+		c = g_new0(struct conn, 1);
+		smfi_setpriv(ctx, c);
+	}
+	g_free(c->client_ip);
+	if (sa != NULL && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, buf, sizeof(buf));
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, buf, sizeof(buf));
+	c->client_ip = g_strdup(buf[0] ? buf : "local");
+	cfg = sm_config_current();
+	/* No address (local submission via sendmail(1)) counts as trusted. */
+	c->trusted = sa == NULL || sa->sa_family == AF_UNIX ||
+	    sm_cidr_list_match(&cfg->trusted_networks, sa);
+	sm_config_unref(cfg);
+	return cont(c, SMFIP_NR_CONN);
+}
+
+static sfsistat
+sm_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = conn_get(ctx);
+	struct msg *m;
+	const char *auth;
+
+	if (c == NULL)
+		return SMFIS_ACCEPT;
+	msg_free(c->msg);
+	c->msg = m = g_new0(struct msg, 1);
+	m->cfg = sm_config_current();
+	m->env_sender = argv[0] ? sm_addr_normalize(argv[0]) : NULL;
+	auth = smfi_getsymval(ctx, "{auth_authen}");
+	m->authenticated = auth != NULL && *auth != '\0';
+	return cont(c, SMFIP_NR_MAIL);
+}
+
+static sfsistat
+sm_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = conn_get(ctx);
+	struct msg *m = c ? c->msg : NULL;
+	const sm_queue *q;
+	char *detail = NULL;
+
+	if (m == NULL || argv[0] == NULL)
+		return cont(c, SMFIP_NR_RCPT);
+	q = sm_config_queue_for_rcpt(m->cfg, argv[0], &detail);
+	if (q != NULL) {
+		m->nqueue_rcpts++;
+		if (m->queue == NULL) {
+			m->queue = q;
+			m->detail = detail;
+			detail = NULL;
+		} else if (m->detail == NULL && q == m->queue && detail != NULL) {
+			/* a token address beats the plain address of the same queue */
+			m->detail = detail;
+			detail = NULL;
+		}
+	}
+	g_free(detail);
+	return cont(c, SMFIP_NR_RCPT);
+}
+
+/* After the last RCPT: mail for no queue is none of our business. */
+static sfsistat
+sm_data(SMFICTX *ctx)
+{
+	struct conn *c = conn_get(ctx);
+	struct msg *m = c ? c->msg : NULL;
+
+	if (m == NULL || m->queue == NULL) {
+		msg_free(m);
+		if (c != NULL)
+			c->msg = NULL;
+		return SMFIS_ACCEPT;
+	}
+	m->raw = g_string_sized_new(16384);
+	m->xticket = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	return SMFIS_CONTINUE;
+}
+
+/* Copy a header value without CR/LF: folding is removed, blanks kept. */
+static char *
+unfold(const char *v)
+{
+	GString *s = g_string_sized_new(strlen(v));
+
+	for (; *v != '\0'; v++)
+		if (*v != '\r' && *v != '\n')
+			g_string_append_c(s, *v);
+	return g_string_free(s, FALSE);
+}
+
+static sfsistat
+sm_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn *c = conn_get(ctx);
+	struct msg *m = c ? c->msg : NULL;
+	size_t need;
+
+	if (m == NULL || m->queue == NULL)
+		return cont(c, SMFIP_NR_HDR);
+	if (m->raw == NULL) {
+		/* an MTA too old for the DATA step: set up here instead */
+		m->raw = g_string_sized_new(16384);
+		m->xticket = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	}
+	if (g_ascii_strcasecmp(name, "Subject") == 0) {
+		if (m->n_subject++ == 0)
+			m->subject_raw = unfold(value);
+	} else if (g_ascii_strcasecmp(name, "Reply-To") == 0) {
+		m->n_reply_to++;
+	} else if (g_ascii_strncasecmp(name, "X-Ticket-", 9) == 0) {
+		char *lc = g_ascii_strdown(name, -1);
+		gpointer n = g_hash_table_lookup(m->xticket, lc);
+		/* keep the name as the MTA spelled it for smfi_chgheader */
+		g_hash_table_replace(m->xticket, lc, GINT_TO_POINTER(GPOINTER_TO_INT(n) + 1));
+	}
+	need = strlen(name) + strlen(value) + 4;
+	if (m->header_bytes + need > SM_MAX_HEADER_BYTES) {
+		m->truncated = true;
+		return cont(c, SMFIP_NR_HDR);
+	}
+	m->header_bytes += need;
+	g_string_append(m->raw, name);
+	g_string_append(m->raw, ": ");
+	g_string_append(m->raw, value);
+	g_string_append(m->raw, "\r\n");
+	return cont(c, SMFIP_NR_HDR);
+}
+
+static sfsistat
+sm_eoh(SMFICTX *ctx)
+{
+	struct conn *c = conn_get(ctx);
+	struct msg *m = c ? c->msg : NULL;
+
+	if (m != NULL && m->raw != NULL) {
+		g_string_append(m->raw, "\r\n");
+		m->in_body = true;
+	}
+	return cont(c, SMFIP_NR_EOH);
+}
+
+static sfsistat
+sm_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	struct conn *c = conn_get(ctx);
+	struct msg *m = c ? c->msg : NULL;
+	size_t max, have;
+
+	if (m == NULL || m->raw == NULL)
+		return SMFIS_CONTINUE;
+	max = (size_t)m->cfg->max_message_size;
+	have = m->raw->len;
+	if (have >= max) {
+		m->truncated = true;
+		return c->can_skip ? SMFIS_SKIP : SMFIS_CONTINUE;
+	}
+	if (len > max - have) {
+		len = max - have;
+		m->truncated = true;
+	}
+	g_string_append_len(m->raw, (const char *)chunk, len);
+	if (m->truncated && c->can_skip)
+		return SMFIS_SKIP;
+	return SMFIS_CONTINUE;
+}
+
+/* Raise the ticket number and status in the delivered copy. */
+static void
+stamp(SMFICTX *ctx, struct msg *m, const sm_message *pm, const sm_ingest_result *r)
+{
+	const sm_queue *q = sm_config_queue_by_name(m->cfg, r->queue);
+	char idbuf[32], *v;
+	GHashTableIter it;
+	gpointer key, val;
+
+	if (q == NULL)
+		q = m->queue;
+	g_snprintf(idbuf, sizeof(idbuf), "%" G_GINT64_FORMAT, r->ticket);
+
+	/* Subject: insert the tag once; a tag already there is not doubled. */
+	if (sm_subject_tag_find(pm->subject, q->tag) != r->ticket) {
+		char *tag = g_strdup_printf("[%s #%s]", q->tag, idbuf);
+		char *safe_tag = sm_header_safe(tag, 200);
+		if (m->n_subject > 0) {
+			v = g_strdup_printf("%s %s", safe_tag, m->subject_raw ? m->subject_raw : "");
+			smfi_chgheader(ctx, "Subject", 1, v);
+		} else {
+			v = g_strdup(safe_tag);
+			smfi_addheader(ctx, "Subject", v);
+		}
+		g_free(v);
+		g_free(tag);
+		g_free(safe_tag);
+	}
+
+	/* Every X-Ticket-* the sender wrote is hostile: remove them all. */
+	g_hash_table_iter_init(&it, m->xticket);
+	while (g_hash_table_iter_next(&it, &key, &val))
+		for (int i = GPOINTER_TO_INT(val); i >= 1; i--)
+			smfi_chgheader(ctx, key, i, NULL);
+	for (int i = m->n_reply_to; i >= 1; i--)
+		smfi_chgheader(ctx, "Reply-To", i, NULL);
+
+	smfi_addheader(ctx, "X-Ticket-ID", idbuf);
+	smfi_addheader(ctx, "X-Ticket-Queue", q->name);
+	smfi_addheader(ctx, "X-Ticket-Status", (char *)sm_status_name(r->status));
+	smfi_addheader(ctx, "X-Ticket-Priority", (char *)sm_priority_name(r->priority));
+	if (r->due > 0) {
+		GDateTime *dt = g_date_time_new_from_unix_utc(r->due);
+		char *d = g_date_time_format(dt, "%a, %d %b %Y %H:%M:%S +0000");
+		smfi_addheader(ctx, "X-Ticket-Due", d);
+		g_free(d);
+		g_date_time_unref(dt);
+	}
+
+	/* Reply-To: the queue address with this ticket's reply token, so an
+	 * agent's reply threads even from a client that drops In-Reply-To. */
+	{
+		char *local = NULL, *detail = NULL, *domain = NULL;
+		char *token = sm_token_make(m->cfg->secret, r->ticket);
+		if (token != NULL && sm_addr_split(q->addresses[0], &local, &detail, &domain))
+			v = g_strdup_printf("%s+%s@%s", local, token, domain);
+		else
+			v = g_strdup(q->addresses[0]);
+		smfi_addheader(ctx, "Reply-To", v);
+		g_free(v);
+		g_free(token);
+		g_free(local);
+		g_free(detail);
+		g_free(domain);
+	}
+}
+
+/* A key for mail without a Message-ID: the same bytes (an MTA retry) give
+ * the same key, so a retry is still recognised as a duplicate. */
+static char *
+synth_msgid(const struct msg *m, const char *hostname)
+{
+	char *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+	    (const guchar *)m->raw->str, m->raw->len);
+	char *id = g_strdup_printf("sm-nomsgid.%.40s@%s", sum, hostname);
+
+	g_free(sum);
+	return id;
+}
+
+static gint64
+signed_ref(const sm_config *cfg, const sm_message *pm)
+{
+	gint64 t;
+
+	if (pm->in_reply_to != NULL &&
+	    (t = sm_msgid_verify(cfg->secret, pm->in_reply_to)) > 0)
+		return t;
+	for (guint i = pm->references ? pm->references->len : 0; i > 0; i--)
+		if ((t = sm_msgid_verify(cfg->secret, g_ptr_array_index(pm->references, i - 1))) > 0)
+			return t;
+	return 0;
+}
+
+static gint64
+deadline(const sm_queue *q, const gint64 *targets, sm_priority p, gint64 now)
+{
+	if (q->sla == NULL || targets[p] <= 0)
+		return 0;
+	return sm_calendar_add(q->sla->calendar, now, targets[p]);
+}
+
+static sfsistat
+tempfail_or_accept(SMFICTX *ctx, struct msg *m, const char *qid, const char *why)
+{
+	if (m->cfg->on_store_failure == SM_ON_FAILURE_ACCEPT) {
+		log_warnx("%s: store unavailable (%s): accepted without a ticket", qid, why);
+		return SMFIS_ACCEPT;
+	}
+	log_warnx("%s: store unavailable (%s): tempfail", qid, why);
+	smfi_setreply(ctx, "451", "4.3.0", "Ticket store unavailable, please try again later");
+	return SMFIS_TEMPFAIL;
+}
+
+static sfsistat
+sm_eom(SMFICTX *ctx)
+{
+	struct conn *c = conn_get(ctx);
+	struct msg *m = c ? c->msg : NULL;
+	const char *qid;
+	sm_message *pm;
+	sm_envelope env;
+	sm_role role;
+	sm_ingest in;
+	sm_ingest_result res;
+	sm_store *st;
+	char *err = NULL, *msgid = NULL;
+	const char *authserv;
+	bool loop_valid, dmarc_fail;
+	sfsistat rc = SMFIS_ACCEPT;
+
+	if (m == NULL || m->raw == NULL)
+		return SMFIS_ACCEPT;
+	qid = smfi_getsymval(ctx, "i");
+	if (qid == NULL)
+		qid = "NOQUEUE";
+
+	pm = sm_message_parse(m->raw->str, m->raw->len, m->truncated);
+	loop_valid = pm->support_loop != NULL && pm->message_id != NULL &&
+	    sm_loop_verify(m->cfg->secret, pm->support_loop, pm->message_id);
+
+	memset(&env, 0, sizeof(env));
+	env.env_sender = m->env_sender;
+	env.authenticated = m->authenticated;
+	env.trusted = c->trusted;
+	env.queue = m->queue;
+	/* The agent role (its commands and relaying) is not built yet: agent
+	 * mail is threaded as the customer mail it would otherwise be. */
+	role = sm_role_decide(m->cfg, &env, pm, loop_valid, false);
+	if (role == SM_ROLE_OWN || role == SM_ROLE_OTHER) {
+		log_info("%s: role=%s action=pass", qid, sm_role_name(role));
+		goto out;
+	}
+
+	msgid = pm->message_id ? g_strdup(pm->message_id) : synth_msgid(m, m->cfg->hostname);
+	authserv = m->cfg->authserv_id ? m->cfg->authserv_id : smfi_getsymval(ctx, "j");
+	dmarc_fail = sm_dmarc_failed(pm, authserv);
+
+	memset(&in, 0, sizeof(in));
+	memset(&res, 0, sizeof(res));
+	in.queue = m->queue;
+	in.msg = pm;
+	in.msgid = msgid;
+	in.sender = pm->from_addr ? pm->from_addr : m->env_sender;
+	if (in.sender == NULL)
+		in.sender = "unknown@invalid";
+	in.sender_name = pm->from_name;
+	in.env_sender = m->env_sender;
+	in.token_ticket = m->detail ? sm_token_verify(m->cfg->secret, m->detail) : 0;
+	in.signed_ref_ticket = signed_ref(m->cfg, pm);
+	in.tag_ticket = sm_subject_tag_find(pm->subject, m->queue->tag);
+	in.sender_is_agent = (m->authenticated || c->trusted) &&
+	    sm_queue_is_agent(m->queue, in.sender);
+	in.automatic = role == SM_ROLE_AUTOMATIC;
+	in.priority = sm_priority_for(m->queue, pm);
+	in.direction = "in";
+	in.now = time(NULL);
+	if (m->queue->sla != NULL) {
+		in.due_first_response = deadline(m->queue, m->queue->sla->first_response, in.priority, in.now);
+		in.due_resolution = deadline(m->queue, m->queue->sla->resolution, in.priority, in.now);
+		in.due_next_response = deadline(m->queue, m->queue->sla->next_response, in.priority, in.now);
+	}
+	in.want_ack = m->queue->acknowledge && role == SM_ROLE_CUSTOMER &&
+	    m->env_sender != NULL && !dmarc_fail;
+	in.ack_to = m->env_sender;
+	in.ack_limit_count = m->queue->ack_limit_count;
+	in.ack_limit_window = m->queue->ack_limit_window;
+
+	st = sm_store_pool_get(m->cfg, &err);
+	if (st == NULL) {
+		rc = tempfail_or_accept(ctx, m, qid, err ? err : "no connection");
+		g_free(err);
+		goto out;
+	}
+	if (sm_store_ingest(st, &in, &res) != 0) {
+		char *why = g_strdup(sm_store_error(st));
+		sm_store_pool_put(st);
+		rc = tempfail_or_accept(ctx, m, qid, why);
+		g_free(why);
+		goto out;
+	}
+	sm_store_pool_put(st);
+
+	stamp(ctx, m, pm, &res);
+	log_info("%s: role=%s ticket=%" G_GINT64_FORMAT " action=%s via=%s queue=%s "
+	    "status=%s priority=%s from=<%s> msgid=<%s>%s%s%s",
+	    qid, sm_role_name(role), res.ticket,
+	    sm_thread_action_name(res.decision.action),
+	    res.decision.via ? res.decision.via : "-", res.queue ? res.queue : "-",
+	    sm_status_name(res.status), sm_priority_name(res.priority),
+	    in.sender, msgid, m->truncated ? " truncated" : "",
+	    res.ack_queued ? " ack=queued" : "",
+	    res.ack_limited ? " ack=limited" : (dmarc_fail && res.created ? " ack=dmarc-fail" : ""));
+	sm_ingest_result_clear(&res);
+out:
+	g_free(msgid);
+	sm_message_free(pm);
+	msg_free(m);
+	c->msg = NULL;
+	return rc;
+}
+
+static sfsistat
+sm_abort(SMFICTX *ctx)
+{
+	struct conn *c = conn_get(ctx);
+
+	if (c != NULL) {
+		msg_free(c->msg);
+		c->msg = NULL;
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+sm_close(SMFICTX *ctx)
+{
+	struct conn *c = conn_get(ctx);
+
+	if (c != NULL) {
+		msg_free(c->msg);
+		g_free(c->client_ip);
+		g_free(c);
+		smfi_setpriv(ctx, NULL);
+	}
+	return SMFIS_CONTINUE;
+}
+
+struct smfiDesc sm_milter_desc = {
+	.xxfi_name = "support-milter",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
+	.xxfi_connect = sm_connect,
+	.xxfi_helo = NULL,
+	.xxfi_envfrom = sm_envfrom,
+	.xxfi_envrcpt = sm_envrcpt,
+	.xxfi_header = sm_header,
+	.xxfi_eoh = sm_eoh,
+	.xxfi_body = sm_body,
+	.xxfi_eom = sm_eom,
+	.xxfi_abort = sm_abort,
+	.xxfi_close = sm_close,
+	.xxfi_unknown = NULL,
+	.xxfi_data = sm_data,
+	.xxfi_negotiate = sm_negotiate,
+};

@@ -1,0 +1,16 @@
+/*
+ * milter.h - the libmilter callbacks of support-milter (milter.c).
+ *
+ * sm_milter_desc is handed to smfi_register(). The callbacks collect the
+ * envelope and the message into a per-connection / per-message context
+ * (smfi_setpriv), and at end of message hand the bytes to the pure parts
+ * (parse, role, threading) and the store; then they stamp the copy.
+ */
+#ifndef SM_MILTER_H
+#define SM_MILTER_H
+
+#include <libmilter/mfapi.h>
+
+extern struct smfiDesc sm_milter_desc;
+
+#endif

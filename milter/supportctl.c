@@ -1,0 +1,299 @@
+/*
+ * supportctl.c - the admin CLI (SPEC section 2):
+ *   supportctl [-c FILE] COMMAND [--json]
+ *     ticket show ID | ticket list [--status S,...] [--queue Q] [--limit N]
+ *     config check
+ * Exit status: 0 done; 1 bad input or not found (message on stderr);
+ * 2 store unreachable. Output in --json form is the stable contract
+ * (SPEC section 9, documented in supportctl(1)).
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "sm_config.h"
+#include "sm_log.h"
+#include "sm_store.h"
+#include "sm_ticket.h"
+#include "runtime.h"
+
+#define EX_DONE 0
+#define EX_BAD 1
+#define EX_STORE 2
+
+static const char *config_path = SYSCONFDIR "/support-milter/support-milter.conf";
+static bool opt_json;
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: supportctl [-c FILE] COMMAND [--json]\n"
+	    "  ticket show ID\n"
+	    "  ticket list [--status S,...] [--queue Q] [--limit N]\n"
+	    "  config check\n");
+	exit(EX_BAD);
+}
+
+static int
+die(int code, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static int
+die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("supportctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+static sm_config *
+load_config(bool check_secret, int *rc)
+{
+	GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
+	sm_config *cfg = sm_runtime_load(config_path, check_secret, errors);
+
+	if (cfg == NULL || errors->len > 0) {
+		for (guint i = 0; i < errors->len; i++)
+			fprintf(stderr, "%s\n", (char *)g_ptr_array_index(errors, i));
+		if (cfg != NULL)
+			sm_config_unref(cfg);
+		cfg = NULL;
+		*rc = EX_BAD;
+	}
+	g_ptr_array_unref(errors);
+	return cfg;
+}
+
+static void
+print_json(JsonNode *node)
+{
+	JsonGenerator *gen = json_generator_new();
+	char *s;
+
+	json_generator_set_pretty(gen, TRUE);
+	json_generator_set_root(gen, node);
+	s = json_generator_to_data(gen, NULL);
+	printf("%s\n", s);
+	g_free(s);
+	g_object_unref(gen);
+}
+
+static char *
+fmt_time(gint64 t)
+{
+	return t > 0 ? sm_time_rfc3339(t) : g_strdup("-");
+}
+
+static void
+print_ticket_text(const sm_ticket *t)
+{
+	char *c = fmt_time(t->created_at), *u = fmt_time(t->updated_at);
+	char *d1 = fmt_time(t->due_first_response), *d2 = fmt_time(t->due_next_response);
+	char *d3 = fmt_time(t->due_resolution);
+
+	printf("Ticket #%" G_GINT64_FORMAT "  queue %s  %s  priority %s\n", t->id,
+	    t->queue ? t->queue : "-", sm_status_name(t->status), sm_priority_name(t->priority));
+	printf("Subject:    %s\n", t->subject ? t->subject : "");
+	if (t->requester_name != NULL)
+		printf("Requester:  %s <%s>\n", t->requester_name, t->requester_addr ? t->requester_addr : "");
+	else
+		printf("Requester:  %s\n", t->requester_addr ? t->requester_addr : "-");
+	printf("Assignee:   %s\n", t->assignee ? t->assignee : "-");
+	printf("Created:    %s   Updated: %s\n", c, u);
+	printf("Due:        first response %s, next response %s, resolution %s\n", d1, d2, d3);
+	if (t->linked_from > 0)
+		printf("Follows:    #%" G_GINT64_FORMAT "\n", t->linked_from);
+	for (guint i = 0; t->messages != NULL && i < t->messages->len; i++) {
+		const sm_ticket_msg *m = g_ptr_array_index(t->messages, i);
+		char *d = fmt_time(m->date);
+		char **lines = g_strsplit(m->excerpt ? m->excerpt : "", "\n", 12);
+
+		printf("\n[%s] %-4s %s  %s\n", d, m->direction ? m->direction : "in",
+		    m->from ? m->from : "-", m->subject ? m->subject : "");
+		for (char **l = lines; *l != NULL; l++)
+			printf("    %s\n", *l);
+		g_strfreev(lines);
+		g_free(d);
+	}
+	g_free(c); g_free(u); g_free(d1); g_free(d2); g_free(d3);
+}
+
+static sm_store *
+open_store(const sm_config *cfg, int *rc)
+{
+	char *err = NULL;
+	sm_store *st = sm_store_open(cfg, &err);
+
+	if (st == NULL) {
+		*rc = die(EX_STORE, "store unreachable: %s", err ? err : "unknown error");
+		g_free(err);
+	}
+	return st;
+}
+
+static int
+cmd_ticket_show(const sm_config *cfg, int argc, char **argv)
+{
+	sm_store *st;
+	sm_ticket *t = NULL;
+	gint64 id;
+	char *end;
+	int rc = EX_DONE, r;
+
+	if (argc != 1)
+		usage();
+	id = g_ascii_strtoll(argv[0], &end, 10);
+	if (*argv[0] == '\0' || *end != '\0' || id <= 0)
+		return die(EX_BAD, "bad ticket id '%s'", argv[0]);
+	if ((st = open_store(cfg, &rc)) == NULL)
+		return rc;
+	r = sm_store_ticket_get(st, id, true, &t);
+	if (r < 0)
+		rc = die(EX_STORE, "store error: %s", sm_store_error(st));
+	else if (r == 1)
+		rc = die(EX_BAD, "no ticket #%" G_GINT64_FORMAT, id);
+	else if (opt_json) {
+		JsonNode *n = sm_ticket_to_json(t, true);
+		print_json(n);
+		json_node_unref(n);
+	} else {
+		print_ticket_text(t);
+	}
+	sm_ticket_free(t);
+	sm_store_close(st);
+	return rc;
+}
+
+static int
+cmd_ticket_list(const sm_config *cfg, int argc, char **argv)
+{
+	char **statuses = NULL;
+	const char *queue = NULL;
+	int limit = 50, rc = EX_DONE;
+	GPtrArray *out = NULL;
+	sm_store *st;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--status") == 0 && i + 1 < argc) {
+			g_strfreev(statuses);
+			statuses = sm_split_list(argv[++i]);
+			for (char **s = statuses; *s != NULL; s++)
+				if (sm_status_parse(*s) < 0) {
+					rc = die(EX_BAD, "unknown status '%s' (new, open, pending, resolved, closed)", *s);
+					g_strfreev(statuses);
+					return rc;
+				}
+		} else if (strcmp(argv[i], "--queue") == 0 && i + 1 < argc) {
+			queue = argv[++i];
+			if (sm_config_queue_by_name(cfg, queue) == NULL) {
+				g_strfreev(statuses);
+				return die(EX_BAD, "unknown queue '%s'", queue);
+			}
+		} else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {
+			char *end;
+			long v = strtol(argv[++i], &end, 10);
+			if (*end != '\0' || v <= 0 || v > 100000) {
+				g_strfreev(statuses);
+				return die(EX_BAD, "bad --limit '%s'", argv[i]);
+			}
+			limit = (int)v;
+		} else {
+			g_strfreev(statuses);
+			usage();
+		}
+	}
+	if ((st = open_store(cfg, &rc)) == NULL) {
+		g_strfreev(statuses);
+		return rc;
+	}
+	if (sm_store_ticket_list(st, statuses, queue, limit, &out) < 0) {
+		rc = die(EX_STORE, "store error: %s", sm_store_error(st));
+	} else if (opt_json) {
+		JsonArray *arr = json_array_new();
+		JsonNode *n = json_node_new(JSON_NODE_ARRAY);
+		for (guint i = 0; i < out->len; i++)
+			json_array_add_element(arr, sm_ticket_to_json(g_ptr_array_index(out, i), false));
+		json_node_take_array(n, arr);
+		print_json(n);
+		json_node_unref(n);
+	} else {
+		printf("%-7s %-9s %-7s %-12s %-20s %-28s %s\n", "ID", "STATUS", "PRIO",
+		    "QUEUE", "UPDATED", "REQUESTER", "SUBJECT");
+		for (guint i = 0; i < out->len; i++) {
+			const sm_ticket *t = g_ptr_array_index(out, i);
+			char *u = fmt_time(t->updated_at);
+			printf("%-7" G_GINT64_FORMAT " %-9s %-7s %-12s %-20s %-28s %s\n", t->id,
+			    sm_status_name(t->status), sm_priority_name(t->priority),
+			    t->queue ? t->queue : "-", u,
+			    t->requester_addr ? t->requester_addr : "-", t->subject ? t->subject : "");
+			g_free(u);
+		}
+	}
+	if (out != NULL)
+		g_ptr_array_unref(out);
+	g_strfreev(statuses);
+	sm_store_close(st);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	GPtrArray *args = g_ptr_array_new();
+	sm_config *cfg;
+	char **av;
+	int ac, rc = EX_DONE;
+
+	sm_log_init("supportctl", true);
+	sm_log_set_level(SM_LOG_WARNING);
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			opt_json = true;
+		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc && args->len == 0)
+			config_path = argv[++i];
+		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			usage();
+		else
+			g_ptr_array_add(args, argv[i]);
+	}
+	ac = (int)args->len;
+	av = (char **)args->pdata;
+	if (ac < 2)
+		usage();
+
+	if (strcmp(av[0], "config") == 0 && strcmp(av[1], "check") == 0 && ac == 2) {
+		if ((cfg = load_config(true, &rc)) != NULL) {
+			if (!opt_json)
+				printf("%s: configuration OK\n", config_path);
+			else
+				printf("{\"ok\": true}\n");
+			sm_config_unref(cfg);
+		}
+	} else if (strcmp(av[0], "ticket") == 0 &&
+	    (strcmp(av[1], "show") == 0 || strcmp(av[1], "list") == 0)) {
+		if ((cfg = load_config(false, &rc)) != NULL) {
+			if (strcmp(av[1], "show") == 0)
+				rc = cmd_ticket_show(cfg, ac - 2, av + 2);
+			else
+				rc = cmd_ticket_list(cfg, ac - 2, av + 2);
+			sm_config_unref(cfg);
+		}
+	} else if (strcmp(av[0], "stats") == 0 || strcmp(av[0], "timers") == 0 ||
+	    (strcmp(av[0], "ticket") == 0 && strcmp(av[1], "set") == 0)) {
+		rc = die(EX_BAD, "'%s' is not available in this version", av[0]);
+	} else {
+		usage();
+	}
+	g_ptr_array_unref(args);
+	return rc;
+}

@@ -35,5 +35,13 @@ gint64 sm_calendar_add(const sm_calendar *cal, gint64 start, gint64 business);
 gint64 sm_calendar_elapsed(const sm_calendar *cal, gint64 from, gint64 to);
 /* Is the instant inside opening hours? */
 bool sm_calendar_is_open(const sm_calendar *cal, gint64 t);
+/* The instant from which the clock runs: t when open, else the next
+ * opening (t itself for a NULL calendar). */
+gint64 sm_calendar_next_open(const sm_calendar *cal, gint64 t);
+/* Nominal open seconds of an average open day (week / open weekdays) and of
+ * a week; 86400 and 604800 for a NULL calendar. Used to read SLA targets
+ * written in days or weeks as business days or weeks (sm_sla.h). */
+gint64 sm_calendar_business_day(const sm_calendar *cal);
+gint64 sm_calendar_business_week(const sm_calendar *cal);
 
 #endif

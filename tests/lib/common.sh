@@ -1,0 +1,352 @@
+# tests/lib/common.sh - sourced by every shell integration test.
+#
+# Interface (all names start with sm_ or are the reporting verbs):
+#   sm_init                  make the per-test work dir $T (0755) and $S (sockets)
+#   sm_start_redis           private redis-server on unix socket $REDIS_SOCK
+#   sm_stop_redis            stop it (bounded); sm_start_redis starts it again
+#   sm_write_config [EXTRA]  write $CONF (SPEC section 3) and $SECRET; EXTRA is
+#                            appended verbatim (more sections)
+#   sm_start_daemon          milter/support-milter -f -c $CONF -p unix:$MILTER_SOCK
+#   sm_stop_daemon
+#   sm_send EML [OUT]        feed one .eml to the milter with miltertest (see
+#                            tests/integration/send.lua); env SM_FROM, SM_RCPT,
+#                            SM_IP, SM_AUTH, SM_HELO override the envelope
+#   sm_send_list LISTFILE OUT  the same for many files, one connection each
+#   out_result OUT [N]       final milter reply char of message N (default 1)
+#   out_stamp OUT NAME [N]   value of stamp NAME added/changed for message N
+#   sm_ctl ARGS...           milter/supportctl -c $CONF ARGS
+#   redis_cli ARGS...        redis-cli on our socket
+#   wait_for SECONDS CMD...  poll CMD every 0.1 s until it succeeds (bounded)
+#   pass MSG / fail MSG      report one assertion; failures are counted
+#   check DESC CMD...        pass or fail on CMD's exit status
+#   skip MSG                 exit 77 (automake: skipped)
+#   hard_error MSG           exit 99 (automake: the harness itself broke)
+#   sm_finish                exit 0 or 1 after the report
+#
+# Failure model: every assertion reports and the test goes on, so one run
+# shows everything that is wrong; sm_finish turns the count into the exit
+# status. A harness failure (Redis or the daemon do not come up) is exit 99.
+# An EXIT trap stops every process the test started (daemon, Redis, Postfix)
+# with bounded waits; the work dir is removed on success and kept (with the
+# daemon's log printed) on failure.
+
+set -u
+
+: "${top_srcdir:?top_srcdir must be set (run through make check)}"
+: "${top_builddir:?top_builddir must be set (run through make check)}"
+SM_CORPUS=${SM_CORPUS:-$top_srcdir/../shared/corpus}
+SM_TEST_NAME=${SM_TEST_NAME:-$(basename "$0" .sh)}
+
+SM_FAILS=0
+SM_PASSES=0
+SM_PIDS_REDIS=
+SM_PID_DAEMON=
+SM_POSTFIX_DIR=
+SM_SOCKDIR_TMP=
+SM_SEND_SEQ=0
+
+pass() { SM_PASSES=$((SM_PASSES + 1)); echo "ok: $*"; }
+fail() { SM_FAILS=$((SM_FAILS + 1)); echo "FAIL: $*"; }
+skip() { echo "SKIP: $*"; exit 77; }
+hard_error() { echo "ERROR: $*"; exit 99; }
+
+check()
+{
+	local desc=$1
+	shift
+	if "$@"; then pass "$desc"; else fail "$desc"; fi
+}
+
+# wait_for SECONDS CMD...: bounded poll, never a fixed sleep.
+wait_for()
+{
+	local limit=$(($1 * 10)) i=0
+	shift
+	while [ $i -lt $limit ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	"$@" >/dev/null 2>&1
+}
+
+need_tool()
+{
+	command -v "$1" >/dev/null 2>&1 || skip "$1 not installed"
+}
+
+sm_init()
+{
+	[ -x "${REDIS_SERVER:-}" ] || REDIS_SERVER=$(command -v redis-server) ||
+	    skip "redis-server not found"
+	REDIS_CLI=${REDIS_CLI:-$(dirname "$REDIS_SERVER")/redis-cli}
+	[ -x "$REDIS_CLI" ] || REDIS_CLI=$(command -v redis-cli) || skip "redis-cli not found"
+	[ -x "${MILTERTEST:-}" ] || MILTERTEST=$(command -v miltertest) || skip "miltertest not found"
+	need_tool jq
+
+	T=$top_builddir/tests/tmp/$SM_TEST_NAME
+	rm -rf "$T"
+	mkdir -p "$T" || hard_error "cannot make $T"
+	# smtpd runs as user postfix: every directory on the way to the milter
+	# socket must be searchable (mktemp -d would give 0700).
+	chmod 0755 "$top_builddir/tests" "$top_builddir/tests/tmp" "$T" 2>/dev/null
+	# A unix socket path must fit in sun_path (108 bytes): a deep build tree
+	# gets its sockets in a short directory of its own.
+	S=$T
+	if [ ${#T} -gt 80 ]; then
+		SM_SOCKDIR_TMP=$(mktemp -d /tmp/smt.XXXXXX) || hard_error "mktemp"
+		chmod 0755 "$SM_SOCKDIR_TMP"
+		S=$SM_SOCKDIR_TMP
+	fi
+	REDIS_SOCK=$S/redis.sock
+	MILTER_SOCK=$S/milter.sock
+	CONF=$T/support-milter.conf
+	SECRET=$T/secret
+	SENT=$T/sent
+	mkdir -p "$SENT"
+	chmod 0777 "$SENT"
+	trap sm_cleanup EXIT
+	trap 'exit 99' INT TERM HUP
+	echo "work dir: $T"
+}
+
+sm_redis_ping() { "$REDIS_CLI" -s "$REDIS_SOCK" PING 2>/dev/null | grep -q PONG; }
+
+sm_start_redis()
+{
+	local pid
+	rm -f "$REDIS_SOCK"
+	"$REDIS_SERVER" --port 0 --unixsocket "$REDIS_SOCK" --unixsocketperm 777 \
+	    --save '' --appendonly no --dir "$T" --logfile "$T/redis.log" \
+	    --daemonize no </dev/null >/dev/null 2>&1 &
+	pid=$!
+	SM_PIDS_REDIS="$SM_PIDS_REDIS $pid"
+	SM_PID_REDIS=$pid
+	wait_for 10 sm_redis_ping || hard_error "redis-server did not answer PING within 10 s (see $T/redis.log)"
+}
+
+# Stop and wait (bounded) until the process is gone, so a restart on the
+# same socket is clean.
+sm_kill_wait()
+{
+	local pid=$1 secs=$2 i=0
+	kill -TERM "$pid" 2>/dev/null || return 0
+	while [ $i -lt $((secs * 10)) ] && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null
+		sleep 0.1
+	fi
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+sm_stop_redis()
+{
+	[ -n "${SM_PID_REDIS:-}" ] && sm_kill_wait "$SM_PID_REDIS" 10
+	SM_PID_REDIS=
+	rm -f "$REDIS_SOCK"
+}
+
+redis_cli() { "$REDIS_CLI" -s "$REDIS_SOCK" "$@"; }
+
+# The capture "sendmail": each generated mail becomes one file in $SENT, its
+# first line recording the arguments (envelope) it was called with.
+sm_write_capture()
+{
+	cat >"$T/capture-sendmail" <<EOF
+#!/bin/sh
+# test stand-in for sendmail: keeps each message as one file
+tmp=\$(mktemp "$SENT/.msg.XXXXXX") || exit 75
+{ printf 'X-Capture-Args: %s\n' "\$*"; cat; } >"\$tmp" || exit 75
+mv "\$tmp" "$SENT/msg.\${tmp##*.}.eml"
+EOF
+	chmod 0755 "$T/capture-sendmail"
+}
+
+sm_write_config()
+{
+	local extra=${1:-}
+	sm_write_capture
+	# 64 hex characters: well over the 32 bytes SPEC section 3 demands.
+	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$SECRET"
+	chmod 0600 "$SECRET"
+	cat >"$CONF" <<EOF
+# written by tests/lib/common.sh for $SM_TEST_NAME
+[milter]
+socket = unix:$MILTER_SOCK
+trusted_networks = 127.0.0.1/32
+on_store_failure = tempfail
+authserv_id = mx.example.com
+log_level = debug
+
+[redis]
+address = unix:$REDIS_SOCK
+key_prefix = sm:
+timeout_ms = 500
+
+[mail]
+sendmail = $T/capture-sendmail
+hostname = support.example.com
+templates = $top_srcdir/templates
+secret_file = $SECRET
+
+[timers]
+enabled = yes
+
+[queue:support]
+address = support@example.com
+name = Example Support
+tag = Support
+agents = @example.com
+escalate_to = leads@example.com
+sla = standard
+language = en
+acknowledge = yes
+ack_limit = 5/1h
+
+[sla:standard]
+calendar = office
+first_response = urgent 1h, high 4h, normal 8h, low 2d
+next_response = urgent 2h, high 8h, normal 1d, low 3d
+resolution = urgent 8h, high 2d, normal 5d, low 10d
+warn_at = 80%
+
+[calendar:office]
+timezone = Europe/Berlin
+hours = mon-fri 09:00-17:00
+holidays = 2026-12-24, 2026-12-25, 2026-12-26
+EOF
+	[ -n "$extra" ] && printf '\n%s\n' "$extra" >>"$CONF"
+	return 0
+}
+
+SM_DAEMON=${SM_DAEMON:-$top_builddir/milter/support-milter}
+SM_SUPPORTCTL=${SM_SUPPORTCTL:-$top_builddir/milter/supportctl}
+
+sm_daemon_up() { [ -S "$MILTER_SOCK" ] && kill -0 "$SM_PID_DAEMON" 2>/dev/null; }
+
+sm_start_daemon()
+{
+	[ -x "$SM_DAEMON" ] || skip "$SM_DAEMON not built"
+	rm -f "$MILTER_SOCK"
+	"$SM_DAEMON" -f -c "$CONF" -p "unix:$MILTER_SOCK" </dev/null \
+	    >>"$T/daemon.log" 2>&1 &
+	SM_PID_DAEMON=$!
+	if ! wait_for 10 sm_daemon_up; then
+		echo "--- daemon log:"
+		tail -n 30 "$T/daemon.log"
+		hard_error "support-milter did not create $MILTER_SOCK within 10 s"
+	fi
+	# Postfix's smtpd (user postfix) must be able to connect.
+	chmod 0666 "$MILTER_SOCK"
+}
+
+sm_stop_daemon()
+{
+	# libmilter takes 1-4 s to exit after SIGTERM (NOTES.md).
+	[ -n "$SM_PID_DAEMON" ] && sm_kill_wait "$SM_PID_DAEMON" 8
+	SM_PID_DAEMON=
+}
+
+sm_ctl() { "$SM_SUPPORTCTL" -c "$CONF" "$@"; }
+
+# sm_send EML [OUT]: one message through miltertest; prints OUT's path.
+sm_send()
+{
+	local eml=$1 out=${2:-}
+	SM_SEND_SEQ=$((SM_SEND_SEQ + 1))
+	[ -n "$out" ] || out=$T/send.$SM_SEND_SEQ.out
+	printf '%s\n' "$eml" >"$out.list"
+	sm_send_list "$out.list" "$out"
+	echo "$out"
+}
+
+sm_send_list()
+{
+	local list=$1 out=$2
+	"$MILTERTEST" -D "SOCK=unix:$MILTER_SOCK" \
+	    -D "LIB=$top_srcdir/tests/integration/sm.lua" -D "LIST=$list" \
+	    -D "FROM=${SM_FROM:-}" -D "RCPT=${SM_RCPT:-support@example.com}" \
+	    -D "IP=${SM_IP:-192.0.2.10}" -D "AUTH=${SM_AUTH:-}" \
+	    -D "TAG=${SM_TAG:-Support}" \
+	    -s "$top_srcdir/tests/integration/send.lua" >"$out" 2>"$out.err"
+	local rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "miltertest exited $rc:" >&2
+		cat "$out.err" >&2
+	fi
+	return $rc
+}
+
+# Readers of send.lua's output (see there for the line format).
+out_result()
+{
+	awk -v n="${2:-1}" '$1 == "MSG" { m = $2 } $1 == "RESULT" && m == n { print $2; exit }' "$1"
+}
+out_phase()
+{
+	awk -v n="${2:-1}" '$1 == "MSG" { m = $2 } $1 == "RESULT" && m == n { print $3; exit }' "$1"
+}
+out_stamp()
+{
+	awk -v n="${3:-1}" -v name="$2" '
+	    $1 == "MSG" { m = $2 }
+	    m == n && ($1 == "HDR" || $1 == "CHG") {
+		h = $0; sub(/^[A-Z]+ /, "", h)
+		i = index(h, ": ")
+		if (tolower(substr(h, 1, i - 1)) == tolower(name)) {
+			v = substr(h, i + 2); sub(/^[ \t]+/, "", v); print v; exit
+		}
+	    }' "$1"
+}
+out_has() { grep -q "$2" "$1"; }
+
+sm_keys() { redis_cli --scan --pattern '*' | sort; }
+
+sm_dump_logs()
+{
+	local f
+	for f in "$T/daemon.log" "$T/redis.log" ${SM_POSTFIX_DIR:+"$SM_POSTFIX_DIR/maillog"}; do
+		[ -s "$f" ] || continue
+		echo "--- last lines of $f:"
+		tail -n 40 "$f"
+	done
+}
+
+sm_cleanup()
+{
+	local rc=$?
+	trap - EXIT
+	if [ -n "$SM_POSTFIX_DIR" ] && command -v sm_postfix_stop >/dev/null 2>&1; then
+		sm_postfix_stop
+	fi
+	sm_stop_daemon
+	for pid in $SM_PIDS_REDIS; do sm_kill_wait "$pid" 10; done
+	if [ $rc -eq 0 ] || [ $rc -eq 77 ]; then
+		rm -rf "$T"
+	else
+		sm_dump_logs
+		echo "work dir kept: $T"
+	fi
+	[ -n "$SM_SOCKDIR_TMP" ] && rm -rf "$SM_SOCKDIR_TMP"
+	exit $rc
+}
+
+sm_finish()
+{
+	echo "$SM_TEST_NAME: $SM_PASSES passed, $SM_FAILS failed"
+	[ $SM_FAILS -eq 0 ] && exit 0
+	exit 1
+}
+
+# The usual start: Redis, config, daemon.
+sm_setup()
+{
+	sm_init
+	sm_start_redis
+	sm_write_config "${1:-}"
+	sm_start_daemon
+}

@@ -1,0 +1,359 @@
+/*
+ * compose.c - build a generated mail (acknowledgement, reminder, relayed
+ * reply, ...) as RFC 5322 bytes for `sendmail -t -i`. Interface:
+ * sm_compose_message() in include/sm_template.h.
+ *
+ * Every value is treated as hostile text: headers are built only through
+ * GMime's API (which quotes, RFC 2047-encodes and folds), display names and
+ * the subject are sanitized first, addresses must each be one plain
+ * addr-spec, and bodies are UTF-8 in quoted-printable or base64, in which
+ * no line can equal a MIME boundary ("=" is always encoded). As a last
+ * guard the result is checked for NUL bytes and lines over 998 bytes.
+ *
+ * Failure: NULL with a one-line *err when an input is unusable; a mail is
+ * rather not sent than sent to something odd. Pure: no I/O, no logging.
+ */
+#include <string.h>
+
+#include <glib.h>
+#include <gmime/gmime.h>
+
+#include "sm_template.h"
+#include "sm_util.h"
+
+#define ADDR_MAX 254
+#define MSGID_MAX 250
+#define TOKEN_MAX 200
+#define LINE_MAX_BYTES 998
+
+static bool
+atext(char c)
+{
+	return g_ascii_isalnum(c) || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+bool
+sm_compose_addr_valid(const char *addr)
+{
+	const char *at, *p;
+	gsize n;
+
+	if (addr == NULL || (n = strlen(addr)) == 0 || n > ADDR_MAX)
+		return false;
+	at = strchr(addr, '@');
+	if (at == NULL || at == addr || strchr(at + 1, '@') != NULL)
+		return false;
+	/* local part: dot-atom */
+	if (addr[0] == '.' || at[-1] == '.')
+		return false;
+	for (p = addr; p < at; p++) {
+		if (*p == '.') {
+			if (p[1] == '.')
+				return false;
+		} else if (!atext(*p))
+			return false;
+	}
+	/* domain: labels of letters, digits, hyphens; at least one dot */
+	p = at + 1;
+	if (*p == '\0' || strchr(p, '.') == NULL)
+		return false;
+	while (*p != '\0') {
+		const char *label = p;
+
+		while (g_ascii_isalnum(*p) || *p == '-')
+			p++;
+		if (p == label || p - label > 63 || *label == '-' || p[-1] == '-')
+			return false;
+		if (*p == '.') {
+			p++;
+			if (*p == '\0')
+				return false;
+		} else if (*p != '\0')
+			return false;
+	}
+	return true;
+}
+
+bool
+sm_compose_msgid_valid(const char *id)
+{
+	const char *at;
+	gsize n;
+
+	if (id == NULL || (n = strlen(id)) == 0 || n > MSGID_MAX)
+		return false;
+	at = strchr(id, '@');
+	if (at == NULL || at == id || at[1] == '\0' || strchr(at + 1, '@') != NULL)
+		return false;
+	for (const char *p = id; *p != '\0'; p++)
+		if (*p <= 0x20 || *p >= 0x7f || strchr("<>\"(),;:\\[]", *p) != NULL)
+			return false;
+	return true;
+}
+
+/* An id as found in mail: "<id>" or "id", blanks around. NULL when not
+ * usable. */
+static char *
+msgid_clean(const char *raw)
+{
+	char *s;
+	gsize n;
+
+	if (raw == NULL)
+		return NULL;
+	s = g_strstrip(g_strdup(raw));
+	n = strlen(s);
+	if (n >= 2 && s[0] == '<' && s[n - 1] == '>') {
+		memmove(s, s + 1, n - 2);
+		s[n - 2] = '\0';
+	}
+	if (!sm_compose_msgid_valid(s)) {
+		g_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Our own header values (event, loop guard): printable ASCII, one line. */
+static bool
+token_ok(const char *s)
+{
+	if (s == NULL || *s == '\0' || strlen(s) > TOKEN_MAX)
+		return false;
+	for (; *s != '\0'; s++)
+		if (*s < 0x20 || *s >= 0x7f)
+			return false;
+	return true;
+}
+
+static bool
+add_mailbox(GMimeMessage *m, GMimeAddressType type, const char *what,
+    const char *name, const char *addr, char **err)
+{
+	InternetAddressList *list;
+	InternetAddress *ia;
+	char *clean;
+
+	if (!sm_compose_addr_valid(addr)) {
+		*err = g_strdup_printf("%s address is not a single plain address", what);
+		return false;
+	}
+	clean = sm_header_text(name, SM_COMPOSE_NAME_MAX);
+	ia = internet_address_mailbox_new(*clean != '\0' ? clean : NULL, addr);
+	internet_address_set_charset(ia, "utf-8");
+	list = g_mime_message_get_addresses(m, type);
+	internet_address_list_add(list, ia);
+	g_object_unref(ia);
+	g_free(clean);
+	return true;
+}
+
+/* A text part holding body as UTF-8, quoted-printable unless base64 is
+ * smaller; never 7bit/8bit, so "=" is always encoded and no body line can
+ * be "--" followed by our boundary (which GMime starts with "=-"). */
+static GMimeObject *
+text_part(const char *subtype, const char *body)
+{
+	GMimeTextPart *tp = g_mime_text_part_new_with_subtype(subtype);
+	char *clean = sm_body_text(body);
+	gsize n = strlen(clean);
+	GMimeStream *st;
+	GMimeDataWrapper *dw;
+	GMimeContentEncoding enc;
+
+	if (n == 0 || clean[n - 1] != '\n') {
+		char *t = g_strconcat(clean, "\n", NULL);
+
+		g_free(clean);
+		clean = t;
+		n++;
+	}
+	st = g_mime_stream_mem_new_with_buffer(clean, n);
+	dw = g_mime_data_wrapper_new_with_stream(st, GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content(GMIME_PART(tp), dw);
+	g_object_unref(dw);
+	g_object_unref(st);
+	g_free(clean);
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(tp), "charset", "utf-8");
+	enc = g_mime_part_get_best_content_encoding(GMIME_PART(tp),
+	    GMIME_ENCODING_CONSTRAINT_7BIT);
+	if (enc != GMIME_CONTENT_ENCODING_BASE64)
+		enc = GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
+	g_mime_part_set_content_encoding(GMIME_PART(tp), enc);
+	return GMIME_OBJECT(tp);
+}
+
+/* In-Reply-To and References, from hostile ids: malformed ones dropped,
+ * at most SM_COMPOSE_MAX_REFS kept (the thread's first and the newest,
+ * as RFC 5322 3.6.4 suggests when trimming). */
+static void
+set_threading(GMimeMessage *m, const sm_compose *c)
+{
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+	char *irt = msgid_clean(c->in_reply_to);
+	GString *v;
+
+	if (irt != NULL) {
+		char *h = g_strdup_printf("<%s>", irt);
+
+		g_mime_object_set_header(GMIME_OBJECT(m), "In-Reply-To", h, NULL);
+		g_free(h);
+	}
+	for (size_t i = 0; c->references != NULL && c->references[i] != NULL; i++) {
+		char *id = msgid_clean(c->references[i]);
+
+		if (id != NULL)
+			g_ptr_array_add(ids, id);
+	}
+	/* the id replied to belongs at the end of References */
+	if (irt != NULL && (ids->len == 0 ||
+	    strcmp(g_ptr_array_index(ids, ids->len - 1), irt) != 0))
+		g_ptr_array_add(ids, g_strdup(irt));
+	if (ids->len > SM_COMPOSE_MAX_REFS)
+		g_ptr_array_remove_range(ids, 1, ids->len - SM_COMPOSE_MAX_REFS);
+	if (ids->len > 0) {
+		v = g_string_new(NULL);
+		for (guint i = 0; i < ids->len; i++)
+			g_string_append_printf(v, "%s<%s>", i > 0 ? " " : "",
+			    (char *)g_ptr_array_index(ids, i));
+		/* GMime folds it between ids */
+		g_mime_object_set_header(GMIME_OBJECT(m), "References", v->str, NULL);
+		g_string_free(v, TRUE);
+	}
+	g_free(irt);
+	g_ptr_array_unref(ids);
+}
+
+/* The last guard: whatever went in, nothing odd comes out. */
+static bool
+output_ok(const char *s, gsize len, char **err)
+{
+	gsize line = 0;
+
+	for (gsize i = 0; i < len; i++) {
+		if (s[i] == '\0') {
+			*err = g_strdup("composed message holds a NUL byte");
+			return false;
+		}
+		if (s[i] == '\n')
+			line = 0;
+		else if (++line > LINE_MAX_BYTES) {
+			*err = g_strdup("composed message has a line over 998 bytes");
+			return false;
+		}
+	}
+	return true;
+}
+
+char *
+sm_compose_message(const sm_compose *c, gsize *len, char **err)
+{
+	GMimeMessage *m = NULL;
+	GMimeFormatOptions *fo = NULL;
+	GMimeObject *body;
+	GDateTime *dt;
+	char *subject = NULL, *tagged = NULL, *tid = NULL, *out = NULL, *tag;
+	gsize n;
+
+	*err = NULL;
+	if (c->ticket <= 0 || c->text == NULL) {
+		*err = g_strdup("ticket number and text body are required");
+		return NULL;
+	}
+	if (!sm_compose_msgid_valid(c->message_id)) {
+		*err = g_strdup("Message-ID is malformed");
+		return NULL;
+	}
+	if (!token_ok(c->event) || !token_ok(c->loop) ||
+	    (c->auto_submitted != NULL && !token_ok(c->auto_submitted)) ||
+	    (c->auto_response_suppress != NULL && !token_ok(c->auto_response_suppress))) {
+		*err = g_strdup("X-Ticket-Event, X-Support-Loop or Auto-Submitted "
+		    "value is missing or not printable ASCII");
+		return NULL;
+	}
+
+	m = g_mime_message_new(TRUE);
+	if (!add_mailbox(m, GMIME_ADDRESS_TYPE_FROM, "From", c->from_name,
+	    c->from_addr, err) ||
+	    !add_mailbox(m, GMIME_ADDRESS_TYPE_TO, "To", c->to_name, c->to_addr, err) ||
+	    (c->reply_to_addr != NULL && !add_mailbox(m, GMIME_ADDRESS_TYPE_REPLY_TO,
+	    "Reply-To", c->reply_to_name, c->reply_to_addr, err)))
+		goto done;
+
+	dt = c->date > 0 ? g_date_time_new_from_unix_local(c->date) :
+	    g_date_time_new_now_local();
+	g_mime_message_set_date(m, dt);
+	g_date_time_unref(dt);
+
+	subject = sm_header_text(c->subject, SM_COMPOSE_SUBJECT_MAX);
+	tag = sm_header_text(c->tag, 64);
+	tagged = *tag != '\0' ? sm_subject_tag_apply(subject, tag, c->ticket) :
+	    g_strdup(subject);
+	g_free(tag);
+	g_free(subject);
+	/* the tag helper is trusted, but the line it returns goes out as is */
+	subject = sm_header_text(tagged, SM_COMPOSE_SUBJECT_MAX + 80);
+	g_mime_message_set_subject(m, subject, "utf-8");
+	g_mime_message_set_message_id(m, c->message_id);
+	set_threading(m, c);
+
+	tid = g_strdup_printf("%" G_GINT64_FORMAT, c->ticket);
+	g_mime_object_set_header(GMIME_OBJECT(m), "X-Ticket-ID", tid, NULL);
+	g_mime_object_set_header(GMIME_OBJECT(m), "X-Ticket-Event", c->event, NULL);
+	g_mime_object_set_header(GMIME_OBJECT(m), "X-Support-Loop", c->loop, NULL);
+	if (c->auto_submitted != NULL)
+		g_mime_object_set_header(GMIME_OBJECT(m), "Auto-Submitted",
+		    c->auto_submitted, NULL);
+	if (c->auto_response_suppress != NULL)
+		g_mime_object_set_header(GMIME_OBJECT(m), "X-Auto-Response-Suppress",
+		    c->auto_response_suppress, NULL);
+
+	if (c->html != NULL) {
+		GMimeMultipart *alt = g_mime_multipart_new_with_subtype("alternative");
+		GMimeObject *p;
+
+		g_mime_multipart_set_boundary(alt, NULL);
+		p = text_part("plain", c->text);
+		g_mime_multipart_add(alt, p);
+		g_object_unref(p);
+		p = text_part("html", c->html);
+		g_mime_multipart_add(alt, p);
+		g_object_unref(p);
+		body = GMIME_OBJECT(alt);
+	} else
+		body = text_part("plain", c->text);
+	g_mime_message_set_mime_part(m, body);
+	g_object_unref(body);
+
+	/* own options: the defaults are shared by every thread */
+	fo = g_mime_format_options_new();
+	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_UNIX);
+	{
+		GMimeStream *ms = g_mime_stream_mem_new();
+		GByteArray *ba;
+
+		if (g_mime_object_write_to_stream(GMIME_OBJECT(m), fo, ms) < 0) {
+			*err = g_strdup("GMime could not write the message");
+			g_object_unref(ms);
+			goto done;
+		}
+		ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(ms));
+		if (output_ok((const char *)ba->data, ba->len, err)) {
+			n = ba->len;
+			out = g_malloc(n + 1);
+			memcpy(out, ba->data, n);
+			out[n] = '\0';
+			if (len != NULL)
+				*len = n;
+		}
+		g_object_unref(ms);
+	}
+done:
+	if (fo != NULL)
+		g_mime_format_options_free(fo);
+	g_object_unref(m);
+	g_free(subject);
+	g_free(tagged);
+	g_free(tid);
+	return out;
+}

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Install what building and testing support-milter needs on Debian 12.
+# Idempotent; run as root. Postfix is installed without configuring the
+# system instance: the tests and the demo start private instances.
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+PKGS="build-essential autoconf automake libtool pkg-config
+      libmilter-dev libgmime-3.0-dev libhiredis-dev libjson-glib-dev libglib2.0-dev
+      redis-server redis-tools postfix swaks miltertest procps"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,187 @@
+/*
+ * nullfilter.c - a do-nothing libmilter filter: the baseline of `make bench`.
+ *
+ * Usage: nullfilter -p unix:/path | inet:port@host [-T timeout]
+ *
+ * It asks the MTA not to wait for replies to any step that allows it
+ * (SMFIP_NR_*), so that the baseline is the cheapest libmilter filter there
+ * can be, and answers SMFIS_CONTINUE to every step that still needs an
+ * answer. It keeps no state and modifies nothing. A ratio against it is
+ * what the rest of the bench reports.
+ *
+ * It runs in the foreground until SIGTERM/SIGINT (libmilter's own signal
+ * thread stops it). Failing to bind the socket exits 1 with a message on
+ * stderr. An existing unix socket file is removed first (the bench owns its
+ * temp dir).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+#include <libmilter/mfdef.h>
+
+static sfsistat
+nf_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	unsigned long want;
+
+	/* No actions: we modify nothing. */
+	*pf0 = 0;
+	/* Every "no reply" step the MTA offers. DATA, EOH and the body
+	 * still arrive (the baseline must see the whole message, as a
+	 * ticketing filter would), but none of them needs an answer. */
+	want = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL |
+	    SMFIP_NR_RCPT | SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_EOH |
+	    SMFIP_NR_BODY | SMFIP_NR_HDR | SMFIP_NOUNKNOWN;
+	*pf1 = f1 & want;
+	*pf2 = 0;
+	*pf3 = 0;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+nf_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
+{
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+nf_helo(SMFICTX *ctx, char *helo)
+{
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+nf_envfrom(SMFICTX *ctx, char **argv)
+{
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+nf_envrcpt(SMFICTX *ctx, char **argv)
+{
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+nf_data(SMFICTX *ctx)
+{
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+nf_header(SMFICTX *ctx, char *name, char *value)
+{
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+nf_eoh(SMFICTX *ctx)
+{
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+nf_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+nf_eom(SMFICTX *ctx)
+{
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+nf_abort(SMFICTX *ctx)
+{
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+nf_close(SMFICTX *ctx)
+{
+	return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc nf_desc = {
+	.xxfi_name = "nullfilter",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = 0,
+	.xxfi_connect = nf_connect,
+	.xxfi_helo = nf_helo,
+	.xxfi_envfrom = nf_envfrom,
+	.xxfi_envrcpt = nf_envrcpt,
+	.xxfi_header = nf_header,
+	.xxfi_eoh = nf_eoh,
+	.xxfi_body = nf_body,
+	.xxfi_eom = nf_eom,
+	.xxfi_abort = nf_abort,
+	.xxfi_close = nf_close,
+	.xxfi_unknown = NULL,
+	.xxfi_data = nf_data,
+	.xxfi_negotiate = nf_negotiate,
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: nullfilter -p unix:/path|inet:port@host "
+	    "[-T timeout-seconds]\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *sock = NULL;
+	int ch, timeout = 30;
+
+	while ((ch = getopt(argc, argv, "p:T:")) != -1) {
+		switch (ch) {
+		case 'p':
+			sock = optarg;
+			break;
+		case 'T':
+			timeout = atoi(optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (sock == NULL)
+		usage();
+
+	/* A stale socket from an earlier run would make the bind fail. */
+	if (strncmp(sock, "unix:", 5) == 0 || strncmp(sock, "local:", 6) == 0) {
+		const char *path = strchr(sock, ':') + 1;
+		if (unlink(path) == -1 && errno != ENOENT) {
+			fprintf(stderr, "nullfilter: unlink %s: %s\n", path,
+			    strerror(errno));
+			return 1;
+		}
+	}
+	/* The bench's temp dir is private; smtpd (user postfix) must still
+	 * reach the socket. */
+	umask(0);
+	if (smfi_setconn((char *)sock) == MI_FAILURE ||
+	    smfi_settimeout(timeout) == MI_FAILURE ||
+	    smfi_setbacklog(128) == MI_FAILURE ||
+	    smfi_register(nf_desc) == MI_FAILURE) {
+		fprintf(stderr, "nullfilter: cannot set up %s\n", sock);
+		return 1;
+	}
+	if (smfi_opensocket(1) == MI_FAILURE) {
+		fprintf(stderr, "nullfilter: cannot open %s\n", sock);
+		return 1;
+	}
+	return smfi_main() == MI_SUCCESS ? 0 : 1;
+}

@@ -256,6 +256,20 @@ julian_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Exactly "DDDD-DD-DD": sscanf alone would take signs and blanks. */
+static bool
+iso_date_shape(const char *t)
+{
+	int i;
+
+	if (strlen(t) != 10)
+		return false;
+	for (i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? t[i] != '-' : !g_ascii_isdigit(t[i]))
+			return false;
+	return true;
+}
+
 static bool
 parse_holidays(sm_calendar *cal, const char *holidays, char **err)
 {
@@ -276,7 +290,7 @@ parse_holidays(sm_calendar *cal, const char *holidays, char **err)
 
 		if (*t == '\0')
 			continue;
-		if (strlen(t) != 10 || t[4] != '-' || t[7] != '-' ||
+		if (!iso_date_shape(t) ||
 		    sscanf(t, "%4u-%2u-%2u%c", &y, &m, &d, &extra) != 3 ||
 		    !g_date_valid_dmy(d, m, y) || y < 1900) {
 			*err = g_strdup_printf("holidays: bad date '%s' "

@@ -271,6 +271,8 @@ static const struct ecase ecases[] = {
 	{ BER, STD, "26-12-24", "holidays: " },
 	{ BER, STD, "2026-12-24x", "holidays: " },
 	{ BER, STD, "2026-12-24, christmas", "holidays: " },
+	{ BER, STD, "2026-+1-05", "holidays: " },
+	{ BER, STD, "1850-01-01", "holidays: " },
 	/* these must parse */
 	{ BER, "Mon-Fri 9:00-17:00", NULL, NULL },
 	{ BER, "mon 12:00-13:00 09:00-10:00", NULL, NULL },

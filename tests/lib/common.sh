@@ -194,7 +194,7 @@ templates = $top_srcdir/templates
 secret_file = $SECRET
 
 [timers]
-enabled = yes
+enabled = ${SM_TIMERS:-yes}
 
 [queue:support]
 address = support@example.com
@@ -305,6 +305,40 @@ out_stamp()
 out_has() { grep -q "$2" "$1"; }
 
 sm_keys() { redis_cli --scan --pattern '*' | sort; }
+
+# sm_mail FILE FROM SUBJECT MESSAGE-ID [HEADER-LINE...]: a small test mail
+# to support@example.com; the body names the Message-ID.
+sm_mail()
+{
+	local f=$1 from=$2 subj=$3 mid=$4
+	shift 4
+	{
+		printf 'From: %s\nTo: support@example.com\nSubject: %s\n' "$from" "$subj"
+		[ -n "$mid" ] && printf 'Message-ID: %s\n' "$mid"
+		printf 'Date: Sun, 22 Nov 2026 09:00:00 +0000\nMIME-Version: 1.0\n'
+		printf 'Content-Type: text/plain; charset=utf-8\n'
+		for h in "$@"; do printf '%s\n' "$h"; done
+		printf '\nHello support,\n\nthis is the text of %s.\n\nRegards\n' "$mid"
+	} >"$f"
+}
+
+# ticket_json ID: supportctl's JSON for one ticket into $T/ticket.ID.json;
+# returns supportctl's exit status.
+ticket_json()
+{
+	sm_ctl ticket show "$1" --json >"$T/ticket.$1.json" 2>"$T/ticket.$1.err"
+}
+# jq_t ID FILTER: evaluate a jq filter on the last ticket_json ID
+jq_t() { jq -r "$2" "$T/ticket.$1.json" 2>/dev/null; }
+
+# Every key the daemon writes carries the configured prefix.
+sm_check_prefix()
+{
+	local stray
+	stray=$(sm_keys | grep -v '^sm:' | head -n 5)
+	if [ -z "$stray" ]; then pass "every Redis key starts with key_prefix sm:"
+	else fail "Redis keys without the sm: prefix: $stray"; fi
+}
 
 sm_dump_logs()
 {

@@ -316,12 +316,15 @@ parser_init(parser *p, const char *path, GPtrArray *errors)
 	p->stack = g_array_new(FALSE, FALSE, sizeof(frame));
 }
 
-/* Report sections left open; returns the tree (the caller owns it). */
+/* Report sections left open; returns the tree (the caller owns it), or
+ * NULL when finished before. */
 static GPtrArray *
 parser_finish(parser *p)
 {
 	GPtrArray *root = p->root;
 
+	if (p->stack == NULL)
+		return NULL;    /* finished already */
 	for (guint i = 0; i < p->stack->len; i++) {
 		frame f = g_array_index(p->stack, frame, i);
 
@@ -466,6 +469,13 @@ parse_txt(sm_template *t, parser *p, const char *txt, gsize len)
 		t->body = parse_body(p, txt, len, pos, lineno + 1);
 }
 
+static void
+discard(GPtrArray *nodes)
+{
+	if (nodes != NULL)
+		g_ptr_array_unref(nodes);
+}
+
 sm_template *
 sm_template_parse(const char *path, const char *txt, gsize txt_len,
     const char *html, gsize html_len, GPtrArray *errors)
@@ -481,7 +491,7 @@ sm_template_parse(const char *path, const char *txt, gsize txt_len,
 		perr(&p, 0, "too large (over %d bytes)", TPL_FILE_MAX);
 	else if (check_utf8(&p, txt, txt_len))
 		parse_txt(t, &p, txt, txt_len);
-	g_ptr_array_unref(parser_finish(&p));
+	discard(parser_finish(&p));
 	nerr += p.nerr;
 
 	if (html != NULL) {
@@ -492,12 +502,12 @@ sm_template_parse(const char *path, const char *txt, gsize txt_len,
 		parser_init(&p, hpath, errors);
 		if (html_len > TPL_FILE_MAX) {
 			perr(&p, 0, "too large (over %d bytes)", TPL_FILE_MAX);
-			g_ptr_array_unref(parser_finish(&p));
+			discard(parser_finish(&p));
 		} else if (check_utf8(&p, html, html_len)) {
 			t->html = parse_body(&p, html, html_len,
 			    skip_bom(html, html_len), 1);
 		} else
-			g_ptr_array_unref(parser_finish(&p));
+			discard(parser_finish(&p));
 		nerr += p.nerr;
 		g_free(hpath);
 	}

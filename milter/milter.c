@@ -28,6 +28,7 @@
 #include "sm_log.h"
 #include "sm_message.h"
 #include "sm_role.h"
+#include "sm_sla.h"
 #include "sm_store.h"
 #include "sm_util.h"
 #include "milter.h"
@@ -389,14 +390,6 @@ signed_ref(const sm_config *cfg, const sm_message *pm)
 	return 0;
 }
 
-static gint64
-deadline(const sm_queue *q, const gint64 *targets, sm_priority p, gint64 now)
-{
-	if (q->sla == NULL || targets[p] <= 0)
-		return 0;
-	return sm_calendar_add(q->sla->calendar, now, targets[p]);
-}
-
 static sfsistat
 tempfail_or_accept(SMFICTX *ctx, struct msg *m, const char *qid, const char *why)
 {
@@ -473,9 +466,10 @@ sm_eom(SMFICTX *ctx)
 	in.direction = "in";
 	in.now = time(NULL);
 	if (m->queue->sla != NULL) {
-		in.due_first_response = deadline(m->queue, m->queue->sla->first_response, in.priority, in.now);
-		in.due_resolution = deadline(m->queue, m->queue->sla->resolution, in.priority, in.now);
-		in.due_next_response = deadline(m->queue, m->queue->sla->next_response, in.priority, in.now);
+		const sm_sla *sla = m->queue->sla;
+		in.due_first_response = sm_sla_deadline(sla, in.priority, SM_SLA_FIRST_RESPONSE, in.now);
+		in.due_resolution = sm_sla_deadline(sla, in.priority, SM_SLA_RESOLUTION, in.now);
+		in.due_next_response = sm_sla_deadline(sla, in.priority, SM_SLA_NEXT_RESPONSE, in.now);
 	}
 	in.want_ack = m->queue->acknowledge && role == SM_ROLE_CUSTOMER &&
 	    m->env_sender != NULL && !dmarc_fail;

@@ -1,0 +1,592 @@
+/*
+ * store.c - Redis connections for the store: dialling (plain address or
+ * through Redis Sentinel), AUTH/SELECT, the per-process pool used by the
+ * milter's worker threads, and the EVALSHA/SCRIPT LOAD dance.
+ *
+ * Interface: sm_store_open/close/error/redis/set_error/prefix,
+ * sm_store_pool_get/put/flush (sm_store.h), sm_store_eval (store_int.h).
+ *
+ * Failure: any error (connect, I/O, protocol, error reply) is recorded in
+ * the store and the hiredis context is thrown away: hiredis 0.14 contexts
+ * are unusable after an error, and a late reply could desynchronise the
+ * next caller. The next operation redials. Nothing here retries on its own
+ * except the single NOSCRIPT reload; callers decide.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <glib.h>
+#include <hiredis/hiredis.h>
+
+#include "sm_log.h"
+#include "sm_store.h"
+#include "store_int.h"
+
+#define POOL_MAX_IDLE   64      /* idle connections kept for reuse */
+
+struct sm_store {
+	redisContext *c;        /* NULL: not connected (dial on next use) */
+	char *err;              /* last error, g_malloc'ed */
+	char *ident;            /* connection parameters, for the pool */
+	char *prefix;
+	char *address;
+	char *password;
+	char **sentinels;
+	char *master;
+	int db;
+	int timeout_ms;
+	bool loaded[SM_LUA_COUNT];
+};
+
+/* ---- scripts' SHA1, computed once ------------------------------------- */
+
+static char lua_sha[SM_LUA_COUNT][41];
+
+static void
+lua_sha_init(void)
+{
+	static gsize once;
+
+	if (g_once_init_enter(&once)) {
+		struct sigaction sa;
+
+		/* hiredis writes with write(2): a Redis that went away would
+		 * kill the process with SIGPIPE instead of giving an error.
+		 * Ignore it unless the program installed its own handler. */
+		if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+			signal(SIGPIPE, SIG_IGN);
+		for (int i = 0; i < SM_LUA_COUNT; i++) {
+			char *h = g_compute_checksum_for_string(G_CHECKSUM_SHA1,
+			    sm_lua_text(i), -1);
+
+			g_strlcpy(lua_sha[i], h, sizeof lua_sha[i]);
+			g_free(h);
+		}
+		g_once_init_leave(&once, 1);
+	}
+}
+
+/* ---- errors ----------------------------------------------------------- */
+
+static void
+drop_conn(sm_store *st)
+{
+	if (st->c != NULL)
+		redisFree(st->c);
+	st->c = NULL;
+	memset(st->loaded, 0, sizeof st->loaded);
+}
+
+static void
+verror(sm_store *st, const char *fmt, va_list ap)
+{
+	g_free(st->err);
+	st->err = g_strdup_vprintf(fmt, ap);
+}
+
+void
+sm_store_set_error(sm_store *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(st, fmt, ap);
+	va_end(ap);
+	/* the caller may still hold the context pointer for this call;
+	 * free it on the next use rather than now */
+	if (st->c != NULL)
+		st->c->err = st->c->err ? st->c->err : REDIS_ERR_OTHER;
+}
+
+const char *
+sm_store_error(const sm_store *st)
+{
+	if (st == NULL)
+		return "no store";
+	return st->err ? st->err : "no error";
+}
+
+const char *
+sm_store_prefix(const sm_store *st)
+{
+	return st->prefix;
+}
+
+/* ---- dialling --------------------------------------------------------- */
+
+/*
+ * "unix:/path", "host:port", "[v6]:port" or a bare host (port 6379).
+ * Returns a connected context with command timeouts set, or NULL with *err.
+ */
+static redisContext *
+connect_addr(const char *addr, int timeout_ms, char **err)
+{
+	struct timeval tv;
+	redisContext *c;
+	char *host = NULL;
+	int port = 6379;
+
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	if (g_str_has_prefix(addr, "unix:")) {
+		c = redisConnectUnixWithTimeout(addr + 5, tv);
+	} else {
+		const char *colon, *end;
+
+		if (addr[0] == '[' && (end = strchr(addr, ']')) != NULL) {
+			host = g_strndup(addr + 1, end - addr - 1);
+			colon = end[1] == ':' ? end + 1 : NULL;
+		} else if ((colon = strrchr(addr, ':')) != NULL &&
+		    strchr(addr, ':') == colon) {
+			host = g_strndup(addr, colon - addr);
+		} else {
+			host = g_strdup(addr);      /* bare host or bare IPv6 */
+			colon = NULL;
+		}
+		if (colon != NULL) {
+			char *e;
+			long p = strtol(colon + 1, &e, 10);
+
+			if (*e != '\0' || p <= 0 || p > 65535) {
+				*err = g_strdup_printf("%s: bad port", addr);
+				g_free(host);
+				return NULL;
+			}
+			port = (int)p;
+		}
+		c = redisConnectWithTimeout(host, port, tv);
+		g_free(host);
+	}
+	if (c == NULL) {
+		*err = g_strdup_printf("%s: cannot allocate redis context", addr);
+		return NULL;
+	}
+	if (c->err) {
+		*err = g_strdup_printf("%s: %s", addr, c->errstr);
+		redisFree(c);
+		return NULL;
+	}
+	if (redisSetTimeout(c, tv) != REDIS_OK) {
+		*err = g_strdup_printf("%s: cannot set timeout", addr);
+		redisFree(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Run one command; a non-error reply is returned, else NULL with *err. */
+static redisReply *
+command(redisContext *c, const char *what, int argc, const char **argv, char **err)
+{
+	redisReply *r = redisCommandArgv(c, argc, argv, NULL);
+
+	if (r == NULL) {
+		*err = g_strdup_printf("%s: %s", what,
+		    c->err ? c->errstr : "no reply");
+		return NULL;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		*err = g_strdup_printf("%s: %.*s", what, (int)r->len, r->str);
+		freeReplyObject(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* AUTH and SELECT on a fresh connection. */
+static bool
+prepare(sm_store *st, redisContext *c, const char *addr, char **err)
+{
+	redisReply *r;
+	char *e = NULL;
+
+	if (st->password != NULL && st->password[0] != '\0') {
+		const char *argv[] = { "AUTH", st->password };
+
+		if ((r = command(c, "AUTH", 2, argv, &e)) == NULL)
+			goto fail;
+		freeReplyObject(r);
+	}
+	if (st->db != 0) {
+		char db[16];
+		const char *argv[] = { "SELECT", db };
+
+		g_snprintf(db, sizeof db, "%d", st->db);
+		if ((r = command(c, "SELECT", 2, argv, &e)) == NULL)
+			goto fail;
+		freeReplyObject(r);
+	}
+	return true;
+fail:
+	*err = g_strdup_printf("%s: %s", addr, e);
+	g_free(e);
+	return false;
+}
+
+/* Ask one sentinel for the master's address ("host:port", g_malloc'ed). */
+static char *
+sentinel_ask(sm_store *st, const char *sentinel, char **err)
+{
+	const char *argv[] = { "SENTINEL", "get-master-addr-by-name", st->master };
+	redisContext *c;
+	redisReply *r;
+	char *e = NULL, *addr = NULL;
+
+	if ((c = connect_addr(sentinel, st->timeout_ms, err)) == NULL)
+		return NULL;
+	if ((r = command(c, "SENTINEL get-master-addr-by-name", 3, argv, &e)) == NULL) {
+		*err = g_strdup_printf("sentinel %s: %s", sentinel, e);
+		g_free(e);
+	} else if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_STRING ||
+	    r->element[1]->type != REDIS_REPLY_STRING) {
+		*err = g_strdup_printf("sentinel %s: does not know master %s",
+		    sentinel, st->master);
+	} else if (strchr(r->element[0]->str, ':') != NULL) {
+		addr = g_strdup_printf("[%s]:%s", r->element[0]->str,
+		    r->element[1]->str);
+	} else {
+		addr = g_strdup_printf("%s:%s", r->element[0]->str,
+		    r->element[1]->str);
+	}
+	if (r != NULL)
+		freeReplyObject(r);
+	redisFree(c);
+	return addr;
+}
+
+/* ROLE says "master"? A sentinel's answer may be stale during failover. */
+static bool
+is_master(redisContext *c, const char *addr, char **err)
+{
+	const char *argv[] = { "ROLE" };
+	redisReply *r;
+	char *e = NULL;
+	bool ok;
+
+	if ((r = command(c, "ROLE", 1, argv, &e)) == NULL) {
+		*err = g_strdup_printf("%s: %s", addr, e);
+		g_free(e);
+		return false;
+	}
+	ok = r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
+	    r->element[0]->type == REDIS_REPLY_STRING &&
+	    strcmp(r->element[0]->str, "master") == 0;
+	freeReplyObject(r);
+	if (!ok)
+		*err = g_strdup_printf("%s: not a master (failover in progress?)", addr);
+	return ok;
+}
+
+static bool
+dial(sm_store *st)
+{
+	char *err = NULL;
+
+	drop_conn(st);
+	if (st->sentinels == NULL || st->sentinels[0] == NULL) {
+		redisContext *c = connect_addr(st->address, st->timeout_ms, &err);
+
+		if (c != NULL && !prepare(st, c, st->address, &err)) {
+			redisFree(c);
+			c = NULL;
+		}
+		if (c == NULL) {
+			sm_store_set_error(st, "redis %s", err);
+			g_free(err);
+			return false;
+		}
+		st->c = c;
+		return true;
+	}
+	/* Sentinel: each in turn until one names a master that agrees */
+	for (int i = 0; st->sentinels[i] != NULL; i++) {
+		char *addr = sentinel_ask(st, st->sentinels[i], &err);
+		redisContext *c;
+
+		if (addr == NULL)
+			goto next;
+		c = connect_addr(addr, st->timeout_ms, &err);
+		if (c != NULL && (!prepare(st, c, addr, &err) ||
+		    !is_master(c, addr, &err))) {
+			redisFree(c);
+			c = NULL;
+		}
+		g_free(addr);
+		if (c != NULL) {
+			g_free(err);
+			st->c = c;
+			return true;
+		}
+next:
+		log_debug("redis sentinel %s: %s", st->sentinels[i], err);
+		if (st->sentinels[i + 1] != NULL) {
+			g_free(err);
+			err = NULL;
+		}
+	}
+	sm_store_set_error(st, "redis via sentinel (master %s): %s", st->master,
+	    err ? err : "no sentinel answered");
+	g_free(err);
+	return false;
+}
+
+/* A healthy connection, dialling when there is none or it saw an error. */
+static bool
+ensure(sm_store *st)
+{
+	if (st->c != NULL && st->c->err == 0)
+		return true;
+	return dial(st);
+}
+
+static char *
+make_ident(const sm_config *cfg)
+{
+	char *s = cfg->sentinels ? g_strjoinv(",", cfg->sentinels) : g_strdup("");
+	char *id = g_strdup_printf("%s|%s|%d|%s|%d|%s|%s",
+	    cfg->redis_address ? cfg->redis_address : "",
+	    cfg->redis_password ? cfg->redis_password : "", cfg->redis_database,
+	    cfg->key_prefix ? cfg->key_prefix : "", cfg->redis_timeout_ms, s,
+	    cfg->sentinel_master ? cfg->sentinel_master : "");
+
+	g_free(s);
+	return id;
+}
+
+sm_store *
+sm_store_open(const sm_config *cfg, char **err)
+{
+	sm_store *st = g_new0(sm_store, 1);
+
+	lua_sha_init();
+	st->ident = make_ident(cfg);
+	st->prefix = g_strdup(cfg->key_prefix ? cfg->key_prefix : "sm:");
+	st->address = g_strdup(cfg->redis_address ? cfg->redis_address :
+	    "127.0.0.1:6379");
+	st->password = g_strdup(cfg->redis_password);
+	st->sentinels = g_strdupv(cfg->sentinels);
+	st->master = g_strdup(cfg->sentinel_master ? cfg->sentinel_master :
+	    "mymaster");
+	st->db = cfg->redis_database;
+	st->timeout_ms = cfg->redis_timeout_ms > 0 ? cfg->redis_timeout_ms : 500;
+	if (!dial(st)) {
+		if (err != NULL)
+			*err = g_strdup(st->err);
+		sm_store_close(st);
+		return NULL;
+	}
+	return st;
+}
+
+void
+sm_store_close(sm_store *st)
+{
+	if (st == NULL)
+		return;
+	drop_conn(st);
+	g_free(st->err);
+	g_free(st->ident);
+	g_free(st->prefix);
+	g_free(st->address);
+	g_free(st->password);
+	g_strfreev(st->sentinels);
+	g_free(st->master);
+	g_free(st);
+}
+
+struct redisContext *
+sm_store_redis(sm_store *st)
+{
+	return ensure(st) ? st->c : NULL;
+}
+
+/* ---- pool ------------------------------------------------------------- */
+
+static GMutex pool_mu;
+static GPtrArray *pool_idle;    /* sm_store *, healthy */
+
+sm_store *
+sm_store_pool_get(const sm_config *cfg, char **err)
+{
+	char *ident = make_ident(cfg);
+	GPtrArray *stale = g_ptr_array_new();
+	sm_store *st = NULL;
+
+	g_mutex_lock(&pool_mu);
+	while (pool_idle != NULL && pool_idle->len > 0) {
+		sm_store *s = g_ptr_array_steal_index(pool_idle, pool_idle->len - 1);
+
+		if (strcmp(s->ident, ident) == 0) {
+			st = s;
+			break;
+		}
+		g_ptr_array_add(stale, s);      /* [redis] changed: drop */
+	}
+	g_mutex_unlock(&pool_mu);
+	/* close outside the lock: redisFree may block on a dead peer */
+	for (guint i = 0; i < stale->len; i++)
+		sm_store_close(stale->pdata[i]);
+	g_ptr_array_free(stale, TRUE);
+	g_free(ident);
+	if (st != NULL)
+		return st;
+	return sm_store_open(cfg, err);
+}
+
+void
+sm_store_pool_put(sm_store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->c == NULL || st->c->err != 0) {
+		sm_store_close(st);
+		return;
+	}
+	g_free(st->err);
+	st->err = NULL;
+	g_mutex_lock(&pool_mu);
+	if (pool_idle == NULL)
+		pool_idle = g_ptr_array_new();
+	if (pool_idle->len < POOL_MAX_IDLE) {
+		g_ptr_array_add(pool_idle, st);
+		st = NULL;
+	}
+	g_mutex_unlock(&pool_mu);
+	sm_store_close(st);
+}
+
+void
+sm_store_pool_flush(void)
+{
+	GPtrArray *idle;
+
+	g_mutex_lock(&pool_mu);
+	idle = pool_idle;
+	pool_idle = NULL;
+	g_mutex_unlock(&pool_mu);
+	if (idle == NULL)
+		return;
+	for (guint i = 0; i < idle->len; i++)
+		sm_store_close(idle->pdata[i]);
+	g_ptr_array_free(idle, TRUE);
+}
+
+/* ---- script calls ----------------------------------------------------- */
+
+void
+sm_args_init(sm_args *a)
+{
+	a->v = g_ptr_array_new_with_free_func(g_free);
+}
+
+void
+sm_args_clear(sm_args *a)
+{
+	if (a->v != NULL)
+		g_ptr_array_free(a->v, TRUE);
+	a->v = NULL;
+}
+
+void
+sm_args_add(sm_args *a, const char *s)
+{
+	g_ptr_array_add(a->v, g_strdup(s ? s : ""));
+}
+
+void
+sm_args_addf(sm_args *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_ptr_array_add(a->v, g_strdup_vprintf(fmt, ap));
+	va_end(ap);
+}
+
+void
+sm_args_addi(sm_args *a, gint64 v)
+{
+	g_ptr_array_add(a->v, g_strdup_printf("%" G_GINT64_FORMAT, v));
+}
+
+static bool
+script_load(sm_store *st, enum sm_lua which)
+{
+	const char *argv[] = { "SCRIPT", "LOAD", sm_lua_text(which) };
+	redisReply *r;
+	char *e = NULL;
+
+	if ((r = command(st->c, "SCRIPT LOAD", 3, argv, &e)) == NULL) {
+		sm_store_set_error(st, "redis %s", e);
+		g_free(e);
+		return false;
+	}
+	if (r->type != REDIS_REPLY_STRING || strcmp(r->str, lua_sha[which]) != 0) {
+		freeReplyObject(r);
+		sm_store_set_error(st, "redis SCRIPT LOAD: unexpected reply");
+		return false;
+	}
+	freeReplyObject(r);
+	st->loaded[which] = true;
+	return true;
+}
+
+redisReply *
+sm_store_eval(sm_store *st, enum sm_lua which, const sm_args *args, bool *io)
+{
+	const char **argv;
+	redisReply *r = NULL;
+	int argc = 3 + (int)args->v->len;
+	bool load_failed = false;
+
+	if (io != NULL)
+		*io = true;
+	if (!ensure(st))
+		return NULL;
+	if (!st->loaded[which] && !script_load(st, which))
+		goto fail;
+	argv = g_new(const char *, argc);
+	argv[0] = "EVALSHA";
+	argv[1] = lua_sha[which];
+	argv[2] = "0";
+	for (guint i = 0; i < args->v->len; i++)
+		argv[3 + i] = args->v->pdata[i];
+	for (int attempt = 0; attempt < 2; attempt++) {
+		r = redisCommandArgv(st->c, argc, argv, NULL);
+		if (r == NULL || r->type != REDIS_REPLY_ERROR ||
+		    strncmp(r->str, "NOSCRIPT", 8) != 0 || attempt == 1)
+			break;
+		/* the script cache empties on restart and failover */
+		freeReplyObject(r);
+		r = NULL;
+		if (!script_load(st, which)) {
+			load_failed = true;
+			break;
+		}
+	}
+	g_free(argv);
+	if (r == NULL) {
+		if (!load_failed)
+			sm_store_set_error(st, "redis: %s", st->c->err ?
+			    st->c->errstr : "no reply");
+		goto fail;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		if (io != NULL)
+			*io = false;
+		sm_store_set_error(st, "redis script: %.*s", (int)r->len, r->str);
+		freeReplyObject(r);
+		goto fail;
+	}
+	return r;
+fail:
+	drop_conn(st);
+	return NULL;
+}

@@ -1,0 +1,48 @@
+/*
+ * store_int.h - internals shared by the store's source files (store.c:
+ * connections, pool and script calls; store_lua.c: the Lua scripts;
+ * store_ticket.c: ingest and ticket reads). Not for other modules.
+ */
+#ifndef SM_STORE_INT_H
+#define SM_STORE_INT_H
+
+#include <stdbool.h>
+#include <glib.h>
+#include <hiredis/hiredis.h>
+
+#include "sm_store.h"
+
+enum sm_lua {
+	SM_LUA_GATHER,          /* read-only: threading facts */
+	SM_LUA_APPLY,           /* guarded write of one message */
+	SM_LUA_GET,             /* read-only: tickets by id */
+	SM_LUA_LIST,            /* read-only: tickets from the indexes */
+	SM_LUA_COUNT
+};
+
+/* The text of a script (store_lua.c); static storage. */
+const char *sm_lua_text(enum sm_lua which);
+
+/* Argument vector for a script call: NUL-free strings copied in. */
+typedef struct sm_args {
+	GPtrArray *v;           /* char * */
+} sm_args;
+
+void sm_args_init(sm_args *a);
+void sm_args_clear(sm_args *a);
+void sm_args_add(sm_args *a, const char *s);        /* NULL -> "" */
+void sm_args_addf(sm_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sm_args_addi(sm_args *a, gint64 v);
+
+/*
+ * EVALSHA the script with no KEYS and args as ARGV, loading it with SCRIPT
+ * LOAD on first use per connection and again on NOSCRIPT. Dials when the
+ * store has no healthy connection. Returns the reply (caller frees) or NULL
+ * with the store's error set and the connection marked for redial; an error
+ * reply from the script counts as an error too. *io (may be NULL) tells
+ * that the failure was a connection failure rather than an error reply.
+ */
+redisReply *sm_store_eval(sm_store *st, enum sm_lua which, const sm_args *args,
+    bool *io);
+
+#endif

@@ -1,0 +1,224 @@
+/*
+ * store_lua.c - the store's Lua scripts (run by Redis with EVALSHA; see
+ * doc/redis-keys.md for the keys). Each script is the common prelude plus
+ * its own parts; the gather function is shared by the read-only facts
+ * script and the apply script, so that apply can re-check the very facts
+ * the caller decided on and answer CONFLICT when anything changed.
+ *
+ * Interface: sm_lua_text(which). Pure data; cannot fail.
+ *
+ * Rules the scripts keep: ARGV[1] is the key prefix; no KEYS (the keys
+ * depend on facts read inside the script; no cluster support); single
+ * quotes only, so the text stays a plain C string; integers come back as
+ * Redis integers, nothing is returned as Lua false inside a table.
+ */
+#include <config.h>
+
+#include "store_int.h"
+
+/* status and priority names <-> the enum values of sm_ticket.h and
+ * sm_config.h (same order) */
+#define LUA_COMMON \
+	"local P = ARGV[1]\n" \
+	"local ST = {new = 0, open = 1, pending = 2, resolved = 3, closed = 4}\n" \
+	"local PR = {urgent = 0, high = 1, normal = 2, low = 3}\n" \
+	"local PRN = {'urgent', 'high', 'normal', 'low'}\n" \
+	"local function tk(id) return P .. 't:' .. id end\n" \
+	"local function ix(q, s) return P .. 'ix:' .. q .. ':' .. s end\n"
+
+/* threading facts: a flat list of integers, see gather() */
+#define LUA_GATHER_FN \
+	"-- ARGV: 1 prefix, 2 msgid, 3 sender, 4 signed_ref, 5 token, 6 tag,\n" \
+	"-- 7 fingerprint, 8 nrefs, 9.. refs (In-Reply-To, then References newest first)\n" \
+	"local function cand(id)\n" \
+	"  id = tonumber(id) or 0\n" \
+	"  if id <= 0 then return {0, 0, 0, 0, 0, 0} end\n" \
+	"  local k = tk(id)\n" \
+	"  local v = redis.call('HMGET', k, 's', 'ca', 'r')\n" \
+	"  if not v[1] then return {id, 0, 0, 0, 0, 0} end\n" \
+	"  local part = 0\n" \
+	"  if ARGV[3] ~= '' and redis.call('HEXISTS', k, '+' .. ARGV[3]) == 1 then part = 1 end\n" \
+	"  return {id, 1, ST[v[1]] or 0, tonumber(v[2]) or 0, part, tonumber(v[3]) or 0}\n" \
+	"end\n" \
+	"local function gather()\n" \
+	"  local f = {0}\n" \
+	"  if ARGV[2] ~= '' then f[1] = tonumber(redis.call('GET', P .. 'm:' .. ARGV[2])) or 0 end\n" \
+	"  local ref = 0\n" \
+	"  for i = 1, tonumber(ARGV[8]) do\n" \
+	"    local t = tonumber(redis.call('GET', P .. 'm:' .. ARGV[8 + i]))\n" \
+	"    if t then ref = t break end\n" \
+	"  end\n" \
+	"  if ref == 0 then ref = tonumber(ARGV[4]) or 0 end\n" \
+	"  for _, id in ipairs({ref, ARGV[5], ARGV[6]}) do\n" \
+	"    for _, x in ipairs(cand(id)) do f[#f + 1] = x end\n" \
+	"  end\n" \
+	"  return f\n" \
+	"end\n"
+
+/* apply one message: guarded by the facts, then all its changes */
+#define LUA_APPLY_BODY \
+	"-- ARGV after the refs (o = 9 + nrefs): action, target, linked_from, queue,\n" \
+	"-- direction, automatic, priority, now, due_first_response, due_resolution,\n" \
+	"-- due_next_response, sender_name, subject, excerpt, date, want_ack, ack_to,\n" \
+	"-- ack_limit_count, ack_limit_window, raw msgid (the key may be a digest)\n" \
+	"if table.concat(gather(), ',') ~= ARGV[7] then return {'CONFLICT'} end\n" \
+	"local o = 9 + tonumber(ARGV[8])\n" \
+	"local action, target, linked = ARGV[o], ARGV[o + 1], ARGV[o + 2]\n" \
+	"local queue, dir, auto = ARGV[o + 3], ARGV[o + 4], ARGV[o + 5] == '1'\n" \
+	"local prio, now = PRN[tonumber(ARGV[o + 6]) + 1] or 'normal', ARGV[o + 7]\n" \
+	"local dfr, dr, dnr = ARGV[o + 8], ARGV[o + 9], ARGV[o + 10]\n" \
+	"local subject, excerpt = ARGV[o + 12], ARGV[o + 13]\n" \
+	"local msgid, sender = ARGV[2], ARGV[3]\n" \
+	"\n" \
+	"local function result(id, created, prev, aq, al)\n" \
+	"  local v = redis.call('HMGET', tk(id), 'q', 's', 'p', 'dfr', 'dnr', 'dr')\n" \
+	"  local st, due = ST[v[2]] or 0, 0\n" \
+	"  if st <= 1 then\n" \
+	"    for i = 4, 6 do\n" \
+	"      local d = tonumber(v[i]) or 0\n" \
+	"      if d > 0 and (due == 0 or d < due) then due = d end\n" \
+	"    end\n" \
+	"  end\n" \
+	"  return {'OK', tonumber(id), st, PR[v[3]] or 2, created, prev, aq, al, due, v[1] or ''}\n" \
+	"end\n" \
+	"\n" \
+	"local function addmsg(id)\n" \
+	"  local rec = {d = dir, f = sender, t = tonumber(ARGV[o + 14]) or 0}\n" \
+	"  if ARGV[o + 19] ~= '' then rec.i = ARGV[o + 19] end\n" \
+	"  if subject ~= '' then rec.s = subject end\n" \
+	"  if excerpt ~= '' then rec.x = excerpt end\n" \
+	"  redis.call('RPUSH', tk(id) .. ':m', cjson.encode(rec))\n" \
+	"  if msgid ~= '' then redis.call('SET', P .. 'm:' .. msgid, id) end\n" \
+	"end\n" \
+	"\n" \
+	"if action == 'dup' then return result(target, 0, 0, 0, 0) end\n" \
+	"\n" \
+	"if action == 'new' or action == 'linked' then\n" \
+	"  local id = redis.call('INCR', P .. 'seq:t')\n" \
+	"  local k = tk(id)\n" \
+	"  local h = {'q', queue, 's', 'new', 'p', prio, 'c', now, 'u', now, 'r', 1}\n" \
+	"  if tonumber(dfr) > 0 then h[#h + 1] = 'dfr'; h[#h + 1] = dfr end\n" \
+	"  if tonumber(dr) > 0 then h[#h + 1] = 'dr'; h[#h + 1] = dr end\n" \
+	"  if action == 'linked' then h[#h + 1] = 'lf'; h[#h + 1] = linked end\n" \
+	"  if sender ~= '' then h[#h + 1] = '+' .. sender; h[#h + 1] = '' end\n" \
+	"  redis.call('HSET', k, unpack(h))\n" \
+	"  local head = {}\n" \
+	"  if subject ~= '' then head.s = subject end\n" \
+	"  if ARGV[o + 11] ~= '' then head.n = ARGV[o + 11] end\n" \
+	"  if sender ~= '' then head.a = sender end\n" \
+	"  redis.call('SET', k .. ':h', cjson.encode(head))\n" \
+	"  addmsg(id)\n" \
+	"  redis.call('ZADD', ix(queue, 'new'), id, id)\n" \
+	"  redis.call('SADD', P .. 'queues', queue)\n" \
+	"  local prev = 0\n" \
+	"  if sender ~= '' then prev = redis.call('HINCRBY', P .. 'req', sender, 1) - 1 end\n" \
+	"  local aq, al = 0, 0\n" \
+	"  local ack_to = ARGV[o + 16]\n" \
+	"  if ARGV[o + 15] == '1' and ack_to ~= '' then\n" \
+	"    local lk = P .. 'acklimit:' .. ack_to\n" \
+	"    local n = redis.call('INCR', lk)\n" \
+	"    if n == 1 and tonumber(ARGV[o + 18]) > 0 then redis.call('EXPIRE', lk, ARGV[o + 18]) end\n" \
+	"    if n > tonumber(ARGV[o + 17]) then\n" \
+	"      al = 1\n" \
+	"    else\n" \
+	"      local j = redis.call('INCR', P .. 'seq:job')\n" \
+	"      redis.call('HSET', P .. 'job:' .. j, 'event', 'ack', 'ticket', id,\n" \
+	"        'queue', queue, 'to', ack_to, 'in_reply_to', msgid, 'created', now,\n" \
+	"        'attempts', 0)\n" \
+	"      redis.call('ZADD', P .. 'outbox:due', now, j)\n" \
+	"      aq = 1\n" \
+	"    end\n" \
+	"  end\n" \
+	"  return result(id, 1, prev, aq, al)\n" \
+	"end\n" \
+	"\n" \
+	"-- append or reopen an existing ticket\n" \
+	"local id = tonumber(target)\n" \
+	"local k = tk(id)\n" \
+	"local v = redis.call('HMGET', k, 'q', 's', 'fr', 'dnr')\n" \
+	"local old = v[2]\n" \
+	"local new = old\n" \
+	"if dir == 'in' and not auto then\n" \
+	"  if old == 'pending' or old == 'resolved' or old == 'closed' then new = 'open' end\n" \
+	"  -- a customer follow-up on an answered ticket starts next_response\n" \
+	"  if new == 'open' and v[3] and not v[4] and tonumber(dnr) > 0 then\n" \
+	"    redis.call('HSET', k, 'dnr', dnr)\n" \
+	"  end\n" \
+	"  if sender ~= '' then redis.call('HSET', k, '+' .. sender, '') end\n" \
+	"elseif dir == 'out' then\n" \
+	"  -- an agent's reply: first response made, the clocks stop\n" \
+	"  if old == 'new' or old == 'open' then new = 'pending' end\n" \
+	"  if not v[3] then redis.call('HSET', k, 'fr', now) end\n" \
+	"  redis.call('HDEL', k, 'dfr', 'dnr')\n" \
+	"end\n" \
+	"if new ~= old then\n" \
+	"  redis.call('HSET', k, 's', new)\n" \
+	"  redis.call('ZREM', ix(v[1], old), id)\n" \
+	"  redis.call('ZADD', ix(v[1], new), id, id)\n" \
+	"  if old == 'closed' then redis.call('HDEL', k, 'ca') end\n" \
+	"end\n" \
+	"redis.call('HSET', k, 'u', now)\n" \
+	"redis.call('HINCRBY', k, 'r', 1)\n" \
+	"addmsg(id)\n" \
+	"return result(id, 0, 0, 0, 0)\n"
+
+/* one ticket as {id, flat hash (s and p as enum numbers), head JSON,
+ * message JSON strings} */
+#define LUA_FETCH_FN \
+	"local function fetch(id, msgs)\n" \
+	"  local k = tk(id)\n" \
+	"  local h = redis.call('HGETALL', k)\n" \
+	"  if #h == 0 then return {} end\n" \
+	"  for i = 1, #h, 2 do\n" \
+	"    if h[i] == 's' then h[i + 1] = tostring(ST[h[i + 1]] or 0)\n" \
+	"    elseif h[i] == 'p' then h[i + 1] = tostring(PR[h[i + 1]] or 2) end\n" \
+	"  end\n" \
+	"  local m = {}\n" \
+	"  if msgs then m = redis.call('LRANGE', k .. ':m', 0, -1) end\n" \
+	"  return {tostring(id), h, redis.call('GET', k .. ':h') or '', m}\n" \
+	"end\n"
+
+#define LUA_GET_BODY \
+	"-- ARGV: 1 prefix, 2 with_messages, 3.. ticket ids\n" \
+	"local out = {}\n" \
+	"for i = 3, #ARGV do out[#out + 1] = fetch(ARGV[i], ARGV[2] == '1') end\n" \
+	"return out\n"
+
+#define LUA_LIST_BODY \
+	"-- ARGV: 1 prefix, 2 queue ('' all), 3 limit (<= 0 all), 4.. statuses (none: all)\n" \
+	"local qs = {ARGV[2]}\n" \
+	"if ARGV[2] == '' then qs = redis.call('SMEMBERS', P .. 'queues') end\n" \
+	"local ss = {}\n" \
+	"for i = 4, #ARGV do ss[#ss + 1] = ARGV[i] end\n" \
+	"if #ss == 0 then ss = {'new', 'open', 'pending', 'resolved', 'closed'} end\n" \
+	"local limit = tonumber(ARGV[3])\n" \
+	"local stop = -1\n" \
+	"if limit > 0 then stop = limit - 1 end\n" \
+	"local ids = {}\n" \
+	"for _, q in ipairs(qs) do\n" \
+	"  for _, s in ipairs(ss) do\n" \
+	"    for _, id in ipairs(redis.call('ZREVRANGE', ix(q, s), 0, stop)) do\n" \
+	"      ids[#ids + 1] = tonumber(id)\n" \
+	"    end\n" \
+	"  end\n" \
+	"end\n" \
+	"table.sort(ids, function(a, b) return a > b end)\n" \
+	"local out = {}\n" \
+	"for i = 1, #ids do\n" \
+	"  if limit > 0 and i > limit then break end\n" \
+	"  out[#out + 1] = fetch(ids[i], false)\n" \
+	"end\n" \
+	"return out\n"
+
+static const char *const texts[SM_LUA_COUNT] = {
+	[SM_LUA_GATHER] = LUA_COMMON LUA_GATHER_FN "return gather()\n",
+	[SM_LUA_APPLY] = LUA_COMMON LUA_GATHER_FN LUA_APPLY_BODY,
+	[SM_LUA_GET] = LUA_COMMON LUA_FETCH_FN LUA_GET_BODY,
+	[SM_LUA_LIST] = LUA_COMMON LUA_FETCH_FN LUA_LIST_BODY,
+};
+
+const char *
+sm_lua_text(enum sm_lua which)
+{
+	return texts[which];
+}

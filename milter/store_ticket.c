@@ -1,0 +1,538 @@
+/*
+ * store_ticket.c - ingest of one message and reading tickets back: the C
+ * half of the store's scripts (store_lua.c).
+ *
+ * Interface: sm_store_ingest, sm_ingest_result_clear, sm_store_ticket_get,
+ * sm_store_ticket_list (sm_store.h).
+ *
+ * Ingest is optimistic: round trip 1 gathers the threading facts (read
+ * only), sm_thread_decide() decides in C, round trip 2 applies the decision
+ * in one script that first re-reads the same facts and answers CONFLICT if
+ * any changed (another daemon stored the same Message-ID or touched the
+ * target ticket). Then we read and decide again, a bounded number of times.
+ *
+ * Failure: -1 with sm_store_error() set. A connection failure is retried
+ * once on a fresh connection (a pooled connection may have outlived a Redis
+ * restart); retrying is safe because the apply script is guarded by the
+ * Message-ID, so a write that did land reads back as a duplicate.
+ */
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+#include <hiredis/hiredis.h>
+#include <json-glib/json-glib.h>
+
+#include "sm_log.h"
+#include "sm_store.h"
+#include "sm_thread.h"
+#include "store_int.h"
+
+#define MAX_TRIES       5       /* gather+apply rounds per message */
+#define MAX_REFS        32      /* In-Reply-To + newest References looked up */
+#define MAX_IDKEY       200     /* longer Message-IDs are keyed by a hash */
+#define MAX_SUBJECT     250     /* bytes kept of a ticket/message subject */
+#define MAX_NAME        120     /* bytes kept of a requester's name */
+#define N_FACTS         19      /* dup + 3 candidates x 6 */
+
+/* A hostile Message-ID may be very long: key it by its digest then. */
+static char *
+idkey(const char *id)
+{
+	if (strlen(id) <= MAX_IDKEY)
+		return g_strdup(id);
+	char *h = g_compute_checksum_for_string(G_CHECKSUM_SHA256, id, -1);
+	char *k = g_strconcat("#", h, NULL);
+
+	g_free(h);
+	return k;
+}
+
+/* At most max bytes, cut on a UTF-8 boundary (input is valid UTF-8). */
+static char *
+utf8_cut(const char *s, size_t max)
+{
+	size_t n;
+
+	if (s == NULL)
+		return g_strdup("");
+	n = strlen(s);
+	if (n <= max)
+		return g_strdup(s);
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return g_strndup(s, n);
+}
+
+static bool
+seen(GPtrArray *v, const char *s)
+{
+	for (guint i = 0; i < v->len; i++)
+		if (strcmp(v->pdata[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* ARGV shared by the gather and apply scripts (see store_lua.c). */
+static void
+base_args(sm_store *st, const sm_ingest *in, const char *fp, sm_args *a)
+{
+	const sm_message *m = in->msg;
+	GPtrArray *refs = g_ptr_array_new_with_free_func(g_free);
+
+	sm_args_add(a, sm_store_prefix(st));
+	if (in->msgid != NULL && in->msgid[0] != '\0') {
+		char *k = idkey(in->msgid);
+
+		sm_args_add(a, k);
+		g_free(k);
+	} else {
+		sm_args_add(a, "");
+	}
+	sm_args_add(a, in->sender);
+	sm_args_addi(a, in->signed_ref_ticket);
+	sm_args_addi(a, in->token_ticket);
+	sm_args_addi(a, in->tag_ticket);
+	sm_args_add(a, fp);
+	/* In-Reply-To first, then References from the newest (last) */
+	if (m != NULL && m->in_reply_to != NULL && m->in_reply_to[0] != '\0')
+		g_ptr_array_add(refs, idkey(m->in_reply_to));
+	for (guint i = m && m->references ? m->references->len : 0;
+	    i > 0 && refs->len < MAX_REFS; i--) {
+		const char *r = m->references->pdata[i - 1];
+		char *k;
+
+		if (r == NULL || r[0] == '\0')
+			continue;
+		k = idkey(r);
+		if (seen(refs, k))
+			g_free(k);
+		else
+			g_ptr_array_add(refs, k);
+	}
+	sm_args_addi(a, refs->len);
+	for (guint i = 0; i < refs->len; i++)
+		sm_args_add(a, refs->pdata[i]);
+	g_ptr_array_free(refs, TRUE);
+}
+
+static const char *
+action_arg(sm_thread_action a)
+{
+	switch (a) {
+	case SM_THREAD_DUPLICATE:
+		return "dup";
+	case SM_THREAD_APPEND:
+		return "append";
+	case SM_THREAD_REOPEN:
+		return "reopen";
+	case SM_THREAD_NEW:
+		return "new";
+	case SM_THREAD_NEW_LINKED:
+		return "linked";
+	}
+	return "new";
+}
+
+static void
+apply_args(sm_store *st, const sm_ingest *in, const char *fp,
+    const sm_thread_decision *d, sm_args *a)
+{
+	const sm_message *m = in->msg;
+	char *s;
+
+	base_args(st, in, fp, a);
+	sm_args_add(a, action_arg(d->action));
+	sm_args_addi(a, d->ticket);
+	sm_args_addi(a, d->linked_from);
+	sm_args_add(a, in->queue->name);
+	sm_args_add(a, in->direction ? in->direction : "in");
+	sm_args_add(a, in->automatic ? "1" : "0");
+	sm_args_addi(a, (gint64)in->priority);
+	sm_args_addi(a, in->now);
+	sm_args_addi(a, in->due_first_response);
+	sm_args_addi(a, in->due_resolution);
+	sm_args_addi(a, in->due_next_response);
+	s = utf8_cut(in->sender_name, MAX_NAME);
+	sm_args_add(a, s);
+	g_free(s);
+	s = utf8_cut(m ? m->subject : NULL, MAX_SUBJECT);
+	sm_args_add(a, s);
+	g_free(s);
+	sm_args_add(a, m ? m->excerpt : NULL);
+	sm_args_addi(a, m && m->date > 0 ? m->date : in->now);
+	sm_args_add(a, in->want_ack ? "1" : "0");
+	sm_args_add(a, in->ack_to);
+	sm_args_addi(a, in->ack_limit_count);
+	sm_args_addi(a, in->ack_limit_window);
+	sm_args_add(a, in->msgid);      /* as received, for the record */
+}
+
+static bool
+int_at(const redisReply *r, size_t i, gint64 *v)
+{
+	if (r->type != REDIS_REPLY_ARRAY || i >= r->elements ||
+	    r->element[i]->type != REDIS_REPLY_INTEGER)
+		return false;
+	*v = r->element[i]->integer;
+	return true;
+}
+
+static void
+candidate(const gint64 *f, sm_thread_candidate *c)
+{
+	c->id = f[0];
+	c->exists = f[1] != 0;
+	c->status = f[2] >= 0 && f[2] < SM_ST_COUNT ? (sm_status)f[2] : SM_ST_NEW;
+	c->closed_at = f[3];
+	c->sender_participant = f[4] != 0;
+	/* f[5], the revision, matters only through the fingerprint */
+}
+
+/* Facts reply -> facts and fingerprint; false when malformed. */
+static bool
+parse_facts(const redisReply *r, const sm_ingest *in, sm_thread_facts *f,
+    GString *fp)
+{
+	gint64 v[N_FACTS];
+
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != N_FACTS)
+		return false;
+	g_string_truncate(fp, 0);
+	for (size_t i = 0; i < N_FACTS; i++) {
+		if (!int_at(r, i, &v[i]))
+			return false;
+		g_string_append_printf(fp, "%s%" G_GINT64_FORMAT, i ? "," : "", v[i]);
+	}
+	memset(f, 0, sizeof *f);
+	f->dup_ticket = v[0];
+	candidate(v + 1, &f->by_ref);
+	candidate(v + 7, &f->by_token);
+	candidate(v + 13, &f->by_tag);
+	f->sender_is_agent = in->sender_is_agent;
+	f->now = in->now;
+	f->reopen_window = in->queue->reopen_window;
+	return true;
+}
+
+/* {'OK', ticket, status, priority, created, prev, ack_queued, ack_limited,
+ *  due, queue} */
+static bool
+parse_result(const redisReply *r, sm_ingest_result *out)
+{
+	gint64 v[9];
+
+	for (size_t i = 1; i < 9; i++)
+		if (!int_at(r, i, &v[i]))
+			return false;
+	if (r->elements < 10 || r->element[9]->type != REDIS_REPLY_STRING)
+		return false;
+	out->ticket = v[1];
+	out->status = v[2] >= 0 && v[2] < SM_ST_COUNT ? (sm_status)v[2] : SM_ST_NEW;
+	out->priority = v[3] >= 0 && v[3] < SM_PRIO_COUNT ? (sm_priority)v[3] :
+	    SM_PRIO_NORMAL;
+	out->created = v[4] != 0;
+	out->previous_tickets = v[5];
+	out->ack_queued = v[6] != 0;
+	out->ack_limited = v[7] != 0;
+	out->due = v[8];
+	g_free(out->queue);
+	out->queue = g_strndup(r->element[9]->str, r->element[9]->len);
+	return true;
+}
+
+static bool
+is_conflict(const redisReply *r)
+{
+	return r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
+	    r->element[0]->type == REDIS_REPLY_STRING &&
+	    strcmp(r->element[0]->str, "CONFLICT") == 0;
+}
+
+int
+sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out)
+{
+	GString *fp = g_string_new(NULL);
+	bool redialled = false;
+	int rc = -1;
+
+	memset(out, 0, sizeof *out);
+	for (int tries = 0; tries < MAX_TRIES; tries++) {
+		sm_thread_facts f;
+		sm_args a;
+		redisReply *r;
+		bool io;
+
+		sm_args_init(&a);
+		base_args(st, in, "", &a);
+		r = sm_store_eval(st, SM_LUA_GATHER, &a, &io);
+		sm_args_clear(&a);
+		if (r == NULL) {
+			if (io && !redialled) {
+				redialled = true;
+				continue;
+			}
+			goto done;
+		}
+		if (!parse_facts(r, in, &f, fp)) {
+			freeReplyObject(r);
+			sm_store_set_error(st, "redis: malformed threading facts");
+			goto done;
+		}
+		freeReplyObject(r);
+		out->decision = sm_thread_decide(&f);
+
+		sm_args_init(&a);
+		apply_args(st, in, fp->str, &out->decision, &a);
+		r = sm_store_eval(st, SM_LUA_APPLY, &a, &io);
+		sm_args_clear(&a);
+		if (r == NULL) {
+			if (io && !redialled) {
+				redialled = true;
+				continue;
+			}
+			goto done;
+		}
+		if (is_conflict(r)) {
+			freeReplyObject(r);
+			log_debug("store: conflict on %s, deciding again",
+			    in->msgid ? in->msgid : "(no id)");
+			continue;
+		}
+		if (!parse_result(r, out)) {
+			freeReplyObject(r);
+			sm_store_set_error(st, "redis: malformed ingest result");
+			goto done;
+		}
+		freeReplyObject(r);
+		rc = 0;
+		goto done;
+	}
+	sm_store_set_error(st, "store: gave up after %d conflicting attempts",
+	    MAX_TRIES);
+done:
+	g_string_free(fp, TRUE);
+	return rc;
+}
+
+void
+sm_ingest_result_clear(sm_ingest_result *r)
+{
+	if (r == NULL)
+		return;
+	g_free(r->queue);
+	memset(r, 0, sizeof *r);
+}
+
+/* ---- reading tickets -------------------------------------------------- */
+
+static JsonObject *
+json_obj(JsonParser *p, const char *s, size_t len)
+{
+	JsonNode *root;
+
+	if (!json_parser_load_from_data(p, s, (gssize)len, NULL))
+		return NULL;
+	root = json_parser_get_root(p);
+	return root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+}
+
+static char *
+json_str(JsonObject *o, const char *name)
+{
+	const char *s = json_object_get_string_member_with_default(o, name, NULL);
+
+	return g_strdup(s);
+}
+
+static sm_ticket_msg *
+parse_msg(JsonParser *p, const redisReply *e)
+{
+	sm_ticket_msg *m;
+	JsonObject *o;
+
+	if (e->type != REDIS_REPLY_STRING || (o = json_obj(p, e->str, e->len)) == NULL)
+		return NULL;
+	m = g_new0(sm_ticket_msg, 1);
+	m->direction = json_str(o, "d");
+	m->from = json_str(o, "f");
+	m->message_id = json_str(o, "i");
+	m->date = json_object_get_int_member_with_default(o, "t", 0);
+	m->subject = json_str(o, "s");
+	m->excerpt = json_str(o, "x");
+	if (m->direction == NULL)
+		m->direction = g_strdup("in");
+	if (m->from == NULL)
+		m->from = g_strdup("");
+	if (m->subject == NULL)
+		m->subject = g_strdup("");
+	if (m->excerpt == NULL)
+		m->excerpt = g_strdup("");
+	return m;
+}
+
+static void
+set_field(sm_ticket *t, const char *k, const char *v)
+{
+	gint64 n = g_ascii_strtoll(v, NULL, 10);
+
+	if (k[0] == '+')
+		g_ptr_array_add(t->participants, g_strdup(k + 1));
+	else if (strcmp(k, "q") == 0)
+		t->queue = g_strdup(v);
+	else if (strcmp(k, "s") == 0)
+		t->status = n >= 0 && n < SM_ST_COUNT ? (sm_status)n : SM_ST_NEW;
+	else if (strcmp(k, "p") == 0)
+		t->priority = n >= 0 && n < SM_PRIO_COUNT ? (sm_priority)n : SM_PRIO_NORMAL;
+	else if (strcmp(k, "c") == 0)
+		t->created_at = n;
+	else if (strcmp(k, "u") == 0)
+		t->updated_at = n;
+	else if (strcmp(k, "fr") == 0)
+		t->first_response_at = n;
+	else if (strcmp(k, "ca") == 0)
+		t->closed_at = n;
+	else if (strcmp(k, "dfr") == 0)
+		t->due_first_response = n;
+	else if (strcmp(k, "dnr") == 0)
+		t->due_next_response = n;
+	else if (strcmp(k, "dr") == 0)
+		t->due_resolution = n;
+	else if (strcmp(k, "lf") == 0)
+		t->linked_from = n;
+	else if (strcmp(k, "rt") == 0)
+		t->rating = (int)n;
+	else if (strcmp(k, "a") == 0 && v[0] != '\0')
+		t->assignee = g_strdup(v);
+	else if (strcmp(k, "br") == 0) {
+		char **b = g_strsplit(v, ",", -1);
+
+		for (int i = 0; b[i] != NULL; i++)
+			if (b[i][0] != '\0')
+				g_ptr_array_add(t->breaches, g_strdup(b[i]));
+		g_strfreev(b);
+	}
+	/* "r" (revision) and unknown fields: not part of the model */
+}
+
+/* {id, flat hash, head JSON, messages} -> ticket; NULL when empty/bad. */
+static sm_ticket *
+parse_ticket(JsonParser *p, const redisReply *e)
+{
+	const redisReply *h, *head, *msgs;
+	JsonObject *o;
+	sm_ticket *t;
+
+	if (e->type != REDIS_REPLY_ARRAY || e->elements != 4 ||
+	    e->element[0]->type != REDIS_REPLY_STRING ||
+	    e->element[1]->type != REDIS_REPLY_ARRAY ||
+	    e->element[2]->type != REDIS_REPLY_STRING ||
+	    e->element[3]->type != REDIS_REPLY_ARRAY)
+		return NULL;
+	h = e->element[1];
+	head = e->element[2];
+	msgs = e->element[3];
+	t = sm_ticket_new();
+	t->id = g_ascii_strtoll(e->element[0]->str, NULL, 10);
+	for (size_t i = 0; i + 1 < h->elements; i += 2)
+		if (h->element[i]->type == REDIS_REPLY_STRING &&
+		    h->element[i + 1]->type == REDIS_REPLY_STRING)
+			set_field(t, h->element[i]->str, h->element[i + 1]->str);
+	if ((o = json_obj(p, head->str, head->len)) != NULL) {
+		t->subject = json_str(o, "s");
+		t->requester_name = json_str(o, "n");
+		t->requester_addr = json_str(o, "a");
+	}
+	if (t->queue == NULL)
+		t->queue = g_strdup("");
+	if (t->subject == NULL)
+		t->subject = g_strdup("");
+	if (t->requester_addr == NULL)
+		t->requester_addr = g_strdup("");
+	for (size_t i = 0; i < msgs->elements; i++) {
+		sm_ticket_msg *m = parse_msg(p, msgs->element[i]);
+
+		if (m != NULL)
+			g_ptr_array_add(t->messages, m);
+	}
+	return t;
+}
+
+int
+sm_store_ticket_get(sm_store *st, gint64 id, bool with_messages, sm_ticket **out)
+{
+	JsonParser *p;
+	redisReply *r;
+	sm_args a;
+	int rc;
+
+	*out = NULL;
+	if (id <= 0)
+		return 1;
+	sm_args_init(&a);
+	sm_args_add(&a, sm_store_prefix(st));
+	sm_args_add(&a, with_messages ? "1" : "0");
+	sm_args_addi(&a, id);
+	r = sm_store_eval(st, SM_LUA_GET, &a, NULL);
+	sm_args_clear(&a);
+	if (r == NULL)
+		return -1;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 1 ||
+	    r->element[0]->type != REDIS_REPLY_ARRAY) {
+		freeReplyObject(r);
+		sm_store_set_error(st, "redis: malformed ticket reply");
+		return -1;
+	}
+	if (r->element[0]->elements == 0) {
+		freeReplyObject(r);
+		return 1;
+	}
+	p = json_parser_new();
+	*out = parse_ticket(p, r->element[0]);
+	g_object_unref(p);
+	freeReplyObject(r);
+	rc = *out != NULL ? 0 : -1;
+	if (rc != 0)
+		sm_store_set_error(st, "redis: malformed ticket %" G_GINT64_FORMAT, id);
+	return rc;
+}
+
+int
+sm_store_ticket_list(sm_store *st, char *const *statuses, const char *queue,
+    int limit, GPtrArray **out)
+{
+	JsonParser *p;
+	redisReply *r;
+	sm_args a;
+
+	*out = NULL;
+	sm_args_init(&a);
+	sm_args_add(&a, sm_store_prefix(st));
+	sm_args_add(&a, queue);
+	sm_args_addi(&a, limit);
+	for (int i = 0; statuses != NULL && statuses[i] != NULL; i++)
+		sm_args_add(&a, statuses[i]);
+	r = sm_store_eval(st, SM_LUA_LIST, &a, NULL);
+	sm_args_clear(&a);
+	if (r == NULL)
+		return -1;
+	if (r->type != REDIS_REPLY_ARRAY) {
+		freeReplyObject(r);
+		sm_store_set_error(st, "redis: malformed list reply");
+		return -1;
+	}
+	*out = g_ptr_array_new_with_free_func((GDestroyNotify)sm_ticket_free);
+	p = json_parser_new();
+	for (size_t i = 0; i < r->elements; i++) {
+		sm_ticket *t = parse_ticket(p, r->element[i]);
+
+		if (t != NULL)
+			g_ptr_array_add(*out, t);
+	}
+	g_object_unref(p);
+	freeReplyObject(r);
+	return 0;
+}

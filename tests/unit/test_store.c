@@ -1,0 +1,833 @@
+/*
+ * test_store.c - the Redis store against a real redis-server.
+ *
+ * Run by test_store.sh, which starts a private server on a unix socket and
+ * passes its path in SM_TEST_REDIS_SOCK (skip, 77, without it). The
+ * restart test spawns its own second server ($REDIS_SERVER) so it can kill
+ * it. Every test uses its own key prefix, so they share the server safely.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <hiredis/hiredis.h>
+
+#include "sm_store.h"
+
+#define NOW     1800000000
+#define DAY     86400
+
+static char *sock_path;
+
+/* ---- fixtures --------------------------------------------------------- */
+
+static sm_config *
+cfg_new(const char *sock, const char *prefix)
+{
+	sm_config *c = g_new0(sm_config, 1);
+
+	c->redis_address = g_strconcat("unix:", sock, NULL);
+	c->key_prefix = g_strdup(prefix);
+	c->redis_timeout_ms = 1000;
+	c->sentinel_master = g_strdup("mymaster");
+	return c;
+}
+
+static void
+cfg_free(sm_config *c)
+{
+	g_free(c->redis_address);
+	g_free(c->key_prefix);
+	g_free(c->sentinel_master);
+	g_free(c);
+}
+
+static sm_queue *
+queue_new(const char *name)
+{
+	sm_queue *q = g_new0(sm_queue, 1);
+
+	q->name = g_strdup(name);
+	q->tag = g_strdup("Support");
+	q->reopen_window = 14 * DAY;
+	q->ack_limit_count = 5;
+	q->ack_limit_window = 3600;
+	return q;
+}
+
+static void
+queue_free(sm_queue *q)
+{
+	g_free(q->name);
+	g_free(q->tag);
+	g_free(q);
+}
+
+/* What one test message needs; refs is NULL-terminated. */
+typedef struct tmsg {
+	const char *msgid;
+	const char *from;
+	const char *irt;
+	const char *refs[4];
+	gint64 tag;
+	gint64 token;
+	const char *direction;
+	bool automatic;
+	bool want_ack;
+	bool agent;
+	gint64 now;
+} tmsg;
+
+static int
+ingest(sm_store *st, const sm_queue *q, const tmsg *t, sm_ingest_result *res)
+{
+	sm_message m;
+	sm_ingest in;
+	int rc;
+
+	memset(&m, 0, sizeof m);
+	m.from_addr = (char *)t->from;
+	m.subject = (char *)"Printer on fire";
+	m.message_id = (char *)t->msgid;
+	m.in_reply_to = (char *)t->irt;
+	m.references = g_ptr_array_new();
+	for (int i = 0; t->refs[i] != NULL; i++)
+		g_ptr_array_add(m.references, (char *)t->refs[i]);
+	m.date = NOW - 60;
+	m.excerpt = (char *)"It is burning.";
+	m.body = m.excerpt;
+
+	memset(&in, 0, sizeof in);
+	in.queue = q;
+	in.msg = &m;
+	in.msgid = t->msgid;
+	in.sender = t->from;
+	in.sender_name = "Ann Lee";
+	in.env_sender = t->from;
+	in.token_ticket = t->token;
+	in.tag_ticket = t->tag;
+	in.sender_is_agent = t->agent;
+	in.automatic = t->automatic;
+	in.priority = SM_PRIO_NORMAL;
+	in.direction = t->direction ? t->direction : "in";
+	in.now = t->now ? t->now : NOW;
+	in.due_first_response = in.now + 8 * 3600;
+	in.due_resolution = in.now + 5 * DAY;
+	in.due_next_response = in.now + DAY;
+	in.want_ack = t->want_ack;
+	in.ack_to = t->from;
+	in.ack_limit_count = q->ack_limit_count;
+	in.ack_limit_window = q->ack_limit_window;
+	rc = sm_store_ingest(st, &in, res);
+	g_ptr_array_free(m.references, TRUE);
+	return rc;
+}
+
+/* ingest that must succeed */
+static sm_ingest_result
+ok_ingest(sm_store *st, const sm_queue *q, const tmsg *t)
+{
+	sm_ingest_result r;
+
+	if (ingest(st, q, t, &r) != 0)
+		g_error("ingest %s: %s", t->msgid, sm_store_error(st));
+	return r;
+}
+
+static sm_ticket *
+get(sm_store *st, gint64 id)
+{
+	sm_ticket *t = NULL;
+
+	g_assert_cmpint(sm_store_ticket_get(st, id, true, &t), ==, 0);
+	g_assert_nonnull(t);
+	return t;
+}
+
+/* A raw command on a side connection, for setting up or checking state. */
+static redisReply *
+raw(const char *sock, const char *fmt, ...)
+{
+	redisContext *c = redisConnectUnix(sock);
+	redisReply *r;
+	va_list ap;
+
+	g_assert_true(c != NULL && c->err == 0);
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	g_assert_nonnull(r);
+	g_assert_cmpint(r->type, !=, REDIS_REPLY_ERROR);
+	redisFree(c);
+	return r;
+}
+
+static long long
+raw_int(const char *fmt, const char *a, const char *b)
+{
+	redisReply *r = raw(sock_path, fmt, a, b);
+	long long v = r->type == REDIS_REPLY_INTEGER ? r->integer :
+	    r->type == REDIS_REPLY_STRING ? atoll(r->str) : -1;
+
+	freeReplyObject(r);
+	return v;
+}
+
+/* Make ticket id closed, closed_at = when (as the lifecycle code would). */
+static void
+close_ticket(const char *p, gint64 id, gint64 when)
+{
+	char k[64], from[64], to[64], ids[32], ca[32];
+
+	g_snprintf(k, sizeof k, "%st:%" G_GINT64_FORMAT, p, id);
+	g_snprintf(from, sizeof from, "%six:support:open", p);
+	g_snprintf(to, sizeof to, "%six:support:closed", p);
+	g_snprintf(ids, sizeof ids, "%" G_GINT64_FORMAT, id);
+	g_snprintf(ca, sizeof ca, "%" G_GINT64_FORMAT, when);
+	freeReplyObject(raw(sock_path, "HSET %s s closed ca %s", k, ca));
+	for (int i = 0; i < 4; i++) {
+		const char *st[] = { "new", "open", "pending", "resolved" };
+
+		g_snprintf(from, sizeof from, "%six:support:%s", p, st[i]);
+		freeReplyObject(raw(sock_path, "ZREM %s %s", from, ids));
+	}
+	freeReplyObject(raw(sock_path, "ZADD %s %s %s", to, ids, ids));
+}
+
+typedef struct fixture {
+	sm_config *cfg;
+	sm_queue *q;
+	sm_store *st;
+	char *prefix;
+} fixture;
+
+static int prefix_seq;
+
+static void
+fx_setup(fixture *f, gconstpointer data)
+{
+	char *err = NULL;
+
+	f->prefix = g_strdup_printf("T%d:", ++prefix_seq);
+	f->cfg = cfg_new(sock_path, f->prefix);
+	f->q = queue_new("support");
+	f->st = sm_store_open(f->cfg, &err);
+	if (f->st == NULL)
+		g_error("open: %s", err);
+}
+
+static void
+fx_teardown(fixture *f, gconstpointer data)
+{
+	sm_store_close(f->st);
+	queue_free(f->q);
+	cfg_free(f->cfg);
+	g_free(f->prefix);
+}
+
+/* ---- tests ------------------------------------------------------------ */
+
+static void
+test_new(fixture *f, gconstpointer data)
+{
+	tmsg m = { .msgid = "a1@cust.test", .from = "ann@cust.test" };
+	sm_ingest_result r = ok_ingest(f->st, f->q, &m);
+	sm_ticket *t;
+
+	g_assert_cmpint(r.decision.action, ==, SM_THREAD_NEW);
+	g_assert_true(r.created);
+	g_assert_cmpint(r.ticket, ==, 1);
+	g_assert_cmpstr(r.queue, ==, "support");
+	g_assert_cmpint(r.status, ==, SM_ST_NEW);
+	g_assert_cmpint(r.priority, ==, SM_PRIO_NORMAL);
+	g_assert_cmpint(r.due, ==, NOW + 8 * 3600);
+	g_assert_cmpint(r.previous_tickets, ==, 0);
+	g_assert_false(r.ack_queued);
+	sm_ingest_result_clear(&r);
+
+	t = get(f->st, 1);
+	g_assert_cmpint(t->id, ==, 1);
+	g_assert_cmpstr(t->queue, ==, "support");
+	g_assert_cmpint(t->status, ==, SM_ST_NEW);
+	g_assert_cmpstr(t->subject, ==, "Printer on fire");
+	g_assert_cmpstr(t->requester_name, ==, "Ann Lee");
+	g_assert_cmpstr(t->requester_addr, ==, "ann@cust.test");
+	g_assert_cmpint(t->participants->len, ==, 1);
+	g_assert_cmpstr(t->participants->pdata[0], ==, "ann@cust.test");
+	g_assert_cmpint(t->created_at, ==, NOW);
+	g_assert_cmpint(t->due_first_response, ==, NOW + 8 * 3600);
+	g_assert_cmpint(t->due_resolution, ==, NOW + 5 * DAY);
+	g_assert_cmpint(t->due_next_response, ==, 0);
+	g_assert_cmpint(t->linked_from, ==, 0);
+	g_assert_cmpint(t->messages->len, ==, 1);
+	{
+		sm_ticket_msg *mm = t->messages->pdata[0];
+
+		g_assert_cmpstr(mm->direction, ==, "in");
+		g_assert_cmpstr(mm->from, ==, "ann@cust.test");
+		g_assert_cmpstr(mm->message_id, ==, "a1@cust.test");
+		g_assert_cmpint(mm->date, ==, NOW - 60);
+		g_assert_cmpstr(mm->excerpt, ==, "It is burning.");
+	}
+	sm_ticket_free(t);
+
+	/* a second ticket from the same requester counts the first */
+	m.msgid = "a2@cust.test";
+	r = ok_ingest(f->st, f->q, &m);
+	g_assert_cmpint(r.ticket, ==, 2);
+	g_assert_cmpint(r.previous_tickets, ==, 1);
+	sm_ingest_result_clear(&r);
+
+	g_assert_cmpint(sm_store_ticket_get(f->st, 99, true, &t), ==, 1);
+	g_assert_null(t);
+}
+
+static void
+test_references(fixture *f, gconstpointer data)
+{
+	tmsg m1 = { .msgid = "r1@cust.test", .from = "ann@cust.test",
+	    .refs = { "ghost@elsewhere.test" } };
+	tmsg m2 = { .msgid = "r2@cust.test", .from = "bob@cust.test",
+	    .irt = "r1@cust.test" };
+	tmsg m3 = { .msgid = "r3@cust.test", .from = "ann@cust.test",
+	    .refs = { "unknown@x.test", "r2@cust.test", "unknown2@x.test" } };
+	tmsg m4 = { .msgid = "r4@cust.test", .from = "ann@cust.test",
+	    .irt = "ghost@elsewhere.test" };
+	sm_ingest_result r;
+	sm_ticket *t;
+
+	r = ok_ingest(f->st, f->q, &m1);
+	g_assert_cmpint(r.ticket, ==, 1);
+	sm_ingest_result_clear(&r);
+
+	r = ok_ingest(f->st, f->q, &m2);        /* by In-Reply-To */
+	g_assert_cmpint(r.decision.action, ==, SM_THREAD_APPEND);
+	g_assert_cmpstr(r.decision.via, ==, "reference");
+	g_assert_cmpint(r.ticket, ==, 1);
+	g_assert_false(r.created);
+	sm_ingest_result_clear(&r);
+
+	r = ok_ingest(f->st, f->q, &m3);        /* by References only */
+	g_assert_cmpint(r.decision.action, ==, SM_THREAD_APPEND);
+	g_assert_cmpint(r.ticket, ==, 1);
+	sm_ingest_result_clear(&r);
+
+	/* an id that stored mail merely referenced is not indexed */
+	r = ok_ingest(f->st, f->q, &m4);
+	g_assert_cmpint(r.decision.action, ==, SM_THREAD_NEW);
+	g_assert_cmpint(r.ticket, ==, 2);
+	sm_ingest_result_clear(&r);
+
+	t = get(f->st, 1);
+	g_assert_cmpint(t->messages->len, ==, 3);
+	g_assert_cmpstr(((sm_ticket_msg *)t->messages->pdata[2])->message_id, ==,
+	    "r3@cust.test");
+	/* bob wrote in the thread: now a participant */
+	g_assert_cmpint(t->participants->len, ==, 2);
+	sm_ticket_free(t);
+}
+
+static void
+test_token_and_signed_ref(fixture *f, gconstpointer data)
+{
+	tmsg m1 = { .msgid = "k1@cust.test", .from = "ann@cust.test" };
+	tmsg m2 = { .msgid = "k2@cust.test", .from = "stranger@x.test", .token = 1 };
+	tmsg m3 = { .msgid = "k3@cust.test", .from = "stranger@x.test", .token = 77 };
+	sm_ingest_result r;
+
+	r = ok_ingest(f->st, f->q, &m1);
+	sm_ingest_result_clear(&r);
+	r = ok_ingest(f->st, f->q, &m2);
+	g_assert_cmpint(r.decision.action, ==, SM_THREAD_APPEND);
+	g_assert_cmpstr(r.decision.via, ==, "token");
+	g_assert_cmpint(r.ticket, ==, 1);
+	sm_ingest_result_clear(&r);
+	/* a token for a ticket that does not exist is ignored */
+	r = ok_ingest(f->st, f->q, &m3);
+	g_assert_cmpint(r.decision.action, ==, SM_THREAD_NEW);
+	g_assert_cmpint(r.ticket, ==, 2);
+	sm_ingest_result_clear(&r);
+}
+
+static void
+test_tag(fixture *f, gconstpointer data)
+{
+	tmsg m1 = { .msgid = "g1@cust.test", .from = "ann@cust.test" };
+	tmsg part = { .msgid = "g2@cust.test", .from = "ann@cust.test", .tag = 1 };
+	tmsg stranger = { .msgid = "g3@cust.test", .from = "eve@evil.test", .tag = 1 };
+	tmsg agent = { .msgid = "g4@cust.test", .from = "alice@example.com",
+	    .tag = 1, .agent = true, .direction = "out" };
+	sm_ingest_result r;
+
+	r = ok_ingest(f->st, f->q, &m1);
+	sm_ingest_result_clear(&r);
+
+	r = ok_ingest(f->st, f->q, &part);
+	g_assert_cmpint(r.decision.action, ==, SM_THREAD_APPEND);
+	g_assert_cmpstr(r.decision.via, ==, "tag");
+	g_assert_cmpint(r.ticket, ==, 1);
+	sm_ingest_result_clear(&r);
+
+	r = ok_ingest(f->st, f->q, &stranger);
+	g_assert_cmpint(r.decision.action, ==, SM_THREAD_NEW);
+	g_assert_cmpint(r.ticket, ==, 2);
+	g_assert_true(r.created);
+	sm_ingest_result_clear(&r);
+
+	/* an agent's reply by tag: first response, ticket pending */
+	r = ok_ingest(f->st, f->q, &agent);
+	g_assert_cmpint(r.decision.action, ==, SM_THREAD_APPEND);
+	g_assert_cmpint(r.ticket, ==, 1);
+	g_assert_cmpint(r.status, ==, SM_ST_PENDING);
+	g_assert_cmpint(r.due, ==, 0);
+	sm_ingest_result_clear(&r);
+	{
+		sm_ticket *t = get(f->st, 1);
+
+		g_assert_cmpint(t->first_response_at, ==, NOW);
+		g_assert_cmpint(t->due_first_response, ==, 0);
+		g_assert_cmpint(t->participants->len, ==, 1);
+		g_assert_cmpstr(((sm_ticket_msg *)t->messages->pdata[2])->direction,
+		    ==, "out");
+		sm_ticket_free(t);
+	}
+}
+
+static void
+test_status_flow(fixture *f, gconstpointer data)
+{
+	tmsg m1 = { .msgid = "s1@cust.test", .from = "ann@cust.test" };
+	tmsg reply = { .msgid = "s2@example.com", .from = "alice@example.com",
+	    .irt = "s1@cust.test", .direction = "out", .agent = true };
+	tmsg bounce = { .msgid = "s3@cust.test", .from = "mailer-daemon@cust.test",
+	    .irt = "s2@example.com", .automatic = true };
+	tmsg again = { .msgid = "s4@cust.test", .from = "ann@cust.test",
+	    .irt = "s2@example.com", .now = NOW + 100 };
+	sm_ingest_result r;
+	sm_ticket *t;
+
+	sm_ingest_result_clear((r = ok_ingest(f->st, f->q, &m1), &r));
+	r = ok_ingest(f->st, f->q, &reply);
+	g_assert_cmpint(r.status, ==, SM_ST_PENDING);
+	sm_ingest_result_clear(&r);
+	/* automatic mail changes no status and adds no participant */
+	r = ok_ingest(f->st, f->q, &bounce);
+	g_assert_cmpint(r.ticket, ==, 1);
+	g_assert_cmpint(r.status, ==, SM_ST_PENDING);
+	sm_ingest_result_clear(&r);
+	/* the customer follows up: open, next_response runs */
+	r = ok_ingest(f->st, f->q, &again);
+	g_assert_cmpint(r.status, ==, SM_ST_OPEN);
+	g_assert_cmpint(r.due, ==, NOW + 100 + DAY);
+	sm_ingest_result_clear(&r);
+	t = get(f->st, 1);
+	g_assert_cmpint(t->status, ==, SM_ST_OPEN);
+	g_assert_cmpint(t->due_next_response, ==, NOW + 100 + DAY);
+	g_assert_cmpint(t->updated_at, ==, NOW + 100);
+	g_assert_cmpint(t->participants->len, ==, 1);
+	g_assert_cmpint(t->messages->len, ==, 4);
+	sm_ticket_free(t);
+}
+
+static void
+test_duplicate(fixture *f, gconstpointer data)
+{
+	tmsg m = { .msgid = "d1@cust.test", .from = "ann@cust.test", .want_ack = true };
+	sm_ingest_result r;
+	sm_ticket *t;
+	char k[64];
+
+	r = ok_ingest(f->st, f->q, &m);
+	g_assert_true(r.created);
+	g_assert_true(r.ack_queued);
+	sm_ingest_result_clear(&r);
+	r = ok_ingest(f->st, f->q, &m);
+	g_assert_cmpint(r.decision.action, ==, SM_THREAD_DUPLICATE);
+	g_assert_cmpint(r.ticket, ==, 1);
+	g_assert_false(r.created);
+	g_assert_false(r.ack_queued);
+	g_assert_cmpstr(r.queue, ==, "support");
+	g_assert_cmpint(r.status, ==, SM_ST_NEW);
+	sm_ingest_result_clear(&r);
+
+	t = get(f->st, 1);
+	g_assert_cmpint(t->messages->len, ==, 1);
+	sm_ticket_free(t);
+	g_snprintf(k, sizeof k, "%soutbox:due", f->prefix);
+	g_assert_cmpint(raw_int("ZCARD %s", k, NULL), ==, 1);
+}
+
+struct racer {
+	sm_config *cfg;
+	const sm_queue *q;
+	sm_ingest_result r;
+	int rc;
+};
+
+static gpointer
+race(gpointer p)
+{
+	struct racer *x = p;
+	tmsg m = { .msgid = "race@cust.test", .from = "ann@cust.test", .want_ack = true };
+	char *err = NULL;
+	sm_store *st = sm_store_pool_get(x->cfg, &err);
+
+	if (st == NULL) {
+		x->rc = -2;
+		g_free(err);
+		return NULL;
+	}
+	x->rc = ingest(st, x->q, &m, &x->r);
+	sm_store_pool_put(st);
+	return NULL;
+}
+
+static void
+test_concurrent(fixture *f, gconstpointer data)
+{
+	enum { N = 8 };
+	struct racer x[N];
+	GThread *th[N];
+	int created = 0;
+	sm_ticket *t;
+	char k[64];
+
+	for (int round = 0; round < 3; round++) {
+		g_snprintf(k, sizeof k, "race-%d", round);
+		for (int i = 0; i < N; i++) {
+			memset(&x[i], 0, sizeof x[i]);
+			x[i].cfg = f->cfg;
+			x[i].q = f->q;
+		}
+		for (int i = 0; i < N; i++)
+			th[i] = g_thread_new(k, race, &x[i]);
+		for (int i = 0; i < N; i++)
+			g_thread_join(th[i]);
+		for (int i = 0; i < N; i++) {
+			g_assert_cmpint(x[i].rc, ==, 0);
+			g_assert_cmpint(x[i].r.ticket, ==, 1);
+			created += x[i].r.created;
+			sm_ingest_result_clear(&x[i].r);
+		}
+	}
+	sm_store_pool_flush();
+	g_assert_cmpint(created, ==, 1);
+	t = get(f->st, 1);
+	g_assert_cmpint(t->messages->len, ==, 1);
+	sm_ticket_free(t);
+	g_snprintf(k, sizeof k, "%sseq:t", f->prefix);
+	g_assert_cmpint(raw_int("GET %s", k, NULL), ==, 1);
+	g_snprintf(k, sizeof k, "%soutbox:due", f->prefix);
+	g_assert_cmpint(raw_int("ZCARD %s", k, NULL), ==, 1);
+}
+
+static void
+test_reopen(fixture *f, gconstpointer data)
+{
+	tmsg m1 = { .msgid = "o1@cust.test", .from = "ann@cust.test" };
+	tmsg m2 = { .msgid = "o2@cust.test", .from = "ann@cust.test",
+	    .irt = "o1@cust.test" };
+	tmsg m3 = { .msgid = "o3@cust.test", .from = "ann@cust.test",
+	    .irt = "o2@cust.test" };
+	sm_ingest_result r;
+	sm_ticket *t;
+
+	sm_ingest_result_clear((r = ok_ingest(f->st, f->q, &m1), &r));
+	close_ticket(f->prefix, 1, NOW - DAY);
+	r = ok_ingest(f->st, f->q, &m2);
+	g_assert_cmpint(r.decision.action, ==, SM_THREAD_REOPEN);
+	g_assert_cmpint(r.ticket, ==, 1);
+	g_assert_cmpint(r.status, ==, SM_ST_OPEN);
+	g_assert_false(r.created);
+	sm_ingest_result_clear(&r);
+	t = get(f->st, 1);
+	g_assert_cmpint(t->status, ==, SM_ST_OPEN);
+	g_assert_cmpint(t->closed_at, ==, 0);
+	sm_ticket_free(t);
+
+	/* closed longer than reopen_window ago: a new ticket linked to it */
+	close_ticket(f->prefix, 1, NOW - 15 * DAY);
+	r = ok_ingest(f->st, f->q, &m3);
+	g_assert_cmpint(r.decision.action, ==, SM_THREAD_NEW_LINKED);
+	g_assert_cmpint(r.decision.linked_from, ==, 1);
+	g_assert_cmpint(r.ticket, ==, 2);
+	g_assert_true(r.created);
+	sm_ingest_result_clear(&r);
+	t = get(f->st, 2);
+	g_assert_cmpint(t->linked_from, ==, 1);
+	g_assert_cmpint(t->status, ==, SM_ST_NEW);
+	sm_ticket_free(t);
+	t = get(f->st, 1);
+	g_assert_cmpint(t->status, ==, SM_ST_CLOSED);
+	g_assert_cmpint(t->messages->len, ==, 2);
+	sm_ticket_free(t);
+}
+
+static void
+test_ack(fixture *f, gconstpointer data)
+{
+	tmsg m = { .from = "ann@cust.test", .want_ack = true };
+	tmsg noack = { .msgid = "n0@cust.test", .from = "bob@cust.test" };
+	sm_ingest_result r;
+	char k[64], id[64];
+	redisReply *rr;
+
+	f->q->ack_limit_count = 2;
+	for (int i = 1; i <= 3; i++) {
+		g_snprintf(id, sizeof id, "ack%d@cust.test", i);
+		m.msgid = id;
+		r = ok_ingest(f->st, f->q, &m);
+		g_assert_true(r.created);
+		g_assert_cmpint(r.ack_queued, ==, i <= 2);
+		g_assert_cmpint(r.ack_limited, ==, i > 2);
+		sm_ingest_result_clear(&r);
+	}
+	r = ok_ingest(f->st, f->q, &noack);
+	g_assert_false(r.ack_queued);
+	g_assert_false(r.ack_limited);
+	sm_ingest_result_clear(&r);
+
+	g_snprintf(k, sizeof k, "%soutbox:due", f->prefix);
+	g_assert_cmpint(raw_int("ZCARD %s", k, NULL), ==, 2);
+	g_snprintf(k, sizeof k, "%sjob:1", f->prefix);
+	rr = raw(sock_path, "HMGET %s event ticket queue to in_reply_to attempts", k);
+	g_assert_cmpint(rr->elements, ==, 6);
+	g_assert_cmpstr(rr->element[0]->str, ==, "ack");
+	g_assert_cmpstr(rr->element[1]->str, ==, "1");
+	g_assert_cmpstr(rr->element[2]->str, ==, "support");
+	g_assert_cmpstr(rr->element[3]->str, ==, "ann@cust.test");
+	g_assert_cmpstr(rr->element[4]->str, ==, "ack1@cust.test");
+	g_assert_cmpstr(rr->element[5]->str, ==, "0");
+	freeReplyObject(rr);
+	g_snprintf(k, sizeof k, "%sacklimit:ann@cust.test", f->prefix);
+	g_assert_cmpint(raw_int("GET %s", k, NULL), ==, 3);
+	{
+		long long ttl = raw_int("TTL %s", k, NULL);
+
+		g_assert_cmpint(ttl, >, 3500);
+		g_assert_cmpint(ttl, <=, 3600);
+	}
+}
+
+static void
+test_list(fixture *f, gconstpointer data)
+{
+	sm_queue *sales = queue_new("sales");
+	char id[64];
+	GPtrArray *v;
+	char *open_only[] = { "open", NULL };
+	char *both[] = { "new", "closed", NULL };
+
+	/* tickets 1..6: odd ones in support, even in sales */
+	for (int i = 1; i <= 6; i++) {
+		tmsg m = { .msgid = id, .from = "ann@cust.test" };
+		sm_ingest_result r;
+
+		g_snprintf(id, sizeof id, "l%d@cust.test", i);
+		r = ok_ingest(f->st, i % 2 ? f->q : sales, &m);
+		g_assert_cmpint(r.ticket, ==, i);
+		sm_ingest_result_clear(&r);
+	}
+	close_ticket(f->prefix, 3, NOW);
+
+	g_assert_cmpint(sm_store_ticket_list(f->st, NULL, NULL, 0, &v), ==, 0);
+	g_assert_cmpint(v->len, ==, 6);
+	for (guint i = 0; i < v->len; i++)
+		g_assert_cmpint(((sm_ticket *)v->pdata[i])->id, ==, 6 - (gint64)i);
+	g_assert_cmpint(((sm_ticket *)v->pdata[0])->messages->len, ==, 0);
+	g_assert_cmpstr(((sm_ticket *)v->pdata[0])->queue, ==, "sales");
+	g_ptr_array_free(v, TRUE);
+
+	g_assert_cmpint(sm_store_ticket_list(f->st, NULL, NULL, 4, &v), ==, 0);
+	g_assert_cmpint(v->len, ==, 4);
+	g_assert_cmpint(((sm_ticket *)v->pdata[3])->id, ==, 3);
+	g_ptr_array_free(v, TRUE);
+
+	g_assert_cmpint(sm_store_ticket_list(f->st, NULL, "support", 50, &v), ==, 0);
+	g_assert_cmpint(v->len, ==, 3);
+	g_assert_cmpint(((sm_ticket *)v->pdata[0])->id, ==, 5);
+	g_assert_cmpint(((sm_ticket *)v->pdata[2])->id, ==, 1);
+	g_ptr_array_free(v, TRUE);
+
+	g_assert_cmpint(sm_store_ticket_list(f->st, open_only, NULL, 50, &v), ==, 0);
+	g_assert_cmpint(v->len, ==, 0);
+	g_ptr_array_free(v, TRUE);
+
+	/* "closed" only in support holds ticket 3; new+closed in support */
+	g_assert_cmpint(sm_store_ticket_list(f->st, both, "support", 2, &v), ==, 0);
+	g_assert_cmpint(v->len, ==, 2);
+	g_assert_cmpint(((sm_ticket *)v->pdata[0])->id, ==, 5);
+	g_assert_cmpint(((sm_ticket *)v->pdata[1])->id, ==, 3);
+	g_assert_cmpint(((sm_ticket *)v->pdata[1])->status, ==, SM_ST_CLOSED);
+	g_ptr_array_free(v, TRUE);
+	queue_free(sales);
+}
+
+/* ---- a private server we may kill ------------------------------------- */
+
+static bool
+ping(const char *sock)
+{
+	struct timeval tv = { 0, 200000 };
+	redisContext *c = redisConnectUnixWithTimeout(sock, tv);
+	redisReply *r;
+	bool ok = false;
+
+	if (c != NULL && c->err == 0 && (r = redisCommand(c, "PING")) != NULL) {
+		ok = r->type == REDIS_REPLY_STATUS && strcmp(r->str, "PONG") == 0;
+		freeReplyObject(r);
+	}
+	if (c != NULL)
+		redisFree(c);
+	return ok;
+}
+
+static GPid
+redis_start(const char *sock)
+{
+	const char *server = g_getenv("REDIS_SERVER");
+	char *argv[] = { (char *)(server && *server ? server : "redis-server"),
+	    "--port", "0", "--unixsocket", (char *)sock, "--save", "",
+	    "--appendonly", "no", "--daemonize", "no", NULL };
+	GError *e = NULL;
+	GPid pid;
+
+	if (!g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD |
+	    G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, &pid, &e))
+		g_error("spawn redis-server: %s", e->message);
+	for (int i = 0; i < 500 && !ping(sock); i++)    /* <= ~5 s */
+		g_usleep(10000);
+	g_assert_true(ping(sock));
+	return pid;
+}
+
+static void
+redis_stop(GPid pid)
+{
+	int status;
+
+	kill(pid, SIGKILL);
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+}
+
+static void
+test_restart(void)
+{
+	char *dir = g_dir_make_tmp("sm-store-XXXXXX", NULL);
+	char *sock = g_build_filename(dir, "r.sock", NULL);
+	sm_config *cfg = cfg_new(sock, "R:");
+	sm_queue *q = queue_new("support");
+	tmsg m = { .msgid = "x1@cust.test", .from = "ann@cust.test" };
+	sm_ingest_result r;
+	sm_store *st;
+	char *err = NULL;
+	GPid pid = redis_start(sock);
+
+	st = sm_store_pool_get(cfg, &err);
+	g_assert_nonnull(st);
+	g_assert_cmpint(ingest(st, q, &m, &r), ==, 0);
+	sm_ingest_result_clear(&r);
+	sm_store_pool_put(st);
+
+	/* killed: the idle pooled connection is dead, and redial fails */
+	redis_stop(pid);
+	unlink(sock);
+	st = sm_store_pool_get(cfg, &err);
+	g_assert_nonnull(st);       /* the stale idle one */
+	m.msgid = "x2@cust.test";
+	g_assert_cmpint(ingest(st, q, &m, &r), ==, -1);
+	g_assert_nonnull(strstr(sm_store_error(st), "redis"));
+	g_test_message("error while down: %s", sm_store_error(st));
+	sm_store_pool_put(st);
+	g_assert_null(sm_store_pool_get(cfg, &err));
+	g_assert_nonnull(err);
+	g_free(err);
+	err = NULL;
+
+	/* restarted (empty): the next call dials afresh and succeeds */
+	pid = redis_start(sock);
+	st = sm_store_pool_get(cfg, &err);
+	g_assert_nonnull(st);
+	g_assert_cmpint(ingest(st, q, &m, &r), ==, 0);
+	g_assert_true(r.created);
+	sm_ingest_result_clear(&r);
+	sm_store_pool_put(st);
+
+	/* restarted under a pooled connection: one silent redial, and the
+	 * script cache was emptied (NOSCRIPT -> reload) */
+	redis_stop(pid);
+	pid = redis_start(sock);
+	st = sm_store_pool_get(cfg, &err);
+	m.msgid = "x3@cust.test";
+	g_assert_cmpint(ingest(st, q, &m, &r), ==, 0);
+	sm_ingest_result_clear(&r);
+	sm_store_pool_put(st);
+	/* SCRIPT FLUSH under a live connection: NOSCRIPT, reload, retry */
+	freeReplyObject(raw(sock, "SCRIPT FLUSH"));
+	st = sm_store_pool_get(cfg, &err);
+	m.msgid = "x4@cust.test";
+	g_assert_cmpint(ingest(st, q, &m, &r), ==, 0);
+	g_assert_true(r.created);
+	sm_ingest_result_clear(&r);
+	sm_store_pool_put(st);
+
+	sm_store_pool_flush();
+	redis_stop(pid);
+	unlink(sock);
+	rmdir(dir);
+	g_free(sock);
+	g_free(dir);
+	queue_free(q);
+	cfg_free(cfg);
+}
+
+static void
+test_bad_address(void)
+{
+	sm_config *cfg = cfg_new("/nonexistent/redis.sock", "B:");
+	char *err = NULL;
+
+	g_assert_null(sm_store_open(cfg, &err));
+	g_assert_nonnull(err);
+	g_assert_nonnull(strstr(err, "/nonexistent/redis.sock"));
+	g_free(err);
+	g_free(cfg->redis_address);
+	cfg->redis_address = g_strdup("127.0.0.1:notaport");
+	err = NULL;
+	g_assert_null(sm_store_open(cfg, &err));
+	g_assert_nonnull(strstr(err, "bad port"));
+	g_free(err);
+	cfg_free(cfg);
+}
+
+#define ADD(name, fn) g_test_add(name, fixture, NULL, fx_setup, fn, fx_teardown)
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	sock_path = (char *)g_getenv("SM_TEST_REDIS_SOCK");
+	if (sock_path == NULL || !ping(sock_path)) {
+		g_printerr("SM_TEST_REDIS_SOCK unset or not answering: skipped\n");
+		return 77;
+	}
+	ADD("/store/new", test_new);
+	ADD("/store/references", test_references);
+	ADD("/store/token", test_token_and_signed_ref);
+	ADD("/store/tag", test_tag);
+	ADD("/store/status-flow", test_status_flow);
+	ADD("/store/duplicate", test_duplicate);
+	ADD("/store/concurrent", test_concurrent);
+	ADD("/store/reopen", test_reopen);
+	ADD("/store/ack", test_ack);
+	ADD("/store/list", test_list);
+	g_test_add_func("/store/restart", test_restart);
+	g_test_add_func("/store/bad-address", test_bad_address);
+	return g_test_run();
+}

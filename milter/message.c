@@ -1,0 +1,731 @@
+/*
+ * message.c - turn the raw bytes the milter collected into an sm_message:
+ * sender, subject, thread ids, date, the best text body and its excerpt,
+ * and the headers that decide role and priority.
+ *
+ * Interface (sm_message.h): sm_message_parse(), sm_message_free().
+ * It cannot fail: GMime is lenient, and whatever GMime cannot make sense of
+ * is left empty (NULL/""), never guessed. Every string handed out is valid
+ * UTF-8 without NUL; header-bound strings have no control characters and
+ * are bounded in length. Thread-safe: every call clones its own parser
+ * options (the process-wide defaults are never touched) and uses its own
+ * parser and objects. Requires g_mime_init() once in main.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include <glib.h>
+#include <gmime/gmime.h>
+
+#include "sm_message.h"
+
+#define HDR_MAX         998     /* bytes in a header-bound string */
+#define AUTH_VALUE_MAX  4096    /* bytes in one Authentication-Results */
+#define AUTH_MAX        32      /* Authentication-Results kept */
+#define REFS_MAX        50      /* References ids kept */
+#define DEPTH_MAX       32      /* MIME nesting walked */
+#define PARTS_MAX       1000    /* MIME parts walked */
+
+/* Make a header value safe for one line: valid UTF-8, control characters
+ * (C0, DEL, C1, line/paragraph separators) become blanks, blank runs fold
+ * to one space, ends trimmed, at most max bytes. NULL when nothing is
+ * left, so "missing" and "empty" look the same to callers. */
+static char *
+hdr_clean(const char *s, size_t max)
+{
+	GString *out;
+	char *u;
+	bool space = false;
+
+	if (s == NULL)
+		return NULL;
+	u = sm_text_to_utf8(s, strlen(s), NULL);
+	out = g_string_sized_new(strlen(u) + 1);
+	for (const char *p = u; *p; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if (c <= 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0) ||
+		    c == 0x2028 || c == 0x2029 || c == 0xFEFF) {
+			space = out->len > 0;
+			continue;
+		}
+		if (out->len + (space ? 1 : 0) + (g_utf8_next_char(p) - p) > max)
+			break;
+		if (space)
+			g_string_append_c(out, ' ');
+		space = false;
+		g_string_append_len(out, p, g_utf8_next_char(p) - p);
+	}
+	g_free(u);
+	if (out->len == 0) {
+		g_string_free(out, TRUE);
+		return NULL;
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* An id from Message-ID/References: cleaned, without <>. */
+static char *
+id_clean(const char *s)
+{
+	char *c = hdr_clean(s, HDR_MAX), *p;
+	size_t n;
+
+	if (c == NULL)
+		return NULL;
+	p = c;
+	while (*p == '<' || *p == ' ')
+		p++;
+	n = strlen(p);
+	while (n > 0 && (p[n - 1] == '>' || p[n - 1] == ' '))
+		n--;
+	if (n == 0) {
+		g_free(c);
+		return NULL;
+	}
+	memmove(c, p, n);
+	c[n] = '\0';
+	return c;
+}
+
+/* Lowercase, no <>, no blanks inside: else it is no address to answer. */
+static char *
+addr_normalize(const char *s)
+{
+	char *c = id_clean(s), *low;
+
+	if (c == NULL)
+		return NULL;
+	if (strchr(c, ' ') != NULL || strchr(c, '<') || strchr(c, '>')) {
+		g_free(c);
+		return NULL;
+	}
+	low = g_utf8_strdown(c, -1);
+	g_free(c);
+	return low;
+}
+
+/* Private parser options: lenient everywhere, 8-bit header bytes read as
+ * UTF-8 and else Windows-1252. */
+static GMimeParserOptions *
+options_new(void)
+{
+	static const char *fallback[] = { "utf-8", "windows-1252", NULL };
+	GMimeParserOptions *o;
+
+	o = g_mime_parser_options_clone(g_mime_parser_options_get_default());
+	g_mime_parser_options_set_address_compliance_mode(o,
+	    GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_parameter_compliance_mode(o,
+	    GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_rfc2047_compliance_mode(o,
+	    GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_allow_addresses_without_domain(o, TRUE);
+	g_mime_parser_options_set_fallback_charsets(o, fallback);
+	return o;
+}
+
+/* ------------------------------------------------------------- RFC 2047 */
+
+/* GMime 3.2 joins the base64 text of adjacent encoded words before
+ * decoding, so a padded first word ("...0LY=?= =?utf-8?B?0Lj...") loses
+ * everything after it. Subject and From are therefore decoded here: the
+ * bytes of adjacent words in one charset are joined (a character may be
+ * split between words) and only then converted. */
+
+#define EW_RAW_MAX   16384      /* header bytes decoded */
+#define EW_WORD_MAX  512        /* bytes searched for one word's end */
+
+/* The encoded word at p, "=?charset[*lang]?B|Q?text?=": appends its bytes
+ * and returns the end, or NULL when p starts no (sane) encoded word. */
+static const char *
+ew_parse(const char *p, const char *end, char *cs, size_t cssize,
+    GByteArray *bytes)
+{
+	const char *c = p + 2, *t, *e;
+	size_t n = 0;
+	char enc;
+
+	if (end - p < 8 || p[0] != '=' || p[1] != '?')
+		return NULL;
+	while (c < end && *c != '?' && n < cssize - 1 && g_ascii_isgraph(*c))
+		cs[n++] = *c++;
+	cs[n] = '\0';
+	if (n == 0 || c + 3 > end || *c != '?' || c[2] != '?')
+		return NULL;
+	if (strchr(cs, '*') != NULL)
+		*strchr(cs, '*') = '\0';   /* RFC 2231 language suffix */
+	enc = g_ascii_toupper(c[1]);
+	if (enc != 'B' && enc != 'Q')
+		return NULL;
+	t = c + 3;
+	for (e = t; e + 1 < end && e - t < EW_WORD_MAX; e++)
+		if ((e[0] == '?' && e[1] == '=') || g_ascii_isspace(*e))
+			break;
+	if (e + 1 >= end || e[0] != '?' || e[1] != '=')
+		return NULL;
+	if (enc == 'B') {
+		guchar *out = g_malloc((e - t) * 3 / 4 + 4);
+		gint state = 0;
+		guint save = 0;
+		gsize got = g_base64_decode_step(t, e - t, out, &state, &save);
+
+		g_byte_array_append(bytes, out, got);
+		g_free(out);
+	} else {
+		for (const char *q = t; q < e; q++) {
+			guint8 b = *q == '_' ? ' ' : *q;
+
+			if (*q == '=' && e - q > 2 && g_ascii_isxdigit(q[1]) &&
+			    g_ascii_isxdigit(q[2])) {
+				b = g_ascii_xdigit_value(q[1]) * 16 +
+				    g_ascii_xdigit_value(q[2]);
+				q += 2;
+			}
+			g_byte_array_append(bytes, &b, 1);
+		}
+	}
+	return e + 2;
+}
+
+/* Decode the encoded words of a raw header value. With quote set (for
+ * address headers) decoded text becomes (part of) a quoted string, so a
+ * decoded comma or '<' cannot change how the address list parses. */
+static char *
+rfc2047_decode(const char *raw, bool quote)
+{
+	size_t len = strnlen(raw, EW_RAW_MAX);
+	const char *p = raw, *end = raw + len;
+	GString *out = g_string_sized_new(len + 16);
+	bool in_q = false;
+
+	while (p < end) {
+		GByteArray *bytes;
+		char cs[64], cs2[64];
+		const char *after, *w;
+		char *text;
+
+		if (quote && *p == '\\' && p + 1 < end) {
+			g_string_append_len(out, p, 2);
+			p += 2;
+			continue;
+		}
+		if (quote && *p == '"')
+			in_q = !in_q;
+		bytes = g_byte_array_new();
+		if (*p != '=' || (after = ew_parse(p, end, cs, sizeof(cs),
+		    bytes)) == NULL) {
+			g_byte_array_unref(bytes);
+			g_string_append_c(out, *p++);
+			continue;
+		}
+		/* join the following words in the same charset; the blanks
+		 * between encoded words are not text */
+		for (;;) {
+			for (w = after; w < end && g_ascii_isspace(*w); w++)
+				;
+			if (w >= end || *w != '=')
+				break;
+			size_t keep = bytes->len;
+			const char *next = ew_parse(w, end, cs2, sizeof(cs2), bytes);
+
+			if (next == NULL)
+				break;
+			if (g_ascii_strcasecmp(cs, cs2) != 0) {
+				g_byte_array_set_size(bytes, keep);
+				after = w;  /* next run starts there */
+				break;
+			}
+			after = next;
+		}
+		text = sm_text_to_utf8((const char *)bytes->data, bytes->len, cs);
+		g_byte_array_unref(bytes);
+		if (quote && !in_q)
+			g_string_append_c(out, '"');
+		for (const char *t = text; *t; t++) {
+			if (quote && (*t == '"' || *t == '\\'))
+				g_string_append_c(out, '\\');
+			g_string_append_c(out, *t);
+		}
+		if (quote && !in_q)
+			g_string_append_c(out, '"');
+		g_free(text);
+		p = after;
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* ------------------------------------------------------------- headers */
+
+static InternetAddressMailbox *
+first_mailbox(InternetAddressList *list, int depth)
+{
+	int n;
+
+	if (list == NULL || depth > 3)
+		return NULL;
+	n = internet_address_list_length(list);
+	for (int i = 0; i < n; i++) {
+		InternetAddress *ia = internet_address_list_get_address(list, i);
+
+		if (INTERNET_ADDRESS_IS_MAILBOX(ia))
+			return INTERNET_ADDRESS_MAILBOX(ia);
+		if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+			InternetAddressMailbox *mb = first_mailbox(
+			    internet_address_group_get_members(
+			    INTERNET_ADDRESS_GROUP(ia)), depth + 1);
+			if (mb != NULL)
+				return mb;
+		}
+	}
+	return NULL;
+}
+
+static void
+get_from(sm_message *m, GMimeParserOptions *opts, const char *raw)
+{
+	InternetAddressList *list;
+	InternetAddressMailbox *mb;
+	char *decoded;
+
+	if (raw == NULL)
+		return;
+	decoded = rfc2047_decode(raw, true);
+	list = internet_address_list_parse(opts, decoded);
+	g_free(decoded);
+	if (list == NULL)
+		return;
+	if ((mb = first_mailbox(list, 0)) != NULL) {
+		m->from_addr = addr_normalize(
+		    internet_address_mailbox_get_addr(mb));
+		m->from_name = hdr_clean(internet_address_get_name(
+		    INTERNET_ADDRESS(mb)), HDR_MAX);
+	}
+	g_object_unref(list);
+}
+
+/* References keep the root (first id) and the newest ids, which is what
+ * threading needs, when a long thread overflows the bound. */
+static void
+get_references(sm_message *m, GMimeParserOptions *opts, const char *raw)
+{
+	GMimeReferences *refs;
+	int n;
+
+	if (raw == NULL)
+		return;
+	refs = g_mime_references_parse(opts, raw);
+	if (refs == NULL)
+		return;
+	n = g_mime_references_length(refs);
+	for (int i = 0; i < n; i++) {
+		char *id;
+
+		if (n > REFS_MAX && i > 0 && i < n - (REFS_MAX - 1))
+			continue;
+		id = id_clean(g_mime_references_get_message_id(refs, i));
+		if (id != NULL)
+			g_ptr_array_add(m->references, id);
+	}
+	g_mime_references_free(refs);
+}
+
+static char *
+first_reference(GMimeParserOptions *opts, const char *raw)
+{
+	GMimeReferences *refs;
+	char *id = NULL;
+
+	if (raw == NULL)
+		return NULL;
+	refs = g_mime_references_parse(opts, raw);
+	if (refs == NULL)
+		return NULL;
+	if (g_mime_references_length(refs) > 0)
+		id = id_clean(g_mime_references_get_message_id(refs, 0));
+	g_mime_references_free(refs);
+	return id;
+}
+
+/* Walk the top-level header list once: first value of each single
+ * header, every Authentication-Results. Raw values, unfolded. */
+static void
+get_headers(sm_message *m, GMimeMessage *msg, GMimeParserOptions *opts)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} singles[] = {
+		{ "Auto-Submitted", offsetof(sm_message, auto_submitted) },
+		{ "Precedence", offsetof(sm_message, precedence) },
+		{ "List-Id", offsetof(sm_message, list_id) },
+		{ "X-Priority", offsetof(sm_message, x_priority) },
+		{ "Importance", offsetof(sm_message, importance) },
+		{ "Priority", offsetof(sm_message, priority) },
+		{ "X-Support-Loop", offsetof(sm_message, support_loop) },
+	};
+	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+	int n = hl ? g_mime_header_list_get_count(hl) : 0;
+	bool have_irt = false, have_refs = false, have_from = false;
+	bool have_subject = false;
+
+	for (int i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+		const char *name = h ? g_mime_header_get_name(h) : NULL;
+		const char *raw = h ? g_mime_header_get_raw_value(h) : NULL;
+
+		if (name == NULL || raw == NULL)
+			continue;
+		if (g_ascii_strcasecmp(name, "Authentication-Results") == 0) {
+			char *v;
+
+			if (m->auth_results->len >= AUTH_MAX)
+				continue;
+			if ((v = hdr_clean(raw, AUTH_VALUE_MAX)) != NULL)
+				g_ptr_array_add(m->auth_results, v);
+			continue;
+		}
+		if (!have_from && g_ascii_strcasecmp(name, "From") == 0) {
+			have_from = true;
+			get_from(m, opts, raw);
+			continue;
+		}
+		if (!have_subject && g_ascii_strcasecmp(name, "Subject") == 0) {
+			char *d = rfc2047_decode(raw, false);
+
+			have_subject = true;
+			m->subject = hdr_clean(d, HDR_MAX);
+			g_free(d);
+			continue;
+		}
+		if (!have_irt && g_ascii_strcasecmp(name, "In-Reply-To") == 0) {
+			have_irt = true;
+			m->in_reply_to = first_reference(opts, raw);
+			continue;
+		}
+		if (!have_refs && g_ascii_strcasecmp(name, "References") == 0) {
+			have_refs = true;
+			get_references(m, opts, raw);
+			continue;
+		}
+		for (size_t k = 0; k < G_N_ELEMENTS(singles); k++) {
+			char **slot = (char **)((char *)m + singles[k].off);
+
+			if (*slot == NULL &&
+			    g_ascii_strcasecmp(name, singles[k].name) == 0) {
+				*slot = hdr_clean(raw, HDR_MAX);
+				break;
+			}
+		}
+	}
+}
+
+static void
+get_envelope(sm_message *m, GMimeMessage *msg, GMimeParserOptions *opts)
+{
+	GDateTime *date;
+
+	m->message_id = id_clean(g_mime_message_get_message_id(msg));
+	date = g_mime_message_get_date(msg);
+	if (date != NULL) {
+		gint64 t = g_date_time_to_unix(date);
+		m->date = t > 0 ? t : 0;
+	}
+	get_headers(m, msg, opts);
+}
+
+/* ---------------------------------------------------------------- body */
+
+/* Candidate text parts in document order, by preference: the customer's
+ * own text/plain, their HTML, then the same inside an attached message
+ * (message/rfc822 is somebody else's mail: only used when nothing else
+ * carries text, e.g. a bare forward). */
+enum { TOP_PLAIN, TOP_HTML, INNER_PLAIN, INNER_HTML, NSLOTS };
+
+struct walk {
+	GPtrArray *slot[NSLOTS];        /* GMimePart * (borrowed) */
+	int parts;
+};
+
+static void
+walk(GMimeObject *obj, int depth, bool inner, struct walk *w)
+{
+	GMimeContentType *ct;
+	bool html;
+
+	if (obj == NULL || depth > DEPTH_MAX || ++w->parts > PARTS_MAX)
+		return;
+	if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *sub = g_mime_message_part_get_message(
+		    GMIME_MESSAGE_PART(obj));
+
+		if (sub != NULL)
+			walk(g_mime_message_get_mime_part(sub), depth + 1, true, w);
+		return;
+	}
+	if (GMIME_IS_MULTIPART_ENCRYPTED(obj))
+		return;
+	if (GMIME_IS_MULTIPART(obj)) {
+		/* multipart/signed: part 0 is the content, part 1 is a
+		 * signature, which is not text and so never chosen */
+		int n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
+
+		for (int i = 0; i < n; i++)
+			walk(g_mime_multipart_get_part(GMIME_MULTIPART(obj), i),
+			    depth + 1, inner, w);
+		return;
+	}
+	if (!GMIME_IS_PART(obj) || g_mime_part_is_attachment(GMIME_PART(obj)))
+		return;
+	/* GMime reads a missing Content-Type as text/plain */
+	ct = g_mime_object_get_content_type(obj);
+	if (ct == NULL || g_mime_content_type_is_type(ct, "text", "plain"))
+		html = false;
+	else if (g_mime_content_type_is_type(ct, "text", "html"))
+		html = true;
+	else
+		return;
+	g_ptr_array_add(w->slot[(inner ? INNER_PLAIN : TOP_PLAIN) + html], obj);
+}
+
+/* RFC 3676: a line ending in a space continues on the next line of the
+ * same quote depth; a leading space is stuffing. */
+static char *
+unflow(const char *text, bool delsp)
+{
+	GString *out = g_string_sized_new(strlen(text) + 1);
+	bool prev_soft = false, first = true;
+	int prev_depth = -1;
+
+	for (const char *p = text; ; ) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		const char *c = p;
+		int depth = 0;
+		bool sig, soft;
+
+		while (len > 0 && *c == '>') {
+			depth++;
+			c++;
+			len--;
+		}
+		if (len > 0 && *c == ' ') {
+			c++;
+			len--;
+		}
+		sig = len == 3 && memcmp(c, "-- ", 3) == 0;
+		soft = !sig && len > 0 && c[len - 1] == ' ';
+		if (!(prev_soft && depth == prev_depth)) {
+			if (!first)
+				g_string_append_c(out, '\n');
+			for (int i = 0; i < depth; i++)
+				g_string_append_c(out, '>');
+			if (depth > 0 && len > 0)
+				g_string_append_c(out, ' ');
+		}
+		g_string_append_len(out, c, soft && delsp ? len - 1 : len);
+		first = false;
+		prev_soft = soft;
+		prev_depth = depth;
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* CRLF and lone CR become LF (the text is already NUL-free). */
+static char *
+lf_only(char *s)
+{
+	char *w = s;
+
+	for (const char *r = s; *r; r++) {
+		if (*r == '\r') {
+			*w++ = '\n';
+			if (r[1] == '\n')
+				r++;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+	return s;
+}
+
+/* Decoded (transfer encoding, then charset) text of a part as UTF-8. */
+static char *
+part_text(GMimeObject *obj, bool html)
+{
+	GMimeDataWrapper *dw = g_mime_part_get_content(GMIME_PART(obj));
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	GMimeStream *mem;
+	GByteArray *ba;
+	const char *format;
+	char *text;
+
+	if (dw == NULL)
+		return g_strdup("");
+	mem = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(dw, mem);
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	text = sm_text_to_utf8((const char *)ba->data, ba->len,
+	    ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL);
+	g_object_unref(mem);
+	if (html) {
+		char *plain = sm_html_to_text(text, strlen(text));
+
+		g_free(text);
+		return plain;
+	}
+	lf_only(text);
+	format = ct ? g_mime_content_type_get_parameter(ct, "format") : NULL;
+	if (format != NULL && g_ascii_strcasecmp(format, "flowed") == 0) {
+		const char *delsp = g_mime_content_type_get_parameter(ct, "delsp");
+		char *joined = unflow(text, delsp != NULL &&
+		    g_ascii_strcasecmp(delsp, "yes") == 0);
+
+		g_free(text);
+		text = joined;
+	}
+	return text;
+}
+
+static bool
+is_blank(const char *s)
+{
+	for (; *s; s++)
+		if (!g_ascii_isspace(*s))
+			return false;
+	return true;
+}
+
+static char *
+get_body(GMimeMessage *msg)
+{
+	struct walk w = { { NULL }, 0 };
+	char *body = NULL;
+
+	for (int i = 0; i < NSLOTS; i++)
+		w.slot[i] = g_ptr_array_new();
+	walk(g_mime_message_get_mime_part(msg), 0, false, &w);
+	for (int i = 0; i < NSLOTS && body == NULL; i++) {
+		for (guint k = 0; k < w.slot[i]->len && body == NULL; k++) {
+			body = part_text(g_ptr_array_index(w.slot[i], k),
+			    i == TOP_HTML || i == INNER_HTML);
+			if (is_blank(body)) {
+				g_free(body);
+				body = NULL;
+			}
+		}
+	}
+	for (int i = 0; i < NSLOTS; i++)
+		g_ptr_array_free(w.slot[i], TRUE);
+	return body;
+}
+
+/* -------------------------------------------------------------- public */
+
+/* The bytes GMime will parse: an mbox "From " line and blank-looking
+ * lines before the headers (a header block cannot start with a
+ * continuation) are dropped, and raw 8-bit header bytes are made UTF-8
+ * here, per sequence (valid UTF-8 kept, other bytes read as
+ * Windows-1252): GMime would pick one charset for a whole header and turn
+ * UTF-8 with one stray byte into mojibake. The body is left as it is. */
+static GByteArray *
+prepare_input(const char *data, size_t len)
+{
+	const char *end = data + len, *p = data, *hend;
+	GByteArray *ba;
+	char *hdr;
+
+	if (len > 5 && memcmp(p, "From ", 5) == 0) {
+		const char *nl = memchr(p, '\n', end - p);
+		p = nl ? nl + 1 : end;
+	}
+	for (;;) {
+		const char *q = p;
+
+		while (q < end && (*q == ' ' || *q == '\t' || *q == '\r'))
+			q++;
+		if (q == p || q >= end || *q != '\n')
+			break;
+		p = q + 1;
+	}
+	/* the header block ends at the first empty line */
+	for (hend = p; hend < end; hend++) {
+		if (*hend != '\n')
+			continue;
+		if (hend + 1 < end && hend[1] == '\n')
+			break;
+		if (hend + 2 < end && hend[1] == '\r' && hend[2] == '\n')
+			break;
+	}
+	ba = g_byte_array_sized_new(end - p + 16);
+	hdr = sm_text_to_utf8(p, hend - p, NULL);
+	g_byte_array_append(ba, (const guint8 *)hdr, strlen(hdr));
+	g_free(hdr);
+	if (hend < end)
+		g_byte_array_append(ba, (const guint8 *)hend, end - hend);
+	return ba;
+}
+
+sm_message *
+sm_message_parse(const char *data, size_t len, bool truncated)
+{
+	sm_message *m = g_new0(sm_message, 1);
+	GMimeParserOptions *opts;
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *msg;
+
+	m->references = g_ptr_array_new_with_free_func(g_free);
+	m->auth_results = g_ptr_array_new_with_free_func(g_free);
+	m->truncated = truncated;
+	opts = options_new();
+	stream = g_mime_stream_mem_new_with_byte_array(
+	    prepare_input(data ? data : "", data ? len : 0));
+	parser = g_mime_parser_new_with_stream(stream);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	g_mime_parser_set_respect_content_length(parser, FALSE);
+	msg = g_mime_parser_construct_message(parser, opts);
+	if (msg != NULL) {
+		get_envelope(m, msg, opts);
+		m->body = get_body(msg);
+		g_object_unref(msg);
+	}
+	g_object_unref(parser);
+	g_object_unref(stream);
+	g_mime_parser_options_free(opts);
+
+	if (m->subject == NULL)
+		m->subject = g_strdup("");
+	if (m->body == NULL)
+		m->body = g_strdup("");
+	m->excerpt = sm_text_excerpt(m->body, SM_EXCERPT_MAX);
+	return m;
+}
+
+void
+sm_message_free(sm_message *m)
+{
+	if (m == NULL)
+		return;
+	g_free(m->from_name);
+	g_free(m->from_addr);
+	g_free(m->subject);
+	g_free(m->message_id);
+	g_free(m->in_reply_to);
+	g_ptr_array_free(m->references, TRUE);
+	g_free(m->body);
+	g_free(m->excerpt);
+	g_free(m->auto_submitted);
+	g_free(m->precedence);
+	g_free(m->list_id);
+	g_free(m->x_priority);
+	g_free(m->importance);
+	g_free(m->priority);
+	g_free(m->support_loop);
+	g_ptr_array_free(m->auth_results, TRUE);
+	g_free(m);
+}

@@ -1,0 +1,482 @@
+/*
+ * test_parse.c - unit tests for milter/message.c (sm_message_parse).
+ *
+ * Every file of the public corpus ($SM_CORPUS/mime and
+ * $SM_CORPUS/threads/<collection>/) is parsed whole and cut in half (as
+ * the milter does at max_message_size), and the struct's promises are
+ * checked: valid UTF-8, no CR/LF in header-bound fields, bounded excerpt.
+ * Spot checks compare against values read by hand from the files; the
+ * hostile inputs (empty, junk, NUL bytes, 1 MB lines) are built here.
+ * Exits 77 (skip) after the built-in tests when the corpus is absent.
+ */
+#include <config.h>
+
+#include <string.h>
+
+#include <glib.h>
+#include <gmime/gmime.h>
+
+#include "sm_message.h"
+
+static char *corpus;
+
+static void
+check_line(const char *s, bool may_be_null)
+{
+	if (s == NULL) {
+		g_assert_true(may_be_null);
+		return;
+	}
+	g_assert_true(g_utf8_validate(s, -1, NULL));
+	g_assert_null(strpbrk(s, "\r\n"));
+}
+
+/* The promises of sm_message.h, for any input. */
+static void
+check_message(const sm_message *m)
+{
+	g_assert_nonnull(m);
+	check_line(m->from_name, true);
+	check_line(m->from_addr, true);
+	check_line(m->subject, false);
+	check_line(m->message_id, true);
+	check_line(m->in_reply_to, true);
+	check_line(m->auto_submitted, true);
+	check_line(m->precedence, true);
+	check_line(m->list_id, true);
+	check_line(m->x_priority, true);
+	check_line(m->importance, true);
+	check_line(m->priority, true);
+	check_line(m->support_loop, true);
+	if (m->from_addr != NULL) {
+		char *low = g_utf8_strdown(m->from_addr, -1);
+
+		g_assert_cmpstr(low, ==, m->from_addr);
+		g_assert_null(strpbrk(m->from_addr, "<> "));
+		g_free(low);
+	}
+	if (m->message_id != NULL)
+		g_assert_true(m->message_id[0] != '<' && *m->message_id);
+	g_assert_nonnull(m->references);
+	g_assert_cmpuint(m->references->len, <=, 50);
+	for (guint i = 0; i < m->references->len; i++) {
+		const char *id = g_ptr_array_index(m->references, i);
+
+		check_line(id, false);
+		g_assert_true(id[0] != '<' && *id);
+	}
+	g_assert_nonnull(m->auth_results);
+	for (guint i = 0; i < m->auth_results->len; i++)
+		check_line(g_ptr_array_index(m->auth_results, i), false);
+	g_assert_nonnull(m->body);
+	g_assert_true(g_utf8_validate(m->body, -1, NULL));
+	g_assert_nonnull(m->excerpt);
+	g_assert_true(g_utf8_validate(m->excerpt, -1, NULL));
+	g_assert_cmpuint(strlen(m->excerpt), <=, SM_EXCERPT_MAX);
+	g_assert_null(strchr(m->excerpt, '\r'));
+	g_assert_cmpint(m->date, >=, 0);
+}
+
+static sm_message *
+parse_str(const char *s)
+{
+	sm_message *m = sm_message_parse(s, strlen(s), false);
+
+	check_message(m);
+	return m;
+}
+
+static sm_message *
+parse_corpus(const char *rel, bool half)
+{
+	char *path = g_build_filename(corpus, rel, NULL);
+	char *data;
+	gsize len;
+	sm_message *m;
+
+	if (!g_file_get_contents(path, &data, &len, NULL))
+		g_error("cannot read %s", path);
+	m = sm_message_parse(data, half ? len / 2 : len, half);
+	check_message(m);
+	g_assert_true(m->truncated == half);
+	g_free(data);
+	g_free(path);
+	return m;
+}
+
+/* Parse every file of one directory, whole and cut in half. */
+static guint
+parse_dir(const char *rel)
+{
+	char *dir = g_build_filename(corpus, rel, NULL);
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	guint n = 0;
+
+	g_assert_nonnull(d);
+	while ((name = g_dir_read_name(d)) != NULL) {
+		char *file = g_build_filename(rel, name, NULL);
+		char *full = g_build_filename(corpus, file, NULL);
+
+		if (g_file_test(full, G_FILE_TEST_IS_REGULAR)) {
+			sm_message_free(parse_corpus(file, false));
+			sm_message_free(parse_corpus(file, true));
+			n++;
+		}
+		g_free(full);
+		g_free(file);
+	}
+	g_dir_close(d);
+	g_free(dir);
+	return n;
+}
+
+static void
+test_corpus_all(void)
+{
+	char *threads = g_build_filename(corpus, "threads", NULL);
+	GDir *d = g_dir_open(threads, 0, NULL);
+	const char *name;
+	guint n;
+
+	n = parse_dir("mime");
+	g_assert_cmpuint(n, >=, 100);
+	g_assert_nonnull(d);
+	while ((name = g_dir_read_name(d)) != NULL) {
+		char *rel = g_build_filename("threads", name, NULL);
+		char *full = g_build_filename(corpus, rel, NULL);
+
+		if (g_file_test(full, G_FILE_TEST_IS_DIR))
+			n += parse_dir(rel);
+		g_free(full);
+		g_free(rel);
+	}
+	g_dir_close(d);
+	g_free(threads);
+	g_assert_cmpuint(n, >=, 150);
+}
+
+/* Encoded words, 8-bit headers, charsets: values read from the files. */
+static void
+test_corpus_headers(void)
+{
+	static const struct {
+		const char *file, *subject, *name, *addr;
+	} cases[] = {
+		/* adjacent UTF-8 B-words, the first one padded */
+		{ "mime/flanker__messages_bilingual-simple.eml",
+		  "Simple text. How are you? Как ты поживаешь?", "Hello",
+		  "hello@example.com" },
+		{ "mime/spamscope__mails_mail_test_5.eml",
+		  "Je prépare mon été zéro complexe !", "Marina de Carlance",
+		  "contact@carlance.fr" },
+		/* encoded comma inside the display name */
+		{ "mime/spamscope__mails_mail_test_18.eml",
+		  "Test for Comma and Name Bugs", "LastßlName, FirstName",
+		  "comma.name@example.com" },
+		{ "mime/mime4j__mimetools-testmsgs_german-qp.eml",
+		  "Testnachricht", "Jörn Reder", "joern@zyn.de" },
+		{ "mime/stalwart__thirdparty_010.eml", "こんにちは", NULL, NULL },
+		/* raw UTF-8 name ending in a stray 0xF1 byte (read as ñ) */
+		{ "mime/flanker__messages_mailformed-headers.eml", NULL,
+		  "Юникод запрещенñ", "headers@gmail.com" },
+		/* starts with a blank-looking continuation line */
+		{ "mime/flanker__messages_iphone.eml", "Subject", "Danielle",
+		  "someone@somewhere.com" },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		sm_message *m = parse_corpus(cases[i].file, false);
+
+		if (cases[i].subject != NULL)
+			g_assert_cmpstr(m->subject, ==, cases[i].subject);
+		g_assert_cmpstr(m->from_name, ==, cases[i].name);
+		g_assert_cmpstr(m->from_addr, ==, cases[i].addr);
+		sm_message_free(m);
+	}
+}
+
+static void
+test_corpus_ids(void)
+{
+	sm_message *m;
+
+	m = parse_corpus("threads/notmuch-list-2009/bar_new_22_2.eml", false);
+	g_assert_cmpstr(m->message_id, ==,
+	    "20091118005040.GA25380@dottiness.seas.harvard.edu");
+	g_assert_cmpstr(m->in_reply_to, ==, "yunaayketfm.fsf@aiko.keithp.com");
+	g_assert_cmpuint(m->references->len, ==, 4);
+	g_assert_cmpstr(g_ptr_array_index(m->references, 0), ==,
+	    "20091117190054.GU3165@dottiness.seas.harvard.edu");
+	g_assert_cmpstr(g_ptr_array_index(m->references, 1), ==,
+	    "87iqd9rn3l.fsf@vertex.dottedmag");
+	g_assert_cmpstr(g_ptr_array_index(m->references, 3), ==,
+	    "yunaayketfm.fsf@aiko.keithp.com");
+	g_assert_cmpint(m->date, >, 1258000000);
+	sm_message_free(m);
+
+	/* In-Reply-To with trailing prose: the first id only */
+	m = parse_corpus("threads/mailbox-imagemagick-2000/msg11.eml", false);
+	g_assert_cmpstr(m->in_reply_to, ==,
+	    "NDBBJJFDMKFOAIFBEPPJIELLCBAA.cknoos@atg.com");
+	sm_message_free(m);
+
+	m = parse_corpus("mime/cpython__data_msg_07.eml", false);  /* none */
+	g_assert_null(m->message_id);
+	g_assert_cmpuint(m->references->len, ==, 0);
+	sm_message_free(m);
+}
+
+static void
+test_corpus_bodies(void)
+{
+	sm_message *m, *t;
+
+	/* HTML only */
+	m = parse_corpus("mime/thunderbird__data_03-HTML.eml", false);
+	g_assert_cmpstr(m->body, ==, "Search for huhu");
+	g_assert_cmpstr(m->excerpt, ==, "Search for huhu");
+	sm_message_free(m);
+
+	/* no Content-Type at all: text/plain */
+	m = parse_corpus("mime/flanker__messages_no-ctype.eml", false);
+	g_assert_nonnull(strstr(m->body, "I'm just testing message parsing"));
+	sm_message_free(m);
+
+	/* plain + HTML + attachment: the plain part; then cut mid-way */
+	m = parse_corpus("mime/thunderbird__data_08-plaintext+HTML+attachment.eml",
+	    false);
+	g_assert_cmpstr(m->body, ==, "Search for hihi");
+	t = parse_corpus("mime/thunderbird__data_08-plaintext+HTML+attachment.eml",
+	    true);
+	g_assert_cmpstr(t->subject, ==, m->subject);
+	g_assert_cmpstr(t->from_addr, ==, m->from_addr);
+	g_assert_cmpstr(t->body, ==, "Search for hihi");
+	sm_message_free(t);
+	sm_message_free(m);
+
+	/* 8-bit body without a charset */
+	m = parse_corpus("mime/stalwart__thirdparty_010.eml", false);
+	g_assert_cmpstr(m->body, ==, "人権の無視及");
+	sm_message_free(m);
+}
+
+/* ------------------------------------------------------------ built-in */
+
+static void
+test_hostile(void)
+{
+	static const char *inputs[] = {
+		"", "\n", "\r\n\r\n", ":", "From:", "Subject:\n",
+		"no header separator at all",
+		"Subject: header only",
+		"Subject: x\nFrom: <>\nMessage-ID: <>\nReferences: < >\n\n",
+		"Content-Type: multipart/mixed; boundary=b\n\n--b\n--b--\n",
+		"Content-Type: multipart/mixed\n\nno boundary\n",
+		"Content-Type: message/rfc822\n\n",
+		"Content-Type: text/html\n\n<script>unclosed",
+		"Content-Type: text/plain; charset=x-nonsense\n\n\xff\xfe",
+		"Content-Transfer-Encoding: base64\n\n!!!!====",
+		"Subject: =?utf-8?B?====?= =?x?Q?=?= =?utf-8?Q?a",
+		"From: =?utf-8?Q?\"a\\\\?= <b@c>, \"=?utf-8?B?Ig==?=\" <d@e>\n",
+	};
+	char junk[4096];
+	sm_message *m;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(inputs); i++)
+		sm_message_free(parse_str(inputs[i]));
+	m = sm_message_parse(NULL, 0, false);
+	check_message(m);
+	g_assert_cmpstr(m->subject, ==, "");
+	g_assert_cmpstr(m->body, ==, "");
+	sm_message_free(m);
+
+	/* binary junk with NUL bytes, deterministic */
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (char)((i * 7919 + 13) % 256);
+	for (size_t n = 0; n <= sizeof(junk); n += 512) {
+		m = sm_message_parse(junk, n, n % 1024 == 0);
+		check_message(m);
+		sm_message_free(m);
+	}
+
+	/* NULs inside headers and body */
+	{
+		static const char nul[] = "Subject: a\0b\nFrom: x\0@y\n\nbo\0dy\n";
+
+		m = sm_message_parse(nul, sizeof(nul) - 1, false);
+		check_message(m);
+		g_assert_null(memchr(m->body, '\0', strlen(m->body)));
+		sm_message_free(m);
+	}
+}
+
+static void
+test_long_lines(void)
+{
+	GString *s = g_string_new("Subject: ");
+	sm_message *m;
+
+	for (int i = 0; i < 1 << 20; i++)
+		g_string_append_c(s, 'a' + i % 26);
+	g_string_append(s, "\nFrom: Long <long@example.com>\n\n");
+	for (int i = 0; i < 1 << 20; i++)
+		g_string_append_c(s, i % 97 == 0 ? ' ' : 'b');
+	m = sm_message_parse(s->str, s->len, false);
+	check_message(m);
+	g_assert_cmpuint(strlen(m->subject), <=, 998);
+	g_assert_cmpstr(m->from_addr, ==, "long@example.com");
+	g_assert_cmpuint(strlen(m->body), >, 1000000);
+	g_assert_cmpuint(strlen(m->excerpt), ==, SM_EXCERPT_MAX);
+	sm_message_free(m);
+	g_string_free(s, TRUE);
+}
+
+static void
+test_headers(void)
+{
+	GString *s = g_string_new(
+	    "Received: x\r\n"
+	    "From: \"Doe, Jane\" <Jane.DOE@Example.COM>, bob@example.com\r\n"
+	    "Subject: Re: =?iso-8859-1?q?Gr=FC=DFe?= \xe4\r\n"
+	    "\taus Berlin\r\n"
+	    "Message-ID: <abc@example.com>\r\n"
+	    "In-Reply-To: <p1@example.com> <p2@example.com>\r\n"
+	    "Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n"
+	    "Auto-Submitted: auto-replied\r\n"
+	    "Precedence: bulk\r\n"
+	    "List-Id: Support <support.example.com>\r\n"
+	    "X-Priority: 1 (Highest)\r\n"
+	    "Importance: high\r\n"
+	    "Priority: urgent\r\n"
+	    "X-Support-Loop: host; 0123\r\n"
+	    "Authentication-Results: mx.example.com;\r\n"
+	    "\tdkim=pass header.d=example.com\r\n"
+	    "Authentication-Results: other; spf=fail\r\n"
+	    "References:");
+	sm_message *m;
+
+	for (int i = 0; i < 80; i++)
+		g_string_append_printf(s, " <r%d@example.com>", i);
+	g_string_append(s, "\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+	    "\r\nHallo \xfc\r\n\r\nOn Mon, 1 Jan 2024, Bob <b@x> wrote:\r\n"
+	    "> old\r\n");
+	m = parse_str(s->str);
+	g_assert_cmpstr(m->from_name, ==, "Doe, Jane");
+	g_assert_cmpstr(m->from_addr, ==, "jane.doe@example.com");
+	g_assert_cmpstr(m->subject, ==, "Re: Grüße ä aus Berlin");
+	g_assert_cmpstr(m->message_id, ==, "abc@example.com");
+	g_assert_cmpstr(m->in_reply_to, ==, "p1@example.com");
+	g_assert_cmpint(m->date, ==, 1700000000);
+	g_assert_cmpstr(m->auto_submitted, ==, "auto-replied");
+	g_assert_cmpstr(m->precedence, ==, "bulk");
+	g_assert_cmpstr(m->list_id, ==, "Support <support.example.com>");
+	g_assert_cmpstr(m->x_priority, ==, "1 (Highest)");
+	g_assert_cmpstr(m->importance, ==, "high");
+	g_assert_cmpstr(m->priority, ==, "urgent");
+	g_assert_cmpstr(m->support_loop, ==, "host; 0123");
+	g_assert_cmpuint(m->auth_results->len, ==, 2);
+	g_assert_cmpstr(g_ptr_array_index(m->auth_results, 0), ==,
+	    "mx.example.com; dkim=pass header.d=example.com");
+	g_assert_cmpstr(g_ptr_array_index(m->auth_results, 1), ==,
+	    "other; spf=fail");
+	/* bounded: the root and the newest ids */
+	g_assert_cmpuint(m->references->len, ==, 50);
+	g_assert_cmpstr(g_ptr_array_index(m->references, 0), ==, "r0@example.com");
+	g_assert_cmpstr(g_ptr_array_index(m->references, 1), ==, "r31@example.com");
+	g_assert_cmpstr(g_ptr_array_index(m->references, 49), ==,
+	    "r79@example.com");
+	g_assert_cmpstr(m->body, ==,
+	    "Hallo ü\n\nOn Mon, 1 Jan 2024, Bob <b@x> wrote:\n> old\n");
+	g_assert_cmpstr(m->excerpt, ==, "Hallo ü");
+	g_assert_false(m->truncated);
+	sm_message_free(m);
+	g_string_free(s, TRUE);
+}
+
+static void
+test_structure(void)
+{
+	sm_message *m;
+
+	/* an attached message is not the customer's text ... */
+	m = parse_str("From: a@b\nContent-Type: multipart/mixed; boundary=B\n\n"
+	    "--B\nContent-Type: text/plain\n\nSee below.\n"
+	    "--B\nContent-Type: message/rfc822\n\n"
+	    "From: c@d\nSubject: inner\n\nInner text.\n--B--\n");
+	g_assert_cmpstr(m->body, ==, "See below.");
+	g_assert_cmpstr(m->subject, ==, "");
+	sm_message_free(m);
+	/* ... unless nothing else has text */
+	m = parse_str("From: a@b\nContent-Type: multipart/mixed; boundary=B\n\n"
+	    "--B\nContent-Type: message/rfc822\n\n"
+	    "From: c@d\nSubject: inner\n\nInner text.\n--B--\n");
+	g_assert_cmpstr(m->body, ==, "Inner text.");
+	sm_message_free(m);
+	/* alternative with HTML first; attachment text skipped; signed */
+	m = parse_str("Content-Type: multipart/signed; boundary=S; "
+	    "protocol=\"application/pgp-signature\"\n\n"
+	    "--S\nContent-Type: multipart/mixed; boundary=M\n\n"
+	    "--M\nContent-Type: text/plain\nContent-Disposition: attachment; "
+	    "filename=a.txt\n\nattached\n"
+	    "--M\nContent-Type: multipart/alternative; boundary=A\n\n"
+	    "--A\nContent-Type: text/html\n\n<p>html &amp; more</p>\n"
+	    "--A\nContent-Type: text/plain; charset=utf-8; format=flowed\n\n"
+	    "flowed \nline\n--A--\n--M--\n"
+	    "--S\nContent-Type: application/pgp-signature\n\nsig\n--S--\n");
+	g_assert_cmpstr(m->body, ==, "flowed line");
+	sm_message_free(m);
+	/* HTML only; empty plain part falls through to HTML */
+	m = parse_str("Content-Type: multipart/alternative; boundary=A\n\n"
+	    "--A\nContent-Type: text/plain\n\n \n"
+	    "--A\nContent-Type: text/html; charset=iso-8859-1\n\n"
+	    "<html><head><title>T</title><style>p{}</style></head><body>"
+	    "Gr\xfc\xdf &eacute;<br>zwei</body></html>\n--A--\n");
+	g_assert_cmpstr(m->body, ==, "Grüß é\nzwei");
+	sm_message_free(m);
+	/* base64 cut mid-way by the milter's size limit */
+	{
+		const char *cut = "Subject: cut\nContent-Type: multipart/mixed; "
+		    "boundary=B\n\n--B\nContent-Type: text/plain\n"
+		    "Content-Transfer-Encoding: base64\n\naGVsbG8gd29ybGQ";
+
+		m = sm_message_parse(cut, strlen(cut), true);
+		check_message(m);
+		g_assert_true(m->truncated);
+		g_assert_cmpstr(m->subject, ==, "cut");
+		g_assert_true(g_str_has_prefix(m->body, "hello wor"));
+		sm_message_free(m);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *env = g_getenv("SM_CORPUS");
+	bool have_corpus;
+	int rc;
+
+	g_mime_init();
+	g_test_init(&argc, &argv, NULL);
+	corpus = env && *env ? g_strdup(env) :
+	    g_build_filename(g_getenv("top_srcdir") ? g_getenv("top_srcdir") :
+	    ".", "..", "shared", "corpus", NULL);
+	have_corpus = g_file_test(corpus, G_FILE_TEST_IS_DIR);
+
+	g_test_add_func("/parse/hostile", test_hostile);
+	g_test_add_func("/parse/long-lines", test_long_lines);
+	g_test_add_func("/parse/headers", test_headers);
+	g_test_add_func("/parse/structure", test_structure);
+	if (have_corpus) {
+		g_test_add_func("/parse/corpus/all", test_corpus_all);
+		g_test_add_func("/parse/corpus/headers", test_corpus_headers);
+		g_test_add_func("/parse/corpus/ids", test_corpus_ids);
+		g_test_add_func("/parse/corpus/bodies", test_corpus_bodies);
+	}
+	rc = g_test_run();
+	if (!have_corpus)
+		g_printerr("corpus %s not found: corpus tests skipped\n", corpus);
+	g_free(corpus);
+	g_mime_shutdown();
+	return rc == 0 && !have_corpus ? 77 : rc;
+}

@@ -1,0 +1,202 @@
+# tests/lib/postfix.sh - a private Postfix instance for end-to-end tests.
+# Source after common.sh (and after sm_init).
+#
+# Interface:
+#   sm_postfix_start [MILTER]  configure and start Postfix under $PF (its own
+#                              config, queue and data directories), smtpd on
+#                              127.0.0.1:$SMTP_PORT (a free port), virtual(8)
+#                              Maildir delivery for example.com and
+#                              customer.test; MILTER (e.g. unix:$MILTER_SOCK)
+#                              becomes smtpd_milters, empty for none
+#   sm_postfix_stop            `postfix stop`, bounded; then abort
+#   maildir_count USER         messages delivered to USER's Maildir (new/)
+#   maildir_files USER         their paths
+#   swaks_send ARGS...         swaks against our smtpd (transcript on stdout)
+#
+# How it fails: a missing tool skips the test (77); Postfix that does not
+# accept connections within 20 s is a harness error (99) with its mail log.
+# Facts used here are in shared/NOTES.md: data_directory owned by postfix,
+# chroot = n, maillog_file plus the postlog service, milter_protocol 6.
+
+PF=
+SMTP_PORT=
+
+# Can the postfix user reach (search) directory $1?
+sm_postfix_can_reach()
+{
+	runuser -u postfix -- test -x "$1" 2>/dev/null
+}
+
+sm_free_port()
+{
+	local i=0 p
+	while [ $i -lt 50 ]; do
+		p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 ))
+		# free if nothing answers there
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+		i=$((i + 1))
+	done
+	return 1
+}
+
+sm_postfix_write_config()
+{
+	local milter=$1 uid gid
+	uid=$(id -u postfix)
+	gid=$(id -g postfix)
+	cat >"$PF/etc/main.cf" <<EOF
+# private test instance written by tests/lib/postfix.sh
+compatibility_level = 3.6
+config_directory = $PF/etc
+queue_directory = $PF/spool
+data_directory = $PF/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mx.example.com
+mydomain = example.com
+myorigin = example.com
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_peername_lookup = no
+smtputf8_enable = no
+biff = no
+alias_maps =
+alias_database =
+local_recipient_maps =
+# nothing leaves this machine
+default_transport = error:no outbound mail in tests
+relay_transport = error:no outbound mail in tests
+virtual_mailbox_domains = example.com, customer.test
+virtual_mailbox_base = $PF/mail
+virtual_mailbox_maps = inline:{ support@example.com=support/, billing@example.com=billing/, colleague@example.com=colleague/, ann@customer.test=ann/, bob@customer.test=bob/ }
+virtual_uid_maps = static:$uid
+virtual_gid_maps = static:$gid
+virtual_minimum_uid = 1
+smtpd_milters = $milter
+non_smtpd_milters =
+milter_default_action = tempfail
+milter_protocol = 6
+milter_connect_timeout = 10s
+milter_command_timeout = 30s
+milter_content_timeout = 60s
+maillog_file = $PF/maillog
+maillog_file_prefixes = /var, /dev/stdout, /tmp, $PF
+EOF
+	cat >"$PF/etc/master.cf" <<EOF
+# private test instance: loopback smtpd, nothing chrooted
+127.0.0.1:$SMTP_PORT inet n - n - - smtpd
+pickup    unix  n - n 60 1 pickup
+cleanup   unix  n - n - 0 cleanup
+qmgr      unix  n - n 300 1 qmgr
+rewrite   unix  - - n - - trivial-rewrite
+bounce    unix  - - n - 0 bounce
+defer     unix  - - n - 0 bounce
+trace     unix  - - n - 0 bounce
+verify    unix  - - n - 1 verify
+flush     unix  n - n 1000? 0 flush
+proxymap  unix  - - n - - proxymap
+showq     unix  n - n - - showq
+error     unix  - - n - - error
+retry     unix  - - n - - error
+discard   unix  - - n - - discard
+smtp      unix  - - n - - smtp
+relay     unix  - - n - - smtp
+virtual   unix  - n n - - virtual
+anvil     unix  - - n - 1 anvil
+scache    unix  - - n - 1 scache
+postlog   unix-dgram n - n - 1 postlogd
+EOF
+}
+
+sm_smtp_up()
+{
+	# the banner proves smtpd (and master) are up on our port
+	exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT" || return 1
+	local line
+	read -r line <&3
+	exec 3>&-
+	case $line in 220*) return 0 ;; esac
+	return 1
+}
+
+sm_postfix_start()
+{
+	local milter=${1:-} attempt=0
+	need_tool postfix
+	need_tool postconf
+	need_tool swaks
+	need_tool runuser
+	id postfix >/dev/null 2>&1 || skip "no postfix user"
+	if sm_postfix_can_reach "$T"; then
+		PF=$T/postfix
+		mkdir -p "$PF"
+	else
+		# a build tree the postfix user cannot search (e.g. under /root)
+		PF=$(mktemp -d /tmp/smpf.XXXXXX) || hard_error "mktemp"
+		SM_PF_TMP=$PF
+	fi
+	chmod 0755 "$PF"
+	mkdir -p "$PF/etc" "$PF/spool" "$PF/data" "$PF/mail"
+	chown postfix "$PF/data" "$PF/mail"
+	SM_POSTFIX_DIR=$PF
+	while [ $attempt -lt 3 ]; do
+		attempt=$((attempt + 1))
+		SMTP_PORT=$(sm_free_port) || hard_error "no free port"
+		sm_postfix_write_config "$milter"
+		if ! postfix -c "$PF/etc" check >"$PF/check.out" 2>&1; then
+			cat "$PF/check.out"
+			hard_error "postfix check failed"
+		fi
+		postfix -c "$PF/etc" start >>"$PF/start.out" 2>&1
+		if wait_for 20 sm_smtp_up; then
+			echo "postfix: $PF, smtpd on 127.0.0.1:$SMTP_PORT"
+			return 0
+		fi
+		# most likely the port was taken meanwhile: try another
+		sm_postfix_stop
+	done
+	cat "$PF/start.out" 2>/dev/null
+	tail -n 30 "$PF/maillog" 2>/dev/null
+	hard_error "postfix did not accept SMTP on 127.0.0.1:$SMTP_PORT"
+}
+
+sm_postfix_master_pid()
+{
+	local p
+	p=$(cat "$PF/spool/pid/master.pid" 2>/dev/null | tr -d ' ')
+	[ -n "$p" ] && kill -0 "$p" 2>/dev/null && echo "$p"
+}
+
+sm_postfix_stop()
+{
+	[ -n "$PF" ] && [ -d "$PF/etc" ] || return 0
+	local pid
+	pid=$(sm_postfix_master_pid)
+	[ -n "$pid" ] || return 0
+	timeout 20 postfix -c "$PF/etc" stop >/dev/null 2>&1
+	wait_for 20 eval '! kill -0 '"$pid"' 2>/dev/null' ||
+	    timeout 10 postfix -c "$PF/etc" abort >/dev/null 2>&1
+	wait_for 5 eval '! kill -0 '"$pid"' 2>/dev/null' || kill -KILL "$pid" 2>/dev/null
+	if [ -n "${SM_PF_TMP:-}" ] && [ "$SM_PF_TMP" = "$PF" ]; then
+		# keep its log with the test's files
+		cp "$PF/maillog" "$T/postfix.maillog" 2>/dev/null
+		rm -rf "$PF"
+		SM_POSTFIX_DIR=
+	fi
+	return 0
+}
+
+maildir_files() { ls -1 "$PF/mail/$1/new/"* 2>/dev/null; }
+maildir_count() { maildir_files "$1" | wc -l; }
+
+swaks_send()
+{
+	swaks --server 127.0.0.1 --port "$SMTP_PORT" --timeout 60 \
+	    --helo client.customer.test "$@" 2>&1
+}

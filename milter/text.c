@@ -101,7 +101,8 @@ charset_is_utf8ish(const char *cs)
  * NULL when strict is set and the input had an error. Every pass of the
  * loop consumes input or grows the output, so it ends. */
 static char *
-iconv_convert(GIConv cd, const char *data, size_t len, bool strict)
+iconv_convert(GIConv cd, const char *data, size_t len, bool strict,
+    size_t *outlen)
 {
 	size_t cap = len * 2 + 16, used = 0;
 	char *out = g_malloc(cap);
@@ -144,6 +145,7 @@ iconv_convert(GIConv cd, const char *data, size_t len, bool strict)
 		g_iconv(cd, NULL, NULL, NULL, NULL);
 	}
 	out[used] = '\0';
+	*outlen = used;
 	return out;
 }
 
@@ -172,6 +174,8 @@ finish_utf8(char *s, size_t len)
 char *
 sm_text_to_utf8(const char *data, size_t len, const char *charset)
 {
+	char *out;
+
 	if (data == NULL || len == 0)
 		return g_strdup("");
 
@@ -180,20 +184,22 @@ sm_text_to_utf8(const char *data, size_t len, const char *charset)
 		GIConv cd = g_iconv_open("UTF-8", name ? name : charset);
 
 		if (cd != (GIConv)-1) {
-			char *out = iconv_convert(cd, data, len, true);
+			size_t n = 0;
 
+			out = iconv_convert(cd, data, len, true, &n);
 			/* A wrong label: valid UTF-8 that fails the
 			 * declared charset is UTF-8. Else read what we can. */
 			if (out == NULL && g_utf8_validate(data, len, NULL))
-				out = g_strndup(data, len);
+				out = g_strndup(data, n = len);
 			if (out == NULL)
-				out = iconv_convert(cd, data, len, false);
+				out = iconv_convert(cd, data, len, false, &n);
 			g_iconv_close(cd);
-			return finish_utf8(out, strlen(out));
+			return finish_utf8(out, n);
 		}
 	}
 	/* No usable charset: UTF-8 where it is valid, Windows-1252 elsewhere. */
-	return utf8_or_cp1252(data, len);
+	out = utf8_or_cp1252(data, len);
+	return finish_utf8(out, strlen(out));
 }
 
 /* ---------------------------------------------------------------- HTML */
@@ -316,14 +322,28 @@ struct html_state {
 	GString *out;
 	int quote;          /* blockquote depth: lines get "> " prefixes */
 	int pre;            /* inside <pre>: keep white space */
+	int trail;          /* newlines at the end of out */
 	bool at_line_start;
 	bool pending_space;
 };
 
+/* <br>: always a new line. */
 static void
 html_newline(struct html_state *st)
 {
 	g_string_append_c(st->out, '\n');
+	st->trail++;
+	st->at_line_start = true;
+	st->pending_space = false;
+}
+
+/* Block edges: at least n line ends (2 = a blank line), however many
+ * empty blocks come in a row. */
+static void
+html_break(struct html_state *st, int n)
+{
+	while (st->trail < n)
+		html_newline(st);
 	st->at_line_start = true;
 	st->pending_space = false;
 }
@@ -341,6 +361,7 @@ html_before_text(struct html_state *st)
 		g_string_append_c(st->out, ' ');
 	}
 	st->pending_space = false;
+	st->trail = 0;
 }
 
 /* Trim every line (its start too when indent is false), drop blank lines
@@ -382,8 +403,8 @@ tidy_lines(const char *s, bool indent)
 char *
 sm_html_to_text(const char *html, size_t len)
 {
-	struct html_state st = { g_string_sized_new(len / 2 + 16), 0, 0, true,
-	    false };
+	struct html_state st = { .out = g_string_sized_new(len / 2 + 16),
+	    .at_line_start = true };
 	const char *p = html, *end = html + (html ? len : 0);
 	bool title_unclosed = false;
 	char *tidy, *res;
@@ -392,7 +413,8 @@ sm_html_to_text(const char *html, size_t len)
 		unsigned char c = *p;
 
 		if (c == '<' && p + 1 < end && (g_ascii_isalpha(p[1]) ||
-		    p[1] == '/' || p[1] == '!' || p[1] == '?')) {
+		    p[1] == '!' || p[1] == '?' || (p[1] == '/' &&
+		    p + 2 < end && g_ascii_isalpha(p[2])))) {
 			char name[16];
 			size_t n = 0;
 			bool closing = false;
@@ -445,16 +467,16 @@ sm_html_to_text(const char *html, size_t len)
 			}
 			if (strcmp(name, "blockquote") == 0) {
 				st.quote += closing ? (st.quote > 0 ? -1 : 0) : 1;
-				html_newline(&st);
+				html_break(&st, 1);
 			} else if (strcmp(name, "pre") == 0) {
 				st.pre += closing ? (st.pre > 0 ? -1 : 0) : 1;
-				html_newline(&st);
-			} else if (strcmp(name, "br") == 0 ||
-			    (tag_is_block(name) && (closing || strcmp(name, "p")))) {
+				html_break(&st, 1);
+			} else if (strcmp(name, "br") == 0) {
 				html_newline(&st);
 			} else if (strcmp(name, "p") == 0) {
-				html_newline(&st);
-				html_newline(&st);
+				html_break(&st, 2);
+			} else if (tag_is_block(name)) {
+				html_break(&st, 1);
 			} else if (strcmp(name, "td") == 0 ||
 			    strcmp(name, "th") == 0 || strcmp(name, "img") == 0) {
 				st.pending_space = !st.at_line_start;
@@ -466,10 +488,12 @@ sm_html_to_text(const char *html, size_t len)
 			continue;
 		}
 		if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f') {
-			if (st.pre && c == '\n')
+			if (st.pre && c == '\n') {
 				html_newline(&st);
-			else if (st.pre && c != '\r')
+			} else if (st.pre && c != '\r') {
+				html_before_text(&st);
 				g_string_append_c(st.out, ' ');
+			}
 			else if (!st.at_line_start)
 				st.pending_space = true;
 			p++;
@@ -489,7 +513,7 @@ sm_html_to_text(const char *html, size_t len)
 		g_string_append_c(st.out, c);
 		p++;
 	}
-	tidy = tidy_lines(st.out->str, false);
+	tidy = tidy_lines(st.out->str, true);
 	g_string_free(st.out, TRUE);
 	res = finish_utf8(tidy, strlen(tidy));
 	return res;

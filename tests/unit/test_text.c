@@ -1,0 +1,246 @@
+/*
+ * test_text.c - unit tests for milter/text.c: charset conversion with
+ * fallbacks for wrong labels and invalid bytes, HTML to text, and the
+ * excerpt (quoted history and signatures of the common mail clients cut).
+ * Table-driven and pure: no files, no network.
+ */
+#include <config.h>
+
+#include <string.h>
+
+#include <glib.h>
+#include <gmime/gmime.h>
+
+#include "sm_message.h"
+
+static void
+test_to_utf8(void)
+{
+	static const struct {
+		const char *in;
+		gssize len;             /* -1: strlen */
+		const char *charset, *out;
+	} cases[] = {
+		{ "plain", -1, NULL, "plain" },
+		{ "caf\xc3\xa9", -1, NULL, "café" },
+		{ "caf\xe9", -1, NULL, "café" },                /* no label */
+		{ "\xc3\xa9 \xe9 \x80", -1, "us-ascii", "é é €" },  /* mixed */
+		{ "\xff\xfe", -1, "utf-8", "ÿþ" },              /* wrong label */
+		{ "\x81", -1, NULL, "\xef\xbf\xbd" },           /* undefined */
+		{ "\x80 \x93q\x94", -1, "windows-1252", "€ “q”" },
+		{ "\xe9t\xe9", -1, "ISO-8859-1", "été" },
+		{ "\xa4", -1, "iso-8859-15", "€" },
+		{ "\xf0\xd2\xc9\xd7\xc5\xd4", -1, "koi8-r", "Привет" },
+		{ "\x1b$B$3$s$K$A$O\x1b(B", -1, "iso-2022-jp", "こんにちは" },
+		{ "\xbe\xc8\xb3\xe7", -1, "ks_c_5601-1987", "안녕" },
+		{ "abc\xe9", -1, "x-no-such-charset", "abcé" },
+		/* invalid in the declared charset, not UTF-8 either */
+		{ "\x82\xa0\xff", -1, "shift_jis", "あ\xef\xbf\xbd" },
+		/* labelled wrongly, but valid UTF-8 */
+		{ "\xe3\x81\x82", -1, "shift_jis", "あ" },
+		{ "a\0b", 3, NULL, "ab" },
+		{ "a\0b", 3, "iso-8859-1", "ab" },
+		{ "\xef\xbb\xbfhi", -1, "utf-8", "hi" },
+		{ "", -1, "utf-8", "" },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		size_t len = cases[i].len < 0 ? strlen(cases[i].in) :
+		    (size_t)cases[i].len;
+		char *out = sm_text_to_utf8(cases[i].in, len, cases[i].charset);
+
+		g_assert_true(g_utf8_validate(out, -1, NULL));
+		g_assert_cmpstr(out, ==, cases[i].out);
+		g_free(out);
+	}
+	{
+		char *out = sm_text_to_utf8(NULL, 5, "utf-8");
+
+		g_assert_cmpstr(out, ==, "");
+		g_free(out);
+	}
+}
+
+static void
+test_html(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "<p>Hello&nbsp;<b>World</b></p><p>Second</p>",
+		  "Hello World\n\nSecond" },
+		{ "<style>p { x: y }</style><script>alert('<b>')</script>Text",
+		  "Text" },
+		{ "<html><head><title>T</title><meta charset=utf-8></head>"
+		  "<body>Body</body></html>", "Body" },
+		{ "&lt;a&gt; &amp; &#65;&#x42; &euro; &unknown; &#150; &#0; "
+		  "&#x110000; &AMP",
+		  "<a> & AB € &unknown; – \xef\xbf\xbd \xef\xbf\xbd &AMP" },
+		{ "a<br>b<br/>c<BR >d", "a\nb\nc\nd" },
+		{ "<div>one</div><div>two</div>", "one\ntwo" },
+		{ "a<br><br><br><br>b<div></div><div></div>", "a\n\nb" },
+		{ "  lots   of \n\t white   space  ", "lots of white space" },
+		{ "x<blockquote>quoted<br>twice</blockquote>y",
+		  "x\n> quoted\n> twice\ny" },
+		{ "<pre>  keep\n  this</pre>", "keep\n  this" },
+		{ "a<!-- hidden <b> -->b", "ab" },
+		{ "a < b && c > d", "a < b && c > d" },
+		{ "<a href=\"x>y\">link</a> after", "link after" },
+		{ "<table><tr><td>a</td><td>b</td></tr></table>", "a b" },
+		{ "unclosed <script>var x = '", "unclosed" },
+		{ "<title>no end of title", "no end of title" },
+		{ "<p attr='never closed>lost", "" },
+		{ "", "" },
+		{ "<<>><</", "<<>><</" },
+		{ "Gr\xfc\xdf", "Grüß" },       /* bytes that are not UTF-8 */
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *out = sm_html_to_text(cases[i].in, strlen(cases[i].in));
+
+		g_assert_true(g_utf8_validate(out, -1, NULL));
+		g_assert_cmpstr(out, ==, cases[i].out);
+		g_free(out);
+	}
+}
+
+/* Work stays linear on pathological input. */
+static void
+test_html_big(void)
+{
+	GString *s = g_string_new(NULL);
+	char *out;
+
+	for (int i = 0; i < 100000; i++)
+		g_string_append(s, "<title><b>&#x41;&amp<!--");
+	out = sm_html_to_text(s->str, s->len);
+	g_assert_true(g_utf8_validate(out, -1, NULL));
+	g_free(out);
+	g_string_free(s, TRUE);
+}
+
+static void
+test_excerpt(void)
+{
+	static const struct {
+		const char *name, *in, *out;
+	} cases[] = {
+		{ "gmail",
+		  "Thanks, it works now.\r\n\r\nOn Mon, Jan 1, 2024 at 10:00 AM "
+		  "Support <\r\nsupport@example.com> wrote:\r\n\r\n> Hello,\r\n"
+		  "> try again.\r\n", "Thanks, it works now." },
+		{ "outlook-original",
+		  "Please see below.\n\n-----Original Message-----\nFrom: S\n"
+		  "Sent: Monday\nSubject: x\n\nold", "Please see below." },
+		{ "outlook-separator",
+		  "Answer here\n\n________________________________\n"
+		  "From: Support <s@example.com>\nSent: Monday\n", "Answer here" },
+		{ "outlook-block",
+		  "Answer\n\n*From:* Support <s@example.com>\n*Sent:* Monday, 1 "
+		  "January 2024 10:00\n*To:* me\n*Subject:* Re: x\n\nold text",
+		  "Answer" },
+		{ "outlook-german",
+		  "Antwort\n\nVon: Support <s@example.com>\nGesendet: Montag\n"
+		  "An: mich\n", "Antwort" },
+		{ "apple-mail",
+		  "Sure, tomorrow.\n\nSent from my iPhone\n\n> On 1 Jan 2024, at "
+		  "10:00, Support <s@example.com> wrote:\n> \n> Hi\n",
+		  "Sure, tomorrow." },
+		{ "apple-mail-desktop",
+		  "Done.\n\n> On 1 Jan 2024, at 10:00, Support <s@example.com> "
+		  "wrote:\n>\n> Hi\n", "Done." },
+		{ "german",
+		  "Danke!\n\nAm 01.01.2024 um 10:00 schrieb Support "
+		  "<s@example.com>:\n> Hallo\n", "Danke!" },
+		{ "german-wrapped",
+		  "Geht wieder.\n\nAm Mo., 1. Jan. 2024 um 10:00 Uhr schrieb "
+		  "Support <\ns@example.com>:\n\n> Hallo\n", "Geht wieder." },
+		{ "french",
+		  "Merci.\n\nLe lun. 1 janv. 2024 à 10:00, Support <s@x> a "
+		  "écrit :\n> Bonjour\n", "Merci." },
+		{ "signature",
+		  "Hi,\nplease help.\n-- \nJohn Doe\nACME Corp\n",
+		  "Hi,\nplease help." },
+		{ "outlook-footer",
+		  "Yes.\n\nGet Outlook for iOS<https://aka.ms/o0ukef>\n"
+		  "________________________________\nFrom: x\n", "Yes." },
+		{ "german-footer",
+		  "Ja.\n\nVon meinem iPhone gesendet\n\n> Am 01.01.2024 um 10:00 "
+		  "schrieb S <s@x>:\n", "Ja." },
+		{ "bottom-post",
+		  "On Mon, 1 Jan 2024, Support <s@x> wrote:\n> Which version?\n\n"
+		  "Version 2.1.\n", "Version 2.1." },
+		{ "interleaved",
+		  "Hi,\n\nOn Mon, 1 Jan 2024, Support <s@x> wrote:\n> Version?\n"
+		  "2.1\n> OS?\nLinux\n\n-- \nJane\n", "Hi,\n\n2.1\nLinux" },
+		{ "only-quote",
+		  "> quoted only\n> more\n", "> quoted only\n> more" },
+		{ "only-attribution",
+		  "On Mon, 1 Jan 2024, Support <s@x> wrote:\n> q\n",
+		  "On Mon, 1 Jan 2024, Support <s@x> wrote:\n> q" },
+		{ "tidy",
+		  "\n\n  Line one   \n\n\n\nLine two\r\n   indented\n\n\n",
+		  "Line one\n\nLine two\n   indented" },
+		{ "not-an-attribution",
+		  "On Monday I could not log in.\nIt said: wrong password\n",
+		  "On Monday I could not log in.\nIt said: wrong password" },
+		{ "empty", "", "" },
+		{ "blank", " \r\n\t\n", "" },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *out = sm_text_excerpt(cases[i].in, SM_EXCERPT_MAX);
+
+		if (g_strcmp0(out, cases[i].out) != 0)
+			g_error("excerpt %s: got [%s]", cases[i].name, out);
+		g_free(out);
+	}
+}
+
+static void
+test_excerpt_bounds(void)
+{
+	GString *s = g_string_new(NULL);
+	char *out;
+
+	/* cut at a UTF-8 boundary, never inside a character */
+	out = sm_text_excerpt("ääää", 3);
+	g_assert_cmpstr(out, ==, "ä");
+	g_free(out);
+	out = sm_text_excerpt("abc", 0);
+	g_assert_cmpstr(out, ==, "");
+	g_free(out);
+	out = sm_text_excerpt(NULL, 10);
+	g_assert_cmpstr(out, ==, "");
+	g_free(out);
+	/* invalid bytes in the body still give valid UTF-8 */
+	out = sm_text_excerpt("caf\xe9\xff", 100);
+	g_assert_true(g_utf8_validate(out, -1, NULL));
+	g_free(out);
+
+	for (int i = 0; i < 5000; i++)
+		g_string_append(s, "€ line\n");
+	out = sm_text_excerpt(s->str, SM_EXCERPT_MAX);
+	g_assert_cmpuint(strlen(out), <=, SM_EXCERPT_MAX);
+	g_assert_cmpuint(strlen(out), >=, SM_EXCERPT_MAX - 8);
+	g_assert_true(g_utf8_validate(out, -1, NULL));
+	g_free(out);
+	g_string_free(s, TRUE);
+}
+
+int
+main(int argc, char **argv)
+{
+	int rc;
+
+	g_mime_init();
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/text/to-utf8", test_to_utf8);
+	g_test_add_func("/text/html", test_html);
+	g_test_add_func("/text/html-big", test_html_big);
+	g_test_add_func("/text/excerpt", test_excerpt);
+	g_test_add_func("/text/excerpt-bounds", test_excerpt_bounds);
+	rc = g_test_run();
+	g_mime_shutdown();
+	return rc;
+}

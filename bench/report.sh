@@ -1,0 +1,178 @@
+# bench/report.sh - sourced by bench/run.sh: turns $RES (one line per run:
+# "LABEL REP RESULT key=value ...") and the memory/scale figures into the
+# markdown of BENCHMARKS.md on stdout.
+#
+# Every throughput figure is shown as a ratio to the baseline of the same
+# repetition (the do-nothing filter, direct at the same connection count or
+# through the same Postfix), median over the repetitions with min-max, so
+# that the load of a shared machine cancels out as far as it can.
+
+machine()
+{
+	_cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+	_mem=$(awk '$1 == "MemTotal:" { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo)
+	_os=$( (. /etc/os-release && echo "$PRETTY_NAME") 2>/dev/null)
+	_pf=$(postconf -d mail_version 2>/dev/null | sed 's/.*= //')
+	_rd=$("$REDIS_SERVER" --version | sed 's/.* v=\([^ ]*\).*/\1/')
+	_lm=$(dpkg-query -W -f '${Version}' libmilter1.0.1 2>/dev/null)
+	_gm=$(pkg-config --modversion gmime-3.0 2>/dev/null)
+	_hr=$(pkg-config --modversion hiredis 2>/dev/null)
+	_rev=$(git -C "$top_srcdir" rev-parse --short HEAD 2>/dev/null)
+	echo "| | |"
+	echo "| --- | --- |"
+	echo "| CPUs (nproc) | $(nproc) |"
+	echo "| CPU | ${_cpu:-unknown} |"
+	echo "| memory | $_mem |"
+	echo "| system | ${_os:-unknown}, kernel $(uname -r) |"
+	echo "| Postfix | ${_pf:-not installed} |"
+	echo "| Redis | $_rd |"
+	echo "| libmilter | ${_lm:-unknown} |"
+	echo "| GMime, hiredis | $_gm, $_hr |"
+	echo "| support-milter | commit ${_rev:-unknown} |"
+}
+
+# rows SPEC...: each "LABEL|description|baseline label|min ratio|max p99 ms"
+# (empty bounds: no target). Prints one markdown table.
+rows()
+{
+	printf '%s\n' "$@" | awk -v resfile="$RES" '
+	function median(s,    a, n, i, j, t) {
+		n = split(s, a, " ")
+		if (n == 0) return ""
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+			}
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	function lo(s,    a, n, i, m) {
+		n = split(s, a, " "); m = a[1]
+		for (i = 2; i <= n; i++) if (a[i] + 0 < m + 0) m = a[i]
+		return m
+	}
+	function hi(s,    a, n, i, m) {
+		n = split(s, a, " "); m = a[1]
+		for (i = 2; i <= n; i++) if (a[i] + 0 > m + 0) m = a[i]
+		return m
+	}
+	BEGIN {
+		while ((getline line < resfile) > 0) {
+			n = split(line, f, " ")
+			l = f[1]; r = f[2]
+			for (i = 4; i <= n; i++) {
+				split(f[i], kv, "=")
+				v[l, r, kv[1]] = kv[2]
+			}
+			reps[l] = reps[l] " " r
+		}
+		print "| scenario | msgs/s median (min-max) | ratio to baseline median (min-max) | EOM p50 / p99 ms | accepted / tempfail / reject / errors | target |"
+		print "| --- | ---: | ---: | ---: | ---: | --- |"
+	}
+	{
+		split($0, spec, "|")
+		l = spec[1]; desc = spec[2]; base = spec[3]; tr = spec[4]; tp = spec[5]
+		if (!(l in reps)) {
+			printf "| %s | skipped | | | | |\n", desc
+			next
+		}
+		rates = ratios = p50s = p99s = ""
+		acc = tf = rj = er = 0
+		n = split(reps[l], rr, " ")
+		for (i = 1; i <= n; i++) {
+			r = rr[i]
+			rates = rates " " v[l, r, "rate"]
+			p50s = p50s " " v[l, r, "p50_ms"]
+			p99s = p99s " " v[l, r, "p99_ms"]
+			acc += v[l, r, "accept"]; tf += v[l, r, "tempfail"]
+			rj += v[l, r, "reject"]; er += v[l, r, "errors"]
+			if (v[base, r, "rate"] > 0)
+				ratios = ratios " " v[l, r, "rate"] / v[base, r, "rate"]
+		}
+		mr = median(ratios); mp99 = median(p99s)
+		lat = (median(p50s) + 0 > 0) ? sprintf("%.2f / %.2f", median(p50s), mp99) : "-"
+		target = ""
+		if (tr != "" || tp != "") {
+			ok = 1
+			if (tr != "") { target = ">= " tr; if (mr + 0 < tr + 0) ok = 0 }
+			if (tp != "") { target = target (target != "" ? ", " : "") "p99 <= " tp " ms"; if (mp99 + 0 > tp + 0) ok = 0 }
+			if (tf + rj + er > 0) ok = 0
+			target = target (ok ? ": met" : ": **not met**")
+		}
+		printf "| %s | %.0f (%.0f-%.0f) | %s | %s | %d / %d / %d / %d | %s |\n", desc,
+		    median(rates), lo(rates), hi(rates),
+		    ratios == "" ? "-" : sprintf("%.2f (%.2f-%.2f)", mr, lo(ratios), hi(ratios)),
+		    lat, acc, tf, rj, er, target
+	}'
+}
+
+report()
+{
+	_mode="full"; [ "$QUICK" = 1 ] && _mode="quick (BENCH_QUICK=1)"
+	cat <<EOF
+# Benchmarks
+
+Written by \`make bench\` (bench/run.sh) on $(date -u '+%Y-%m-%d %H:%M UTC'), $_mode mode,
+in $(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.0f", b - a }') s. Only ratios taken in
+the same run count: the machine is shared, and absolute figures move with its load.
+
+## Machine
+
+$(machine)
+
+## How it is measured
+
+- **Direct**: \`bench/driver\` plays the MTA over the milter protocol on a unix socket, as
+  Postfix does (protocol 6, all actions and steps offered, the filter's \`SMFIP_NR_*\` and
+  \`SMFIP_NO*\` honoured, Postfix's macros), $N messages per run of \`bench/sample-12k.eml\`
+  (a 13 kB multipart/alternative customer mail), each with its own Message-ID and sender.
+  Latency is end-of-message: from BODYEOB to the final reply.
+- **Baseline**: \`bench/nullfilter\`, a libmilter filter that negotiates \`SMFIP_NR_*\` for
+  every step and does nothing.
+- **support-milter**: Redis on a unix socket, \`[timers] enabled = yes\`, the outbox's mail
+  discarded by a script. *Fast path*: mail for nobody@other.test. *New tickets*: every message
+  to support@example.com opens a ticket and queues its acknowledgement. *Replies*: $SEEDS seed
+  tickets are opened first (not timed), then every message is \`In-Reply-To\` one of them.
+- **Postfix**: a private Postfix $(postconf -d mail_version 2>/dev/null | sed 's/.*= //') on 127.0.0.1,
+  \`discard\` delivery, milters on unix sockets; \`smtp-source -s 4\` sends $NPF messages per
+  run (one per SMTP session); a run ends when smtp-source is done and the queue is empty.
+  10%: one session of four sends the support share.
+- $REPS repetitions of each scenario, interleaved; "ratio" is the scenario's msgs/s over the
+  baseline's in the same repetition.
+
+## Direct (milter protocol)
+
+$(rows "d-null-1|do-nothing filter, 1 conn (baseline)|d-null-1||" \
+	"d-fast-1|support-milter fast path, 1 conn|d-null-1|0.95|" \
+	"d-new-1|support-milter new tickets + ack, 1 conn|d-null-1||" \
+	"d-reply-1|support-milter replies into tickets, 1 conn|d-null-1||" \
+	"d-null-4|do-nothing filter, 4 conns (baseline)|d-null-4||" \
+	"d-fast-4|support-milter fast path, 4 conns|d-null-4|0.95|" \
+	"d-new-4|support-milter new tickets + ack, 4 conns|d-null-4|0.66|10" \
+	"d-reply-4|support-milter replies into tickets, 4 conns|d-null-4||")
+
+## Through Postfix (smtp-source)
+
+$(rows "p-none|Postfix, no filter|p-null||" \
+	"p-null|Postfix + do-nothing filter (baseline)|p-null||" \
+	"p-sm0|Postfix + support-milter, 0% support mail|p-null|0.95|" \
+	"p-sm10|Postfix + support-milter, 10% support mail|p-null||" \
+	"p-sm100|Postfix + support-milter, 100% support mail|p-null|0.90|")
+
+## Memory
+
+| figure | value | target |
+| --- | ---: | --- |
+| support-milter RSS, idle after start | ${MEM_SM_IDLE:-skipped} kB | |
+| support-milter peak RSS (VmHWM), 64 connections each holding a 1 MB message at EOM | ${MEM_SM_HWM:-skipped} kB | <= 49152 kB: $(awk -v h="${MEM_SM_HWM:-}" 'BEGIN { print h == "" ? "-" : (h <= 49152 ? "met" : "**not met**") }') |
+| do-nothing filter peak RSS, same load | ${MEM_NULL_HWM:-?} kB | |
+| Redis used_memory per ticket (one message each, ack queued), over $NMEM tickets | ${REDIS_PER_TICKET:-skipped} B | <= 2048 B: $(awk -v h="${REDIS_PER_TICKET:-}" 'BEGIN { print h == "" || h == "n/a" ? "-" : (h <= 2048 ? "met" : "**not met**") }') |
+
+## Scale: threading replies with few and with many stored tickets
+
+Tickets stored by driving support-milter itself; replies at 4 connections, $NSCALE per run.
+
+$(rows "s-$SMALL|replies with $SMALL tickets stored (baseline)|s-$SMALL||" \
+	"s-$BIG|replies with $BIG tickets stored|s-$SMALL|0.90|")
+$( [ "$SM_EVER" = 1 ] || printf '\nsupport-milter rows skipped: %s.\n' "$SM_WHY")
+EOF
+}

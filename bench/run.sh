@@ -1,0 +1,495 @@
+#!/bin/sh
+# bench/run.sh - the benchmark suite of issue 4; `make bench` runs it from
+# the build tree (env: top_srcdir, top_builddir, REDIS_SERVER).
+#
+# What it measures, each scenario >= 3 times (interleaved, so that a busy
+# moment of the shared machine hits all scenarios of a repetition alike),
+# each figure as a ratio to the do-nothing filter of the same repetition:
+#   direct (bench/driver speaks the milter protocol, unix sockets), at 1 and
+#   4 connections: the do-nothing filter (baseline); support-milter on mail
+#   for no queue (fast path); new tickets (acknowledgements queued); replies
+#   threaded into existing tickets;
+#   through a private Postfix on loopback (smtp-source): no filter; the
+#   do-nothing filter; support-milter at 0%, 10% and 100% support mail;
+#   memory: support-milter's VmHWM with 64 concurrent 1 MB messages, and
+#   Redis used_memory per ticket;
+#   scale: threading throughput with few and with many stored tickets.
+# Results: a table on stdout and in BENCHMARKS.md ($BENCH_OUT, default in
+# the source tree), with the machine described. BENCH_QUICK=1 uses smaller
+# counts (a few minutes). Rows of support-milter are skipped when it is not
+# built or does not start; Postfix rows when Postfix is missing.
+#
+# Everything listens on unix sockets or 127.0.0.1 only; every wait is
+# bounded; an EXIT trap stops every process started here, by its pid.
+set -u
+
+: "${top_srcdir:?top_srcdir must be set (run through make bench)}"
+: "${top_builddir:?top_builddir must be set (run through make bench)}"
+QUICK=${BENCH_QUICK:-0}
+OUT=${BENCH_OUT:-$top_srcdir/BENCHMARKS.md}
+DRIVER=$top_builddir/bench/driver
+NULLF=$top_builddir/bench/nullfilter
+SMD=$top_builddir/milter/support-milter
+SAMPLE=$top_srcdir/bench/sample-12k.eml
+REDIS_SERVER=${REDIS_SERVER:-}
+[ -x "$REDIS_SERVER" ] || REDIS_SERVER=$(command -v redis-server) || {
+	echo "bench: redis-server not found" >&2; exit 1; }
+REDIS_CLI=$(dirname "$REDIS_SERVER")/redis-cli
+[ -x "$REDIS_CLI" ] || REDIS_CLI=$(command -v redis-cli)
+
+if [ "$QUICK" = 1 ]; then
+	REPS=3 N=2000 NPF=400 NMEM=5000 SMALL=1000 BIG=20000 NSCALE=1000
+else
+	REPS=3 N=20000 NPF=4000 NMEM=100000 SMALL=1000 BIG=1000000 NSCALE=5000
+fi
+SEEDS=100
+DRIVER_LIMIT=180	# seconds per driver run
+
+W=$top_builddir/bench/tmp
+rm -rf "$W"
+mkdir -p "$W" || exit 1
+# smtpd runs as user postfix: the way to the milter sockets must be open.
+chmod 0755 "$top_builddir/bench" "$W"
+S=$W
+SOCKTMP=
+if [ ${#W} -gt 70 ]; then	# sun_path holds 108 bytes
+	SOCKTMP=$(mktemp -d /tmp/smbench.XXXXXX) || exit 1
+	chmod 0755 "$SOCKTMP"
+	S=$SOCKTMP
+fi
+RES=$W/results		# label rep RESULT key=value...
+LOG=$W/bench.log
+: >"$RES"
+PID_REDIS= PID_NULL= PID_SM= PF=
+
+say() { echo "bench: $*"; echo "$(date -u +%T) $*" >>"$LOG"; }
+
+# wait_for SECONDS CMD...: poll every 0.1 s, bounded.
+wait_for()
+{
+	_lim=$(($1 * 10)) _i=0
+	shift
+	while [ $_i -lt $_lim ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	"$@" >/dev/null 2>&1
+}
+
+kill_wait()
+{
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null || return 0
+	# libmilter filters take 1-4 s to exit after SIGTERM.
+	wait_for 8 eval "! kill -0 $1" || kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+cleanup()
+{
+	rc=$?
+	trap - EXIT
+	[ -n "$PF" ] && postfix -c "$PF/config" stop >/dev/null 2>&1
+	kill_wait "$PID_SM"
+	kill_wait "$PID_NULL"
+	kill_wait "$PID_REDIS"
+	if [ -n "$PF" ]; then	# postfix stop is asynchronous: bounded wait
+		wait_for 10 eval "! postfix -c '$PF/config' status"
+	fi
+	[ -n "$SOCKTMP" ] && rm -rf "$SOCKTMP"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+now() { date +%s.%N; }
+
+# ---- processes -----------------------------------------------------------
+redis_cli() { "$REDIS_CLI" -s "$S/redis.sock" "$@"; }
+redis_up() { redis_cli PING 2>/dev/null | grep -q PONG; }
+
+start_redis()
+{
+	rm -f "$S/redis.sock"
+	"$REDIS_SERVER" --port 0 --unixsocket "$S/redis.sock" --unixsocketperm 777 \
+	    --save '' --appendonly no --dir "$W" --logfile "$W/redis.log" \
+	    --daemonize no </dev/null >/dev/null 2>&1 &
+	PID_REDIS=$!
+	wait_for 10 redis_up || { say "redis-server did not start"; exit 1; }
+}
+stop_redis() { kill_wait "$PID_REDIS"; PID_REDIS=; }
+
+start_null()
+{
+	"$NULLF" -p "unix:$S/null.sock" </dev/null >>"$W/nullfilter.log" 2>&1 &
+	PID_NULL=$!
+	wait_for 10 test -S "$S/null.sock" || { say "nullfilter did not start"; exit 1; }
+	chmod 0666 "$S/null.sock"
+}
+
+SM_OK=0
+SM_WHY="milter/support-milter is not built"
+write_sm_config()
+{
+	printf '#!/bin/sh\n# bench: generated mail is discarded\ncat >/dev/null\n' \
+	    >"$W/discard-sendmail"
+	chmod 0755 "$W/discard-sendmail"
+	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$W/secret"
+	chmod 0600 "$W/secret"
+	# SPEC section 3; the limit on acknowledgements is raised so that
+	# every new ticket of smtp-source's single sender queues one.
+	cat >"$W/sm.conf" <<EOF
+# written by bench/run.sh
+[milter]
+socket = unix:$S/sm.sock
+trusted_networks = 127.0.0.1/32
+on_store_failure = tempfail
+authserv_id = mx.example.com
+log_level = info
+
+[redis]
+address = unix:$S/redis.sock
+key_prefix = sm:
+timeout_ms = 500
+
+[mail]
+sendmail = $W/discard-sendmail
+hostname = support.example.com
+templates = $top_srcdir/templates
+secret_file = $W/secret
+
+[timers]
+enabled = yes
+
+[queue:support]
+address = support@example.com
+name = Example Support
+tag = Support
+agents = @example.com
+escalate_to = leads@example.com
+sla = standard
+language = en
+acknowledge = yes
+ack_limit = 1000000/1h
+urgent_keywords = outage, down, urgent
+
+[sla:standard]
+calendar = office
+first_response = urgent 1h, high 4h, normal 8h, low 2d
+next_response = urgent 2h, high 8h, normal 1d, low 3d
+resolution = urgent 8h, high 2d, normal 5d, low 10d
+warn_at = 80%
+
+[calendar:office]
+timezone = Europe/Berlin
+hours = mon-fri 09:00-17:00
+holidays = 2026-12-24, 2026-12-25, 2026-12-26
+EOF
+}
+
+sm_up() { [ -S "$S/sm.sock" ] && kill -0 "$PID_SM" 2>/dev/null; }
+
+# start_sm: sets SM_OK; a daemon that cannot start skips its rows.
+start_sm()
+{
+	SM_OK=0
+	[ -x "$SMD" ] || return 1
+	if ! "$SMD" -t -c "$W/sm.conf" >"$W/sm-check.out" 2>&1; then
+		SM_WHY="support-milter -t rejects the bench config: $(head -n 3 "$W/sm-check.out" | tr '\n' ' ')"
+		say "$SM_WHY"
+		return 1
+	fi
+	rm -f "$S/sm.sock"
+	"$SMD" -f -c "$W/sm.conf" -p "unix:$S/sm.sock" </dev/null \
+	    >>"$W/support-milter.log" 2>&1 &
+	PID_SM=$!
+	if ! wait_for 10 sm_up; then
+		SM_WHY="support-milter did not start (see $W/support-milter.log)"
+		say "$SM_WHY"
+		tail -n 5 "$W/support-milter.log" >&2
+		kill_wait "$PID_SM"
+		PID_SM=
+		return 1
+	fi
+	chmod 0666 "$S/sm.sock"
+	SM_OK=1
+}
+stop_sm() { kill_wait "$PID_SM"; PID_SM=; SM_OK=0; }
+
+# ---- the direct driver -----------------------------------------------------
+# drive LABEL REP DRIVER-ARGS...: one run; its RESULT line into $RES.
+drive()
+{
+	_label=$1 _rep=$2
+	shift 2
+	_line=$("$DRIVER" -T "$DRIVER_LIMIT" -f "${DFILE:-$SAMPLE}" "$@" 2>>"$W/driver.log" |
+	    grep '^RESULT ')
+	[ -n "$_line" ] || _line="RESULT msgs=0 elapsed=0 rate=0 p50_ms=0 p99_ms=0 accept=0 tempfail=0 reject=0 discard=0 errors=1 mods=0"
+	echo "$_label $_rep $_line" >>"$RES"
+	say "$_label #$_rep: ${_line#RESULT }"
+}
+
+# ---- Postfix ---------------------------------------------------------------
+PF_OK=0
+pf_start()
+{
+	command -v postfix >/dev/null 2>&1 && command -v smtp-source >/dev/null 2>&1 ||
+	    return 1
+	PF=$W/postfix
+	mkdir -p "$PF/config" "$PF/queue" "$PF/data"
+	chown postfix "$PF/data" || return 1
+	cat >"$PF/config/main.cf" <<EOF
+# bench: a private Postfix on loopback; all mail is discarded
+compatibility_level = 3.6
+queue_directory = $PF/queue
+data_directory = $PF/data
+myhostname = mx.bench.test
+mydomain = bench.test
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relay_domains =
+default_transport = discard:bench
+local_transport = discard:bench
+maillog_file = $PF/maillog
+maillog_file_prefixes = /var, /dev/stdout, /tmp, $W
+smtputf8_enable = no
+biff = no
+# milters see a Message-ID even though smtp-source sends none
+always_add_missing_headers = yes
+milter_protocol = 6
+milter_default_action = tempfail
+smtpd_client_connection_count_limit = 0
+smtpd_client_connection_rate_limit = 0
+alias_maps =
+alias_database =
+EOF
+	cat >"$PF/config/master.cf" <<EOF
+# bench: three listeners, one per filter setting
+127.0.0.1:10025 inet n - n - - smtpd
+127.0.0.1:10026 inet n - n - - smtpd -o smtpd_milters=unix:$S/null.sock
+127.0.0.1:10027 inet n - n - - smtpd -o smtpd_milters=unix:$S/sm.sock
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+	postfix -c "$PF/config" check >>"$LOG" 2>&1
+	if ! postfix -c "$PF/config" start >>"$LOG" 2>&1 ||
+	    ! wait_for 10 eval "ss -ltn | grep -q '127.0.0.1:10027 '"; then
+		say "private Postfix did not start (see $PF/maillog)"
+		return 1
+	fi
+	PF_OK=1
+	# smtp-source sends this file as is; no Message-ID in it, so that
+	# Postfix gives each copy its own.
+	grep -v -i '^Message-ID:' "$SAMPLE" >"$W/pf.eml"
+}
+
+pf_queue_empty()
+{
+	[ -z "$(find "$PF/queue/incoming" "$PF/queue/active" "$PF/queue/deferred" \
+	    "$PF/queue/maildrop" "$PF/queue/hold" -type f 2>/dev/null | head -n 1)" ]
+}
+
+# pf_run LABEL REP PORT SUPPORT-PERCENT: NPF messages, 4 parallel sessions;
+# done when smtp-source is done and the queue is empty.
+pf_run()
+{
+	_label=$1 _rep=$2 _port=$3 _pct=$4
+	_nsup=$((NPF * _pct / 100))
+	_noth=$((NPF - _nsup))
+	_l0=$(wc -l <"$PF/maillog" 2>/dev/null || echo 0)
+	wait_for 60 pf_queue_empty
+	_t0=$(now)
+	_p1= _p2=
+	if [ $_noth -gt 0 ]; then
+		_s=4; [ $_nsup -gt 0 ] && _s=3
+		timeout 300 smtp-source -A -s $_s -f customer@customer.test -F "$W/pf.eml" \
+		    -m $_noth -t nobody@other.test 127.0.0.1:$_port >>"$LOG" 2>&1 &
+		_p1=$!
+	fi
+	if [ $_nsup -gt 0 ]; then
+		_s=4; [ $_noth -gt 0 ] && _s=1
+		timeout 300 smtp-source -A -s $_s -f customer@customer.test -F "$W/pf.eml" \
+		    -m $_nsup -t support@example.com 127.0.0.1:$_port >>"$LOG" 2>&1 &
+		_p2=$!
+	fi
+	[ -n "$_p1" ] && wait $_p1
+	[ -n "$_p2" ] && wait $_p2
+	wait_for 120 pf_queue_empty
+	_t1=$(now)
+	_sent=$(tail -n +$((_l0 + 1)) "$PF/maillog" | grep -c 'status=sent')
+	_tf=$(tail -n +$((_l0 + 1)) "$PF/maillog" | grep -c 'milter-reject: .* 4[0-9][0-9] ')
+	_rj=$(tail -n +$((_l0 + 1)) "$PF/maillog" | grep -c 'milter-reject: .* 5[0-9][0-9] ')
+	_line=$(awk -v n="$_sent" -v t0="$_t0" -v t1="$_t1" -v tf="$_tf" -v rj="$_rj" -v want="$NPF" \
+	    'BEGIN { e = t1 - t0; printf "RESULT msgs=%d elapsed=%.4f rate=%.1f p50_ms=0 p99_ms=0 accept=%d tempfail=%d reject=%d discard=0 errors=%d mods=0\n", n, e, n / e, n, tf, rj, (want - n > 0 ? want - n : 0) }')
+	echo "$_label $_rep $_line" >>"$RES"
+	say "$_label #$_rep: ${_line#RESULT }"
+}
+
+# ---- measurements --------------------------------------------------------
+vm() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null; }
+used_memory() { redis_cli INFO memory | tr -d '\r' | awk -F: '$1 == "used_memory" { print $2 }'; }
+dbsize() { redis_cli DBSIZE | tr -d '\r'; }
+
+# settle: bounded wait until the key count stops changing (the daemon's
+# mailer drains its outbox of acknowledgements in the background).
+settle()
+{
+	_prev=-1 _i=0
+	while [ $_i -lt 40 ]; do
+		_cur=$(dbsize)
+		[ "$_cur" = "$_prev" ] && return 0
+		_prev=$_cur
+		sleep 0.5
+		_i=$((_i + 1))
+	done
+}
+
+# A 1 MB message: the sample's headers, its text, and a base64 attachment.
+make_big()
+{
+	_b=bench-big-boundary
+	{
+		sed -n '1,/^$/p' "$SAMPLE" | grep -v -i -e '^Content-Type:' -e '^ boundary=' -e '^$'
+		printf 'Content-Type: multipart/mixed; boundary="%s"\n\n' $_b
+		printf -- '--%s\nContent-Type: text/plain; charset=UTF-8\n\n' $_b
+		printf 'Please find the log file attached.\n\nMaria Schneider\n\n'
+		printf -- '--%s\nContent-Type: application/octet-stream; name="shipping.log"\n' $_b
+		printf 'Content-Transfer-Encoding: base64\nContent-Disposition: attachment; filename="shipping.log"\n\n'
+		head -c 760000 /dev/urandom | base64 -w 76
+		printf -- '--%s--\n' $_b
+	} >"$W/big.eml"
+}
+
+# ---- the run ----------------------------------------------------------------
+T_START=$(now)
+say "work dir $W; quick=$QUICK reps=$REPS n=$N"
+[ -x "$DRIVER" ] && [ -x "$NULLF" ] || { say "build bench/driver and bench/nullfilter first"; exit 1; }
+start_redis
+start_null
+write_sm_config
+start_sm || say "support-milter rows skipped: $SM_WHY"
+SM_EVER=$SM_OK
+
+# 1. Direct, interleaved per repetition.
+rep=1
+while [ $rep -le $REPS ]; do
+	for c in 1 4; do
+		drive "d-null-$c" $rep -s "unix:$S/null.sock" -c $c -n $N
+		if [ $SM_OK = 1 ]; then
+			drive "d-fast-$c" $rep -s "unix:$S/sm.sock" -c $c -n $N -r nobody@other.test
+			drive "d-new-$c" $rep -s "unix:$S/sm.sock" -c $c -n $N -r support@example.com
+			drive "d-reply-$c" $rep -s "unix:$S/sm.sock" -c $c -n $N -t reply -S $SEEDS
+		fi
+	done
+	rep=$((rep + 1))
+done
+
+# 2. Through Postfix.
+if pf_start; then
+	rep=1
+	while [ $rep -le $REPS ]; do
+		pf_run p-none $rep 10025 0
+		pf_run p-null $rep 10026 0
+		if [ $SM_OK = 1 ]; then
+			pf_run p-sm0 $rep 10027 0
+			pf_run p-sm10 $rep 10027 10
+			pf_run p-sm100 $rep 10027 100
+		fi
+		rep=$((rep + 1))
+	done
+	postfix -c "$PF/config" stop >/dev/null 2>&1
+	wait_for 10 eval "! postfix -c '$PF/config' status"
+	PF=
+else
+	say "Postfix rows skipped"
+fi
+
+# 3. Memory.
+MEM_SM_HWM= MEM_SM_IDLE= MEM_NULL_HWM= REDIS_PER_TICKET=
+make_big
+# the do-nothing filter, fresh, for comparison
+kill_wait "$PID_NULL"; start_null
+DFILE=$W/big.eml
+drive m-null 1 -s "unix:$S/null.sock" -c 64 -n 64 -B -r support@example.com
+MEM_NULL_HWM=$(vm "$PID_NULL" VmHWM)
+DFILE=
+if [ $SM_OK = 1 ]; then
+	DFILE=$W/big.eml
+	stop_sm
+	start_sm
+	MEM_SM_IDLE=$(vm "$PID_SM" VmRSS)
+	drive m-sm 1 -s "unix:$S/sm.sock" -c 64 -n 64 -B -r support@example.com
+	MEM_SM_HWM=$(vm "$PID_SM" VmHWM)
+	DFILE=
+	say "support-milter RSS idle ${MEM_SM_IDLE} kB, peak ${MEM_SM_HWM} kB with 64 x 1 MB"
+
+	settle
+	_m0=$(used_memory) _k0=$(dbsize)
+	drive m-redis 1 -s "unix:$S/sm.sock" -c 4 -n $NMEM -r support@example.com
+	settle
+	_m1=$(used_memory) _k1=$(dbsize)
+	_ok=$(awk '$1 == "m-redis" { sub("accept=", "", $9); print $9 }' "$RES" | tail -n 1)
+	REDIS_PER_TICKET=$(awk -v a="$_m0" -v b="$_m1" -v n="${_ok:-0}" \
+	    'BEGIN { if (n > 0) printf "%.0f", (b - a) / n; else print "n/a" }')
+	say "redis: $_ok tickets, used_memory $_m0 -> $_m1, keys $_k0 -> $_k1: $REDIS_PER_TICKET bytes/ticket"
+fi
+
+# 4. Scale: threading with SMALL and with BIG stored tickets, in a fresh
+# store filled by the daemon itself.
+if [ $SM_OK = 1 ]; then
+	stop_sm
+	stop_redis
+	start_redis
+	start_sm
+fi
+fill_to()
+{
+	_need=$(($1 - FILLED))
+	[ $_need -gt 0 ] || return 0
+	say "storing $_need more tickets (to $1)"
+	"$DRIVER" -T 3600 -f "$SAMPLE" -s "unix:$S/sm.sock" -c 4 -n $_need \
+	    -r support@example.com >>"$W/fill.log" 2>>"$W/driver.log"
+	FILLED=$1
+}
+FILLED=0
+if [ $SM_OK = 1 ]; then
+	fill_to $SMALL
+	for size in $SMALL $BIG; do
+		fill_to $size
+		settle
+		rep=1
+		while [ $rep -le $REPS ]; do
+			drive "s-$size" $rep -s "unix:$S/sm.sock" -c 4 -n $NSCALE -t reply -S $SEEDS
+			rep=$((rep + 1))
+		done
+	done
+fi
+T_END=$(now)
+
+# ---- report ------------------------------------------------------------------
+. "$top_srcdir/bench/report.sh"
+report >"$W/BENCHMARKS.md"
+cat "$W/BENCHMARKS.md"
+cp "$W/BENCHMARKS.md" "$OUT" && say "wrote $OUT"

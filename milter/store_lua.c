@@ -24,7 +24,14 @@
 	"local PR = {urgent = 0, high = 1, normal = 2, low = 3}\n" \
 	"local PRN = {'urgent', 'high', 'normal', 'low'}\n" \
 	"local function tk(id) return P .. 't:' .. id end\n" \
-	"local function ix(q, s) return P .. 'ix:' .. q .. ':' .. s end\n"
+	"local function ix(q, s) return P .. 'ix:' .. q .. ':' .. s end\n" \
+	"-- Message-ID index: 4096 small hashes keyed by 80 bits of SHA-1\n" \
+	"local function midx(id)\n" \
+	"  local d = redis.sha1hex(id)\n" \
+	"  return P .. 'mi:' .. d:sub(1, 3), d:sub(4, 23)\n" \
+	"end\n" \
+	"-- tickets per requester: 4096 small hashes, field = address\n" \
+	"local function rqx(a) return P .. 'rq:' .. redis.sha1hex(a):sub(1, 3) end\n"
 
 /* threading facts: a flat list of integers, see gather() */
 #define LUA_GATHER_FN \
@@ -42,10 +49,14 @@
 	"end\n" \
 	"local function gather()\n" \
 	"  local f = {0}\n" \
-	"  if ARGV[2] ~= '' then f[1] = tonumber(redis.call('GET', P .. 'm:' .. ARGV[2])) or 0 end\n" \
+	"  if ARGV[2] ~= '' then\n" \
+	"    local k, h = midx(ARGV[2])\n" \
+	"    f[1] = tonumber(redis.call('HGET', k, h)) or 0\n" \
+	"  end\n" \
 	"  local ref = 0\n" \
 	"  for i = 1, tonumber(ARGV[8]) do\n" \
-	"    local t = tonumber(redis.call('GET', P .. 'm:' .. ARGV[8 + i]))\n" \
+	"    local k, h = midx(ARGV[8 + i])\n" \
+	"    local t = tonumber(redis.call('HGET', k, h))\n" \
 	"    if t then ref = t break end\n" \
 	"  end\n" \
 	"  if ref == 0 then ref = tonumber(ARGV[4]) or 0 end\n" \
@@ -60,7 +71,7 @@
 	"-- ARGV after the refs (o = 9 + nrefs): action, target, linked_from, queue,\n" \
 	"-- direction, automatic, priority, now, due_first_response, due_resolution,\n" \
 	"-- due_next_response, sender_name, subject, excerpt, date, want_ack, ack_to,\n" \
-	"-- ack_limit_count, ack_limit_window, raw msgid (the key may be a digest)\n" \
+	"-- ack_limit_count, ack_limit_window\n" \
 	"if table.concat(gather(), ',') ~= ARGV[7] then return {'CONFLICT'} end\n" \
 	"local o = 9 + tonumber(ARGV[8])\n" \
 	"local action, target, linked = ARGV[o], ARGV[o + 1], ARGV[o + 2]\n" \
@@ -82,13 +93,21 @@
 	"  return {'OK', tonumber(id), st, PR[v[3]] or 2, created, prev, aq, al, due, v[1] or ''}\n" \
 	"end\n" \
 	"\n" \
-	"local function addmsg(id)\n" \
+	"-- t:<id>:m is one string: the head line, then one line per message (cjson\n" \
+	"-- escapes control characters, so a newline always separates records).\n" \
+	"-- Rewritten whole rather than APPENDed: APPEND over-allocates.\n" \
+	"local function addmsg(id, head)\n" \
 	"  local rec = {d = dir, f = sender, t = tonumber(ARGV[o + 14]) or 0}\n" \
-	"  if ARGV[o + 19] ~= '' then rec.i = ARGV[o + 19] end\n" \
+	"  if msgid ~= '' then rec.i = msgid end\n" \
 	"  if subject ~= '' then rec.s = subject end\n" \
 	"  if excerpt ~= '' then rec.x = excerpt end\n" \
-	"  redis.call('RPUSH', tk(id) .. ':m', cjson.encode(rec))\n" \
-	"  if msgid ~= '' then redis.call('SET', P .. 'm:' .. msgid, id) end\n" \
+	"  local k = tk(id) .. ':m'\n" \
+	"  local text = head or redis.call('GET', k) or '{}'\n" \
+	"  redis.call('SET', k, text .. '\\n' .. cjson.encode(rec))\n" \
+	"  if msgid ~= '' then\n" \
+	"    local bk, h = midx(msgid)\n" \
+	"    redis.call('HSET', bk, h, id)\n" \
+	"  end\n" \
 	"end\n" \
 	"\n" \
 	"if action == 'dup' then return result(target, 0, 0, 0, 0) end\n" \
@@ -106,12 +125,11 @@
 	"  if subject ~= '' then head.s = subject end\n" \
 	"  if ARGV[o + 11] ~= '' then head.n = ARGV[o + 11] end\n" \
 	"  if sender ~= '' then head.a = sender end\n" \
-	"  redis.call('SET', k .. ':h', cjson.encode(head))\n" \
-	"  addmsg(id)\n" \
+	"  addmsg(id, cjson.encode(head))\n" \
 	"  redis.call('ZADD', ix(queue, 'new'), id, id)\n" \
 	"  redis.call('SADD', P .. 'queues', queue)\n" \
 	"  local prev = 0\n" \
-	"  if sender ~= '' then prev = redis.call('HINCRBY', P .. 'req', sender, 1) - 1 end\n" \
+	"  if sender ~= '' then prev = redis.call('HINCRBY', rqx(sender), sender, 1) - 1 end\n" \
 	"  local aq, al = 0, 0\n" \
 	"  local ack_to = ARGV[o + 16]\n" \
 	"  if ARGV[o + 15] == '1' and ack_to ~= '' then\n" \
@@ -162,8 +180,8 @@
 	"addmsg(id)\n" \
 	"return result(id, 0, 0, 0, 0)\n"
 
-/* one ticket as {id, flat hash (s and p as enum numbers), head JSON,
- * message JSON strings} */
+/* one ticket as {id, flat hash (s and p as enum numbers), text}: the text
+ * is the head JSON line, followed by the message lines when msgs is set */
 #define LUA_FETCH_FN \
 	"local function fetch(id, msgs)\n" \
 	"  local k = tk(id)\n" \
@@ -173,9 +191,12 @@
 	"    if h[i] == 's' then h[i + 1] = tostring(ST[h[i + 1]] or 0)\n" \
 	"    elseif h[i] == 'p' then h[i + 1] = tostring(PR[h[i + 1]] or 2) end\n" \
 	"  end\n" \
-	"  local m = {}\n" \
-	"  if msgs then m = redis.call('LRANGE', k .. ':m', 0, -1) end\n" \
-	"  return {tostring(id), h, redis.call('GET', k .. ':h') or '', m}\n" \
+	"  local m = redis.call('GET', k .. ':m') or ''\n" \
+	"  if not msgs then\n" \
+	"    local nl = string.find(m, '\\n', 1, true)\n" \
+	"    if nl then m = string.sub(m, 1, nl - 1) end\n" \
+	"  end\n" \
+	"  return {tostring(id), h, m}\n" \
 	"end\n"
 
 #define LUA_GET_BODY \

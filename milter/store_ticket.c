@@ -32,23 +32,9 @@
 
 #define MAX_TRIES       5       /* gather+apply rounds per message */
 #define MAX_REFS        32      /* In-Reply-To + newest References looked up */
-#define MAX_IDKEY       200     /* longer Message-IDs are keyed by a hash */
 #define MAX_SUBJECT     250     /* bytes kept of a ticket/message subject */
 #define MAX_NAME        120     /* bytes kept of a requester's name */
 #define N_FACTS         19      /* dup + 3 candidates x 6 */
-
-/* A hostile Message-ID may be very long: key it by its digest then. */
-static char *
-idkey(const char *id)
-{
-	if (strlen(id) <= MAX_IDKEY)
-		return g_strdup(id);
-	char *h = g_compute_checksum_for_string(G_CHECKSUM_SHA256, id, -1);
-	char *k = g_strconcat("#", h, NULL);
-
-	g_free(h);
-	return k;
-}
 
 /* At most max bytes, cut on a UTF-8 boundary (input is valid UTF-8). */
 static char *
@@ -84,14 +70,8 @@ base_args(sm_store *st, const sm_ingest *in, const char *fp, sm_args *a)
 	GPtrArray *refs = g_ptr_array_new_with_free_func(g_free);
 
 	sm_args_add(a, sm_store_prefix(st));
-	if (in->msgid != NULL && in->msgid[0] != '\0') {
-		char *k = idkey(in->msgid);
-
-		sm_args_add(a, k);
-		g_free(k);
-	} else {
-		sm_args_add(a, "");
-	}
+	/* Message-IDs are keyed by a digest in Redis: any length is fine */
+	sm_args_add(a, in->msgid);
 	sm_args_add(a, in->sender);
 	sm_args_addi(a, in->signed_ref_ticket);
 	sm_args_addi(a, in->token_ticket);
@@ -99,19 +79,13 @@ base_args(sm_store *st, const sm_ingest *in, const char *fp, sm_args *a)
 	sm_args_add(a, fp);
 	/* In-Reply-To first, then References from the newest (last) */
 	if (m != NULL && m->in_reply_to != NULL && m->in_reply_to[0] != '\0')
-		g_ptr_array_add(refs, idkey(m->in_reply_to));
+		g_ptr_array_add(refs, g_strdup(m->in_reply_to));
 	for (guint i = m && m->references ? m->references->len : 0;
 	    i > 0 && refs->len < MAX_REFS; i--) {
 		const char *r = m->references->pdata[i - 1];
-		char *k;
 
-		if (r == NULL || r[0] == '\0')
-			continue;
-		k = idkey(r);
-		if (seen(refs, k))
-			g_free(k);
-		else
-			g_ptr_array_add(refs, k);
+		if (r != NULL && r[0] != '\0' && !seen(refs, r))
+			g_ptr_array_add(refs, g_strdup(r));
 	}
 	sm_args_addi(a, refs->len);
 	for (guint i = 0; i < refs->len; i++)
@@ -168,7 +142,6 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
 	sm_args_add(a, in->ack_to);
 	sm_args_addi(a, in->ack_limit_count);
 	sm_args_addi(a, in->ack_limit_window);
-	sm_args_add(a, in->msgid);      /* as received, for the record */
 }
 
 static bool
@@ -349,12 +322,12 @@ json_str(JsonObject *o, const char *name)
 }
 
 static sm_ticket_msg *
-parse_msg(JsonParser *p, const redisReply *e)
+parse_msg(JsonParser *p, const char *s, size_t len)
 {
 	sm_ticket_msg *m;
 	JsonObject *o;
 
-	if (e->type != REDIS_REPLY_STRING || (o = json_obj(p, e->str, e->len)) == NULL)
+	if ((o = json_obj(p, s, len)) == NULL)
 		return NULL;
 	m = g_new0(sm_ticket_msg, 1);
 	m->direction = json_str(o, "d");
@@ -418,30 +391,33 @@ set_field(sm_ticket *t, const char *k, const char *v)
 	/* "r" (revision) and unknown fields: not part of the model */
 }
 
-/* {id, flat hash, head JSON, messages} -> ticket; NULL when empty/bad. */
+/* {id, flat hash, text} -> ticket; NULL when empty/bad. The text is the
+ * head JSON line, then one JSON line per message (when asked for). */
 static sm_ticket *
 parse_ticket(JsonParser *p, const redisReply *e)
 {
-	const redisReply *h, *head, *msgs;
+	const redisReply *h;
+	const char *text, *end, *nl;
 	JsonObject *o;
 	sm_ticket *t;
 
-	if (e->type != REDIS_REPLY_ARRAY || e->elements != 4 ||
+	if (e->type != REDIS_REPLY_ARRAY || e->elements != 3 ||
 	    e->element[0]->type != REDIS_REPLY_STRING ||
 	    e->element[1]->type != REDIS_REPLY_ARRAY ||
-	    e->element[2]->type != REDIS_REPLY_STRING ||
-	    e->element[3]->type != REDIS_REPLY_ARRAY)
+	    e->element[2]->type != REDIS_REPLY_STRING)
 		return NULL;
 	h = e->element[1];
-	head = e->element[2];
-	msgs = e->element[3];
+	text = e->element[2]->str;
+	end = text + e->element[2]->len;
+	if ((nl = memchr(text, '\n', end - text)) == NULL)
+		nl = end;
 	t = sm_ticket_new();
 	t->id = g_ascii_strtoll(e->element[0]->str, NULL, 10);
 	for (size_t i = 0; i + 1 < h->elements; i += 2)
 		if (h->element[i]->type == REDIS_REPLY_STRING &&
 		    h->element[i + 1]->type == REDIS_REPLY_STRING)
 			set_field(t, h->element[i]->str, h->element[i + 1]->str);
-	if ((o = json_obj(p, head->str, head->len)) != NULL) {
+	if ((o = json_obj(p, text, nl - text)) != NULL) {
 		t->subject = json_str(o, "s");
 		t->requester_name = json_str(o, "n");
 		t->requester_addr = json_str(o, "a");
@@ -452,10 +428,13 @@ parse_ticket(JsonParser *p, const redisReply *e)
 		t->subject = g_strdup("");
 	if (t->requester_addr == NULL)
 		t->requester_addr = g_strdup("");
-	for (size_t i = 0; i < msgs->elements; i++) {
-		sm_ticket_msg *m = parse_msg(p, msgs->element[i]);
+	while (nl < end) {
+		const char *line = nl + 1;
+		sm_ticket_msg *m;
 
-		if (m != NULL)
+		if ((nl = memchr(line, '\n', end - line)) == NULL)
+			nl = end;
+		if ((m = parse_msg(p, line, nl - line)) != NULL)
 			g_ptr_array_add(t->messages, m);
 	}
 	return t;

@@ -461,6 +461,32 @@ test_duplicate(fixture *f, gconstpointer data)
 	sm_ticket_free(t);
 	g_snprintf(k, sizeof k, "%soutbox:due", f->prefix);
 	g_assert_cmpint(raw_int("ZCARD %s", k, NULL), ==, 1);
+
+	/* a hostile 4 kB Message-ID is stored, found again, and threads */
+	{
+		char *big = g_strnfill(4096, 'z');
+		tmsg b = { .msgid = big, .from = "ann@cust.test" };
+		tmsg reply = { .msgid = "d2@cust.test", .from = "ann@cust.test",
+		    .irt = big };
+
+		r = ok_ingest(f->st, f->q, &b);
+		g_assert_cmpint(r.ticket, ==, 2);
+		sm_ingest_result_clear(&r);
+		r = ok_ingest(f->st, f->q, &b);
+		g_assert_cmpint(r.decision.action, ==, SM_THREAD_DUPLICATE);
+		g_assert_cmpint(r.ticket, ==, 2);
+		sm_ingest_result_clear(&r);
+		r = ok_ingest(f->st, f->q, &reply);
+		g_assert_cmpint(r.decision.action, ==, SM_THREAD_APPEND);
+		g_assert_cmpint(r.ticket, ==, 2);
+		sm_ingest_result_clear(&r);
+		t = get(f->st, 2);
+		g_assert_cmpint(t->messages->len, ==, 2);
+		g_assert_cmpstr(((sm_ticket_msg *)t->messages->pdata[0])->message_id,
+		    ==, big);
+		sm_ticket_free(t);
+		g_free(big);
+	}
 }
 
 struct racer {

@@ -94,8 +94,12 @@ char *sm_template_render_html(const sm_template *t, GHashTable *values);
 
 /* A value made safe for a header: valid UTF-8, control characters become
  * blanks, runs of blanks collapse to one space, trimmed, "=?" (which would
- * start an RFC 2047 encoded word) becomes "= ?", cut to at most max bytes
- * on a character boundary. NULL gives "". */
+ * start an RFC 2047 encoded word) becomes "= ?", a word longer than
+ * SM_HEADER_WORD_MAX characters is broken with a space (GMime can fold
+ * only at blanks, and GMime 3.2 mis-decodes a long encoded ASCII word
+ * next to encoded non-ASCII text), cut to at most max bytes on a
+ * character boundary. NULL gives "". */
+#define SM_HEADER_WORD_MAX 60
 char *sm_header_text(const char *s, size_t max);
 /* A value made safe for a text body: valid UTF-8, CR LF and lone CR become
  * LF, control characters other than LF and TAB are dropped. */

@@ -570,6 +570,7 @@ sm_header_text(const char *s, size_t max)
 	char *v;
 	GString *o;
 	bool blank = true;      /* at start: drop leading blanks */
+	size_t run = 0;         /* characters since the last blank */
 
 	if (s == NULL)
 		return g_strdup("");
@@ -584,14 +585,19 @@ sm_header_text(const char *s, size_t max)
 			if (!blank)
 				g_string_append_c(o, ' ');
 			blank = true;
+			run = 0;
 			continue;
 		}
 		/* "=?" would start an RFC 2047 encoded word that a reader
 		 * decodes into other text: break it */
-		if (u == '?' && o->len > 0 && o->str[o->len - 1] == '=')
+		if ((u == '?' && o->len > 0 && o->str[o->len - 1] == '=') ||
+		    run >= SM_HEADER_WORD_MAX) {
 			g_string_append_c(o, ' ');
+			run = 0;
+		}
 		g_string_append_unichar(o, u);
 		blank = false;
+		run++;
 	}
 	g_free(v);
 	if (o->len > max) {

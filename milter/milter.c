@@ -50,7 +50,7 @@ struct msg {
 	char *subject_raw;          /* first Subject value, unfolded */
 	int n_subject;
 	int n_reply_to;
-	GHashTable *xticket;        /* lowercased X-Ticket-* name -> count */
+	GHashTable *xticket;        /* X-Ticket-* name (first spelling) -> count */
 };
 
 struct conn {
@@ -240,10 +240,20 @@ sm_header(SMFICTX *ctx, char *name, char *value)
 	} else if (g_ascii_strcasecmp(name, "Reply-To") == 0) {
 		m->n_reply_to++;
 	} else if (g_ascii_strncasecmp(name, "X-Ticket-", 9) == 0) {
-		char *lc = g_ascii_strdown(name, -1);
-		gpointer n = g_hash_table_lookup(m->xticket, lc);
-		/* keep the name as the MTA spelled it for smfi_chgheader */
-		g_hash_table_replace(m->xticket, lc, GINT_TO_POINTER(GPOINTER_TO_INT(n) + 1));
+		/* Keyed by the name as first spelled: smfi_chgheader counts
+		 * occurrences case-insensitively, some tools compare exactly. */
+		gpointer n = NULL, orig = NULL;
+		GHashTableIter it;
+		gpointer k, v;
+
+		g_hash_table_iter_init(&it, m->xticket);
+		while (orig == NULL && g_hash_table_iter_next(&it, &k, &v))
+			if (g_ascii_strcasecmp(k, name) == 0) {
+				orig = k;
+				n = v;
+			}
+		g_hash_table_replace(m->xticket, g_strdup(orig ? orig : name),
+		    GINT_TO_POINTER(GPOINTER_TO_INT(n) + 1));
 	}
 	need = strlen(name) + strlen(value) + 4;
 	if (m->header_bytes + need > SM_MAX_HEADER_BYTES) {
@@ -296,7 +306,31 @@ sm_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	return SMFIS_CONTINUE;
 }
 
-/* Raise the ticket number and status in the delivered copy. */
+/*
+ * One stamp: a forged header of that name is changed in place (its extra
+ * copies deleted), else the stamp is added. The name leaves m->xticket, so
+ * what remains there afterwards is deleted by the caller.
+ */
+static void
+set_stamp(SMFICTX *ctx, struct msg *m, const char *name, const char *value)
+{
+	GHashTableIter it;
+	gpointer key, val;
+
+	g_hash_table_iter_init(&it, m->xticket);
+	while (g_hash_table_iter_next(&it, &key, &val)) {
+		if (g_ascii_strcasecmp(key, name) != 0)
+			continue;
+		for (int i = GPOINTER_TO_INT(val); i >= 2; i--)
+			smfi_chgheader(ctx, key, i, NULL);
+		smfi_chgheader(ctx, key, 1, (char *)value);
+		g_hash_table_iter_remove(&it);
+		return;
+	}
+	smfi_addheader(ctx, (char *)name, (char *)value);
+}
+
+/* Stamp the ticket number and state on the delivered copy. */
 static void
 stamp(SMFICTX *ctx, struct msg *m, const sm_message *pm, const sm_ingest_result *r)
 {
@@ -325,25 +359,25 @@ stamp(SMFICTX *ctx, struct msg *m, const sm_message *pm, const sm_ingest_result 
 		g_free(safe_tag);
 	}
 
-	/* Every X-Ticket-* the sender wrote is hostile: remove them all. */
+	/* Our stamps replace any the sender wrote (every X-Ticket-* is
+	 * hostile); the rest of the X-Ticket-* family is deleted. */
+	set_stamp(ctx, m, "X-Ticket-ID", idbuf);
+	set_stamp(ctx, m, "X-Ticket-Queue", q->name);
+	set_stamp(ctx, m, "X-Ticket-Status", sm_status_name(r->status));
+	set_stamp(ctx, m, "X-Ticket-Priority", sm_priority_name(r->priority));
+	if (r->due > 0) {
+		GDateTime *dt = g_date_time_new_from_unix_utc(r->due);
+		char *d = g_date_time_format(dt, "%a, %d %b %Y %H:%M:%S +0000");
+		set_stamp(ctx, m, "X-Ticket-Due", d);
+		g_free(d);
+		g_date_time_unref(dt);
+	}
 	g_hash_table_iter_init(&it, m->xticket);
 	while (g_hash_table_iter_next(&it, &key, &val))
 		for (int i = GPOINTER_TO_INT(val); i >= 1; i--)
 			smfi_chgheader(ctx, key, i, NULL);
 	for (int i = m->n_reply_to; i >= 1; i--)
 		smfi_chgheader(ctx, "Reply-To", i, NULL);
-
-	smfi_addheader(ctx, "X-Ticket-ID", idbuf);
-	smfi_addheader(ctx, "X-Ticket-Queue", q->name);
-	smfi_addheader(ctx, "X-Ticket-Status", (char *)sm_status_name(r->status));
-	smfi_addheader(ctx, "X-Ticket-Priority", (char *)sm_priority_name(r->priority));
-	if (r->due > 0) {
-		GDateTime *dt = g_date_time_new_from_unix_utc(r->due);
-		char *d = g_date_time_format(dt, "%a, %d %b %Y %H:%M:%S +0000");
-		smfi_addheader(ctx, "X-Ticket-Due", d);
-		g_free(d);
-		g_date_time_unref(dt);
-	}
 
 	/* Reply-To: the queue address with this ticket's reply token, so an
 	 * agent's reply threads even from a client that drops In-Reply-To. */

@@ -447,6 +447,20 @@ struct walk {
 	int parts;
 };
 
+/* "Content-Type: text" (no subtype) becomes application/octet-stream in
+ * GMime; mail clients show it as text, and so do we. */
+static bool
+is_bare_text(const char *v)
+{
+	if (v == NULL)
+		return false;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	return g_ascii_strncasecmp(v, "text", 4) == 0 && (v[4] == '\0' ||
+	    v[4] == ';' || v[4] == ' ' || v[4] == '\t' ||
+	    (v[4] == '/' && (v[5] == '\0' || v[5] == ';' || v[5] == ' ')));
+}
+
 static void
 walk(GMimeObject *obj, int depth, bool inner, struct walk *w)
 {
@@ -483,6 +497,9 @@ walk(GMimeObject *obj, int depth, bool inner, struct walk *w)
 		html = false;
 	else if (g_mime_content_type_is_type(ct, "text", "html"))
 		html = true;
+	else if (g_mime_content_type_is_type(ct, "application", "octet-stream") &&
+	    is_bare_text(g_mime_object_get_header(obj, "Content-Type")))
+		html = false;
 	else
 		return;
 	g_ptr_array_add(w->slot[(inner ? INNER_PLAIN : TOP_PLAIN) + html], obj);

@@ -406,6 +406,7 @@ sm_html_to_text(const char *html, size_t len)
 	struct html_state st = { .out = g_string_sized_new(len / 2 + 16),
 	    .at_line_start = true };
 	const char *p = html, *end = html + (html ? len : 0);
+	GString *ent = g_string_sized_new(8);   /* one decoded entity */
 	bool title_unclosed = false;
 	char *tidy, *res;
 
@@ -502,11 +503,21 @@ sm_html_to_text(const char *html, size_t len)
 		if (c == '&') {
 			size_t used;
 
+			g_string_truncate(ent, 0);
+			used = decode_entity(p + 1, end, ent);
+			p += 1 + used;
+			if (used > 0 && ent->len == 1 && ent->str[0] == ' ') {
+				/* &nbsp; and friends fold like white space */
+				st.pending_space = !st.at_line_start;
+				continue;
+			}
+			if (used > 0 && ent->len == 0)
+				continue;       /* &shy;, &zwj; */
 			html_before_text(&st);
-			used = decode_entity(p + 1, end, st.out);
 			if (used == 0)
 				g_string_append_c(st.out, '&');
-			p += 1 + used;
+			else
+				g_string_append_len(st.out, ent->str, ent->len);
 			continue;
 		}
 		html_before_text(&st);
@@ -515,6 +526,7 @@ sm_html_to_text(const char *html, size_t len)
 	}
 	tidy = tidy_lines(st.out->str, true);
 	g_string_free(st.out, TRUE);
+	g_string_free(ent, TRUE);
 	res = finish_utf8(tidy, strlen(tidy));
 	return res;
 }

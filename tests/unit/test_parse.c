@@ -243,6 +243,12 @@ test_corpus_bodies(void)
 	g_assert_nonnull(strstr(m->body, "I'm just testing message parsing"));
 	sm_message_free(m);
 
+	/* "Content-Type: text" without a subtype */
+	m = parse_corpus("mime/thunderbird__data_bare-text-type.eml", false);
+	g_assert_cmpstr(m->body, ==,
+	    "Try a Thunderbird Quick Filter for waldo in the message body.\n");
+	sm_message_free(m);
+
 	/* plain + HTML + attachment: the plain part; then cut mid-way */
 	m = parse_corpus("mime/thunderbird__data_08-plaintext+HTML+attachment.eml",
 	    false);
@@ -449,6 +455,62 @@ test_structure(void)
 	}
 }
 
+/* Concurrent parses (libmilter runs callbacks on a worker pool) give the
+ * same results as a single thread. */
+static const char *const mt_inputs[] = {
+	"From: =?utf-8?B?SsO2cmc=?= <j@example.com>\nSubject: =?iso-8859-1?q?"
+	"Gr=FC=DFe?=\nContent-Type: text/html; charset=iso-8859-1\n\n"
+	"<p>Hallo \xfc</p>\n",
+	"From: a@b\nContent-Type: multipart/alternative; boundary=A\n\n"
+	"--A\nContent-Type: text/plain; charset=koi8-r\n\n\xf0\xd2\xc9\n"
+	"--A--\n",
+	"Subject: plain\n\nbody\n-- \nsig\n",
+};
+
+static gpointer
+mt_worker(gpointer arg)
+{
+	char **expect = arg;
+
+	for (int round = 0; round < 200; round++) {
+		for (size_t i = 0; i < G_N_ELEMENTS(mt_inputs); i++) {
+			sm_message *m = sm_message_parse(mt_inputs[i],
+			    strlen(mt_inputs[i]), false);
+			char *got = g_strdup_printf("%s|%s|%s", m->from_name,
+			    m->subject, m->body);
+
+			if (strcmp(got, expect[i]) != 0)
+				g_error("thread result differs: %s", got);
+			g_free(got);
+			sm_message_free(m);
+		}
+	}
+	return NULL;
+}
+
+static void
+test_threads(void)
+{
+	char *expect[G_N_ELEMENTS(mt_inputs)];
+	GThread *t[4];
+
+	for (size_t i = 0; i < G_N_ELEMENTS(mt_inputs); i++) {
+		sm_message *m = parse_str(mt_inputs[i]);
+
+		expect[i] = g_strdup_printf("%s|%s|%s", m->from_name, m->subject,
+		    m->body);
+		sm_message_free(m);
+	}
+	g_assert_cmpstr(expect[0], ==, "Jörg|Grüße|Hallo ü");
+	g_assert_cmpstr(expect[1], ==, "(null)||При");
+	for (size_t i = 0; i < G_N_ELEMENTS(t); i++)
+		t[i] = g_thread_new("parse", mt_worker, expect);
+	for (size_t i = 0; i < G_N_ELEMENTS(t); i++)
+		g_thread_join(t[i]);
+	for (size_t i = 0; i < G_N_ELEMENTS(mt_inputs); i++)
+		g_free(expect[i]);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -467,6 +529,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/long-lines", test_long_lines);
 	g_test_add_func("/parse/headers", test_headers);
 	g_test_add_func("/parse/structure", test_structure);
+	g_test_add_func("/parse/threads", test_threads);
 	if (have_corpus) {
 		g_test_add_func("/parse/corpus/all", test_corpus_all);
 		g_test_add_func("/parse/corpus/headers", test_corpus_headers);

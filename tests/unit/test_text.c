@@ -67,7 +67,7 @@ test_html(void)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{ "<p>Hello&nbsp;<b>World</b></p><p>Second</p>",
+		{ "<p>Hello&nbsp;<b>World</b></p><p>&nbsp; &nbsp;Second&shy;</p>",
 		  "Hello World\n\nSecond" },
 		{ "<style>p { x: y }</style><script>alert('<b>')</script>Text",
 		  "Text" },

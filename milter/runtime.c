@@ -1,11 +1,17 @@
 /*
- * runtime.c - configuration loading shared by support-milter -t, the daemon
- * and supportctl, and the SIGUSR1 reload (see runtime.h).
+ * runtime.c - what the daemon holds besides the milter callbacks: the
+ * configuration and the template set it names, loaded together by
+ * support-milter -t, supportctl config check and the daemon, swapped
+ * together on SIGUSR1, and the background workers (the outbox sender)
+ * started and stopped around smfi_main. Interface: runtime.h, plus
+ * sm_runtime_templates() (sm_mailer.h) for the outbox worker.
  *
- * Reload never drops a connection: messages in flight keep the reference to
- * the configuration they started with. After a privilege drop the secret
- * file may no longer be readable; an unchanged secret_file path therefore
- * keeps the secret already in memory.
+ * Reload never drops a connection: messages in flight keep the reference
+ * to the configuration they started with, the worker the template set it
+ * renders from. A reload that fails in any part (configuration or
+ * templates) keeps both old ones. After a privilege drop the secret file
+ * may no longer be readable; an unchanged secret_file path therefore keeps
+ * the secret already in memory.
  */
 #include <config.h>
 
@@ -15,13 +21,76 @@
 
 #include "sm_config.h"
 #include "sm_log.h"
+#include "sm_mailer.h"
 #include "sm_store.h"
+#include "sm_template.h"
 #include "runtime.h"
+
+static GMutex tpl_mu;
+static sm_template_set *tpl_current;   /* the set in use by the worker */
+/* The set loaded with the last configuration sm_runtime_load returned,
+ * so sm_runtime_start need not read the files a second time. */
+static sm_template_set *tpl_staged;
+static const sm_config *tpl_staged_for;
+
+/* Load the configuration and, when it loaded, its templates. */
+static sm_config *
+load_all(const char *path, bool check_secret, GPtrArray *errors,
+    sm_template_set **tpl_out)
+{
+	sm_config *cfg;
+	sm_template_set *tpl = NULL;
+
+	*tpl_out = NULL;
+	cfg = sm_config_load(path, check_secret, errors);
+	if (cfg == NULL)
+		return NULL;
+	if (cfg->templates == NULL || *cfg->templates == '\0')
+		g_ptr_array_add(errors, g_strdup_printf("%s: [mail] templates: not set",
+		    cfg->path ? cfg->path : path));
+	else
+		tpl = sm_templates_load(cfg->templates, errors);
+	*tpl_out = tpl;
+	return cfg;
+}
 
 sm_config *
 sm_runtime_load(const char *path, bool check_secret, GPtrArray *errors)
 {
-	return sm_config_load(path, check_secret, errors);
+	sm_template_set *tpl;
+	sm_config *cfg = load_all(path, check_secret, errors, &tpl);
+
+	g_mutex_lock(&tpl_mu);
+	if (tpl_staged != NULL)
+		sm_templates_unref(tpl_staged);
+	tpl_staged = tpl;
+	tpl_staged_for = cfg;
+	g_mutex_unlock(&tpl_mu);
+	return cfg;
+}
+
+sm_template_set *
+sm_runtime_templates(void)
+{
+	sm_template_set *t;
+
+	g_mutex_lock(&tpl_mu);
+	t = tpl_current != NULL ? sm_templates_ref(tpl_current) : NULL;
+	g_mutex_unlock(&tpl_mu);
+	return t;
+}
+
+static void
+templates_swap(sm_template_set *tpl)
+{
+	sm_template_set *old;
+
+	g_mutex_lock(&tpl_mu);
+	old = tpl_current;
+	tpl_current = tpl;
+	g_mutex_unlock(&tpl_mu);
+	if (old != NULL)
+		sm_templates_unref(old);
 }
 
 void
@@ -29,9 +98,10 @@ sm_runtime_reload(const char *path)
 {
 	GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
 	sm_config *old = sm_config_current();
+	sm_template_set *tpl = NULL;
 	sm_config *cfg;
 
-	cfg = sm_runtime_load(path, false, errors);
+	cfg = load_all(path, false, errors, &tpl);
 	if (cfg != NULL && errors->len == 0 && cfg->secret == NULL) {
 		if (old != NULL && old->secret != NULL &&
 		    g_strcmp0(old->secret_file, cfg->secret_file) == 0) {
@@ -39,15 +109,19 @@ sm_runtime_reload(const char *path)
 		} else {
 			/* a new secret file: it must be readable now */
 			sm_config_unref(cfg);
-			cfg = sm_runtime_load(path, true, errors);
+			if (tpl != NULL)
+				sm_templates_unref(tpl);
+			cfg = load_all(path, true, errors, &tpl);
 		}
 	}
-	if (cfg == NULL || errors->len > 0) {
+	if (cfg == NULL || errors->len > 0 || tpl == NULL) {
 		for (guint i = 0; i < errors->len; i++)
 			log_warnx("reload: %s", (char *)g_ptr_array_index(errors, i));
-		log_warnx("reload failed: keeping the previous configuration");
+		log_warnx("reload failed: keeping the previous configuration and templates");
 		if (cfg != NULL)
 			sm_config_unref(cfg);
+		if (tpl != NULL)
+			sm_templates_unref(tpl);
 	} else {
 		if (old != NULL) {
 			/* the socket cannot change without a restart */
@@ -56,9 +130,10 @@ sm_runtime_reload(const char *path)
 		}
 		sm_log_set_level(cfg->log_level);
 		sm_config_set_current(cfg);
+		templates_swap(tpl);
 		sm_config_unref(cfg);
 		sm_store_pool_flush();
-		log_info("configuration reloaded");
+		log_info("configuration and templates reloaded");
 	}
 	if (old != NULL)
 		sm_config_unref(old);
@@ -68,10 +143,41 @@ sm_runtime_reload(const char *path)
 void
 sm_runtime_start(sm_config *cfg)
 {
-	(void)cfg;
+	sm_template_set *tpl = NULL;
+
+	g_mutex_lock(&tpl_mu);
+	if (tpl_staged != NULL && tpl_staged_for == cfg) {
+		tpl = tpl_staged;
+		tpl_staged = NULL;
+		tpl_staged_for = NULL;
+	}
+	g_mutex_unlock(&tpl_mu);
+	if (tpl == NULL && cfg != NULL && cfg->templates != NULL) {
+		GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
+
+		if ((tpl = sm_templates_load(cfg->templates, errors)) == NULL)
+			for (guint i = 0; i < errors->len; i++)
+				log_warnx("templates: %s",
+				    (char *)g_ptr_array_index(errors, i));
+		g_ptr_array_unref(errors);
+	}
+	if (tpl != NULL)
+		templates_swap(tpl);
+	else
+		log_warnx("no templates loaded: generated mail waits in the outbox "
+		    "until a reload (SIGUSR1) loads them");
+	sm_outbox_start();
 }
 
 void
 sm_runtime_stop(void)
 {
+	sm_outbox_stop();
+	templates_swap(NULL);
+	g_mutex_lock(&tpl_mu);
+	if (tpl_staged != NULL)
+		sm_templates_unref(tpl_staged);
+	tpl_staged = NULL;
+	tpl_staged_for = NULL;
+	g_mutex_unlock(&tpl_mu);
 }

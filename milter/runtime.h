@@ -1,7 +1,9 @@
 /*
  * runtime.h - what the daemon holds besides the milter callbacks: the
- * loaded configuration (and templates), its reload, and the background
- * workers (outbox sender, timers) that later work adds.
+ * loaded configuration and the template set it names (both refcounted,
+ * swapped together on SIGUSR1), and the background workers (the outbox
+ * sender; timers later). The worker's accessor for the current template
+ * set, sm_runtime_templates(), is declared in sm_mailer.h.
  */
 #ifndef SM_RUNTIME_H
 #define SM_RUNTIME_H
@@ -12,12 +14,18 @@
 #include "sm_config.h"
 
 /* Load and check everything `support-milter -t` checks: the configuration
- * and the templates it names. Errors are appended to errors, one line each.
- * Returns NULL when the configuration itself could not be built. */
+ * and the templates it names ([mail] templates). Errors are appended to
+ * errors, one line each (template errors as "DIR/en/ack.txt:LINE: ...").
+ * Returns NULL when the configuration itself could not be built; a
+ * configuration with broken templates is returned with errors added. */
 sm_config *sm_runtime_load(const char *path, bool check_secret, GPtrArray *errors);
-/* SIGUSR1: load again; on success swap it in, else log and keep the old. */
+/* SIGUSR1: load configuration and templates again; when both are good
+ * swap both in, else log every error and keep both old ones. */
 void sm_runtime_reload(const char *path);
-/* Background workers (none yet in this slice). */
+/* Start the outbox worker (it sends acknowledgements and other generated
+ * mail; see sm_mailer.h), using the templates loaded with cfg by
+ * sm_runtime_load. Call after the privilege drop and daemonizing. stop
+ * ends the worker (bounded: about a second for a send in progress). */
 void sm_runtime_start(sm_config *cfg);
 void sm_runtime_stop(void);
 

@@ -1,0 +1,540 @@
+/*
+ * outbox.c - the outbox worker: one thread per daemon that sends the
+ * generated mail queued in Redis (acknowledgements first of all).
+ * Interface: sm_outbox_start/sm_outbox_stop (include/sm_mailer.h), called
+ * by milter/runtime.c around smfi_main.
+ *
+ * Keys (/work/notes/outbox.md): {p}job:<id> hashes, the {p}outbox:due
+ * zset (score = when a job may next be tried) and {p}outbox:dead (jobs
+ * given up, score = when). Three small Lua scripts keep every step atomic:
+ *   claim  the lowest due job is re-scored to now + lease and stamped with
+ *          this worker's lease token, so no other daemon takes it while it
+ *          is being sent, and a daemon killed mid-send leaves it to be
+ *          claimed again once the lease ran out;
+ *   done   deletes the job (and its due entry);
+ *   fail   counts the attempt and re-schedules it with backoff, or moves
+ *          it to the dead-letter set - only while the lease is still ours.
+ *
+ * Failure: Redis down -> the worker redials with backoff (250 ms doubling
+ * to 30 s), never spinning; a job it held stays leased and is retried
+ * after the lease. sendmail failing -> retried with backoff
+ * (sm_mailer_backoff), given up after SM_OUTBOX_GIVE_UP. A job that can
+ * never be sent (ticket gone, no template, bad address) is dead-lettered
+ * at once. Every outcome is logged with the job and ticket numbers.
+ */
+#include <config.h>
+
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <hiredis/hiredis.h>
+
+#include "sm_config.h"
+#include "sm_log.h"
+#include "sm_mailer.h"
+#include "sm_store.h"
+#include "sm_template.h"
+#include "sm_ticket.h"
+#include "sm_util.h"
+
+#define REDIAL_MIN_MS   250
+#define REDIAL_MAX_MS   30000
+
+/* ARGV: 1 prefix, 2 now, 3 lease seconds, 4 lease token.
+ * Returns {} (nothing due), {id} (a stale entry without its hash, dropped)
+ * or {id, {field, value, ...}}. */
+static const char lua_claim[] =
+	"local P, now = ARGV[1], tonumber(ARGV[2])\n"
+	"local due = P .. 'outbox:due'\n"
+	"local r = redis.call('ZRANGEBYSCORE', due, '-inf', now, 'LIMIT', 0, 1)\n"
+	"if #r == 0 then return {} end\n"
+	"local id = r[1]\n"
+	"local k = P .. 'job:' .. id\n"
+	"if redis.call('EXISTS', k) == 0 then\n"
+	"  redis.call('ZREM', due, id)\n"
+	"  return {id}\n"
+	"end\n"
+	"redis.call('ZADD', due, now + tonumber(ARGV[3]), id)\n"
+	"redis.call('HSET', k, 'lease', ARGV[4])\n"
+	"return {id, redis.call('HGETALL', k)}\n";
+
+/* ARGV: 1 prefix, 2 job id, 3 lease token. The job goes even when our
+ * lease ran out (the mail is sent: better no second copy). Returns 1 when
+ * the lease was still ours, else 0. */
+static const char lua_done[] =
+	"local P, id = ARGV[1], ARGV[2]\n"
+	"local k = P .. 'job:' .. id\n"
+	"local mine = redis.call('HGET', k, 'lease') == ARGV[3]\n"
+	"redis.call('DEL', k)\n"
+	"redis.call('ZREM', P .. 'outbox:due', id)\n"
+	"if mine then return 1 end\n"
+	"return 0\n";
+
+/* ARGV: 1 prefix, 2 job id, 3 lease token, 4 next try (unix s), 5 '1' to
+ * give up, 6 reason, 7 now. Returns 0 (lease no longer ours: nothing
+ * done), 1 re-scheduled, 2 dead-lettered. */
+static const char lua_fail[] =
+	"local P, id = ARGV[1], ARGV[2]\n"
+	"local k = P .. 'job:' .. id\n"
+	"if redis.call('HGET', k, 'lease') ~= ARGV[3] then return 0 end\n"
+	"redis.call('HINCRBY', k, 'attempts', 1)\n"
+	"redis.call('HSET', k, 'last_error', ARGV[6])\n"
+	"redis.call('HDEL', k, 'lease')\n"
+	"if ARGV[5] == '1' then\n"
+	"  redis.call('ZREM', P .. 'outbox:due', id)\n"
+	"  redis.call('ZADD', P .. 'outbox:dead', ARGV[7], id)\n"
+	"  return 2\n"
+	"end\n"
+	"redis.call('ZADD', P .. 'outbox:due', ARGV[4], id)\n"
+	"return 1\n";
+
+static GThread *worker_thread;
+static gint stopping;
+static GMutex wake_mu;
+static GCond wake_cv;
+
+/* ---- Redis ------------------------------------------------------------ */
+
+/*
+ * EVALSHA, and EVAL (which also caches it) on NOSCRIPT. args are the ARGV
+ * strings (NULL-terminated). Returns the reply or NULL with the store's
+ * error set (the store then redials on next use).
+ */
+static redisReply *
+run_script(sm_store *st, const char *text, const char *const *args)
+{
+	redisContext *c = sm_store_redis(st);
+	char *sha = g_compute_checksum_for_string(G_CHECKSUM_SHA1, text, -1);
+	GPtrArray *argv = g_ptr_array_new();
+	redisReply *r = NULL;
+	size_t nargs = 0;
+
+	if (c == NULL) {
+		g_free(sha);
+		g_ptr_array_unref(argv);
+		return NULL;
+	}
+	while (args[nargs] != NULL)
+		nargs++;
+	for (int pass = 0; pass < 2; pass++) {
+		g_ptr_array_set_size(argv, 0);
+		g_ptr_array_add(argv, pass == 0 ? "EVALSHA" : "EVAL");
+		g_ptr_array_add(argv, pass == 0 ? sha : (char *)text);
+		g_ptr_array_add(argv, "0");
+		for (size_t i = 0; i < nargs; i++)
+			g_ptr_array_add(argv, (char *)args[i]);
+		r = redisCommandArgv(c, (int)argv->len, (const char **)argv->pdata, NULL);
+		if (r == NULL) {
+			sm_store_set_error(st, "redis: %s", c->errstr[0] ? c->errstr : "I/O error");
+			break;
+		}
+		if (r->type != REDIS_REPLY_ERROR)
+			break;
+		if (pass == 0 && strncmp(r->str, "NOSCRIPT", 8) == 0) {
+			freeReplyObject(r);
+			r = NULL;
+			continue;
+		}
+		sm_store_set_error(st, "redis: %s", r->str);
+		freeReplyObject(r);
+		r = NULL;
+		break;
+	}
+	g_free(sha);
+	g_ptr_array_unref(argv);
+	return r;
+}
+
+static bool
+set_msgid(sm_store *st, const sm_job *j, const char *msgid)
+{
+	redisContext *c = sm_store_redis(st);
+	char *key, *id;
+	const char *argv[4];
+	redisReply *r;
+	bool ok;
+
+	if (c == NULL)
+		return false;
+	key = g_strdup_printf("%sjob:%" G_GINT64_FORMAT, sm_store_prefix(st), j->id);
+	argv[0] = "HSET";
+	argv[1] = key;
+	argv[2] = "msgid";
+	argv[3] = id = g_strdup(msgid);
+	r = redisCommandArgv(c, 4, argv, NULL);
+	ok = r != NULL && r->type != REDIS_REPLY_ERROR;
+	if (!ok)
+		sm_store_set_error(st, "redis: %s", r ? r->str : c->errstr);
+	if (r != NULL)
+		freeReplyObject(r);
+	g_free(key);
+	g_free(id);
+	return ok;
+}
+
+/*
+ * customer.previous_tickets when the job does not carry it: the requester
+ * index of doc/redis-keys.md ({p}rq:<first 3 hex of SHA-1(address)>, field
+ * address) counts the tickets the address started, this one included.
+ * -1 when unknown (the template then reads it as unset).
+ */
+static gint64
+previous_tickets(sm_store *st, const char *addr)
+{
+	redisContext *c = sm_store_redis(st);
+	char *sum, *key;
+	const char *argv[3];
+	redisReply *r;
+	gint64 n = -1;
+
+	if (c == NULL || addr == NULL || *addr == '\0')
+		return -1;
+	sum = g_compute_checksum_for_string(G_CHECKSUM_SHA1, addr, -1);
+	key = g_strdup_printf("%srq:%.3s", sm_store_prefix(st), sum);
+	argv[0] = "HGET";
+	argv[1] = key;
+	argv[2] = addr;
+	r = redisCommandArgv(c, 3, argv, NULL);
+	if (r == NULL)
+		sm_store_set_error(st, "redis: %s", c->errstr);
+	else if (r->type == REDIS_REPLY_STRING)
+		n = MAX(g_ascii_strtoll(r->str, NULL, 10) - 1, 0);
+	if (r != NULL)
+		freeReplyObject(r);
+	g_free(sum);
+	g_free(key);
+	return n;
+}
+
+/* 1 claimed (j filled), 0 nothing due, -1 store error */
+static int
+claim(sm_store *st, const char *token, sm_job *j)
+{
+	char now[32], lease[16];
+	const char *args[] = { sm_store_prefix(st), now, lease, token, NULL };
+	redisReply *r, *h;
+	char **fields;
+	int rc = 0;
+
+	g_snprintf(now, sizeof now, "%" G_GINT64_FORMAT, (gint64)time(NULL));
+	g_snprintf(lease, sizeof lease, "%d", SM_OUTBOX_LEASE);
+	if ((r = run_script(st, lua_claim, args)) == NULL)
+		return -1;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1) {
+		freeReplyObject(r);
+		return 0;
+	}
+	j->id = r->element[0]->type == REDIS_REPLY_STRING ?
+	    g_ascii_strtoll(r->element[0]->str, NULL, 10) : r->element[0]->integer;
+	if (r->elements < 2) {
+		log_warnx("outbox: job %" G_GINT64_FORMAT " had no data: dropped", j->id);
+		freeReplyObject(r);
+		return 0;
+	}
+	h = r->element[1];
+	fields = g_new0(char *, h->elements + 1);
+	for (size_t i = 0; i < h->elements; i++)
+		fields[i] = h->element[i]->type == REDIS_REPLY_STRING ?
+		    g_strndup(h->element[i]->str, h->element[i]->len) : g_strdup("");
+	if (sm_job_from_fields(j, fields, h->elements))
+		rc = 1;
+	else {
+		/* unusable: never worth retrying */
+		log_warnx("outbox: job %" G_GINT64_FORMAT " lacks event, ticket, "
+		    "queue or to", j->id);
+		rc = 2;
+	}
+	g_strfreev(fields);
+	freeReplyObject(r);
+	return rc;
+}
+
+/* 0 lease lost, 1 re-scheduled, 2 dead-lettered, -1 store error */
+static int
+fail(sm_store *st, const sm_job *j, const char *token, gint64 next, bool dead,
+    const char *why)
+{
+	char id[32], nx[32], now[32];
+	const char *args[] = { sm_store_prefix(st), id, token, nx,
+	    dead ? "1" : "0", why, now, NULL };
+	redisReply *r;
+	int rc;
+
+	g_snprintf(id, sizeof id, "%" G_GINT64_FORMAT, j->id);
+	g_snprintf(nx, sizeof nx, "%" G_GINT64_FORMAT, next);
+	g_snprintf(now, sizeof now, "%" G_GINT64_FORMAT, (gint64)time(NULL));
+	if ((r = run_script(st, lua_fail, args)) == NULL)
+		return -1;
+	rc = r->type == REDIS_REPLY_INTEGER ? (int)r->integer : -1;
+	freeReplyObject(r);
+	return rc;
+}
+
+/* ---- sleeping --------------------------------------------------------- */
+
+/* Wait ms or until stopped; false when stopping. */
+static bool
+nap(int ms)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+
+	g_mutex_lock(&wake_mu);
+	while (!g_atomic_int_get(&stopping))
+		if (!g_cond_wait_until(&wake_cv, &wake_mu, end))
+			break;
+	g_mutex_unlock(&wake_mu);
+	return !g_atomic_int_get(&stopping);
+}
+
+/* ---- one job ---------------------------------------------------------- */
+
+static void
+give_up(sm_store *st, const sm_job *j, const char *token, const char *why)
+{
+	int rc = fail(st, j, token, 0, true, why);
+
+	if (rc == 2)
+		log_warnx("outbox: job %" G_GINT64_FORMAT " (%s, ticket %" G_GINT64_FORMAT
+		    ", to <%s>) given up after %d attempt(s): %s; kept in outbox:dead",
+		    j->id, j->event ? j->event : "?", j->ticket, j->to ? j->to : "",
+		    j->attempts + 1, why);
+	else if (rc < 0)
+		log_warnx("outbox: job %" G_GINT64_FORMAT ": cannot give it up: %s",
+		    j->id, sm_store_error(st));
+}
+
+static void
+retry_later(sm_store *st, const sm_job *j, const char *token, const char *why)
+{
+	gint64 now = time(NULL), next;
+	int rc;
+
+	if (sm_mailer_give_up(j->created, now)) {
+		give_up(st, j, token, why);
+		return;
+	}
+	next = now + sm_mailer_backoff(j->attempts + 1);
+	rc = fail(st, j, token, next, false, why);
+	if (rc == 1)
+		log_warnx("outbox: job %" G_GINT64_FORMAT " (%s, ticket %" G_GINT64_FORMAT
+		    ") failed (attempt %d): %s; next try in %" G_GINT64_FORMAT " s",
+		    j->id, j->event, j->ticket, j->attempts + 1, why, next - now);
+	else if (rc < 0)
+		log_warnx("outbox: job %" G_GINT64_FORMAT " failed (%s) and cannot be "
+		    "re-scheduled: %s; it returns after its lease", j->id, why,
+		    sm_store_error(st));
+}
+
+/* The mail is out: forget the job. Redis must hear it, or the job comes
+ * back after the lease and goes out twice - so retry (bounded by the
+ * lease) before giving up on that. */
+static void
+done(sm_store *st, const sm_job *j, const char *token)
+{
+	char id[32];
+	const char *args[] = { sm_store_prefix(st), id, token, NULL };
+	gint64 until = g_get_monotonic_time() + (SM_OUTBOX_LEASE - 5) * G_USEC_PER_SEC;
+	int wait_ms = REDIAL_MIN_MS;
+
+	g_snprintf(id, sizeof id, "%" G_GINT64_FORMAT, j->id);
+	for (;;) {
+		redisReply *r = run_script(st, lua_done, args);
+
+		if (r != NULL) {
+			if (r->type == REDIS_REPLY_INTEGER && r->integer == 0)
+				log_warnx("outbox: job %" G_GINT64_FORMAT " took longer "
+				    "than its lease: another daemon may send it too", j->id);
+			freeReplyObject(r);
+			return;
+		}
+		if (g_get_monotonic_time() >= until) {
+			log_warnx("outbox: job %" G_GINT64_FORMAT " was sent but Redis "
+			    "cannot record it (%s): it may be sent again", j->id,
+			    sm_store_error(st));
+			return;
+		}
+		/* even when stopping: a lost "done" means a second mail */
+		g_usleep((gulong)wait_ms * 1000);
+		wait_ms = MIN(wait_ms * 2, 4000);
+	}
+}
+
+static void
+process(sm_store *st, const sm_config *cfg, sm_job *j, const char *token)
+{
+	sm_template_set *tpl = NULL;
+	sm_ticket *t = NULL;
+	sm_mail mail = { 0 };
+	sm_run_result res = { 0 };
+	char **argv = NULL, *msgid = NULL, *err = NULL, *why = NULL;
+	int rc;
+
+	rc = sm_store_ticket_get(st, j->ticket, true, &t);
+	if (rc < 0) {
+		log_warnx("outbox: job %" G_GINT64_FORMAT ": cannot read ticket %"
+		    G_GINT64_FORMAT ": %s; retried after the lease", j->id, j->ticket,
+		    sm_store_error(st));
+		goto out;
+	}
+	if (rc == 1) {
+		give_up(st, j, token, "ticket not found");
+		goto out;
+	}
+	if (j->previous_tickets < 0)
+		j->previous_tickets = previous_tickets(st, t->requester_addr);
+	if (j->message_id != NULL && sm_msgid_verify(cfg->secret, j->message_id) == j->ticket)
+		msgid = g_strdup(j->message_id);
+	else {
+		/* one Message-ID for every attempt: a copy that did get out
+		 * and a retry are then recognisably the same mail */
+		msgid = sm_msgid_make(cfg->secret, j->ticket, cfg->hostname);
+		if (msgid == NULL || !set_msgid(st, j, msgid)) {
+			log_warnx("outbox: job %" G_GINT64_FORMAT ": cannot store its "
+			    "Message-ID: %s", j->id, sm_store_error(st));
+			goto out;
+		}
+	}
+	tpl = sm_runtime_templates();
+	if (!sm_mailer_render(cfg, tpl, j, t, msgid, time(NULL), &mail, &err)) {
+		/* no template loaded yet is an admin's fix away: retry */
+		if (tpl == NULL)
+			retry_later(st, j, token, err);
+		else
+			give_up(st, j, token, err);
+		goto out;
+	}
+	if ((argv = sm_mailer_argv(cfg->sendmail, mail.env_sender, &err)) == NULL) {
+		retry_later(st, j, token, err);
+		goto out;
+	}
+	sm_mailer_run(argv, mail.data, mail.len, SM_OUTBOX_SEND_TIMEOUT * 1000,
+	    &stopping, &res);
+	if (res.status != SM_RUN_OK) {
+		why = sm_run_describe(&res, SM_OUTBOX_SEND_TIMEOUT * 1000);
+		if (res.status == SM_RUN_TIMEOUT && g_atomic_int_get(&stopping))
+			log_warnx("outbox: job %" G_GINT64_FORMAT ": sendmail cut short "
+			    "by shutdown; retried after the lease", j->id);
+		else
+			retry_later(st, j, token, why);
+		goto out;
+	}
+	done(st, j, token);
+	log_info("outbox: job %" G_GINT64_FORMAT " sent: %s ticket=%" G_GINT64_FORMAT
+	    " to=<%s> msgid=<%s> attempts=%d", j->id, j->event, j->ticket, mail.rcpt,
+	    msgid, j->attempts + 1);
+out:
+	if (t != NULL)
+		sm_ticket_free(t);
+	if (tpl != NULL)
+		sm_templates_unref(tpl);
+	sm_mail_clear(&mail);
+	g_strfreev(argv);
+	g_free(res.output);
+	g_free(msgid);
+	g_free(err);
+	g_free(why);
+}
+
+/* ---- the thread ------------------------------------------------------- */
+
+static gpointer
+worker(gpointer arg)
+{
+	sm_store *st = NULL;
+	sm_config *scfg = NULL;        /* the configuration st was opened with */
+	char *token;
+	int wait_ms = REDIAL_MIN_MS;
+	bool down_logged = false;
+
+	token = g_strdup_printf("%s.%d.%08x%08x", g_get_host_name(), (int)getpid(),
+	    g_random_int(), g_random_int());
+	while (!g_atomic_int_get(&stopping)) {
+		sm_config *cfg = sm_config_current();
+		sm_job j = { 0 };
+		char *err = NULL;
+		int rc;
+
+		if (cfg == NULL) {
+			nap(SM_OUTBOX_POLL_MS);
+			continue;
+		}
+		if (st != NULL && scfg != cfg) {
+			/* reloaded: [redis] may have changed */
+			sm_store_close(st);
+			st = NULL;
+		}
+		if (st == NULL) {
+			if ((st = sm_store_open(cfg, &err)) == NULL) {
+				if (!down_logged)
+					log_warnx("outbox: Redis unreachable: %s; "
+					    "retrying with backoff", err ? err : "?");
+				down_logged = true;
+				g_free(err);
+				sm_config_unref(cfg);
+				nap(wait_ms);
+				wait_ms = MIN(wait_ms * 2, REDIAL_MAX_MS);
+				continue;
+			}
+			if (down_logged)
+				log_info("outbox: Redis reachable again");
+			down_logged = false;
+			wait_ms = REDIAL_MIN_MS;
+			if (scfg != NULL)
+				sm_config_unref(scfg);
+			scfg = sm_config_ref(cfg);
+		}
+		rc = claim(st, token, &j);
+		if (rc < 0) {
+			log_warnx("outbox: cannot claim jobs: %s", sm_store_error(st));
+			sm_store_close(st);
+			st = NULL;
+			down_logged = true;
+			nap(wait_ms);
+			wait_ms = MIN(wait_ms * 2, REDIAL_MAX_MS);
+		} else if (rc == 0) {
+			nap(SM_OUTBOX_POLL_MS);
+		} else if (rc == 2) {
+			give_up(st, &j, token, "job lacks event, ticket, queue or to");
+		} else
+			process(st, cfg, &j, token);
+		sm_job_clear(&j);
+		sm_config_unref(cfg);
+	}
+	if (st != NULL)
+		sm_store_close(st);
+	if (scfg != NULL)
+		sm_config_unref(scfg);
+	g_free(token);
+	return NULL;
+}
+
+void
+sm_outbox_start(void)
+{
+	GError *gerr = NULL;
+
+	if (worker_thread != NULL)
+		return;
+	g_atomic_int_set(&stopping, 0);
+	worker_thread = g_thread_try_new("outbox", worker, NULL, &gerr);
+	if (worker_thread == NULL) {
+		fatalx("cannot start the outbox worker: %s", gerr->message);
+	}
+	log_debug("outbox worker started");
+}
+
+void
+sm_outbox_stop(void)
+{
+	if (worker_thread == NULL)
+		return;
+	g_mutex_lock(&wake_mu);
+	g_atomic_int_set(&stopping, 1);
+	g_cond_broadcast(&wake_cv);
+	g_mutex_unlock(&wake_mu);
+	g_thread_join(worker_thread);
+	worker_thread = NULL;
+	log_debug("outbox worker stopped");
+}

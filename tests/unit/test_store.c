@@ -45,6 +45,7 @@ cfg_free(sm_config *c)
 	g_free(c->redis_address);
 	g_free(c->key_prefix);
 	g_free(c->sentinel_master);
+	g_strfreev(c->sentinels);
 	g_free(c);
 }
 
@@ -813,6 +814,119 @@ test_restart(void)
 	cfg_free(cfg);
 }
 
+/* A master on a loopback TCP port (Sentinel answers ip:port) and a
+ * sentinel on a unix socket; the port is random, retried when taken. */
+static bool
+ping_tcp(int port)
+{
+	struct timeval tv = { 0, 200000 };
+	redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
+	redisReply *r;
+	bool ok = false;
+
+	if (c != NULL && c->err == 0 && (r = redisCommand(c, "PING")) != NULL) {
+		ok = r->type == REDIS_REPLY_STATUS;
+		freeReplyObject(r);
+	}
+	if (c != NULL)
+		redisFree(c);
+	return ok;
+}
+
+static GPid
+spawn(char **argv)
+{
+	GPid pid;
+
+	if (!g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD |
+	    G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, &pid, NULL))
+		return 0;
+	return pid;
+}
+
+static void
+test_sentinel(void)
+{
+	const char *server = g_getenv("REDIS_SERVER");
+	char *srv = (char *)(server && *server ? server : "redis-server");
+	char *dir = g_dir_make_tmp("sm-sentinel-XXXXXX", NULL);
+	char *ssock = g_build_filename(dir, "s.sock", NULL);
+	char *sconf = g_build_filename(dir, "s.conf", NULL);
+	char *conf, port_s[16];
+	GPid master = 0, sentinel;
+	int port = 0;
+	sm_config *cfg;
+	sm_queue *q = queue_new("support");
+	sm_store *st;
+	char *err = NULL;
+	tmsg m = { .msgid = "sen1@cust.test", .from = "ann@cust.test" };
+	sm_ingest_result r;
+
+	for (int attempt = 0; attempt < 5 && master == 0; attempt++) {
+		char *argv[] = { srv, "--port", port_s, "--bind", "127.0.0.1",
+		    "--save", "", "--appendonly", "no", "--daemonize", "no", NULL };
+
+		port = g_random_int_range(20000, 60000);
+		g_snprintf(port_s, sizeof port_s, "%d", port);
+		master = spawn(argv);
+		for (int i = 0; master != 0 && i < 300 && !ping_tcp(port); i++)
+			g_usleep(10000);
+		if (master != 0 && !ping_tcp(port)) {
+			redis_stop(master);
+			master = 0;
+		}
+	}
+	if (master == 0) {
+		g_test_skip("cannot start a TCP redis-server on loopback");
+		goto out;
+	}
+	conf = g_strdup_printf("port 0\nbind 127.0.0.1\nunixsocket %s\n"
+	    "sentinel monitor mymaster 127.0.0.1 %d 1\n", ssock, port);
+	g_assert_true(g_file_set_contents(sconf, conf, -1, NULL));
+	g_free(conf);
+	{
+		char *argv[] = { srv, sconf, "--sentinel", NULL };
+
+		sentinel = spawn(argv);
+		g_assert_cmpint(sentinel, !=, 0);
+	}
+	for (int i = 0; i < 500 && !ping(ssock); i++)
+		g_usleep(10000);
+	g_assert_true(ping(ssock));
+
+	/* the first sentinel is down, the second answers */
+	cfg = cfg_new("/nonexistent.sock", "S:");
+	cfg->sentinels = g_new0(char *, 3);
+	cfg->sentinels[0] = g_strdup("unix:/nonexistent/sentinel.sock");
+	cfg->sentinels[1] = g_strconcat("unix:", ssock, NULL);
+	st = sm_store_open(cfg, &err);
+	if (st == NULL)
+		g_error("via sentinel: %s", err);
+	g_assert_cmpint(ingest(st, q, &m, &r), ==, 0);
+	g_assert_true(r.created);
+	sm_ingest_result_clear(&r);
+	sm_store_close(st);
+
+	/* a master name the sentinel does not know */
+	g_free(cfg->sentinel_master);
+	cfg->sentinel_master = g_strdup("othermaster");
+	g_assert_null(sm_store_open(cfg, &err));
+	g_assert_nonnull(strstr(err, "othermaster"));
+	g_free(err);
+	cfg_free(cfg);
+
+	redis_stop(sentinel);
+	redis_stop(master);
+out:
+	unlink(ssock);
+	unlink(sconf);
+	rmdir(dir);
+	g_free(ssock);
+	g_free(sconf);
+	g_free(dir);
+	queue_free(q);
+}
+
 static void
 test_bad_address(void)
 {
@@ -854,6 +968,7 @@ main(int argc, char **argv)
 	ADD("/store/ack", test_ack);
 	ADD("/store/list", test_list);
 	g_test_add_func("/store/restart", test_restart);
+	g_test_add_func("/store/sentinel", test_sentinel);
 	g_test_add_func("/store/bad-address", test_bad_address);
 	return g_test_run();
 }

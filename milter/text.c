@@ -593,13 +593,14 @@ line_is_footer(struct line l)
 	static const char *const footers[] = {
 		"Sent from my ", "Sent from Mail for Windows", "Sent from Outlook",
 		"Sent from Yahoo Mail", "Sent from Samsung", "Sent with Proton",
-		"Sent via ", "Get Outlook for ", "Von meinem iPhone gesendet",
+		"Get Outlook for ", "Von meinem iPhone gesendet",
 		"Von meinem iPad gesendet", "Gesendet von meinem ",
 		"Gesendet von Mail für Windows", "Envoyé de mon ", NULL
 	};
 
+	/* footers are short lines; "Sent from my desk the form ..." is not */
 	l = line_core(l);
-	if (l.len > 100)
+	if (l.len > 60)
 		return false;
 	for (size_t i = 0; footers[i]; i++)
 		if (has_prefix_ci(l, footers[i]))

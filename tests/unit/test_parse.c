@@ -343,7 +343,7 @@ test_headers(void)
 {
 	GString *s = g_string_new(
 	    "Received: x\r\n"
-	    "From: \"Doe, Jane\" <Jane.DOE@Example.COM>, bob@example.com\r\n"
+	    "From: \"Doe, Jane\"\r\n\t<Jane.DOE@Example.COM>, bob@example.com\r\n"
 	    "Subject: Re: =?iso-8859-1?q?Gr=FC=DFe?= \xe4\r\n"
 	    "\taus Berlin\r\n"
 	    "Message-ID: <abc@example.com>\r\n"

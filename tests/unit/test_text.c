@@ -184,6 +184,11 @@ test_excerpt(void)
 		{ "not-an-attribution",
 		  "On Monday I could not log in.\nIt said: wrong password\n",
 		  "On Monday I could not log in.\nIt said: wrong password" },
+		{ "long-sent-from-line",
+		  "Sent from my office PC the form you asked for, but it failed "
+		  "again.\nPlease check.\n",
+		  "Sent from my office PC the form you asked for, but it failed "
+		  "again.\nPlease check." },
 		{ "empty", "", "" },
 		{ "blank", " \r\n\t\n", "" },
 	};

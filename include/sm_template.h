@@ -2,7 +2,7 @@
  * sm_template.h - mail templates (SPEC section 7) and the composition of
  * the generated mails built from them.
  *
- * Templates (milter/template.c). A template directory holds one folder per
+ * Templates. A template directory holds one folder per
  * language ("en", "de", "pt-BR", ...); each folder holds NAME.txt and an
  * optional NAME.html twin for the names in sm_template_names[]. Every name
  * is required in "en"; other languages may omit names and fall back to
@@ -34,6 +34,9 @@
  * hostile bytes: they come out valid UTF-8 without NUL or stray control
  * characters, and in the subject as one header-safe line.
  *
+ * Files: milter/template.c parses and renders one template,
+ * milter/template_dir.c loads a directory into a set.
+ *
  * Composition (milter/compose.c): sm_compose_message() builds the complete
  * RFC 5322 message with GMime and returns the bytes for `sendmail -t -i`.
  * Values are text, never structure: display names and the subject are
@@ -57,6 +60,8 @@ extern const char *const sm_template_names[];
  * customer.previous_tickets, queue.name, queue.address, due.phrase,
  * due.at, agent.name, excerpt. */
 extern const char *const sm_template_vars[];
+
+bool sm_template_name_known(const char *name);
 
 typedef struct sm_template sm_template;
 typedef struct sm_template_set sm_template_set;

@@ -1,7 +1,9 @@
 /*
  * compose.c - build a generated mail (acknowledgement, reminder, relayed
- * reply, ...) as RFC 5322 bytes for `sendmail -t -i`. Interface:
- * sm_compose_message() in include/sm_template.h.
+ * reply, ...) as RFC 5322 bytes for `sendmail -t -i`, and make values safe
+ * as header or body text (also used by the template renderer). Interface:
+ * sm_compose_message(), sm_header_text(), sm_body_text() in
+ * include/sm_template.h.
  *
  * Every value is treated as hostile text: headers are built only through
  * GMime's API (which quotes, RFC 2047-encodes and folds), display names and
@@ -25,6 +27,101 @@
 #define MSGID_MAX 250
 #define TOKEN_MAX 200
 #define LINE_MAX_BYTES 998
+
+/* ---- values as text ---- */
+
+static bool
+is_header_blank(gunichar c)
+{
+	return c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) ||
+	    c == 0x2028 || c == 0x2029;
+}
+
+/* Invisible direction overrides and zero-width characters: they can make a
+ * subject or name display as something else, and carry nothing. */
+static bool
+is_header_invisible(gunichar c)
+{
+	return (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
+	    (c >= 0x2066 && c <= 0x2069) || c == 0xfeff;
+}
+
+char *
+sm_header_text(const char *s, size_t max)
+{
+	char *v;
+	GString *o;
+	bool blank = true;      /* at start: drop leading blanks */
+	size_t run = 0;         /* characters since the last blank */
+
+	if (s == NULL)
+		return g_strdup("");
+	v = g_utf8_make_valid(s, -1);
+	o = g_string_sized_new(strlen(v) + 8);
+	for (const char *c = v; *c != '\0'; c = g_utf8_next_char(c)) {
+		gunichar u = g_utf8_get_char(c);
+
+		if (is_header_invisible(u))
+			continue;
+		if (u == ' ' || is_header_blank(u)) {
+			if (!blank)
+				g_string_append_c(o, ' ');
+			blank = true;
+			run = 0;
+			continue;
+		}
+		/* "=?" would start an RFC 2047 encoded word that a reader
+		 * decodes into other text: break it */
+		if ((u == '?' && o->len > 0 && o->str[o->len - 1] == '=') ||
+		    run >= SM_HEADER_WORD_MAX) {
+			g_string_append_c(o, ' ');
+			run = 0;
+		}
+		g_string_append_unichar(o, u);
+		blank = false;
+		run++;
+	}
+	g_free(v);
+	if (o->len > max) {
+		const char *cut = o->str + max;
+
+		/* back to the start of the character that crosses max */
+		while (cut > o->str && ((guchar)*cut & 0xc0) == 0x80)
+			cut--;
+		g_string_truncate(o, cut - o->str);
+	}
+	while (o->len > 0 && o->str[o->len - 1] == ' ')
+		g_string_truncate(o, o->len - 1);
+	return g_string_free(o, FALSE);
+}
+
+char *
+sm_body_text(const char *s)
+{
+	char *v;
+	GString *o;
+
+	if (s == NULL)
+		return g_strdup("");
+	v = g_utf8_make_valid(s, -1);
+	o = g_string_sized_new(strlen(v) + 1);
+	for (const char *c = v; *c != '\0'; c++) {
+		guchar b = (guchar)*c;
+
+		if (b == '\r') {
+			if (c[1] != '\n')
+				g_string_append_c(o, '\n');
+			continue;
+		}
+		if ((b < 0x20 && b != '\n' && b != '\t') || b == 0x7f)
+			continue;
+		g_string_append_c(o, (char)b);
+	}
+	g_free(v);
+	return g_string_free(o, FALSE);
+}
+
+/* ---- addresses and ids ---- */
 
 static bool
 atext(char c)

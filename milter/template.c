@@ -1,15 +1,15 @@
 /*
- * template.c - the mail templates: loading a template directory, parsing
- * the Mustache-like syntax into a small tree, and rendering it with
- * values as text, HTML or a header line. Interface and syntax:
- * include/sm_template.h.
+ * template.c - one mail template: parsing the Mustache-like syntax of a
+ * .txt file (Subject header, blank line, body) and its .html twin into a
+ * small tree, and rendering it with values as text, HTML or a header line.
+ * Interface and syntax: include/sm_template.h. Loading a directory of
+ * templates is template_dir.c.
  *
- * Failure: loading collects every problem as "FILE:LINE: message" and
- * returns NULL, so a bad template stops start-up (or a reload) with a clear
- * list instead of a half-working set. Rendering cannot fail: values are
- * hostile text and are cleaned, never interpreted.
+ * Failure: parsing collects every problem as "FILE:LINE: message" and
+ * returns NULL. Rendering cannot fail: values are hostile text and are
+ * cleaned (compose.c), never interpreted.
  *
- * No I/O besides reading the template files; no logging.
+ * Pure: no I/O, no logging.
  */
 #include <stdarg.h>
 #include <string.h>
@@ -22,6 +22,7 @@
 #define TPL_VALUE_HEADER_MAX 200    /* one value inside a subject */
 #define TPL_SUBJECT_MAX 900         /* a rendered subject */
 #define TPL_NAME_SHOW 60            /* bytes of a bad tag name in errors */
+#define TPL_NEST_MAX 16             /* sections in sections (render recurses) */
 
 const char *const sm_template_names[] = {
 	"ack", "reminder", "autoclose", "survey", "survey-thanks",
@@ -49,11 +50,6 @@ struct sm_template {
 	GPtrArray *subject;     /* node * */
 	GPtrArray *body;
 	GPtrArray *html;        /* NULL: no twin */
-};
-
-struct sm_template_set {
-	gint refcount;
-	GHashTable *tpls;       /* "lang/name" (lang lowercased) -> sm_template */
 };
 
 /* One open section while parsing. */
@@ -122,15 +118,6 @@ var_known(const char *name)
 	return false;
 }
 
-static bool
-name_known(const char *name)
-{
-	for (size_t i = 0; sm_template_names[i] != NULL; i++)
-		if (strcmp(sm_template_names[i], name) == 0)
-			return true;
-	return false;
-}
-
 static GPtrArray *
 parser_current(parser *p)
 {
@@ -187,6 +174,8 @@ emit_tag(parser *p, const tok *t, int line)
 		return;
 	case '#':
 	case '^':
+		if (p->stack->len == TPL_NEST_MAX)
+			perr(p, line, "sections nested deeper than %d", TPL_NEST_MAX);
 		nd = g_new0(node, 1);
 		nd->type = NODE_SECTION;
 		nd->inverted = t->sigil == '^';
@@ -270,8 +259,11 @@ parse_line(parser *p, const char *line, gsize len, int lineno, bool newline)
 				perr(p, lineno, "empty tag name");
 				bad = true;
 			} else if (!var_known(t.name)) {
-				perr(p, lineno, "unknown value '%.*s' (see the list in "
-				    "support-milter.conf(5))", TPL_NAME_SHOW, t.name);
+				char *known = g_strjoinv(", ", (char **)sm_template_vars);
+
+				perr(p, lineno, "unknown value '%.*s' (known: %s)",
+				    TPL_NAME_SHOW, t.name, known);
+				g_free(known);
 				/* keep it: its sections still pair up */
 			}
 		}
@@ -548,97 +540,6 @@ sm_template_has_html(const sm_template *t)
 
 /* ---- values ---- */
 
-static bool
-is_header_blank(gunichar c)
-{
-	return c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) ||
-	    c == 0x2028 || c == 0x2029;
-}
-
-/* Invisible direction overrides and zero-width characters: they can make a
- * subject or name display as something else, and carry nothing. */
-static bool
-is_header_invisible(gunichar c)
-{
-	return (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
-	    (c >= 0x2066 && c <= 0x2069) || c == 0xfeff;
-}
-
-char *
-sm_header_text(const char *s, size_t max)
-{
-	char *v;
-	GString *o;
-	bool blank = true;      /* at start: drop leading blanks */
-	size_t run = 0;         /* characters since the last blank */
-
-	if (s == NULL)
-		return g_strdup("");
-	v = g_utf8_make_valid(s, -1);
-	o = g_string_sized_new(strlen(v) + 8);
-	for (const char *c = v; *c != '\0'; c = g_utf8_next_char(c)) {
-		gunichar u = g_utf8_get_char(c);
-
-		if (is_header_invisible(u))
-			continue;
-		if (u == ' ' || is_header_blank(u)) {
-			if (!blank)
-				g_string_append_c(o, ' ');
-			blank = true;
-			run = 0;
-			continue;
-		}
-		/* "=?" would start an RFC 2047 encoded word that a reader
-		 * decodes into other text: break it */
-		if ((u == '?' && o->len > 0 && o->str[o->len - 1] == '=') ||
-		    run >= SM_HEADER_WORD_MAX) {
-			g_string_append_c(o, ' ');
-			run = 0;
-		}
-		g_string_append_unichar(o, u);
-		blank = false;
-		run++;
-	}
-	g_free(v);
-	if (o->len > max) {
-		const char *cut = o->str + max;
-
-		/* back to the start of the character that crosses max */
-		while (cut > o->str && ((guchar)*cut & 0xc0) == 0x80)
-			cut--;
-		g_string_truncate(o, cut - o->str);
-	}
-	while (o->len > 0 && o->str[o->len - 1] == ' ')
-		g_string_truncate(o, o->len - 1);
-	return g_string_free(o, FALSE);
-}
-
-char *
-sm_body_text(const char *s)
-{
-	char *v;
-	GString *o;
-
-	if (s == NULL)
-		return g_strdup("");
-	v = g_utf8_make_valid(s, -1);
-	o = g_string_sized_new(strlen(v) + 1);
-	for (const char *c = v; *c != '\0'; c++) {
-		guchar b = (guchar)*c;
-
-		if (b == '\r') {
-			if (c[1] != '\n')
-				g_string_append_c(o, '\n');
-			continue;
-		}
-		if ((b < 0x20 && b != '\n' && b != '\t') || b == 0x7f)
-			continue;
-		g_string_append_c(o, (char)b);
-	}
-	g_free(v);
-	return g_string_free(o, FALSE);
-}
-
 static const char *
 lookup(GHashTable *values, const char *name)
 {
@@ -690,8 +591,8 @@ append_value(GString *out, const char *v, enum render_mode mode)
 	g_free(c);
 }
 
-/* Recursion depth is bounded by the nesting the parser accepted from a
- * file of at most TPL_FILE_MAX bytes. */
+/* Recursion depth is bounded: the parser refuses nesting over
+ * TPL_NEST_MAX. */
 static void
 render(GPtrArray *nodes, GHashTable *values, enum render_mode mode, GString *out)
 {
@@ -750,281 +651,4 @@ sm_template_render_html(const sm_template *t, GHashTable *values)
 	out = g_string_new(NULL);
 	render(t->html, values, MODE_HTML, out);
 	return g_string_free(out, FALSE);
-}
-
-/* ---- sets ---- */
-
-/* "en", "de", "pt-BR", "zh_Hant" */
-static bool
-lang_name_ok(const char *s)
-{
-	gsize i = 0;
-
-	while (g_ascii_islower(s[i]))
-		i++;
-	if (i < 2 || i > 3)
-		return false;
-	while (s[i] == '-' || s[i] == '_') {
-		gsize j = ++i;
-
-		while (g_ascii_isalnum(s[i]))
-			i++;
-		if (i == j || i - j > 8)
-			return false;
-	}
-	return s[i] == '\0';
-}
-
-static char *
-set_key(const char *lang, gsize lang_len, const char *name)
-{
-	char *l = g_ascii_strdown(lang, lang_len);
-	char *k;
-
-	g_strdelimit(l, "_", '-');
-	k = g_strconcat(l, "/", name, NULL);
-	g_free(l);
-	return k;
-}
-
-static void
-add_error(GPtrArray *errors, int *nerr, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-add_error(GPtrArray *errors, int *nerr, const char *fmt, ...)
-{
-	va_list ap;
-
-	(*nerr)++;
-	if (errors == NULL)
-		return;
-	va_start(ap, fmt);
-	g_ptr_array_add(errors, g_strdup_vprintf(fmt, ap));
-	va_end(ap);
-}
-
-/* Sorted entry names of a directory (not starting with '.'), or NULL. */
-static GPtrArray *
-dir_list(const char *path, GPtrArray *errors, int *nerr)
-{
-	GError *gerr = NULL;
-	GDir *d = g_dir_open(path, 0, &gerr);
-	GPtrArray *names;
-	const char *e;
-
-	if (d == NULL) {
-		add_error(errors, nerr, "%s: %s", path, gerr->message);
-		g_error_free(gerr);
-		return NULL;
-	}
-	names = g_ptr_array_new_with_free_func(g_free);
-	while ((e = g_dir_read_name(d)) != NULL)
-		if (e[0] != '.')
-			g_ptr_array_add(names, g_strdup(e));
-	g_dir_close(d);
-	return names;
-}
-
-static gint
-cmp_strp(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool
-read_file(const char *path, char **buf, gsize *len, GPtrArray *errors, int *nerr)
-{
-	GError *gerr = NULL;
-
-	if (!g_file_get_contents(path, buf, len, &gerr)) {
-		add_error(errors, nerr, "%s: %s", path, gerr->message);
-		g_error_free(gerr);
-		return false;
-	}
-	return true;
-}
-
-static void
-load_lang(sm_template_set *set, const char *dir, const char *lang,
-    GPtrArray *errors, int *nerr)
-{
-	char *ldir = g_build_filename(dir, lang, NULL);
-	GPtrArray *ents = dir_list(ldir, errors, nerr);
-
-	if (ents == NULL) {
-		g_free(ldir);
-		return;
-	}
-	g_ptr_array_sort(ents, cmp_strp);
-	/* unknown names are mistakes (a typo would silently fall back) */
-	for (guint i = 0; i < ents->len; i++) {
-		const char *e = g_ptr_array_index(ents, i);
-		const char *dot = strrchr(e, '.');
-		char *base;
-
-		if (dot == NULL || (strcmp(dot, ".txt") != 0 && strcmp(dot, ".html") != 0))
-			continue;       /* README, editor backups */
-		base = g_strndup(e, dot - e);
-		if (!name_known(base))
-			add_error(errors, nerr, "%s/%s: unknown template name '%s' (known: "
-			    "ack, reminder, autoclose, survey, survey-thanks, "
-			    "escalation, warning)", ldir, e, base);
-		g_free(base);
-	}
-	for (size_t i = 0; sm_template_names[i] != NULL; i++) {
-		const char *name = sm_template_names[i];
-		char *tf = g_strconcat(name, ".txt", NULL);
-		char *hf = g_strconcat(name, ".html", NULL);
-		char *tpath = g_build_filename(ldir, tf, NULL);
-		char *hpath = g_build_filename(ldir, hf, NULL);
-		bool has_t = g_file_test(tpath, G_FILE_TEST_IS_REGULAR);
-		bool has_h = g_file_test(hpath, G_FILE_TEST_IS_REGULAR);
-		char *tbuf = NULL, *hbuf = NULL;
-		gsize tlen = 0, hlen = 0;
-
-		if (has_h && !has_t)
-			add_error(errors, nerr, "%s: has no %s beside it", hpath, tf);
-		else if (has_t && read_file(tpath, &tbuf, &tlen, errors, nerr) &&
-		    (!has_h || read_file(hpath, &hbuf, &hlen, errors, nerr))) {
-			GPtrArray *errs = g_ptr_array_new_with_free_func(g_free);
-			sm_template *t = sm_template_parse(tpath, tbuf, tlen, hbuf, hlen, errs);
-
-			if (t != NULL)
-				g_hash_table_replace(set->tpls, set_key(lang, -1, name), t);
-			*nerr += errs->len;
-			for (guint j = 0; errors != NULL && j < errs->len; j++)
-				g_ptr_array_add(errors, g_strdup(g_ptr_array_index(errs, j)));
-			g_ptr_array_unref(errs);
-		}
-		g_free(tbuf);
-		g_free(hbuf);
-		g_free(tf);
-		g_free(hf);
-		g_free(tpath);
-		g_free(hpath);
-	}
-	g_ptr_array_unref(ents);
-	g_free(ldir);
-}
-
-sm_template_set *
-sm_templates_load(const char *dir, GPtrArray *errors)
-{
-	sm_template_set *set;
-	GPtrArray *ents;
-	int nerr = 0;
-	bool have_en = false;
-
-	ents = dir_list(dir, errors, &nerr);
-	if (ents == NULL)
-		return NULL;
-	g_ptr_array_sort(ents, cmp_strp);
-	set = g_new0(sm_template_set, 1);
-	set->refcount = 1;
-	set->tpls = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-	    (GDestroyNotify)sm_template_free);
-	for (guint i = 0; i < ents->len; i++) {
-		const char *e = g_ptr_array_index(ents, i);
-		char *p = g_build_filename(dir, e, NULL);
-
-		if (g_file_test(p, G_FILE_TEST_IS_DIR)) {
-			if (!lang_name_ok(e))
-				add_error(errors, &nerr, "%s: not a language folder "
-				    "(name it like en, de or pt-BR)", p);
-			else {
-				if (strcmp(e, "en") == 0)
-					have_en = true;
-				load_lang(set, dir, e, errors, &nerr);
-			}
-		}
-		g_free(p);
-	}
-	g_ptr_array_unref(ents);
-
-	if (!have_en) {
-		char *p = g_build_filename(dir, "en", NULL);
-
-		add_error(errors, &nerr, "%s: missing: the English templates are "
-		    "required (every language falls back to them)", p);
-		g_free(p);
-	} else {
-		for (size_t i = 0; sm_template_names[i] != NULL; i++) {
-			char *k = set_key("en", -1, sm_template_names[i]);
-			char *f, *p;
-
-			if (g_hash_table_contains(set->tpls, k)) {
-				g_free(k);
-				continue;
-			}
-			f = g_strconcat(sm_template_names[i], ".txt", NULL);
-			p = g_build_filename(dir, "en", f, NULL);
-			/* a file that exists but failed was reported already */
-			if (!g_file_test(p, G_FILE_TEST_EXISTS))
-				add_error(errors, &nerr, "%s: missing (every template "
-				    "is required in en)", p);
-			g_free(f);
-			g_free(p);
-			g_free(k);
-		}
-	}
-	if (nerr > 0) {
-		sm_templates_unref(set);
-		return NULL;
-	}
-	return set;
-}
-
-sm_template_set *
-sm_templates_ref(sm_template_set *set)
-{
-	g_atomic_int_inc(&set->refcount);
-	return set;
-}
-
-void
-sm_templates_unref(sm_template_set *set)
-{
-	if (set == NULL || !g_atomic_int_dec_and_test(&set->refcount))
-		return;
-	g_hash_table_unref(set->tpls);
-	g_free(set);
-}
-
-void
-sm_templates_free(sm_template_set *set)
-{
-	sm_templates_unref(set);
-}
-
-const sm_template *
-sm_templates_get(const sm_template_set *set, const char *lang, const char *name)
-{
-	gsize n;
-
-	if (set == NULL || name == NULL || !name_known(name))
-		return NULL;
-	if (lang == NULL || *lang == '\0')
-		lang = "en";
-	n = strlen(lang);
-	/* "pt-BR" -> "pt" -> "en" */
-	while (n > 0) {
-		char *k = set_key(lang, n, name);
-		const sm_template *t = g_hash_table_lookup(set->tpls, k);
-
-		g_free(k);
-		if (t != NULL)
-			return t;
-		while (n > 0 && lang[n - 1] != '-' && lang[n - 1] != '_')
-			n--;
-		if (n > 0)
-			n--;    /* the separator */
-	}
-	{
-		char *k = set_key("en", -1, name);
-		const sm_template *t = g_hash_table_lookup(set->tpls, k);
-
-		g_free(k);
-		return t;
-	}
 }

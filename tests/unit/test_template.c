@@ -263,6 +263,21 @@ test_errors(void)
 	    "t/en/x.txt:4: invalid UTF-8");
 	expect_error("Subject: s\n\nline\n\nnul\0byte\n", 23, NULL,
 	    "t/en/x.txt:5: NUL byte");
+	{
+		GString *deep = g_string_new("Subject: s\n\n");
+
+		for (int i = 0; i < 17; i++)
+			g_string_append(deep, "{{#excerpt}}");
+		for (int i = 0; i < 17; i++)
+			g_string_append(deep, "{{/excerpt}}");
+		expect_error(deep->str, -1, NULL, "t/en/x.txt:3: sections nested deeper than 16");
+		g_string_free(deep, TRUE);
+	}
+	expect_error("Subject: s\n\n{{nope}}\n", -1, NULL,
+	    "unknown value 'nope' (known: ticket.id, ticket.tag, ticket.subject, "
+	    "ticket.priority, ticket.status, customer.name, customer.address, "
+	    "customer.previous_tickets, queue.name, queue.address, due.phrase, "
+	    "due.at, agent.name, excerpt)");
 	/* the .html twin's errors name the .html file */
 	expect_error("Subject: s\n\nok\n", -1, "<p>\n{{#excerpt}}\n</p>\n",
 	    "t/en/x.html:2: '{{#excerpt}}' is never closed");

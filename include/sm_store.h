@@ -101,4 +101,17 @@ int sm_store_ticket_get(sm_store *st, gint64 id, bool with_messages, sm_ticket *
 int sm_store_ticket_list(sm_store *st, char *const *statuses, const char *queue,
     int limit, GPtrArray **out);
 
+/* Change a ticket as an agent command or `supportctl ticket set` would, in
+ * one script: the status index moves with the status, closed_at is set on
+ * close and cleared on reopen, resolved/closed stop every deadline,
+ * updated_at and the revision advance. 0 done, 1 no such ticket, -1 error.
+ * (Added by the store work; additive.) */
+typedef struct sm_ticket_change {
+	int status;             /* sm_status, or -1: unchanged */
+	int priority;           /* sm_priority, or -1: unchanged */
+	const char *assignee;   /* NULL: unchanged; "": none */
+	gint64 now;
+} sm_ticket_change;
+int sm_store_ticket_set(sm_store *st, gint64 id, const sm_ticket_change *ch);
+
 #endif

@@ -17,6 +17,7 @@ enum sm_lua {
 	SM_LUA_APPLY,           /* guarded write of one message */
 	SM_LUA_GET,             /* read-only: tickets by id */
 	SM_LUA_LIST,            /* read-only: tickets from the indexes */
+	SM_LUA_SET,             /* status/priority/assignee change */
 	SM_LUA_COUNT
 };
 

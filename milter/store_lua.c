@@ -23,6 +23,7 @@
 	"local ST = {new = 0, open = 1, pending = 2, resolved = 3, closed = 4}\n" \
 	"local PR = {urgent = 0, high = 1, normal = 2, low = 3}\n" \
 	"local PRN = {'urgent', 'high', 'normal', 'low'}\n" \
+	"local STN = {'new', 'open', 'pending', 'resolved', 'closed'}\n" \
 	"local function tk(id) return P .. 't:' .. id end\n" \
 	"local function ix(q, s) return P .. 'ix:' .. q .. ':' .. s end\n" \
 	"-- Message-ID index: 4096 small hashes keyed by 80 bits of SHA-1\n" \
@@ -231,11 +232,43 @@
 	"end\n" \
 	"return out\n"
 
+/* change status/priority/assignee, keeping the indexes consistent */
+#define LUA_SET_BODY \
+	"-- ARGV: 1 prefix, 2 ticket id, 3 status (-1 unchanged), 4 priority (-1\n" \
+	"-- unchanged), 5 assignee, 6 '1' when the assignee changes, 7 now\n" \
+	"local id = ARGV[2]\n" \
+	"local k = tk(id)\n" \
+	"local v = redis.call('HMGET', k, 'q', 's')\n" \
+	"if not v[1] then return 0 end\n" \
+	"local old, new = v[2], STN[tonumber(ARGV[3]) + 1]\n" \
+	"if new and new ~= old then\n" \
+	"  redis.call('HSET', k, 's', new)\n" \
+	"  redis.call('ZREM', ix(v[1], old), id)\n" \
+	"  redis.call('ZADD', ix(v[1], new), id, id)\n" \
+	"  if new == 'closed' then\n" \
+	"    redis.call('HSET', k, 'ca', ARGV[7])\n" \
+	"  elseif old == 'closed' then\n" \
+	"    redis.call('HDEL', k, 'ca')\n" \
+	"  end\n" \
+	"  if new == 'resolved' or new == 'closed' then\n" \
+	"    redis.call('HDEL', k, 'dfr', 'dnr', 'dr')\n" \
+	"  end\n" \
+	"end\n" \
+	"local p = PRN[tonumber(ARGV[4]) + 1]\n" \
+	"if p then redis.call('HSET', k, 'p', p) end\n" \
+	"if ARGV[6] == '1' then\n" \
+	"  if ARGV[5] == '' then redis.call('HDEL', k, 'a') else redis.call('HSET', k, 'a', ARGV[5]) end\n" \
+	"end\n" \
+	"redis.call('HSET', k, 'u', ARGV[7])\n" \
+	"redis.call('HINCRBY', k, 'r', 1)\n" \
+	"return 1\n"
+
 static const char *const texts[SM_LUA_COUNT] = {
 	[SM_LUA_GATHER] = LUA_COMMON LUA_GATHER_FN "return gather()\n",
 	[SM_LUA_APPLY] = LUA_COMMON LUA_GATHER_FN LUA_APPLY_BODY,
 	[SM_LUA_GET] = LUA_COMMON LUA_FETCH_FN LUA_GET_BODY,
 	[SM_LUA_LIST] = LUA_COMMON LUA_FETCH_FN LUA_LIST_BODY,
+	[SM_LUA_SET] = LUA_COMMON LUA_SET_BODY,
 };
 
 const char *

@@ -3,7 +3,7 @@
  * half of the store's scripts (store_lua.c).
  *
  * Interface: sm_store_ingest, sm_ingest_result_clear, sm_store_ticket_get,
- * sm_store_ticket_list (sm_store.h).
+ * sm_store_ticket_list, sm_store_ticket_set (sm_store.h).
  *
  * Ingest is optimistic: round trip 1 gathers the threading facts (read
  * only), sm_thread_decide() decides in C, round trip 2 applies the decision
@@ -514,4 +514,36 @@ sm_store_ticket_list(sm_store *st, char *const *statuses, const char *queue,
 	g_object_unref(p);
 	freeReplyObject(r);
 	return 0;
+}
+
+int
+sm_store_ticket_set(sm_store *st, gint64 id, const sm_ticket_change *ch)
+{
+	redisReply *r;
+	sm_args a;
+	int rc;
+
+	if (id <= 0)
+		return 1;
+	sm_args_init(&a);
+	sm_args_add(&a, sm_store_prefix(st));
+	sm_args_addi(&a, id);
+	sm_args_addi(&a, ch->status >= 0 && ch->status < SM_ST_COUNT ? ch->status : -1);
+	sm_args_addi(&a, ch->priority >= 0 && ch->priority < SM_PRIO_COUNT ?
+	    ch->priority : -1);
+	sm_args_add(&a, ch->assignee);
+	sm_args_add(&a, ch->assignee != NULL ? "1" : "0");
+	sm_args_addi(&a, ch->now);
+	r = sm_store_eval(st, SM_LUA_SET, &a, NULL);
+	sm_args_clear(&a);
+	if (r == NULL)
+		return -1;
+	if (r->type != REDIS_REPLY_INTEGER) {
+		freeReplyObject(r);
+		sm_store_set_error(st, "redis: malformed reply to a ticket change");
+		return -1;
+	}
+	rc = r->integer == 1 ? 0 : 1;
+	freeReplyObject(r);
+	return rc;
 }

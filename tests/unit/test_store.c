@@ -696,6 +696,60 @@ test_list(fixture *f, gconstpointer data)
 	queue_free(sales);
 }
 
+static void
+test_set(fixture *f, gconstpointer data)
+{
+	tmsg m1 = { .msgid = "c1@cust.test", .from = "ann@cust.test" };
+	tmsg m2 = { .msgid = "c2@cust.test", .from = "ann@cust.test",
+	    .irt = "c1@cust.test", .now = NOW + 50 };
+	sm_ticket_change ch = { -1, -1, NULL, NOW + 10 };
+	char *closed[] = { "closed", NULL }, *open_[] = { "open", NULL };
+	sm_ingest_result r;
+	sm_ticket *t;
+	GPtrArray *v;
+
+	sm_ingest_result_clear((r = ok_ingest(f->st, f->q, &m1), &r));
+	ch.priority = SM_PRIO_URGENT;
+	ch.assignee = "alice@example.com";
+	g_assert_cmpint(sm_store_ticket_set(f->st, 1, &ch), ==, 0);
+	t = get(f->st, 1);
+	g_assert_cmpint(t->priority, ==, SM_PRIO_URGENT);
+	g_assert_cmpint(t->status, ==, SM_ST_NEW);
+	g_assert_cmpstr(t->assignee, ==, "alice@example.com");
+	g_assert_cmpint(t->updated_at, ==, NOW + 10);
+	sm_ticket_free(t);
+
+	ch.priority = -1;
+	ch.assignee = "";
+	ch.status = SM_ST_CLOSED;
+	ch.now = NOW + 20;
+	g_assert_cmpint(sm_store_ticket_set(f->st, 1, &ch), ==, 0);
+	t = get(f->st, 1);
+	g_assert_cmpint(t->status, ==, SM_ST_CLOSED);
+	g_assert_cmpint(t->closed_at, ==, NOW + 20);
+	g_assert_null(t->assignee);
+	g_assert_cmpint(t->due_first_response, ==, 0);
+	g_assert_cmpint(t->due_resolution, ==, 0);
+	sm_ticket_free(t);
+	g_assert_cmpint(sm_store_ticket_list(f->st, closed, "support", 0, &v), ==, 0);
+	g_assert_cmpint(v->len, ==, 1);
+	g_ptr_array_free(v, TRUE);
+	g_assert_cmpint(sm_store_ticket_list(f->st, NULL, "support", 0, &v), ==, 0);
+	g_assert_cmpint(v->len, ==, 1);     /* in exactly one index */
+	g_ptr_array_free(v, TRUE);
+
+	/* the change advanced the revision: a reply threads by the new facts */
+	r = ok_ingest(f->st, f->q, &m2);
+	g_assert_cmpint(r.decision.action, ==, SM_THREAD_REOPEN);
+	g_assert_cmpint(r.status, ==, SM_ST_OPEN);
+	sm_ingest_result_clear(&r);
+	g_assert_cmpint(sm_store_ticket_list(f->st, open_, NULL, 0, &v), ==, 0);
+	g_assert_cmpint(v->len, ==, 1);
+	g_ptr_array_free(v, TRUE);
+
+	g_assert_cmpint(sm_store_ticket_set(f->st, 42, &ch), ==, 1);
+}
+
 /* ---- a private server we may kill ------------------------------------- */
 
 static bool
@@ -967,6 +1021,7 @@ main(int argc, char **argv)
 	ADD("/store/reopen", test_reopen);
 	ADD("/store/ack", test_ack);
 	ADD("/store/list", test_list);
+	ADD("/store/set", test_set);
 	g_test_add_func("/store/restart", test_restart);
 	g_test_add_func("/store/sentinel", test_sentinel);
 	g_test_add_func("/store/bad-address", test_bad_address);

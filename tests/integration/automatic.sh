@@ -50,7 +50,7 @@ fi
 sm_mail "$T/barrier.eml" 'Zoe <zoe@customer.test>' 'ordinary question' '<barrier.auto@customer.test>'
 o=$(sm_send "$T/barrier.eml")
 bid=$(out_stamp "$o" X-Ticket-ID)
-ack_for() { grep -l "^X-Ticket-ID: *$1\$" "$SENT"/*.eml 2>/dev/null | head -n 1; }
+ack_for() { grep -l "^X-Ticket-ID: *$1\$" "$SENT"/*.eml 2>/dev/null | head -n 1 | grep .; }
 if wait_for 15 ack_for "$bid"; then
 	pass "the barrier mail (ticket $bid) was acknowledged"
 	for id in $ids; do

@@ -55,6 +55,25 @@ local function candidates(name, id)
 	return c
 end
 
+-- smfi_chgheader names match case-insensitively in the MTA, but miltertest
+-- compares exactly: try the spellings a filter may use.
+local function spellings(name)
+	local t = { name, name:lower(), name:upper() }
+	t[#t + 1] = name:lower():gsub("(%a)([%w]*)", function(a, b) return a:upper() .. b end)
+	return t
+end
+
+local function eom_any(conn, op, name, value)
+	for _, n in ipairs(spellings(name)) do
+		if value == nil then
+			if mt.eom_check(conn, op, n) then return true end
+		elseif mt.eom_check(conn, op, n, value) then
+			return true
+		end
+	end
+	return false
+end
+
 local n = 0
 for path in io.lines(LIST) do
 	if path ~= "" then
@@ -83,18 +102,27 @@ for path in io.lines(LIST) do
 					end
 					mt.echo("HDR " .. name .. ": " .. esc(v))
 				end
-				if mt.eom_check(conn, MT_HDRDELETE, name) then
+				if eom_any(conn, MT_HDRDELETE, name) then
 					mt.echo("DEL " .. name)
 				end
-				if mt.eom_check(conn, MT_HDRCHANGE, name) then
-					local found = "?"
-					for _, v in ipairs(candidates(name, id)) do
-						if mt.eom_check(conn, MT_HDRCHANGE, name, v) or
-						    mt.eom_check(conn, MT_HDRCHANGE, name, " " .. v) then
-							found = v
-							break
+				-- a deletion is a change to "": look for real values first
+				local found = nil
+				for _, v in ipairs(candidates(name, id)) do
+					if eom_any(conn, MT_HDRCHANGE, name, v) or
+					    eom_any(conn, MT_HDRCHANGE, name, " " .. v) then
+						found = v
+						break
+					end
+				end
+				if found == nil then
+					for _, sp in ipairs(spellings(name)) do
+						if mt.eom_check(conn, MT_HDRCHANGE, sp) and
+						    not mt.eom_check(conn, MT_HDRCHANGE, sp, "") then
+							found = "?"
 						end
 					end
+				end
+				if found ~= nil then
 					if found ~= "?" and name == "X-Ticket-ID" and id == nil then
 						id = found
 					end
@@ -107,7 +135,7 @@ for path in io.lines(LIST) do
 				local want = "[" .. (TAG or "Support") .. " #" .. id .. "] " .. (subj or "")
 				local want2 = "[" .. (TAG or "Support") .. " #" .. id .. "]"
 				for _, w in ipairs({ want, " " .. want, want2, " " .. want2 }) do
-					if mt.eom_check(conn, MT_HDRCHANGE, "Subject", w) or
+					if eom_any(conn, MT_HDRCHANGE, "Subject", w) or
 					    mt.eom_check(conn, MT_HDRADD, "Subject", w) or
 					    mt.eom_check(conn, MT_HDRINSERT, "Subject", w) then
 						tagged = "yes"
@@ -115,7 +143,7 @@ for path in io.lines(LIST) do
 				end
 				-- a subject that already carries the tag is left alone
 				if subj ~= nil and subj:find("[" .. (TAG or "Support") .. " #" .. id .. "]", 1, true)
-				    and not mt.eom_check(conn, MT_HDRCHANGE, "Subject") then
+				    and not eom_any(conn, MT_HDRCHANGE, "Subject") then
 					tagged = "yes"
 				end
 			end

@@ -258,7 +258,7 @@ sm_send()
 {
 	local eml=$1 out=${2:-}
 	SM_SEND_SEQ=$((SM_SEND_SEQ + 1))
-	[ -n "$out" ] || out=$T/send.$SM_SEND_SEQ.out
+	[ -n "$out" ] || out=$(mktemp "$T/send.XXXXXX") || hard_error mktemp
 	printf '%s\n' "$eml" >"$out.list"
 	sm_send_list "$out.list" "$out"
 	echo "$out"

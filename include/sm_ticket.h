@@ -59,5 +59,8 @@ void sm_ticket_msg_free(sm_ticket_msg *m);
 JsonNode *sm_ticket_to_json(const sm_ticket *t, bool with_messages);
 /* RFC 3339 UTC "2026-11-22T09:12:03Z" (g_malloc'ed) */
 char *sm_time_rfc3339(gint64 t);
+/* RFC 5322 date "Mon, 23 Nov 2026 17:00:00 +0100" in zone tz (NULL: UTC),
+ * independent of the locale (g_malloc'ed) */
+char *sm_time_rfc5322(gint64 t, GTimeZone *tz);
 
 #endif

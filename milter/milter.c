@@ -366,11 +366,10 @@ stamp(SMFICTX *ctx, struct msg *m, const sm_message *pm, const sm_ingest_result 
 	set_stamp(ctx, m, "X-Ticket-Status", sm_status_name(r->status));
 	set_stamp(ctx, m, "X-Ticket-Priority", sm_priority_name(r->priority));
 	if (r->due > 0) {
-		GDateTime *dt = g_date_time_new_from_unix_utc(r->due);
-		char *d = g_date_time_format(dt, "%a, %d %b %Y %H:%M:%S +0000");
+		const sm_calendar *cal = q->sla ? q->sla->calendar : NULL;
+		char *d = sm_time_rfc5322(r->due, cal ? sm_calendar_tz(cal) : NULL);
 		set_stamp(ctx, m, "X-Ticket-Due", d);
 		g_free(d);
-		g_date_time_unref(dt);
 	}
 	g_hash_table_iter_init(&it, m->xticket);
 	while (g_hash_table_iter_next(&it, &key, &val))

@@ -87,6 +87,34 @@ sm_time_rfc3339(gint64 t)
 	return s;
 }
 
+char *
+sm_time_rfc5322(gint64 t, GTimeZone *tz)
+{
+	static const char *const days[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	GDateTime *u = g_date_time_new_from_unix_utc(t);
+	GDateTime *dt = u && tz ? g_date_time_to_timezone(u, tz) : (u ? g_date_time_ref(u) : NULL);
+	gint64 off;
+	char *s;
+
+	if (dt == NULL) {
+		if (u != NULL)
+			g_date_time_unref(u);
+		return g_strdup("Thu, 01 Jan 1970 00:00:00 +0000");
+	}
+	off = g_date_time_get_utc_offset(dt) / G_TIME_SPAN_MINUTE;
+	/* English names by hand: g_date_time_format follows the locale */
+	s = g_strdup_printf("%s, %02d %s %04d %02d:%02d:%02d %c%02d%02d",
+	    days[g_date_time_get_day_of_week(dt) - 1], g_date_time_get_day_of_month(dt),
+	    months[g_date_time_get_month(dt) - 1], g_date_time_get_year(dt),
+	    g_date_time_get_hour(dt), g_date_time_get_minute(dt), g_date_time_get_second(dt),
+	    off < 0 ? '-' : '+', (int)(ABS(off) / 60), (int)(ABS(off) % 60));
+	g_date_time_unref(dt);
+	g_date_time_unref(u);
+	return s;
+}
+
 static void
 add_time(JsonBuilder *b, const char *name, gint64 t)
 {

@@ -410,7 +410,7 @@ parse_txt(sm_template *t, parser *p, const char *txt, gsize len)
 
 		next_line(txt, len, &pos, &l, &n);
 		lineno++;
-		if (n == 0) {
+		if (blank_span(l, n)) {     /* blanks only count as empty */
 			blank = true;
 			break;
 		}

@@ -298,6 +298,15 @@ test_errors(void)
 		g_assert_cmpuint(errs->len, ==, 5);
 		g_ptr_array_unref(errs);
 	}
+	/* a separator line holding only blanks is still the blank line */
+	{
+		sm_template *t = parse_ok("Subject: s\n  \t\nbody\n", NULL);
+		char *b = sm_template_render_text(t, NULL);
+
+		g_assert_cmpstr(b, ==, "body\n");
+		g_free(b);
+		sm_template_free(t);
+	}
 	/* CRLF files and a BOM are accepted */
 	{
 		sm_template *t = parse_ok("\xef\xbb\xbfSubject: s {{ticket.id}}\r\n\r\nA\r\nB\r\n", NULL);

@@ -1,6 +1,7 @@
 #!/bin/sh
 # test_store.sh - run test_store against a private redis-server listening on
-# a unix socket in the build tree (no TCP port), stopped again at the end.
+# a unix socket in the build tree (no TCP port), stopped again at the end,
+# then test_store_conn (which starts and kills its own servers).
 # Skips (77) when redis-server is missing.
 builddir=${top_builddir:-.}
 server=${REDIS_SERVER:-$(command -v redis-server)}
@@ -31,4 +32,5 @@ while [ ! -S "$sock" ]; do
 	fi
 	sleep 0.01
 done
-SM_TEST_REDIS_SOCK=$sock REDIS_SERVER=$server "$builddir/tests/unit/test_store"
+SM_TEST_REDIS_SOCK=$sock REDIS_SERVER=$server "$builddir/tests/unit/test_store" || exit $?
+REDIS_SERVER=$server "$builddir/tests/unit/test_store_conn"

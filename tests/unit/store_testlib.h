@@ -1,0 +1,48 @@
+/*
+ * store_testlib.h - helpers shared by test_store and test_store_conn.
+ */
+#ifndef STORE_TESTLIB_H
+#define STORE_TESTLIB_H
+
+#include <stdbool.h>
+#include <glib.h>
+#include <hiredis/hiredis.h>
+
+#include "sm_store.h"
+
+#define NOW     1800000000
+#define DAY     86400
+
+/* What one test message needs; refs is NULL-terminated. */
+typedef struct tmsg {
+	const char *msgid;
+	const char *from;
+	const char *irt;
+	const char *refs[4];
+	gint64 tag;
+	gint64 token;
+	const char *direction;
+	bool automatic;
+	bool want_ack;
+	bool agent;
+	gint64 now;
+} tmsg;
+
+sm_config *cfg_new(const char *sock, const char *prefix);
+void cfg_free(sm_config *c);
+sm_queue *queue_new(const char *name);
+void queue_free(sm_queue *q);
+/* Ingest t as a customer message "Printer on fire" (direction per t). */
+int ingest(sm_store *st, const sm_queue *q, const tmsg *t, sm_ingest_result *res);
+sm_ingest_result ok_ingest(sm_store *st, const sm_queue *q, const tmsg *t);
+sm_ticket *get(sm_store *st, gint64 id);
+/* A command on a fresh side connection; asserts it is not an error. */
+redisReply *raw(const char *sock, const char *fmt, ...);
+bool ping(const char *sock);
+bool ping_tcp(int port);
+/* redis-server on a unix socket only, waited for (bounded); killed by stop */
+GPid redis_start(const char *sock);
+void redis_stop(GPid pid);
+GPid spawn(char **argv);
+
+#endif

@@ -581,6 +581,51 @@ test_defaults(void)
 	g_free(dir);
 }
 
+/* Random template-ish input: the parser never crashes, and whatever it
+ * accepts renders to valid UTF-8 with a one-line subject. */
+static void
+test_random(void)
+{
+	static const char *const bits[] = {
+		"{{", "}}", "{{#", "{{^", "{{/", "{{!", "ticket.id", "excerpt",
+		"customer.name", "nope", "\n", "\r\n", " ", "Subject:", "Subject: x",
+		"\n\n", "a", "\xc3\xbc", "\xff", "}", "{", "#", "/", "^",
+	};
+	GRand *r = g_rand_new_with_seed(20261122);
+	GHashTable *v = full_values();
+	int accepted = 0;
+
+	for (int i = 0; i < 3000; i++) {
+		GString *in = g_string_new(i % 2 ? "Subject: s {{ticket.id}}\n\n" : "");
+		int n = g_rand_int_range(r, 0, 40);
+		sm_template *t;
+
+		for (int j = 0; j < n; j++)
+			g_string_append(in, bits[g_rand_int_range(r, 0, G_N_ELEMENTS(bits))]);
+		t = sm_template_parse("t/en/x.txt", in->str, in->len, in->str, in->len, NULL);
+		if (t != NULL) {
+			char *s = sm_template_render_subject(t, v);
+			char *b = sm_template_render_text(t, v);
+			char *h = sm_template_render_html(t, NULL);
+
+			g_assert_true(g_utf8_validate(s, -1, NULL));
+			g_assert_null(strchr(s, '\n'));
+			g_assert_true(g_utf8_validate(b, -1, NULL));
+			g_assert_true(g_utf8_validate(h, -1, NULL));
+			g_free(s);
+			g_free(b);
+			g_free(h);
+			sm_template_free(t);
+			accepted++;
+		}
+		g_string_free(in, TRUE);
+	}
+	g_test_message("%d of 3000 accepted", accepted);
+	g_assert_cmpint(accepted, >, 0);
+	g_hash_table_unref(v);
+	g_rand_free(r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -592,5 +637,6 @@ main(int argc, char **argv)
 	g_test_add_func("/template/errors", test_errors);
 	g_test_add_func("/template/load-dir", test_load_dir);
 	g_test_add_func("/template/defaults", test_defaults);
+	g_test_add_func("/template/random", test_random);
 	return g_test_run();
 }

@@ -25,7 +25,7 @@
 
 #define ADDR_MAX 254
 #define MSGID_MAX 250
-#define TOKEN_MAX 200
+#define TOKEN_MAX 320             /* X-Support-Loop: a 253-byte hostname, "; ", 32 hex */
 #define LINE_MAX_BYTES 998
 
 /* ---- values as text ---- */

@@ -86,6 +86,32 @@ test_restart(void)
 	cfg_free(cfg);
 }
 
+/* redis-server on a random loopback port (retried when taken), with extra
+ * arguments (up to 2); 0 when it cannot be started. */
+static GPid
+start_tcp(char *srv, int *port, char *x1, char *x2)
+{
+	char port_s[16];
+	GPid pid = 0;
+
+	for (int attempt = 0; attempt < 5 && pid == 0; attempt++) {
+		char *argv[] = { srv, "--port", port_s, "--bind", "127.0.0.1",
+		    "--save", "", "--appendonly", "no", "--daemonize", "no",
+		    x1, x2, NULL };
+
+		*port = g_random_int_range(20000, 60000);
+		g_snprintf(port_s, sizeof port_s, "%d", *port);
+		pid = spawn(argv);
+		for (int i = 0; pid != 0 && i < 300 && !ping_tcp(*port); i++)
+			g_usleep(10000);
+		if (pid != 0 && !ping_tcp(*port)) {
+			redis_stop(pid);
+			pid = 0;
+		}
+	}
+	return pid;
+}
+
 static void
 test_sentinel(void)
 {
@@ -94,9 +120,9 @@ test_sentinel(void)
 	char *dir = g_dir_make_tmp("sm-sentinel-XXXXXX", NULL);
 	char *ssock = g_build_filename(dir, "s.sock", NULL);
 	char *sconf = g_build_filename(dir, "s.conf", NULL);
-	char *conf, port_s[16];
-	GPid master = 0, sentinel;
-	int port = 0;
+	char *conf, replicaof[64];
+	GPid master, replica = 0, sentinel;
+	int port = 0, rport = 0;
 	sm_config *cfg;
 	sm_queue *q = queue_new("support");
 	sm_store *st;
@@ -104,26 +130,21 @@ test_sentinel(void)
 	tmsg m = { .msgid = "sen1@cust.test", .from = "ann@cust.test" };
 	sm_ingest_result r;
 
-	for (int attempt = 0; attempt < 5 && master == 0; attempt++) {
-		char *argv[] = { srv, "--port", port_s, "--bind", "127.0.0.1",
-		    "--save", "", "--appendonly", "no", "--daemonize", "no", NULL };
-
-		port = g_random_int_range(20000, 60000);
-		g_snprintf(port_s, sizeof port_s, "%d", port);
-		master = spawn(argv);
-		for (int i = 0; master != 0 && i < 300 && !ping_tcp(port); i++)
-			g_usleep(10000);
-		if (master != 0 && !ping_tcp(port)) {
-			redis_stop(master);
-			master = 0;
-		}
+	master = start_tcp(srv, &port, NULL, NULL);
+	if (master != 0) {
+		g_snprintf(replicaof, sizeof replicaof, "127.0.0.1 %d", port);
+		replica = start_tcp(srv, &rport, "--replicaof", replicaof);
 	}
-	if (master == 0) {
-		g_test_skip("cannot start a TCP redis-server on loopback");
+	if (master == 0 || replica == 0) {
+		if (master != 0)
+			redis_stop(master);
+		g_test_skip("cannot start TCP redis-servers on loopback");
 		goto out;
 	}
+	/* "stale" names the replica, as a sentinel may during a failover */
 	conf = g_strdup_printf("port 0\nbind 127.0.0.1\nunixsocket %s\n"
-	    "sentinel monitor mymaster 127.0.0.1 %d 1\n", ssock, port);
+	    "sentinel monitor mymaster 127.0.0.1 %d 1\n"
+	    "sentinel monitor stale 127.0.0.1 %d 1\n", ssock, port, rport);
 	g_assert_true(g_file_set_contents(sconf, conf, -1, NULL));
 	g_free(conf);
 	{
@@ -155,9 +176,18 @@ test_sentinel(void)
 	g_assert_null(sm_store_open(cfg, &err));
 	g_assert_nonnull(strstr(err, "othermaster"));
 	g_free(err);
+
+	/* the sentinel names a replica: ROLE says so, and we refuse it */
+	g_free(cfg->sentinel_master);
+	cfg->sentinel_master = g_strdup("stale");
+	g_assert_null(sm_store_open(cfg, &err));
+	g_test_message("stale master: %s", err);
+	g_assert_nonnull(strstr(err, "not a master"));
+	g_free(err);
 	cfg_free(cfg);
 
 	redis_stop(sentinel);
+	redis_stop(replica);
 	redis_stop(master);
 out:
 	unlink(ssock);

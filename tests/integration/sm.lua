@@ -136,7 +136,10 @@ function sm.send(sock, msg)
 		local chunk = body:sub(pos, pos + 65534)
 		pos = pos + #chunk
 		if not step(res, conn, "body", SMFIP_NOBODY, mt.bodystring, chunk) then
-			return res
+			-- SMFIR_SKIP: the filter wants no more body; the MTA goes
+			-- straight on to end of message, as Postfix does
+			if res.reply ~= "s" then return res end
+			break
 		end
 	end
 	step(res, conn, "eom", nil, mt.eom)

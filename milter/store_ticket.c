@@ -233,6 +233,11 @@ sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out)
 	int rc = -1;
 
 	memset(out, 0, sizeof *out);
+	if (in->queue == NULL || in->queue->name == NULL) {
+		g_string_free(fp, TRUE);
+		sm_store_set_error(st, "store: ingest without a queue");
+		return -1;
+	}
 	for (int tries = 0; tries < MAX_TRIES; tries++) {
 		sm_thread_facts f;
 		sm_args a;

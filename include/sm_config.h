@@ -72,7 +72,7 @@ typedef struct sm_config {
 	sm_store_failure on_store_failure;
 	char *authserv_id;              /* NULL: use macro j */
 	int log_level;                  /* SM_LOG_*; default info */
-	gint64 max_message_size;        /* bytes buffered per message; default 1m */
+	gint64 max_message_size;        /* bytes buffered per message; default 256k */
 
 	/* [redis] */
 	char *redis_address;            /* "host:port" or "unix:/path" */

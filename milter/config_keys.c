@@ -79,7 +79,7 @@ static const struct key milter_keys[] = {
 	{ "on_store_failure", T_ONFAIL, "tempfail", C(on_store_failure), 0, 0, 0, NULL, false },
 	{ "authserv_id", T_STR, NULL, C(authserv_id), 0, 0, 0, check_word, false },
 	{ "log_level", T_LOGLEVEL, "info", C(log_level), 0, 0, 0, NULL, false },
-	{ "max_message_size", T_SIZE, "1m", C(max_message_size), 0, 4096, 0, NULL, false },
+	{ "max_message_size", T_SIZE, "256k", C(max_message_size), 0, 4096, 0, NULL, false },
 	{ NULL, 0, NULL, 0, 0, 0, 0, NULL, false }
 };
 

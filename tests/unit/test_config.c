@@ -165,7 +165,7 @@ test_spec_example(void)
 	g_assert_cmpint(cfg->on_store_failure, ==, SM_ON_FAILURE_TEMPFAIL);
 	g_assert_cmpstr(cfg->authserv_id, ==, "mx.example.com");
 	g_assert_cmpint(cfg->log_level, ==, SM_LOG_INFO);
-	g_assert_cmpint(cfg->max_message_size, ==, 1024 * 1024);
+	g_assert_cmpint(cfg->max_message_size, ==, 256 * 1024);
 	g_assert_cmpstr(cfg->redis_address, ==, "127.0.0.1:6379");
 	g_assert_null(cfg->redis_password);
 	g_assert_cmpint(cfg->redis_database, ==, 0);
@@ -257,7 +257,7 @@ test_defaults(void)
 	g_assert_cmpint(cfg->on_store_failure, ==, SM_ON_FAILURE_TEMPFAIL);
 	g_assert_null(cfg->authserv_id);
 	g_assert_cmpint(cfg->log_level, ==, SM_LOG_INFO);
-	g_assert_cmpint(cfg->max_message_size, ==, 1024 * 1024);
+	g_assert_cmpint(cfg->max_message_size, ==, 256 * 1024);
 	g_assert_cmpstr(cfg->redis_address, ==, "127.0.0.1:6379");
 	g_assert_cmpstr(cfg->key_prefix, ==, "sm:");
 	g_assert_cmpint(cfg->redis_timeout_ms, ==, 500);

@@ -371,6 +371,16 @@ sm_cleanup()
 
 sm_finish()
 {
+	if [ -n "$SM_PID_DAEMON" ]; then
+		kill -0 "$SM_PID_DAEMON" 2>/dev/null ||
+		    fail "support-milter died during the test"
+		# LeakSanitizer reports at exit: stop the daemon before looking
+		sm_stop_daemon
+	fi
+	if [ -f "$T/daemon.log" ] &&
+	    grep -qE 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' "$T/daemon.log"; then
+		fail "sanitizer report in the daemon's log: $(grep -m1 -E 'Sanitizer|runtime error:' "$T/daemon.log")"
+	fi
 	echo "$SM_TEST_NAME: $SM_PASSES passed, $SM_FAILS failed"
 	[ $SM_FAILS -eq 0 ] && exit 0
 	exit 1

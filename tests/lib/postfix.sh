@@ -27,13 +27,20 @@ sm_postfix_can_reach()
 	runuser -u postfix -- test -x "$1" 2>/dev/null
 }
 
+# Ports in use on this host, from the kernel's tables (no bash /dev/tcp).
+sm_ports_in_use()
+{
+	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+	    awk 'NR > 1 { split($2, a, ":"); print a[2] }' | sort -u
+}
+
 sm_free_port()
 {
-	local i=0 p
+	local i=0 p hex
 	while [ $i -lt 50 ]; do
 		p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 ))
-		# free if nothing answers there
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+		hex=$(printf '%04X' "$p")
+		if ! sm_ports_in_use | grep -qx "$hex"; then
 			echo "$p"
 			return 0
 		fi
@@ -62,6 +69,8 @@ mydestination =
 inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
+# plus-addresses (support+<token>@) reach their base mailbox
+recipient_delimiter = +
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 smtpd_peername_lookup = no
 smtputf8_enable = no
@@ -117,12 +126,8 @@ EOF
 sm_smtp_up()
 {
 	# the banner proves smtpd (and master) are up on our port
-	exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT" || return 1
-	local line
-	read -r line <&3
-	exec 3>&-
-	case $line in 220*) return 0 ;; esac
-	return 1
+	swaks --server 127.0.0.1 --port "$SMTP_PORT" --quit-after connect \
+	    --timeout 2 2>&1 | grep -q '^<-  220 '
 }
 
 sm_postfix_start()

@@ -32,6 +32,15 @@ o=$(sm_send "$T/m1.eml")
 id1=$(out_stamp "$o" X-Ticket-ID)
 check "log line: role, ticket, action" wait_for 5 grep -q "role=customer ticket=$id1 action=new" "$T/daemon.log"
 
+# several transactions on one connection, with aborts between them
+"$MILTERTEST" -D "SOCK=unix:$MILTER_SOCK" -s "$top_srcdir/tests/integration/multi.lua" >"$T/multi.out" 2>&1
+check "several messages on one connection, aborts between them (miltertest)" grep -qx OK "$T/multi.out"
+check "mail for no queue on that connection is accepted at DATA" grep -qx "OTHER a" "$T/multi.out"
+m1=$(awk '$1 == "ID1" { print $2 }' "$T/multi.out")
+m2=$(awk '$1 == "ID2" { print $2 }' "$T/multi.out")
+check "each got its own ticket ($m1, $m2)" eval '[ -n "$m1" ] && [ -n "$m2" ] && [ "$m1" != "$m2" ]'
+check "the aborted message made no ticket" eval '! sm_ctl ticket list --json | jq -r ".[].subject" | grep -qx aborted'
+
 # SIGUSR1: a new tag takes effect for the next message
 sed -i 's/^tag = Support$/tag = Helpdesk/' "$CONF"
 kill -USR1 "$SM_PID_DAEMON"
@@ -84,7 +93,7 @@ check "ticket show abc exits 1" test $? -eq 1
 sm_ctl ticket list --status bogus >/dev/null 2>&1
 check "ticket list --status bogus exits 1" test $? -eq 1
 check "ticket list --json is an array of the tickets" \
-    eval '[ "$(sm_ctl ticket list --json | jq length)" -eq 4 ]'
+    eval '[ "$(sm_ctl ticket list --json | jq length)" -eq 6 ]'
 check "ticket list is newest first" \
     eval '[ "$(sm_ctl ticket list --json --limit 1 | jq ".[0].id")" -eq "$idb" ]'
 check "ticket list --json has no messages member" \

@@ -178,7 +178,7 @@ sm_write_config()
 [milter]
 socket = unix:$MILTER_SOCK
 trusted_networks = 127.0.0.1/32
-on_store_failure = tempfail
+on_store_failure = ${SM_ON_STORE_FAILURE:-tempfail}
 authserv_id = mx.example.com
 log_level = debug
 

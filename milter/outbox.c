@@ -16,7 +16,7 @@
  *          it to the dead-letter set - only while the lease is still ours.
  *
  * Failure: Redis down -> the worker redials with backoff (250 ms doubling
- * to 30 s), never spinning; a job it held stays leased and is retried
+ * to 5 s), never spinning, and logs the outage once; a job it held stays leased and is retried
  * after the lease. sendmail failing -> retried with backoff
  * (sm_mailer_backoff), given up after SM_OUTBOX_GIVE_UP. A job that can
  * never be sent (ticket gone, no template, bad address) is dead-lettered
@@ -40,7 +40,7 @@
 #include "sm_util.h"
 
 #define REDIAL_MIN_MS   250
-#define REDIAL_MAX_MS   30000
+#define REDIAL_MAX_MS   5000    /* an ack waits at most this after Redis is back */
 
 /* ARGV: 1 prefix, 2 now, 3 lease seconds, 4 lease token.
  * Returns {} (nothing due), {id} (a stale entry without its hash, dropped)
@@ -487,12 +487,11 @@ worker(gpointer arg)
 		}
 		rc = claim(st, token, &j);
 		if (rc < 0) {
+			/* redial soon: most often Redis restarted or failed over */
 			log_warnx("outbox: cannot claim jobs: %s", sm_store_error(st));
 			sm_store_close(st);
 			st = NULL;
-			down_logged = true;
-			nap(wait_ms);
-			wait_ms = MIN(wait_ms * 2, REDIAL_MAX_MS);
+			nap(REDIAL_MIN_MS);
 		} else if (rc == 0) {
 			nap(SM_OUTBOX_POLL_MS);
 		} else if (rc == 2) {

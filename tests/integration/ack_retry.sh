@@ -1,0 +1,131 @@
+#!/bin/sh
+# ack_retry.sh - the outbox under failure (issue 3): a sendmail that fails
+# for a while delays the ack (re-scheduled ~30 s ahead, the genuine retry
+# is waited for) but delivers it exactly once; a daemon killed with -9 in
+# the middle of a send leaves the job leased, untouched by the next daemon
+# until the lease runs out, and then sent once; with Redis down the worker
+# waits without spinning and sends again once Redis is back.
+# Driven with miltertest; mail goes to the capture sendmail of common.sh
+# behind wrappers written here.
+. "$top_srcdir/tests/lib/common.sh"
+
+sm_init
+sm_start_redis
+sm_write_config
+
+# flaky: fails (75, as sendmail does for a temporary error) until $T/ok
+# exists; counts its runs.
+cat >"$T/flaky-sendmail" <<EOF
+#!/bin/sh
+echo run >>"$T/flaky.runs"
+if [ ! -e "$T/ok" ]; then
+	cat >/dev/null
+	echo "flaky: queue file write error" >&2
+	exit 75
+fi
+exec "$T/capture-sendmail" "\$@"
+EOF
+# hang: the first run reads the message and then hangs (bounded) as a
+# stuck MTA would; later runs deliver.
+cat >"$T/hang-sendmail" <<EOF
+#!/bin/sh
+if [ ! -e "$T/hung" ]; then
+	echo \$\$ >"$T/hang.pid"
+	cat >/dev/null
+	touch "$T/hung"
+	exec sleep 25
+fi
+exec "$T/capture-sendmail" "\$@"
+EOF
+chmod 0755 "$T/flaky-sendmail" "$T/hang-sendmail"
+sed -i "s|^sendmail = .*|sendmail = $T/flaky-sendmail|" "$CONF"
+sm_start_daemon
+
+acks_for() { grep -l "^X-Ticket-ID: $1\$" "$SENT"/*.eml 2>/dev/null | xargs -r grep -l '^X-Ticket-Event: ack' | wc -l; }
+runs() { wc -l <"$T/flaky.runs" 2>/dev/null || echo 0; }
+job_of() { redis_cli HGET "sm:job:$1" "$2"; }
+outbox_empty() { [ "$(redis_cli ZCARD sm:outbox:due)" = 0 ]; }
+
+# ---- 1. sendmail failing for a while ----------------------------------
+sm_mail "$T/m1.eml" 'Ann Lee <ann@customer.test>' 'Printer on fire' '<retry-1@customer.test>'
+out=$(sm_send "$T/m1.eml")
+id1=$(out_stamp "$out" X-Ticket-ID)
+check "ticket opened ('$id1')" test -n "$id1"
+job=$(redis_cli ZRANGE sm:outbox:due 0 0)
+check "an ack job is queued ('$job')" test -n "$job"
+check "the first try fails" wait_for 10 eval '[ "$(job_of "$job" attempts)" = 1 ]'
+now=$(date +%s)
+score=$(redis_cli ZSCORE sm:outbox:due "$job" | cut -d. -f1)
+check "re-scheduled about 30 s ahead (in $((score - now)) s)" \
+    eval '[ $((score - now)) -ge 20 ] && [ $((score - now)) -le 31 ]'
+check "the job keeps the reason" eval 'job_of "$job" last_error | grep -q "exit 75: flaky: queue file write error"'
+check "the failure is logged" grep -q "outbox: job $job (ack, ticket $id1) failed (attempt 1): exit 75" "$T/daemon.log"
+check "nothing was delivered meanwhile" test "$(acks_for "$id1")" -eq 0
+check "no retry before the backoff is over (1 run)" test "$(runs)" -eq 1
+msgid=$(job_of "$job" msgid)
+touch "$T/ok"
+if wait_for 45 eval '[ "$(acks_for "$id1")" -ge 1 ]'; then
+	pass "the ack was delivered after the backoff"
+else
+	fail "no ack 45 s after sendmail recovered"
+fi
+wait_for 10 outbox_empty
+check "delivered exactly once (got $(acks_for "$id1"))" test "$(acks_for "$id1")" -eq 1
+check "sendmail ran twice in all (got $(runs))" test "$(runs)" -eq 2
+check "the retry kept the Message-ID of the first try" \
+    grep -q "^Message-I[dD]: <$msgid>" $(grep -l "^X-Ticket-ID: $id1\$" "$SENT"/*.eml)
+check "the envelope sender is null (-f <>)" \
+    eval 'head -n 1 $(grep -l "^X-Ticket-ID: $id1\$" "$SENT"/*.eml) | grep -q -- "-f <>"'
+check "the job is gone" test "$(redis_cli EXISTS "sm:job:$job")" = 0
+
+# ---- 2. a daemon killed mid-send ----------------------------------------
+sm_stop_daemon
+sed -i "s|^sendmail = .*|sendmail = $T/hang-sendmail|" "$CONF"
+sm_start_daemon
+sm_mail "$T/m2.eml" 'Bob <bob@customer.test>' 'Scanner jammed' '<retry-2@customer.test>'
+out=$(sm_send "$T/m2.eml")
+id2=$(out_stamp "$out" X-Ticket-ID)
+job=$(redis_cli ZRANGE sm:outbox:due 0 0)
+check "ticket $id2 has an ack job ('$job')" test -n "$job"
+check "the send is under way (sendmail hangs)" wait_for 10 test -e "$T/hung"
+kill -KILL "$SM_PID_DAEMON"
+wait "$SM_PID_DAEMON" 2>/dev/null
+SM_PID_DAEMON=
+# the orphaned sendmail dies too (its process group)
+[ -s "$T/hang.pid" ] && kill -KILL -- "-$(cat "$T/hang.pid")" 2>/dev/null
+now=$(date +%s)
+score=$(redis_cli ZSCORE sm:outbox:due "$job" | cut -d. -f1)
+check "the killed daemon's job stays leased (due in $((score - now)) s)" \
+    eval '[ -n "$score" ] && [ $((score - now)) -ge 30 ] && [ $((score - now)) -le 60 ]'
+check "the job still exists" test "$(redis_cli EXISTS "sm:job:$job")" = 1
+sm_start_daemon
+wait_for 3 eval '[ "$(acks_for "$id2")" -ge 1 ]'
+check "a new daemon leaves a leased job alone" test "$(acks_for "$id2")" -eq 0
+# the lease runs out (instead of waiting 60 s, move its time)
+redis_cli ZADD sm:outbox:due 0 "$job" >/dev/null
+check "after the lease the job is sent" wait_for 10 eval '[ "$(acks_for "$id2")" -ge 1 ]'
+wait_for 10 outbox_empty
+check "exactly once (got $(acks_for "$id2"))" test "$(acks_for "$id2")" -eq 1
+
+# ---- 3. Redis down: no spinning, and back to work ----------------------
+ticks() { awk '{ print $14 + $15 }' "/proc/$SM_PID_DAEMON/stat"; }
+sm_stop_redis
+t0=$(ticks)
+wait_for 10 grep -q "outbox: Redis unreachable" "$T/daemon.log"
+check "the worker notices Redis is gone" grep -q "outbox: Redis unreachable" "$T/daemon.log"
+sleep 3 # an outage of a few seconds: CPU used meanwhile is measured
+t1=$(ticks)
+check "the worker does not spin while Redis is down ($((t1 - t0)) ticks in ~3 s)" \
+    test $((t1 - t0)) -lt 50
+check "the outage is logged once, not per try" \
+    test "$(grep -c "outbox: Redis unreachable" "$T/daemon.log")" -eq 1
+sm_start_redis
+sm_mail "$T/m3.eml" 'Carol <carol@customer.test>' 'After the outage' '<retry-3@customer.test>'
+out=$(sm_send "$T/m3.eml")
+id3=$(out_stamp "$out" X-Ticket-ID)
+check "Redis is back: a ticket is opened ('$id3')" test -n "$id3"
+acks_to_carol() { grep -l "^To:.*carol@customer.test" "$SENT"/*.eml 2>/dev/null | xargs -r grep -l "^X-Ticket-Event: ack" | wc -l; }
+check "and acknowledged within 10 s" wait_for 10 eval '[ "$(acks_to_carol)" -ge 1 ]'
+check "exactly once (got $(acks_to_carol))" test "$(acks_to_carol)" -eq 1
+check "the worker says Redis is reachable again" grep -q "outbox: Redis reachable again" "$T/daemon.log"
+sm_finish

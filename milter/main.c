@@ -152,6 +152,7 @@ main(int argc, char **argv)
 	const char *socket_override = NULL;
 	GPtrArray *errors;
 	sm_config *cfg;
+	static sigset_t usr1;           /* read by the reload thread */
 	sigset_t set;
 	pthread_t tid;
 	int ch, rc;
@@ -204,12 +205,23 @@ main(int argc, char **argv)
 	if (!foreground)
 		daemonize();
 
-	/* SIGUSR1 blocked in every thread; only the reload thread waits. */
+	/*
+	 * Block the signals before any thread exists, so every thread
+	 * inherits the mask: libmilter's own signal thread sigwait()s for
+	 * HUP/INT/TERM (and stops cleanly), ours for USR1. A thread started
+	 * with them unblocked would take SIGTERM's default action and kill
+	 * the process without a clean stop.
+	 */
 	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
 	signal(SIGPIPE, SIG_IGN);
-	if (pthread_create(&tid, NULL, reload_thread, &set) != 0)
+	if (pthread_create(&tid, NULL, reload_thread, &usr1) != 0)
 		fatalx("cannot start the reload thread");
 	pthread_detach(tid);
 	sm_runtime_start(cfg);

@@ -8,9 +8,11 @@
 #                            appended verbatim (more sections)
 #   sm_start_daemon          milter/support-milter -f -c $CONF -p unix:$MILTER_SOCK
 #   sm_stop_daemon
+#   sm_start_extra_daemon SOCK  a second daemon on the same config and Redis
 #   sm_send EML [OUT]        feed one .eml to the milter with miltertest (see
 #                            tests/integration/send.lua); env SM_FROM, SM_RCPT,
-#                            SM_IP, SM_AUTH, SM_HELO override the envelope
+#                            SM_IP, SM_AUTH override the envelope, SM_SOCK
+#                            the daemon's socket
 #   sm_send_list LISTFILE OUT  the same for many files, one connection each
 #   out_result OUT [N]       final milter reply char of message N (default 1)
 #   out_stamp OUT NAME [N]   value of stamp NAME added/changed for message N
@@ -244,6 +246,22 @@ sm_start_daemon()
 	chmod 0666 "$MILTER_SOCK"
 }
 
+# sm_start_extra_daemon SOCKET: a second daemon (same config and Redis)
+# on unix:SOCKET, as on a second MTA; stopped by the EXIT trap.
+SM_PIDS_EXTRA=
+sm_start_extra_daemon()
+{
+	local sock=$1 pid
+	rm -f "$sock"
+	"$SM_DAEMON" -f -c "$CONF" -p "unix:$sock" </dev/null \
+	    >>"$T/daemon.$(basename "$sock").log" 2>&1 &
+	pid=$!
+	SM_PIDS_EXTRA="$SM_PIDS_EXTRA $pid"
+	wait_for 10 eval '[ -S "$sock" ] && kill -0 '"$pid" ||
+	    hard_error "second support-milter did not create $sock within 10 s"
+	chmod 0666 "$sock"
+}
+
 sm_stop_daemon()
 {
 	# libmilter takes 1-4 s to exit after SIGTERM (NOTES.md).
@@ -267,7 +285,7 @@ sm_send()
 sm_send_list()
 {
 	local list=$1 out=$2
-	"$MILTERTEST" -D "SOCK=unix:$MILTER_SOCK" \
+	"$MILTERTEST" -D "SOCK=unix:${SM_SOCK:-$MILTER_SOCK}" \
 	    -D "LIB=$top_srcdir/tests/integration/sm.lua" -D "LIST=$list" \
 	    -D "FROM=${SM_FROM:-}" -D "RCPT=${SM_RCPT:-support@example.com}" \
 	    -D "IP=${SM_IP:-192.0.2.10}" -D "AUTH=${SM_AUTH:-}" \
@@ -358,6 +376,7 @@ sm_cleanup()
 		sm_postfix_stop
 	fi
 	sm_stop_daemon
+	for pid in $SM_PIDS_EXTRA; do sm_kill_wait "$pid" 8; done
 	for pid in $SM_PIDS_REDIS; do sm_kill_wait "$pid" 10; done
 	if [ $rc -eq 0 ] || [ $rc -eq 77 ]; then
 		rm -rf "$T"
@@ -377,10 +396,17 @@ sm_finish()
 		# LeakSanitizer reports at exit: stop the daemon before looking
 		sm_stop_daemon
 	fi
-	if [ -f "$T/daemon.log" ] &&
-	    grep -qE 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' "$T/daemon.log"; then
-		fail "sanitizer report in the daemon's log: $(grep -m1 -E 'Sanitizer|runtime error:' "$T/daemon.log")"
-	fi
+	for pid in $SM_PIDS_EXTRA; do
+		kill -0 "$pid" 2>/dev/null || fail "a second support-milter died during the test"
+		sm_kill_wait "$pid" 8
+	done
+	SM_PIDS_EXTRA=
+	for f in "$T"/daemon*.log; do
+		[ -f "$f" ] || continue
+		if grep -qE 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' "$f"; then
+			fail "sanitizer report in $(basename "$f"): $(grep -m1 -E 'Sanitizer|runtime error:' "$f")"
+		fi
+	done
 	echo "$SM_TEST_NAME: $SM_PASSES passed, $SM_FAILS failed"
 	[ $SM_FAILS -eq 0 ] && exit 0
 	exit 1

@@ -329,7 +329,8 @@ retry_later(sm_store *st, const sm_job *j, const char *token, const char *why)
 
 /* The mail is out: forget the job. Redis must hear it, or the job comes
  * back after the lease and goes out twice - so retry (bounded by the
- * lease) before giving up on that. */
+ * lease; by a few seconds once the daemon is stopping) before giving up
+ * on that. */
 static void
 done(sm_store *st, const sm_job *j, const char *token)
 {
@@ -349,13 +350,14 @@ done(sm_store *st, const sm_job *j, const char *token)
 			freeReplyObject(r);
 			return;
 		}
+		if (g_atomic_int_get(&stopping))
+			until = MIN(until, g_get_monotonic_time() + 3 * G_USEC_PER_SEC);
 		if (g_get_monotonic_time() >= until) {
 			log_warnx("outbox: job %" G_GINT64_FORMAT " was sent but Redis "
 			    "cannot record it (%s): it may be sent again", j->id,
 			    sm_store_error(st));
 			return;
 		}
-		/* even when stopping: a lost "done" means a second mail */
 		g_usleep((gulong)wait_ms * 1000);
 		wait_ms = MIN(wait_ms * 2, 4000);
 	}

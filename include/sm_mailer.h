@@ -153,6 +153,10 @@ sm_template_set *sm_runtime_templates(void);
  * configuration (sm_config_current) and templates on every job, so a
  * reload applies at once. */
 void sm_outbox_start(void);
+/* Wake the worker now rather than at its next poll (call after a job was
+ * queued in this process, e.g. when sm_store_ingest says ack_queued).
+ * Cheap, thread-safe, harmless when the worker is not running. */
+void sm_outbox_kick(void);
 /* Stop it: a send in progress gets at most about one more second, then
  * its process is killed and the job is left to its lease. Returns when the
  * thread has exited. */

@@ -92,6 +92,7 @@ static const char lua_fail[] =
 
 static GThread *worker_thread;
 static gint stopping;
+static gint kicked;             /* a job was queued here: look now */
 static GMutex wake_mu;
 static GCond wake_cv;
 
@@ -274,18 +275,28 @@ fail(sm_store *st, const sm_job *j, const char *token, gint64 next, bool dead,
 
 /* ---- sleeping --------------------------------------------------------- */
 
-/* Wait ms or until stopped; false when stopping. */
+/* Wait ms, or until stopped or kicked; false when stopping. */
 static bool
 nap(int ms)
 {
 	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
 
 	g_mutex_lock(&wake_mu);
-	while (!g_atomic_int_get(&stopping))
+	while (!g_atomic_int_get(&stopping) && !g_atomic_int_get(&kicked))
 		if (!g_cond_wait_until(&wake_cv, &wake_mu, end))
 			break;
+	g_atomic_int_set(&kicked, 0);
 	g_mutex_unlock(&wake_mu);
 	return !g_atomic_int_get(&stopping);
+}
+
+void
+sm_outbox_kick(void)
+{
+	g_mutex_lock(&wake_mu);
+	g_atomic_int_set(&kicked, 1);
+	g_cond_broadcast(&wake_cv);
+	g_mutex_unlock(&wake_mu);
 }
 
 /* ---- one job ---------------------------------------------------------- */

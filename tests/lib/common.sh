@@ -94,8 +94,10 @@ sm_init()
 	chmod 0755 "$top_builddir/tests" "$top_builddir/tests/tmp" "$T" 2>/dev/null
 	# A unix socket path must fit in sun_path (108 bytes): a deep build tree
 	# gets its sockets in a short directory of its own.
+	# The same when smtpd (user postfix) could not search our tree.
 	S=$T
-	if [ ${#T} -gt 80 ]; then
+	if [ ${#T} -gt 80 ] || { id postfix >/dev/null 2>&1 &&
+	    ! runuser -u postfix -- test -x "$T" 2>/dev/null; }; then
 		SM_SOCKDIR_TMP=$(mktemp -d /tmp/smt.XXXXXX) || hard_error "mktemp"
 		chmod 0755 "$SM_SOCKDIR_TMP"
 		S=$SM_SOCKDIR_TMP

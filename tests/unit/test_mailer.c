@@ -413,6 +413,15 @@ test_run(void)
 	g_free(got);
 	g_strfreev(argv);
 
+	/* a chatty command (all of stdin echoed back, far more than a pipe
+	 * holds) does not deadlock against our writing; 1 KB is kept */
+	argv = sh("cat");
+	g_assert_cmpint(sm_mailer_run(argv, big->str, big->len, 10000, NULL, &r), ==, SM_RUN_OK);
+	g_assert_cmpuint(strlen(r.output), <=, 1024);
+	g_assert_true(g_str_has_prefix(r.output, "0123456789"));
+	g_free(r.output);
+	g_strfreev(argv);
+
 	/* failure: exit code and what it said */
 	argv = sh("cat >/dev/null; echo 'queue file write error' >&2; exit 75");
 	g_assert_cmpint(sm_mailer_run(argv, "x\n", 2, 5000, NULL, &r), ==, SM_RUN_EXIT);

@@ -138,6 +138,7 @@ sm_postfix_start()
 	need_tool swaks
 	need_tool runuser
 	id postfix >/dev/null 2>&1 || skip "no postfix user"
+	[ "$(id -u)" -eq 0 ] || skip "a private Postfix instance needs root"
 	if sm_postfix_can_reach "$T"; then
 		PF=$T/postfix
 		mkdir -p "$PF"

@@ -192,7 +192,7 @@ key_prefix = sm:
 timeout_ms = 500
 
 [mail]
-sendmail = $T/capture-sendmail
+sendmail = ${SM_SENDMAIL:-$T/capture-sendmail}
 hostname = support.example.com
 templates = $top_srcdir/templates
 secret_file = $SECRET

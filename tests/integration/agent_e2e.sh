@@ -1,0 +1,111 @@
+#!/bin/sh
+# agent_e2e.sh - SPEC sections 4, 6 and 7, the agent's side, end to end
+# through a private Postfix whose sendmail the daemon uses: an agent (from
+# a trusted network) replies to the stamped copy's Reply-To; the customer
+# receives the reply "Agent via Queue" from the queue address with the
+# command lines removed and no trace of the agent's address; the ticket
+# records the response (status pending, first response stops the clock).
+# "#note" reaches nobody; an unknown command is refused at SMTP time with
+# 550 5.7.1 naming the line. A matching From without trust is a customer.
+#
+# NOT YET IN TESTS (mk/tests.am): the agent role is not built (milter.c).
+# Register it once it lands.
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/postfix.sh"
+
+sm_init
+sm_start_redis
+sm_postfix_start "unix:$MILTER_SOCK"
+SM_SENDMAIL="/usr/sbin/sendmail -C $PF/etc -t -i"
+sm_write_config
+sm_start_daemon
+
+hdr() { awk -v n="$2" 'BEGIN { n = tolower(n) } /^$/ { exit }
+	{ i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == n) { v = substr($0, i + 1); sub(/^[ \t]+/, "", v); print v; exit } }' "$1"; }
+headers() { awk '/^$/ { exit } { print }' "$1"; }
+body() { awk '/^$/ { b = 1; next } b' "$1"; }
+find_mail() { grep -l "$2" $(maildir_files "$1") /dev/null 2>/dev/null | head -n 1 | grep .; }
+
+# The customer's mail, its stamped copy, and the acknowledgement.
+swaks_send --from ann@customer.test --to support@example.com \
+    --header 'From: Ann Lee <ann@customer.test>' --header 'Subject: VPN down' \
+    --header 'Message-Id: <agent-e2e-1@customer.test>' \
+    --body 'The VPN is down since this morning.' >"$T/s1.out"
+wait_for 20 find_mail support 'agent-e2e-1@customer.test' || hard_error "customer mail not delivered"
+copy=$(find_mail support 'agent-e2e-1@customer.test')
+id=$(hdr "$copy" X-Ticket-ID)
+rt=$(hdr "$copy" Reply-To | sed 's/.*<//; s/>.*//')
+check "customer mail ticketed ('$id'), Reply-To '$rt'" eval 'echo "$id" | grep -Eq "^[0-9]+$" && [ -n "$rt" ]'
+wait_for 20 find_mail ann 'X-Ticket-Event: ack'
+acks=$(maildir_count ann)
+
+# 1. The agent's reply, with a command at the top.
+swaks_send --from alice@example.com --to "$rt" \
+    --header 'From: Alice Agent <alice@example.com>' --header "Subject: Re: [Support #$id] VPN down" \
+    --header 'Message-Id: <agent-e2e-2@example.com>' \
+    --header 'In-Reply-To: <agent-e2e-1@customer.test>' \
+    --body "#priority high
+
+Hello Ann, we restarted the VPN gateway. Does it work now?
+
+Alice" >"$T/s2.out"
+check "agent reply accepted (250)" grep -q '<-  250 ' "$T/s2.out"
+if wait_for 20 eval '[ "$(maildir_count ann)" -gt "$acks" ]'; then
+	r=$(find_mail ann 'we restarted the VPN gateway')
+	if [ -n "$r" ]; then
+		pass "the customer received the agent's reply"
+		check "From: 'Alice Agent via Example Support' at the queue address" \
+		    eval 'hdr "$r" From | grep -q "Alice Agent via Example Support" && hdr "$r" From | grep -q "support@example.com"'
+		check "the agent's address is in no header" eval '! headers "$r" | grep -qi "alice@example.com"'
+		check "envelope sender is the queue address" eval 'hdr "$r" Return-Path | grep -q "support@example.com"'
+		check "the command line is removed" eval '! body "$r" | grep -q "^#priority"'
+		check "subject carries the tag" eval 'hdr "$r" Subject | grep -q "\[Support #$id\]"'
+		check "X-Ticket-Event: reply" test "$(hdr "$r" X-Ticket-Event)" = reply
+		check "X-Support-Loop present" test -n "$(hdr "$r" X-Support-Loop)"
+		check "threaded to the customer's mail" eval 'hdr "$r" References | grep -q "agent-e2e-1@customer.test"'
+	else
+		fail "a mail reached ann but not the agent's reply"
+	fi
+else
+	fail "the agent's reply did not reach the customer within 20 s"
+fi
+if ticket_json "$id"; then
+	check "ticket status pending after the agent's reply" test "$(jq_t "$id" .status)" = pending
+	check "priority high per #priority" test "$(jq_t "$id" .priority)" = high
+	check "first_response_at is set" eval 'jq_t "$id" .first_response_at | grep -q Z$'
+	check "due.first_response stops (null)" test "$(jq_t "$id" .due.first_response)" = null
+	check "the reply is stored with direction out" \
+	    test "$(jq_t "$id" '[.messages[] | select(.direction == "out")] | length')" = 1
+fi
+
+# 2. An internal note goes to nobody.
+n_ann=$(maildir_count ann)
+swaks_send --from alice@example.com --to "$rt" \
+    --header 'From: Alice Agent <alice@example.com>' --header "Subject: Re: [Support #$id] VPN down" \
+    --header 'Message-Id: <agent-e2e-3@example.com>' \
+    --header 'In-Reply-To: <agent-e2e-1@customer.test>' \
+    --body "#note
+Gateway had a full disk; cleaned up." >"$T/s3.out"
+check "note accepted (250)" grep -q '<-  250 ' "$T/s3.out"
+if ticket_json "$id"; then
+	check "the note is stored with direction note" \
+	    test "$(jq_t "$id" '[.messages[] | select(.direction == "note")] | length')" = 1
+fi
+
+# 3. An unknown command is refused at SMTP time, naming the line.
+swaks_send --from alice@example.com --to "$rt" \
+    --header 'From: Alice Agent <alice@example.com>' --header "Subject: Re: [Support #$id] VPN down" \
+    --header 'Message-Id: <agent-e2e-4@example.com>' \
+    --header 'In-Reply-To: <agent-e2e-1@customer.test>' \
+    --body "#frobnicate now
+text" >"$T/s4.out"
+check "unknown command: 550 5.7.1" grep -q '<\*\* *550 5\.7\.1' "$T/s4.out"
+check "unknown command: the reply names the line" grep -q '<\*\* *550 5\.7\.1.*frobnicate' "$T/s4.out"
+
+# A barrier mail to ann, then: the note never reached her.
+swaks_send --from bob@customer.test --to ann@customer.test --body 'barrier' \
+    --header 'Message-Id: <agent-e2e-barrier@customer.test>' >/dev/null
+wait_for 20 find_mail ann 'agent-e2e-barrier@customer.test'
+check "the note reached no customer" eval '! find_mail ann "Gateway had a full disk"'
+check "the refused mail reached no customer" eval '! find_mail ann "frobnicate"'
+sm_finish

@@ -44,6 +44,23 @@ else
 	fail "supportctl ticket show $victim failed"
 fi
 
+# An agent's From without proof (no SMTP AUTH, untrusted client) is a
+# customer (SPEC section 4): its "commands" are text, not orders.
+printf 'From: Alice Agent <alice@example.com>\nTo: support@example.com\nSubject: Re: [Support #%s] my private issue\nMessage-ID: <impostor.h@evil.test>\nIn-Reply-To: <victim.h@customer.test>\n\n#status closed\n#assign mallory@evil.test\n\nclosing this\n' "$victim" >"$T/impostor.eml"
+o=$(SM_IP=192.0.2.66 SM_FROM=alice@example.com sm_send "$T/impostor.eml")
+check "unproven agent From: delivered stamped as customer mail" \
+    test "$(out_stamp "$o" X-Ticket-ID)" = "$victim"
+if ticket_json "$victim"; then
+	st=$(jq_t "$victim" .status)
+	check "unproven agent From: status not changed by its #status ('$st')" \
+	    eval '[ "$st" = new ] || [ "$st" = open ]'
+	check "unproven agent From: #assign ignored" test "$(jq_t "$victim" .assignee)" = null
+	check "unproven agent From: stored as customer mail (direction in)" \
+	    test "$(jq_t "$victim" '.messages[-1].direction')" = in
+	check "unproven agent From: first response not recorded" \
+	    test "$(jq_t "$victim" .first_response_at)" = null
+fi
+
 # A forged loop guard (bad HMAC) does not make a customer mail "own".
 sm_mail "$T/loop.eml" 'Eve <eve@evil.test>' 'loop' '<loop.h@evil.test>' \
     'X-Support-Loop: support.example.com; 0123456789abcdef0123456789abcdef'

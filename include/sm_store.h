@@ -114,4 +114,11 @@ typedef struct sm_ticket_change {
 } sm_ticket_change;
 int sm_store_ticket_set(sm_store *st, gint64 id, const sm_ticket_change *ch);
 
+/* Record a mail the gateway sent (an acknowledgement, a reminder...) in
+ * the ticket's thread as direction "auto", and index its Message-ID so
+ * replies thread by it. Idempotent: the same Message-ID is recorded once.
+ * 0 recorded (or already there), 1 no such ticket, -1 error. */
+int sm_store_add_auto(sm_store *st, gint64 ticket, const char *from,
+    const char *msgid, const char *subject, gint64 date);
+
 #endif

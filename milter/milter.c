@@ -26,6 +26,7 @@
 
 #include "sm_config.h"
 #include "sm_log.h"
+#include "sm_mailer.h"
 #include "sm_message.h"
 #include "sm_role.h"
 #include "sm_sla.h"
@@ -524,6 +525,8 @@ sm_eom(SMFICTX *ctx)
 		goto out;
 	}
 	sm_store_pool_put(st);
+	if (res.ack_queued)
+		sm_outbox_kick();       /* the ack leaves now, not at the next poll */
 
 	stamp(ctx, m, pm, &res);
 	log_info("%s: role=%s ticket=%" G_GINT64_FORMAT " action=%s via=%s queue=%s "

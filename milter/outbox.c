@@ -433,6 +433,16 @@ process(sm_store *st, const sm_config *cfg, sm_job *j, const char *token)
 			retry_later(st, j, token, why);
 		goto out;
 	}
+	/* In the thread before the job goes: a crash in between resends,
+	 * and the record is idempotent on the Message-ID. */
+	{
+		const sm_queue *q = sm_config_queue_by_name(cfg, t->queue);
+		if (sm_store_add_auto(st, j->ticket, q ? q->addresses[0] : "",
+		    msgid, mail.subject, time(NULL)) < 0)
+			log_warnx("outbox: job %" G_GINT64_FORMAT ": sent, but not "
+			    "recorded in ticket %" G_GINT64_FORMAT ": %s", j->id,
+			    j->ticket, sm_store_error(st));
+	}
 	done(st, j, token);
 	log_info("outbox: job %" G_GINT64_FORMAT " sent: %s ticket=%" G_GINT64_FORMAT
 	    " to=<%s> msgid=<%s> attempts=%d", j->id, j->event, j->ticket, mail.rcpt,

@@ -18,6 +18,7 @@ enum sm_lua {
 	SM_LUA_GET,             /* read-only: tickets by id */
 	SM_LUA_LIST,            /* read-only: tickets from the indexes */
 	SM_LUA_SET,             /* status/priority/assignee change */
+	SM_LUA_AUTO,            /* record a generated mail in the thread */
 	SM_LUA_COUNT
 };
 

@@ -143,7 +143,7 @@
 	"      local j = redis.call('INCR', P .. 'seq:job')\n" \
 	"      redis.call('HSET', P .. 'job:' .. j, 'event', 'ack', 'ticket', id,\n" \
 	"        'queue', queue, 'to', ack_to, 'in_reply_to', msgid, 'created', now,\n" \
-	"        'attempts', 0)\n" \
+	"        'attempts', 0, 'previous_tickets', prev)\n" \
 	"      redis.call('ZADD', P .. 'outbox:due', now, j)\n" \
 	"      aq = 1\n" \
 	"    end\n" \
@@ -263,12 +263,29 @@
 	"redis.call('HINCRBY', k, 'r', 1)\n" \
 	"return 1\n"
 
+/* record a mail the gateway sent (direction auto) in the thread; the
+ * Message-ID index makes it idempotent: a retried send records once */
+#define LUA_AUTO_BODY \
+	"-- ARGV: 1 prefix, 2 ticket id, 3 from, 4 msgid, 5 subject, 6 date\n" \
+	"local id = ARGV[2]\n" \
+	"local k = tk(id)\n" \
+	"if redis.call('EXISTS', k) == 0 then return 0 end\n" \
+	"local bk, h = midx(ARGV[4])\n" \
+	"if redis.call('HEXISTS', bk, h) == 1 then return 2 end\n" \
+	"local rec = {d = 'auto', f = ARGV[3], i = ARGV[4], t = tonumber(ARGV[6]) or 0}\n" \
+	"if ARGV[5] ~= '' then rec.s = ARGV[5] end\n" \
+	"local text = redis.call('GET', k .. ':m') or '{}'\n" \
+	"redis.call('SET', k .. ':m', text .. '\\n' .. cjson.encode(rec))\n" \
+	"redis.call('HSET', bk, h, id)\n" \
+	"return 1\n"
+
 static const char *const texts[SM_LUA_COUNT] = {
 	[SM_LUA_GATHER] = LUA_COMMON LUA_GATHER_FN "return gather()\n",
 	[SM_LUA_APPLY] = LUA_COMMON LUA_GATHER_FN LUA_APPLY_BODY,
 	[SM_LUA_GET] = LUA_COMMON LUA_FETCH_FN LUA_GET_BODY,
 	[SM_LUA_LIST] = LUA_COMMON LUA_FETCH_FN LUA_LIST_BODY,
 	[SM_LUA_SET] = LUA_COMMON LUA_SET_BODY,
+	[SM_LUA_AUTO] = LUA_COMMON LUA_AUTO_BODY,
 };
 
 const char *

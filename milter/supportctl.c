@@ -56,11 +56,14 @@ die(int code, const char *fmt, ...)
 	return code;
 }
 
+/* `config check` checks everything -t does (templates too); the ticket
+ * commands need only the configuration, and no access to the secret. */
 static sm_config *
-load_config(bool check_secret, int *rc)
+load_config(bool full_check, int *rc)
 {
 	GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
-	sm_config *cfg = sm_runtime_load(config_path, check_secret, errors);
+	sm_config *cfg = full_check ? sm_runtime_load(config_path, true, errors) :
+	    sm_config_load(config_path, false, errors);
 
 	if (cfg == NULL || errors->len > 0) {
 		for (guint i = 0; i < errors->len; i++)

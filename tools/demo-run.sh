@@ -29,9 +29,6 @@ if wait_for 20 eval '[ "$(maildir_count support)" -ge 1 ]'; then
 	echo "== the copy the agents receive (support Maildir), stamped:"
 	hdrs "$m"
 	id=$(awk -F': ' 'tolower($1) == "x-ticket-id" { print $2; exit }' "$m")
-	echo
-	echo "== supportctl ticket show $id"
-	sm_ctl ticket show "$id" | sed 's/^/    /'
 else
 	fail "the mail did not reach the support Maildir"
 fi
@@ -48,6 +45,9 @@ if wait_for 30 eval '[ "$(maildir_count ann)" -ge 1 ]'; then
 			my ($enc, $b) = ($1, $2);
 			print $enc =~ /quoted/i ? decode_qp($b) : $enc =~ /base64/i ? decode_base64($b) : $b;
 		}' "$a" | sed 's/^/    /'
+	echo
+	echo "== supportctl ticket show $id (the thread: the customer's mail, the ack)"
+	sm_ctl ticket show "$id" | sed 's/^/    /'
 	pass "demo: ticket made and acknowledged"
 else
 	fail "no acknowledgement reached the customer's Maildir within 30 s"

@@ -137,6 +137,9 @@ if ticket_json "$id"; then
 else
 	fail "supportctl ticket show $id: $(cat "$T/ticket.$id.err")"
 fi
+# the ack is part of the thread, as the gateway's own message
+check "the ack is recorded in the ticket as direction auto with its Message-ID" \
+    wait_for 10 eval 'ticket_json "$id" && [ "$(jq_t "$id" "[.messages[] | select(.direction == \"auto\")] | .[0].message_id")" = "$ackid" ]'
 
 # ---- 3. replies to the ack join the ticket ----------------------------
 support_before=$(maildir_count support)

@@ -210,6 +210,7 @@ sla = standard
 language = en
 acknowledge = yes
 ack_limit = 5/1h
+${SM_QUEUE_EXTRA:-}
 
 [sla:standard]
 calendar = office

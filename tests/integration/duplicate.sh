@@ -11,7 +11,8 @@ tag = Billing
 agents = @example.com
 sla = standard'
 
-count_msgs() { ticket_json "$1" && jq_t "$1" '.messages | length'; }
+# customer messages only: generated mail (the ack) is threaded as "auto"
+count_msgs() { ticket_json "$1" && jq_t "$1" '[.messages[] | select(.direction == "in")] | length'; }
 ntickets() { sm_ctl ticket list --json --limit 1000 | jq length; }
 
 # The same message twice (an MTA retry after a lost reply).

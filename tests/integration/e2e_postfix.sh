@@ -41,7 +41,7 @@ if wait_for 20 eval '[ "$(maildir_count support)" -ge 1 ]'; then
 		pass "supportctl ticket show $id --json"
 		check "the ticket's subject is 'Printer on fire'" test "$(jq_t "$id" .subject)" = "Printer on fire"
 		check "the ticket's requester is ann@customer.test" test "$(jq_t "$id" .requester.address)" = ann@customer.test
-		check "the ticket holds <e2e1@customer.test>" test "$(jq_t "$id" '.messages[0].message_id')" = '<e2e1@customer.test>'
+		check "the ticket holds <e2e1@customer.test>" test "$(jq_t "$id" '[.messages[] | select(.direction == "in")][0].message_id')" = '<e2e1@customer.test>'
 	else
 		fail "supportctl ticket show $id --json: $(cat "$T/ticket.$id.err")"
 	fi

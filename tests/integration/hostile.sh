@@ -38,7 +38,7 @@ done
 check "status of the new ticket is new, not the forged closed" test "$(out_stamp "$o" X-Ticket-Status)" = new
 check "queue stamp is support, not the forged vip" test "$(out_stamp "$o" X-Ticket-Queue)" = support
 if ticket_json "$victim"; then
-	check "victim's ticket still holds one message" test "$(jq_t "$victim" '.messages | length')" = 1
+	check "victim's ticket still holds one message" test "$(jq_t "$victim" '[.messages[] | select(.direction == "in")] | length')" = 1
 	check "victim's ticket is still new" test "$(jq_t "$victim" .status)" = new
 else
 	fail "supportctl ticket show $victim failed"
@@ -56,7 +56,7 @@ if ticket_json "$victim"; then
 	    eval '[ "$st" = new ] || [ "$st" = open ]'
 	check "unproven agent From: #assign ignored" test "$(jq_t "$victim" .assignee)" = null
 	check "unproven agent From: stored as customer mail (direction in)" \
-	    test "$(jq_t "$victim" '.messages[-1].direction')" = in
+	    test "$(jq_t "$victim" '.messages[] | select(.message_id == "<impostor.h@evil.test>") | .direction')" = in
 	check "unproven agent From: first response not recorded" \
 	    test "$(jq_t "$victim" .first_response_at)" = null
 fi

@@ -46,8 +46,8 @@ check "JSON due.resolution is set for a new ticket" \
     eval 'jq_t "$id" .due.resolution | grep -q "Z$"'
 check "JSON due.next_response is null for a new ticket" test "$(jq_t "$id" .due.next_response)" = null
 check "JSON breaches is an empty array" test "$(jq_t "$id" '.breaches | length')" = 0
-check "JSON holds one message" test "$(jq_t "$id" '.messages | length')" = 1
-check "message direction is in" test "$(jq_t "$id" '.messages[0].direction')" = in
+check "JSON holds one customer message (direction in)" test "$(jq_t "$id" '[.messages[] | select(.direction == "in")] | length')" = 1
+check "the customer's message comes first" test "$(jq_t "$id" '.messages[0].direction')" = in
 check "message from is the customer" test "$(jq_t "$id" '.messages[0].from')" = ann@customer.test
 check "message_id is kept" test "$(jq_t "$id" '.messages[0].message_id')" = '<m1.new@customer.test>'
 check "message excerpt holds the text" eval 'jq_t "$id" ".messages[0].excerpt" | grep -q "this is the text"'
@@ -83,6 +83,10 @@ if wait_for 15 ack_for "$id"; then
 	check "ack subject carries the tag" grep -qi "^Subject:.*\[Support #$id\]" "$a"
 	check "ack refers to the customer's mail" grep -qi '^In-Reply-To: *<m1.new@customer.test>' "$a"
 	check "ack Message-ID is on [mail] hostname" grep -qi '^Message-ID: *<[^>]*@support.example.com>' "$a"
+	# SPEC section 9: generated mail appears in the thread as "auto"
+	ackid=$(awk 'BEGIN { IGNORECASE = 1 } /^$/ { exit } tolower($1) == "message-id:" { print $2; exit }' "$a")
+	auto_recorded() { ticket_json "$id" && [ "$(jq_t "$id" '[.messages[] | select(.direction == "auto")] | .[0].message_id')" = "$ackid" ]; }
+	check "the ack ($ackid) is in the ticket's thread as direction auto" wait_for 10 auto_recorded
 	n=$(grep -l "^X-Ticket-ID: *$id\$" "$SENT"/*.eml | wc -l)
 	check "exactly one acknowledgement for ticket $id (got $n)" test "$n" -eq 1
 else

@@ -39,8 +39,8 @@ if wait_for 10 retry_ok; then
 	o=$(sm_send "$T/m.eml")
 	id=$(out_stamp "$o" X-Ticket-ID)
 	if ticket_json "$id"; then
-		check "the ticket holds Bob's mail" test "$(jq_t "$id" '.messages[0].message_id')" = '<m.sd@customer.test>'
-		check "stored once despite the retries" test "$(jq_t "$id" '.messages | length')" = 1
+		check "the ticket holds Bob's mail" test "$(jq_t "$id" '[.messages[] | select(.direction == "in")][0].message_id')" = '<m.sd@customer.test>'
+		check "stored once despite the retries" test "$(jq_t "$id" '[.messages[] | select(.direction == "in")] | length')" = 1
 	else
 		fail "supportctl ticket show $id failed after restart"
 	fi

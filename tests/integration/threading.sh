@@ -13,7 +13,8 @@ send_id()
 	o=$(sm_send "$1") || { echo "miltertest-failed"; return; }
 	out_stamp "$o" X-Ticket-ID
 }
-count_msgs() { ticket_json "$1" && jq_t "$1" '.messages | length'; }
+# customer messages only: generated mail (the ack) is threaded as "auto"
+count_msgs() { ticket_json "$1" && jq_t "$1" '[.messages[] | select(.direction == "in")] | length'; }
 
 sm_mail "$T/root.eml" 'Ann Lee <ann@customer.test>' 'VPN broken' '<root.thr@customer.test>' \
     'References: <ghost.thr@elsewhere.test>'

@@ -116,7 +116,7 @@ for dir in "$SM_CORPUS"/threads/*/; do
 		# the stored thread: one message per distinct Message-ID
 		want=$(for f in $files; do m=$(manifest_mid "$man" "$f"); echo "${m:-none:$f}"; done | sort -u | wc -l)
 		if ticket_json "$tids"; then
-			got=$(jq_t "$tids" '.messages | length')
+			got=$(jq_t "$tids" '[.messages[] | select(.direction == "in")] | length')
 			missing=$(for f in $files; do m=$(manifest_mid "$man" "$f"); [ -n "$m" ] && echo "$m"; done | sort -u |
 			    while read -r m; do jq -e --arg m "$m" '[.messages[].message_id] | index($m)' \
 			        "$T/ticket.$tids.json" >/dev/null || echo "$m"; done)

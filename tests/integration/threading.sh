@@ -1,5 +1,6 @@
 #!/bin/sh
 # threading.sh - SPEC section 5: replies join their ticket by In-Reply-To,
+# by a valid reply token address (a forged token is the plain address),
 # by References alone, and by subject tag from a participant; the tag from
 # a stranger opens a new ticket; an id that stored mail merely references
 # threads nothing.
@@ -54,9 +55,35 @@ t3=$(send_id "$T/ghost.eml")
 check "reply to a merely referenced id opens a new ticket ('$t3')" \
     eval 'echo "$t3" | grep -Eq "^[0-9]+$" && [ "$t3" != "$t1" ] && [ "$t3" != "$t2" ]'
 
-# 6. A reply is not acknowledged again and keeps its ticket's stamps.
+n_t1=4
+# 6. The reply token of the stamped Reply-To (support+<token>@) threads by
+# itself; a token that fails its HMAC is read as the plain queue address.
+o=$(sm_send "$T/root.eml")
+rt=$(out_stamp "$o" Reply-To | sed 's/.*<//; s/>.*//')
+case $rt in
+support+*@example.com)
+	sm_mail "$T/tok.eml" 'Erin <erin@customer.test>' 'no refs, no tag' '<tok.thr@customer.test>'
+	o=$(SM_RCPT=$rt sm_send "$T/tok.eml")
+	check "mail to the reply token $rt joins ticket $t1" test "$(out_stamp "$o" X-Ticket-ID)" = "$t1"
+	n_t1=5
+	# flip the last character of the token's MAC
+	last=$(echo "$rt" | sed 's/@.*//; s/.*\(.\)$/\1/')
+	if [ "$last" = 0 ]; then new=1; else new=0; fi
+	bad=$(echo "$rt" | sed "s/$last@/$new@/")
+	sm_mail "$T/badtok.eml" 'Erin <erin@customer.test>' 'forged token' '<badtok.thr@customer.test>'
+	o=$(SM_RCPT=$bad sm_send "$T/badtok.eml")
+	t4=$(out_stamp "$o" X-Ticket-ID)
+	check "a forged token ($bad) opens a new ticket ('$t4')" \
+	    eval 'echo "$t4" | grep -Eq "^[0-9]+$" && [ "$t4" != "$t1" ]'
+	;;
+*)
+	pass "Reply-To carries no reply token ('$rt'): token threading not tested"
+	;;
+esac
+
+# 7. A reply is not acknowledged again and keeps its ticket's stamps.
 o=$(sm_send "$T/irt.eml")
 check "re-sent reply keeps ticket $t1" test "$(out_stamp "$o" X-Ticket-ID)" = "$t1"
-check "re-sent reply is not stored twice" test "$(count_msgs "$t1")" = 4
+check "re-sent reply is not stored twice" test "$(count_msgs "$t1")" = "$n_t1"
 sm_check_prefix
 sm_finish

@@ -38,9 +38,9 @@ REDIS_CLI=$(dirname "$REDIS_SERVER")/redis-cli
 [ -x "$REDIS_CLI" ] || REDIS_CLI=$(command -v redis-cli)
 
 if [ "$QUICK" = 1 ]; then
-	REPS=3 N=2000 NPF=400 NMEM=5000 SMALL=1000 BIG=20000 NSCALE=1000
+	REPS=3 N=4000 NPF=1000 NMEM=5000 SMALL=1000 BIG=20000 NSCALE=2000 DRAIN_SECS=3
 else
-	REPS=3 N=20000 NPF=4000 NMEM=100000 SMALL=1000 BIG=1000000 NSCALE=5000
+	REPS=3 N=20000 NPF=4000 NMEM=100000 SMALL=1000 BIG=1000000 NSCALE=10000 DRAIN_SECS=10
 fi
 SEEDS=100
 DRIVER_LIMIT=180	# seconds per driver run
@@ -105,6 +105,14 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 now() { date +%s.%N; }
+HZ=$(getconf CLK_TCK)
+# cpu_ticks PID: user+system time of the process and its reaped children
+# (the mailer's sendmail runs), in clock ticks; 0 when there is no such pid.
+cpu_ticks()
+{
+	[ -n "$1" ] && [ -r "/proc/$1/stat" ] || { echo 0; return; }
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 + $14 + $15 }'
+}
 
 # ---- processes -----------------------------------------------------------
 redis_cli() { "$REDIS_CLI" -s "$S/redis.sock" "$@"; }
@@ -133,10 +141,11 @@ SM_OK=0
 SM_WHY="milter/support-milter is not built"
 write_sm_config()
 {
-	printf '#!/bin/sh\n# bench: generated mail is discarded\ncat >/dev/null\n' \
+	printf '#!/bin/sh\n# bench: generated mail is discarded\nexec cat >/dev/null\n' \
 	    >"$W/discard-sendmail"
 	chmod 0755 "$W/discard-sendmail"
-	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$W/secret"
+	[ -s "$W/secret" ] ||
+	    head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$W/secret"
 	chmod 0600 "$W/secret"
 	# SPEC section 3; the limit on acknowledgements is raised so that
 	# every new ticket of smtp-source's single sender queues one.
@@ -171,7 +180,7 @@ agents = @example.com
 escalate_to = leads@example.com
 sla = standard
 language = en
-acknowledge = yes
+acknowledge = ${SM_ACK:-yes}
 ack_limit = 1000000/1h
 urgent_keywords = outage, down, urgent
 
@@ -224,9 +233,16 @@ drive()
 {
 	_label=$1 _rep=$2
 	shift 2
+	case $_label in *null*) _fpid=$PID_NULL ;; *) _fpid=$PID_SM ;; esac
+	_f0=$(cpu_ticks "$_fpid") _r0=$(cpu_ticks "$PID_REDIS")
 	_line=$("$DRIVER" -T "$DRIVER_LIMIT" -f "${DFILE:-$SAMPLE}" "$@" 2>>"$W/driver.log" |
 	    grep '^RESULT ')
 	[ -n "$_line" ] || _line="RESULT msgs=0 elapsed=0 rate=0 p50_ms=0 p99_ms=0 accept=0 tempfail=0 reject=0 discard=0 errors=1 mods=0"
+	_f1=$(cpu_ticks "$_fpid") _r1=$(cpu_ticks "$PID_REDIS")
+	_line="$_line $(echo "$_line" | awk -v f="$((_f1 - _f0))" -v r="$((_r1 - _r0))" -v hz="$HZ" '
+	    { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+	    END { n = v["msgs"] + 0; if (n < 1) n = 1
+		printf "cpu_f_us=%.0f cpu_r_us=%.0f", f * 1e6 / hz / n, r * 1e6 / hz / n }')"
 	echo "$_label $_rep $_line" >>"$RES"
 	say "$_label #$_rep: ${_line#RESULT }"
 }
@@ -352,18 +368,38 @@ vm() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null; }
 used_memory() { redis_cli INFO memory | tr -d '\r' | awk -F: '$1 == "used_memory" { print $2 }'; }
 dbsize() { redis_cli DBSIZE | tr -d '\r'; }
 
-# settle: bounded wait until the key count stops changing (the daemon's
-# mailer drains its outbox of acknowledgements in the background).
-settle()
+# The daemon's outbox (doc/redis-keys.md): acknowledgements waiting for
+# its mailer.
+outbox_len() { redis_cli ZCARD sm:outbox:due | tr -d '\r'; }
+outbox_empty() { [ "$(outbox_len)" = 0 ]; }
+outbox_drop()
 {
-	_prev=-1 _i=0
-	while [ $_i -lt 40 ]; do
-		_cur=$(dbsize)
-		[ "$_cur" = "$_prev" ] && return 0
-		_prev=$_cur
-		sleep 0.5
+	redis_cli DEL sm:outbox:due >/dev/null
+	redis_cli --scan --pattern 'sm:job:*' |
+	    xargs -r -n 500 "$REDIS_CLI" -s "$S/redis.sock" DEL >/dev/null
+}
+
+# drain_sample LABEL REP: watch the mailer send the acknowledgements a run
+# queued for DRAIN_SECS, record acks/s and CPU per ack, then drop the rest
+# of the backlog (the bench's own store) so that it does not run into the
+# next measurement.
+drain_sample()
+{
+	[ -n "$PID_SM" ] || return 0
+	_q0=$(outbox_len) _t0=$(now) _f0=$(cpu_ticks "$PID_SM")
+	_i=0
+	while [ $_i -lt $((DRAIN_SECS * 10)) ] && ! outbox_empty; do
+		sleep 0.1
 		_i=$((_i + 1))
 	done
+	_q1=$(outbox_len) _t1=$(now) _f1=$(cpu_ticks "$PID_SM")
+	_line=$(awk -v q0="$_q0" -v q1="$_q1" -v t0="$_t0" -v t1="$_t1" \
+	    -v f="$((_f1 - _f0))" -v hz="$HZ" 'BEGIN { n = q0 - q1; e = t1 - t0
+		printf "RESULT msgs=%d elapsed=%.4f rate=%.1f p50_ms=0 p99_ms=0 accept=%d tempfail=0 reject=0 discard=0 errors=0 mods=0 cpu_f_us=%.0f cpu_r_us=0 backlog=%d",
+		    n, e, n / e, n, (n > 0 ? f * 1e6 / hz / n : 0), q0 }')
+	echo "$1 $2 $_line" >>"$RES"
+	say "$1 #$2: ${_line#RESULT }"
+	outbox_drop
 }
 
 # A 1 MB message: the sample's headers, its text, and a base64 attachment.
@@ -396,11 +432,15 @@ SM_EVER=$SM_OK
 rep=1
 while [ $rep -le $REPS ]; do
 	for c in 1 4; do
-		drive "d-null-$c" $rep -s "unix:$S/null.sock" -c $c -n $N
+		# the cheap scenarios get more messages: a run of well under a
+		# second is mostly noise
+		drive "d-null-$c" $rep -s "unix:$S/null.sock" -c $c -n $((N * 5))
 		if [ $SM_OK = 1 ]; then
-			drive "d-fast-$c" $rep -s "unix:$S/sm.sock" -c $c -n $N -r nobody@other.test
+			drive "d-fast-$c" $rep -s "unix:$S/sm.sock" -c $c -n $((N * 5)) -r nobody@other.test
 			drive "d-new-$c" $rep -s "unix:$S/sm.sock" -c $c -n $N -r support@example.com
+			drain_sample "a-drain-$c" $rep
 			drive "d-reply-$c" $rep -s "unix:$S/sm.sock" -c $c -n $N -t reply -S $SEEDS
+			outbox_drop	# the seeds' acknowledgements
 		fi
 	done
 	rep=$((rep + 1))
@@ -415,7 +455,9 @@ if pf_start; then
 		if [ $SM_OK = 1 ]; then
 			pf_run p-sm0 $rep 10027 0
 			pf_run p-sm10 $rep 10027 10
+			outbox_drop
 			pf_run p-sm100 $rep 10027 100
+			outbox_drop
 		fi
 		rep=$((rep + 1))
 	done
@@ -426,8 +468,8 @@ else
 	say "Postfix rows skipped"
 fi
 
-# 3. Memory.
-MEM_SM_HWM= MEM_SM_IDLE= MEM_NULL_HWM= REDIS_PER_TICKET=
+# 3. Memory, in a fresh store.
+MEM_SM_HWM= MEM_SM_IDLE= MEM_NULL_HWM= REDIS_PER_TICKET= REDIS_PER_ACK=
 make_big
 # the do-nothing filter, fresh, for comparison
 kill_wait "$PID_NULL"; start_null
@@ -435,35 +477,56 @@ DFILE=$W/big.eml
 drive m-null 1 -s "unix:$S/null.sock" -c 64 -n 64 -B -r support@example.com
 MEM_NULL_HWM=$(vm "$PID_NULL" VmHWM)
 DFILE=
-if [ $SM_OK = 1 ]; then
-	DFILE=$W/big.eml
+# restart_sm ACK: a fresh daemon (and with "fresh", a fresh Redis)
+restart_sm()
+{
 	stop_sm
+	[ "${2:-}" = fresh ] && { stop_redis; start_redis; }
+	SM_ACK=$1
+	write_sm_config
 	start_sm
+}
+per_accepted()	# LABEL BYTES-BEFORE BYTES-AFTER: bytes per accepted message
+{
+	_ok=$(awk -v l="$1" '$1 == l { sub("accept=", "", $9); print $9 }' "$RES" | tail -n 1)
+	awk -v a="$2" -v b="$3" -v n="${_ok:-0}" \
+	    'BEGIN { if (n > 0) printf "%.0f", (b - a) / n; else print "n/a" }'
+}
+if [ $SM_OK = 1 ]; then
+	# Acknowledgements off: the tickets alone (the outbox is measured
+	# below); the daemon starts fresh so that VmHWM is this test's.
+	restart_sm no fresh
 	MEM_SM_IDLE=$(vm "$PID_SM" VmRSS)
+	DFILE=$W/big.eml
 	drive m-sm 1 -s "unix:$S/sm.sock" -c 64 -n 64 -B -r support@example.com
-	MEM_SM_HWM=$(vm "$PID_SM" VmHWM)
 	DFILE=
+	MEM_SM_HWM=$(vm "$PID_SM" VmHWM)
 	say "support-milter RSS idle ${MEM_SM_IDLE} kB, peak ${MEM_SM_HWM} kB with 64 x 1 MB"
 
-	settle
 	_m0=$(used_memory) _k0=$(dbsize)
 	drive m-redis 1 -s "unix:$S/sm.sock" -c 4 -n $NMEM -r support@example.com
-	settle
 	_m1=$(used_memory) _k1=$(dbsize)
-	_ok=$(awk '$1 == "m-redis" { sub("accept=", "", $9); print $9 }' "$RES" | tail -n 1)
-	REDIS_PER_TICKET=$(awk -v a="$_m0" -v b="$_m1" -v n="${_ok:-0}" \
-	    'BEGIN { if (n > 0) printf "%.0f", (b - a) / n; else print "n/a" }')
-	say "redis: $_ok tickets, used_memory $_m0 -> $_m1, keys $_k0 -> $_k1: $REDIS_PER_TICKET bytes/ticket"
+	REDIS_PER_TICKET=$(per_accepted m-redis "$_m0" "$_m1")
+	say "redis: used_memory $_m0 -> $_m1, keys $_k0 -> $_k1: $REDIS_PER_TICKET B/ticket"
+
+	# With acknowledgements: what a queued one adds while it waits
+	# (measured at once; the mailer sends only a few meanwhile).
+	restart_sm yes
+	_n=$((NMEM / 10))
+	_m0=$(used_memory)
+	drive m-ack 1 -s "unix:$S/sm.sock" -c 4 -n $_n -r support@example.com
+	_m1=$(used_memory)
+	_q=$(outbox_len)
+	REDIS_PER_ACK=$(awk -v t="$(per_accepted m-ack "$_m0" "$_m1")" -v p="$REDIS_PER_TICKET" \
+	    'BEGIN { printf "%.0f", t - p }')
+	say "redis: with acks $(per_accepted m-ack "$_m0" "$_m1") B/ticket, $_q of $_n acks still queued"
+	outbox_drop
 fi
 
 # 4. Scale: threading with SMALL and with BIG stored tickets, in a fresh
-# store filled by the daemon itself.
-if [ $SM_OK = 1 ]; then
-	stop_sm
-	stop_redis
-	start_redis
-	start_sm
-fi
+# store filled by the daemon itself. Acknowledgements are off here: filling
+# would otherwise queue a mail for every stored ticket.
+[ $SM_OK = 1 ] && restart_sm no fresh
 fill_to()
 {
 	_need=$(($1 - FILLED))
@@ -478,7 +541,6 @@ if [ $SM_OK = 1 ]; then
 	fill_to $SMALL
 	for size in $SMALL $BIG; do
 		fill_to $size
-		settle
 		rep=1
 		while [ $rep -le $REPS ]; do
 			drive "s-$size" $rep -s "unix:$S/sm.sock" -c 4 -n $NSCALE -t reply -S $SEEDS

@@ -23,7 +23,15 @@
 #   check DESC CMD...        pass or fail on CMD's exit status
 #   skip MSG                 exit 77 (automake: skipped)
 #   hard_error MSG           exit 99 (automake: the harness itself broke)
-#   sm_finish                exit 0 or 1 after the report
+#   sm_finish                exit 0 or 1 after the report (a dead daemon or a
+#                            sanitizer report in its log also fails the test)
+#   sm_setup [EXTRA]         sm_init, Redis, config, daemon in one
+#   sm_mail FILE FROM SUBJ MSGID [HDR...]  write a small test mail
+#   ticket_json ID / jq_t ID FILTER   supportctl's JSON of a ticket, and jq on it
+#   sm_keys / sm_check_prefix         Redis keys; all must start with sm:
+# Knobs (environment, before sm_setup): SM_TIMERS (yes), SM_ON_STORE_FAILURE
+# (tempfail), SM_QUEUE_EXTRA (more keys for [queue:support]), SM_SENDMAIL
+# (the capture script), SM_DAEMON and SM_SUPPORTCTL (the built programs).
 #
 # Failure model: every assertion reports and the test goes on, so one run
 # shows everything that is wrong; sm_finish turns the count into the exit

@@ -159,7 +159,8 @@ $(rows "d-null-1|do-nothing filter, 1 conn (baseline)|d-null-1||" \
 	"d-null-4|do-nothing filter, 4 conns (baseline)|d-null-4||" \
 	"d-fast-4|support-milter fast path, 4 conns|d-null-4|0.95|" \
 	"d-new-4|support-milter new tickets + ack, 4 conns|d-null-4|0.66|10" \
-	"d-reply-4|support-milter replies into tickets, 4 conns|d-null-4||")
+	"d-reply-4|support-milter replies into tickets, 4 conns|d-null-4||" \
+	"d-long-4|support-milter replies, 100 per ticket (long threads), 4 conns|d-null-4||")
 
 Acknowledgements queued by the new-ticket runs, as the daemon's mailer sends them (watched for
 $DRAIN_SECS s after each run, then the rest of the backlog is dropped):
@@ -187,7 +188,8 @@ $(rows "p-none|Postfix, no filter|p-null||" \
 
 ## Scale: threading replies with few and with many stored tickets
 
-Tickets stored by driving support-milter itself; replies at 4 connections, $NSCALE per run.
+Tickets stored by driving support-milter itself (acknowledgements off); replies at 4
+connections, $NSCALE per run into $SEEDS_SCALE seed tickets opened at the start of the run.
 
 $(rows "s-$SMALL|replies with $SMALL tickets stored (baseline)|s-$SMALL||" \
 	"s-$BIG|replies with $BIG tickets stored|s-$SMALL|0.90|")

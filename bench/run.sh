@@ -42,7 +42,11 @@ if [ "$QUICK" = 1 ]; then
 else
 	REPS=3 N=20000 NPF=4000 NMEM=100000 SMALL=1000 BIG=1000000 NSCALE=10000 DRAIN_SECS=10
 fi
-SEEDS=100
+# Replies go to N/10 seed tickets: ten replies per ticket and run. (The
+# cost of a reply grows with the length of its ticket's thread, so fewer
+# seeds would measure long threads rather than threading.)
+SEEDS=$((N / 10))
+SEEDS_SCALE=$((NSCALE / 10))
 DRIVER_LIMIT=180	# seconds per driver run
 
 W=$top_builddir/bench/tmp
@@ -440,6 +444,9 @@ while [ $rep -le $REPS ]; do
 			drive "d-new-$c" $rep -s "unix:$S/sm.sock" -c $c -n $N -r support@example.com
 			drain_sample "a-drain-$c" $rep
 			drive "d-reply-$c" $rep -s "unix:$S/sm.sock" -c $c -n $N -t reply -S $SEEDS
+			# long threads: 100 replies per ticket
+			[ $c = 4 ] && drive "d-long-$c" $rep -s "unix:$S/sm.sock" -c $c -n $N \
+			    -t reply -S $((N / 100))
 			outbox_drop	# the seeds' acknowledgements
 		fi
 	done
@@ -543,7 +550,7 @@ if [ $SM_OK = 1 ]; then
 		fill_to $size
 		rep=1
 		while [ $rep -le $REPS ]; do
-			drive "s-$size" $rep -s "unix:$S/sm.sock" -c 4 -n $NSCALE -t reply -S $SEEDS
+			drive "s-$size" $rep -s "unix:$S/sm.sock" -c 4 -n $NSCALE -t reply -S $SEEDS_SCALE
 			rep=$((rep + 1))
 		done
 	done

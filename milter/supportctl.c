@@ -2,6 +2,7 @@
  * supportctl.c - the admin CLI (SPEC section 2):
  *   supportctl [-c FILE] COMMAND [--json]
  *     ticket show ID | ticket list [--status S,...] [--queue Q] [--limit N]
+ *     ticket set ID [--status S] [--priority P] [--assign ADDR|none]
  *     config check
  * Exit status: 0 done; 1 bad input or not found (message on stderr);
  * 2 store unreachable. Output in --json form is the stable contract
@@ -20,6 +21,7 @@
 #include "sm_log.h"
 #include "sm_store.h"
 #include "sm_ticket.h"
+#include "sm_util.h"
 #include "runtime.h"
 
 #define EX_DONE 0
@@ -36,6 +38,7 @@ usage(void)
 	    "usage: supportctl [-c FILE] COMMAND [--json]\n"
 	    "  ticket show ID\n"
 	    "  ticket list [--status S,...] [--queue Q] [--limit N]\n"
+	    "  ticket set ID [--status S] [--priority P] [--assign ADDR|none]\n"
 	    "  config check\n");
 	exit(EX_BAD);
 }
@@ -249,6 +252,62 @@ cmd_ticket_list(const sm_config *cfg, int argc, char **argv)
 	return rc;
 }
 
+/* As an agent command would: the same store operation, the same rules. */
+static int
+cmd_ticket_set(const sm_config *cfg, int argc, char **argv)
+{
+	sm_ticket_change ch = { .status = -1, .priority = -1, .assignee = NULL };
+	char *assignee = NULL, *end;
+	sm_store *st;
+	gint64 id;
+	int rc = EX_DONE, r;
+
+	if (argc < 3)
+		usage();
+	id = g_ascii_strtoll(argv[0], &end, 10);
+	if (*argv[0] == '\0' || *end != '\0' || id <= 0)
+		return die(EX_BAD, "bad ticket id '%s'", argv[0]);
+	for (int i = 1; i < argc; i++) {
+		if (i + 1 >= argc)
+			usage();
+		if (strcmp(argv[i], "--status") == 0) {
+			if ((ch.status = sm_status_parse(argv[++i])) < 0)
+				return die(EX_BAD, "unknown status '%s' (new, open, pending, resolved, closed)", argv[i]);
+		} else if (strcmp(argv[i], "--priority") == 0) {
+			if ((ch.priority = sm_priority_parse(argv[++i])) < 0)
+				return die(EX_BAD, "unknown priority '%s' (urgent, high, normal, low)", argv[i]);
+		} else if (strcmp(argv[i], "--assign") == 0) {
+			i++;
+			g_free(assignee);
+			if (g_ascii_strcasecmp(argv[i], "none") == 0 || argv[i][0] == '\0')
+				assignee = g_strdup("");
+			else if ((assignee = sm_addr_normalize(argv[i])) == NULL)
+				return die(EX_BAD, "bad address '%s'", argv[i]);
+		} else {
+			g_free(assignee);
+			usage();
+		}
+	}
+	ch.assignee = assignee;
+	ch.now = g_get_real_time() / G_USEC_PER_SEC;
+	if ((st = open_store(cfg, &rc)) == NULL) {
+		g_free(assignee);
+		return rc;
+	}
+	r = sm_store_ticket_set(st, id, &ch);
+	if (r < 0)
+		rc = die(EX_STORE, "store error: %s", sm_store_error(st));
+	else if (r == 1)
+		rc = die(EX_BAD, "no ticket #%" G_GINT64_FORMAT, id);
+	else if (opt_json)
+		printf("{\"id\": %" G_GINT64_FORMAT ", \"ok\": true}\n", id);
+	else
+		printf("ticket #%" G_GINT64_FORMAT " updated\n", id);
+	g_free(assignee);
+	sm_store_close(st);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -283,16 +342,18 @@ main(int argc, char **argv)
 			sm_config_unref(cfg);
 		}
 	} else if (strcmp(av[0], "ticket") == 0 &&
-	    (strcmp(av[1], "show") == 0 || strcmp(av[1], "list") == 0)) {
+	    (strcmp(av[1], "show") == 0 || strcmp(av[1], "list") == 0 ||
+	    strcmp(av[1], "set") == 0)) {
 		if ((cfg = load_config(false, &rc)) != NULL) {
 			if (strcmp(av[1], "show") == 0)
 				rc = cmd_ticket_show(cfg, ac - 2, av + 2);
+			else if (strcmp(av[1], "set") == 0)
+				rc = cmd_ticket_set(cfg, ac - 2, av + 2);
 			else
 				rc = cmd_ticket_list(cfg, ac - 2, av + 2);
 			sm_config_unref(cfg);
 		}
-	} else if (strcmp(av[0], "stats") == 0 || strcmp(av[0], "timers") == 0 ||
-	    (strcmp(av[0], "ticket") == 0 && strcmp(av[1], "set") == 0)) {
+	} else if (strcmp(av[0], "stats") == 0 || strcmp(av[0], "timers") == 0) {
 		rc = die(EX_BAD, "'%s' is not available in this version", av[0]);
 	} else {
 		usage();

@@ -6,7 +6,7 @@
  * Usage: driver -s unix:/path|inet:port@host -f FILE.eml [-f FILE...]
  *          [-c conns] [-n msgs] [-r rcpt] [-q support-rcpt] [-R fraction]
  *          [-t new|reply] [-S seeds] [-F sender] [-A auth-user]
- *          [-C client-ip] [-B] [-T seconds] [-I run-id]
+ *          [-C client-ip] [-M per-conn] [-B] [-T seconds] [-I run-id]
  *
  * Each connection negotiates protocol version 6 offering every action and
  * protocol flag, then honours the filter's answer: steps it asked not to get
@@ -22,6 +22,8 @@
  * the messages to the support address (-q) instead of -r, evenly spread.
  * "-t reply" first sends -S seed messages to the support address (not
  * timed), then times n replies, each In-Reply-To one seed.
+ * -M closes a connection (QUIT) after that many messages and opens a new
+ * one, as an MTA does per SMTP session (default: one connection for all).
  * -B holds every connection's first message before BODYEOB until all
  * connections got there (bounded wait), for the concurrent-memory test.
  *
@@ -78,6 +80,7 @@ static struct {
 	const char *auth;
 	const char *client_ip;
 	int barrier;
+	int per_conn;
 	int max_secs;
 	char runid[32];
 	struct bench_sample **samples;
@@ -578,7 +581,7 @@ static void *
 worker(void *arg)
 {
 	struct conn c = { .fd = -1 };
-	int first = 1;
+	int first = 1, sent = 0;
 	long mods = 0;
 
 	(void)arg;
@@ -593,6 +596,11 @@ worker(void *arg)
 		seq = __atomic_fetch_add(&next_seq, 1, __ATOMIC_RELAXED);
 		if (seq >= phase_msgs)
 			break;
+		if (c.fd != -1 && opt.per_conn > 0 && sent >= opt.per_conn)
+			session_close(&c, 1);
+		if (c.fd == -1)
+			sent = 0;
+		sent++;
 		if (c.fd == -1 && session_open(&c) == -1) {
 			session_close(&c, 0);
 			v = V_ERROR;
@@ -658,7 +666,8 @@ usage(void)
 	    "[-f ...] [-c conns] [-n msgs]\n"
 	    "  [-r rcpt] [-q support-rcpt] [-R fraction] [-t new|reply] "
 	    "[-S seeds] [-F sender]\n"
-	    "  [-A auth-user] [-C client-ip] [-B] [-T seconds] [-I run-id]\n");
+	    "  [-A auth-user] [-C client-ip] [-M per-conn] [-B] [-T seconds] "
+	    "[-I run-id]\n");
 	exit(2);
 }
 
@@ -681,7 +690,7 @@ main(int argc, char **argv)
 	    (unsigned long)time(NULL), (unsigned)getpid());
 	if ((opt.samples = calloc(argc, sizeof(*opt.samples))) == NULL)
 		return 1;
-	while ((ch = getopt(argc, argv, "A:BC:c:F:f:I:n:q:R:r:S:s:T:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "A:BC:c:F:f:I:M:n:q:R:r:S:s:T:t:")) != -1) {
 		switch (ch) {
 		case 'A': opt.auth = optarg; break;
 		case 'B': opt.barrier = 1; break;
@@ -696,6 +705,7 @@ main(int argc, char **argv)
 		case 'I':
 			snprintf(opt.runid, sizeof(opt.runid), "%s", optarg);
 			break;
+		case 'M': opt.per_conn = atoi(optarg); break;
 		case 'n': opt.msgs = atol(optarg); break;
 		case 'q': opt.support = optarg; break;
 		case 'R': opt.fraction = atof(optarg); break;
@@ -716,6 +726,7 @@ main(int argc, char **argv)
 	if (opt.sock == NULL || opt.nsamples == 0 || opt.conns < 1 ||
 	    opt.conns > 1024 || opt.msgs < 1 || opt.msgs > 100000000 ||
 	    opt.fraction < 0 || opt.fraction > 1 || opt.seeds < 1 ||
+	    opt.per_conn < 0 ||
 	    opt.max_secs < 1)
 		usage();
 

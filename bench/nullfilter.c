@@ -1,7 +1,7 @@
 /*
  * nullfilter.c - a do-nothing libmilter filter: the baseline of `make bench`.
  *
- * Usage: nullfilter -p unix:/path | inet:port@host [-T timeout] [-c]
+ * Usage: nullfilter -p unix:/path | inet:port@host [-T timeout] [-c] [-m N]
  *
  * It asks the MTA not to wait for replies to any step that allows it
  * (SMFIP_NR_*), so that the baseline is the cheapest libmilter filter there
@@ -11,7 +11,9 @@
  * only state, kept in the private pointer itself. It modifies nothing. A
  * ratio against it is what the rest of the bench reports. -c answers
  * SMFIS_CONTINUE even where no reply was negotiated (libmilter then drops
- * the reply and logs an error), to measure what that costs.
+ * the reply and logs an error), to measure what that costs. -m N adds N
+ * small headers at end-of-message: the same filter plus the MTA's cost of
+ * applying N modifications (a ticketing filter stamps several headers).
  *
  * It runs in the foreground until SIGTERM/SIGINT (libmilter's own signal
  * thread stops it). Failing to bind the socket exits 1 with a message on
@@ -30,6 +32,9 @@
 #include <libmilter/mfapi.h>
 #include <libmilter/mfdef.h>
 
+static int always_continue;	/* -c */
+static int add_headers;		/* -m */
+
 static sfsistat
 nf_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
@@ -37,8 +42,8 @@ nf_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 {
 	unsigned long want;
 
-	/* No actions: we modify nothing. */
-	*pf0 = 0;
+	/* No actions, unless -m asks for added headers. */
+	*pf0 = add_headers > 0 ? (f0 & SMFIF_ADDHDRS) : 0;
 	/* Every "no reply" step the MTA offers. DATA, EOH and the body
 	 * still arrive (the baseline must see the whole message, as a
 	 * ticketing filter would), but none of them needs an answer. */
@@ -53,7 +58,6 @@ nf_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	return SMFIS_CONTINUE;
 }
 
-static int always_continue;	/* -c */
 
 /* The answer to a step: none when we negotiated that it needs none. */
 static sfsistat
@@ -115,6 +119,14 @@ nf_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 static sfsistat
 nf_eom(SMFICTX *ctx)
 {
+	char name[32];
+	int i;
+
+	for (i = 0; i < add_headers; i++) {
+		snprintf(name, sizeof(name), "X-Bench-%d", i + 1);
+		if (smfi_addheader(ctx, name, "nullfilter") == MI_FAILURE)
+			break;
+	}
 	return SMFIS_CONTINUE;
 }
 
@@ -133,7 +145,7 @@ nf_close(SMFICTX *ctx)
 static struct smfiDesc nf_desc = {
 	.xxfi_name = "nullfilter",
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = 0,
+	.xxfi_flags = SMFIF_ADDHDRS,	/* used only with -m */
 	.xxfi_connect = nf_connect,
 	.xxfi_helo = nf_helo,
 	.xxfi_envfrom = nf_envfrom,
@@ -153,7 +165,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: nullfilter -p unix:/path|inet:port@host "
-	    "[-T timeout-seconds] [-c]\n");
+	    "[-T timeout-seconds] [-c] [-m headers]\n");
 	exit(2);
 }
 
@@ -163,10 +175,15 @@ main(int argc, char **argv)
 	const char *sock = NULL;
 	int ch, timeout = 30;
 
-	while ((ch = getopt(argc, argv, "cp:T:")) != -1) {
+	while ((ch = getopt(argc, argv, "cm:p:T:")) != -1) {
 		switch (ch) {
 		case 'c':
 			always_continue = 1;
+			break;
+		case 'm':
+			add_headers = atoi(optarg);
+			if (add_headers < 0 || add_headers > 100)
+				usage();
 			break;
 		case 'p':
 			sock = optarg;

@@ -64,7 +64,7 @@ fi
 RES=$W/results		# label rep RESULT key=value...
 LOG=$W/bench.log
 : >"$RES"
-PID_REDIS= PID_NULL= PID_SM= PF=
+PID_REDIS= PID_NULL= PID_NULL7= PID_SM= PF=
 
 say() { echo "bench: $*"; echo "$(date -u +%T) $*" >>"$LOG"; }
 
@@ -98,6 +98,7 @@ cleanup()
 	[ -n "$PF" ] && postfix -c "$PF/config" stop >/dev/null 2>&1
 	kill_wait "$PID_SM"
 	kill_wait "$PID_NULL"
+	kill_wait "$PID_NULL7"
 	kill_wait "$PID_REDIS"
 	if [ -n "$PF" ]; then	# postfix stop is asynchronous: bounded wait
 		wait_for 10 eval "! postfix -c '$PF/config' status"
@@ -110,6 +111,8 @@ trap 'exit 1' INT TERM HUP
 
 now() { date +%s.%N; }
 HZ=$(getconf CLK_TCK)
+# cpu_all: busy time of the whole machine (all CPUs), in clock ticks
+cpu_all() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 # cpu_ticks PID: user+system time of the process and its reaped children
 # (the mailer's sendmail runs), in clock ticks; 0 when there is no such pid.
 cpu_ticks()
@@ -139,6 +142,15 @@ start_null()
 	PID_NULL=$!
 	wait_for 10 test -S "$S/null.sock" || { say "nullfilter did not start"; exit 1; }
 	chmod 0666 "$S/null.sock"
+}
+# The same filter adding 7 headers at end-of-message, as many as
+# support-milter's stamps: what the MTA's header editing costs by itself.
+start_null7()
+{
+	"$NULLF" -m 7 -p "unix:$S/null7.sock" </dev/null >>"$W/nullfilter.log" 2>&1 &
+	PID_NULL7=$!
+	wait_for 10 test -S "$S/null7.sock" || { say "nullfilter -m 7 did not start"; exit 1; }
+	chmod 0666 "$S/null7.sock"
 }
 
 SM_OK=0
@@ -288,10 +300,11 @@ alias_maps =
 alias_database =
 EOF
 	cat >"$PF/config/master.cf" <<EOF
-# bench: three listeners, one per filter setting
+# bench: one listener per filter setting
 127.0.0.1:10025 inet n - n - - smtpd
 127.0.0.1:10026 inet n - n - - smtpd -o smtpd_milters=unix:$S/null.sock
 127.0.0.1:10027 inet n - n - - smtpd -o smtpd_milters=unix:$S/sm.sock
+127.0.0.1:10028 inet n - n - - smtpd -o smtpd_milters=unix:$S/null7.sock
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -315,7 +328,7 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
 	postfix -c "$PF/config" check >>"$LOG" 2>&1
 	if ! postfix -c "$PF/config" start >>"$LOG" 2>&1 ||
-	    ! wait_for 10 eval "ss -ltn | grep -q '127.0.0.1:10027 '"; then
+	    ! wait_for 10 eval "ss -ltn | grep -q '127.0.0.1:10028 '"; then
 		say "private Postfix did not start (see $PF/maillog)"
 		return 1
 	fi
@@ -340,6 +353,10 @@ pf_run()
 	_noth=$((NPF - _nsup))
 	_l0=$(wc -l <"$PF/maillog" 2>/dev/null || echo 0)
 	wait_for 60 pf_queue_empty
+	case $_port in
+	10026) _fpid=$PID_NULL ;; 10027) _fpid=$PID_SM ;; 10028) _fpid=$PID_NULL7 ;; *) _fpid= ;;
+	esac
+	_f0=$(cpu_ticks "$_fpid") _r0=$(cpu_ticks "$PID_REDIS") _a0=$(cpu_all)
 	_t0=$(now)
 	_p1= _p2=
 	if [ $_noth -gt 0 ]; then
@@ -358,11 +375,16 @@ pf_run()
 	[ -n "$_p2" ] && wait $_p2
 	wait_for 120 pf_queue_empty
 	_t1=$(now)
+	_f1=$(cpu_ticks "$_fpid") _r1=$(cpu_ticks "$PID_REDIS") _a1=$(cpu_all)
 	_sent=$(tail -n +$((_l0 + 1)) "$PF/maillog" | grep -c 'status=sent')
 	_tf=$(tail -n +$((_l0 + 1)) "$PF/maillog" | grep -c 'milter-reject: .* 4[0-9][0-9] ')
 	_rj=$(tail -n +$((_l0 + 1)) "$PF/maillog" | grep -c 'milter-reject: .* 5[0-9][0-9] ')
 	_line=$(awk -v n="$_sent" -v t0="$_t0" -v t1="$_t1" -v tf="$_tf" -v rj="$_rj" -v want="$NPF" \
-	    'BEGIN { e = t1 - t0; printf "RESULT msgs=%d elapsed=%.4f rate=%.1f p50_ms=0 p99_ms=0 accept=%d tempfail=%d reject=%d discard=0 errors=%d mods=0\n", n, e, n / e, n, tf, rj, (want - n > 0 ? want - n : 0) }')
+	    -v f="$((_f1 - _f0))" -v r="$((_r1 - _r0))" -v a="$((_a1 - _a0))" -v hz="$HZ" \
+	    'BEGIN { e = t1 - t0; d = n > 0 ? n : 1
+		printf "RESULT msgs=%d elapsed=%.4f rate=%.1f p50_ms=0 p99_ms=0 accept=%d tempfail=%d reject=%d discard=0 errors=%d mods=0 cpu_f_us=%.0f cpu_r_us=%.0f cpu_all_us=%.0f\n",
+		    n, e, n / e, n, tf, rj, (want - n > 0 ? want - n : 0),
+		    f * 1e6 / hz / d, r * 1e6 / hz / d, a * 1e6 / hz / d }')
 	echo "$_label $_rep $_line" >>"$RES"
 	say "$_label #$_rep: ${_line#RESULT }"
 }
@@ -455,10 +477,12 @@ done
 
 # 2. Through Postfix.
 if pf_start; then
+	start_null7
 	rep=1
 	while [ $rep -le $REPS ]; do
 		pf_run p-none $rep 10025 0
 		pf_run p-null $rep 10026 0
+		pf_run p-null7 $rep 10028 0
 		if [ $SM_OK = 1 ]; then
 			pf_run p-sm0 $rep 10027 0
 			pf_run p-sm10 $rep 10027 10
@@ -471,6 +495,8 @@ if pf_start; then
 	postfix -c "$PF/config" stop >/dev/null 2>&1
 	wait_for 10 eval "! postfix -c '$PF/config' status"
 	PF=
+	kill_wait "$PID_NULL7"
+	PID_NULL7=
 else
 	say "Postfix rows skipped"
 fi

@@ -113,6 +113,9 @@ rows()
 	}'
 }
 
+# unit VALUE UNIT: "VALUE UNIT", or "skipped" when there is no value
+unit() { if [ -n "$1" ]; then echo "$1 $2"; else echo skipped; fi; }
+
 report()
 {
 	_mode="full"; [ "$QUICK" = 1 ] && _mode="quick (BENCH_QUICK=1)"
@@ -188,11 +191,11 @@ $(CPUALL=1; rows "p-none|Postfix, no filter|p-null||" \
 
 | figure | value | target |
 | --- | ---: | --- |
-| support-milter RSS, idle after start | ${MEM_SM_IDLE:-skipped} kB | |
-| support-milter peak RSS (VmHWM), 64 connections each holding a 1 MB message at EOM | ${MEM_SM_HWM:-skipped} kB | <= 49152 kB: $(awk -v h="${MEM_SM_HWM:-}" 'BEGIN { print h == "" ? "-" : (h <= 49152 ? "met" : "**not met**") }') |
-| do-nothing filter peak RSS, same load | ${MEM_NULL_HWM:-?} kB | |
-| Redis used_memory per ticket with one message (distinct senders), over $NMEM tickets | ${REDIS_PER_TICKET:-skipped} B | <= 2048 B: $(awk -v h="${REDIS_PER_TICKET:-}" 'BEGIN { print h == "" || h == "n/a" ? "-" : (h <= 2048 ? "met" : "**not met**") }') |
-| added by a queued acknowledgement while it waits (job, outbox entry, ack-limit counter), over $((NMEM / 10)) | ${REDIS_PER_ACK:-skipped} B | |
+| support-milter RSS, idle after start | $(unit "$MEM_SM_IDLE" kB) | |
+| support-milter peak RSS (VmHWM), 64 connections each holding a 1 MB message at EOM | $(unit "$MEM_SM_HWM" kB) | <= 49152 kB: $(awk -v h="${MEM_SM_HWM:-}" 'BEGIN { print h == "" ? "-" : (h <= 49152 ? "met" : "**not met**") }') |
+| do-nothing filter peak RSS, same load | $(unit "$MEM_NULL_HWM" kB) | |
+| Redis used_memory per ticket with one message (distinct senders), over $NMEM tickets | $(unit "$REDIS_PER_TICKET" B) | <= 2048 B: $(awk -v h="${REDIS_PER_TICKET:-}" 'BEGIN { print h == "" || h == "n/a" ? "-" : (h <= 2048 ? "met" : "**not met**") }') |
+| added by a queued acknowledgement while it waits (job, outbox entry, ack-limit counter), over $((NMEM / 10)) | $(unit "$REDIS_PER_ACK" B) | |
 
 ## Scale: threading replies with few and with many stored tickets
 

@@ -534,6 +534,8 @@ if [ $SM_OK = 1 ]; then
 	drive m-sm 1 -s "unix:$S/sm.sock" -c 64 -n 64 -B -r support@example.com
 	DFILE=
 	MEM_SM_HWM=$(vm "$PID_SM" VmHWM)
+	_ok=$(awk '$1 == "m-sm" { sub("accept=", "", $9); print $9 }' "$RES" | tail -n 1)
+	[ "${_ok:-0}" = 64 ] || say "memory test: only ${_ok:-0} of 64 messages accepted"
 	say "support-milter RSS idle ${MEM_SM_IDLE} kB, peak ${MEM_SM_HWM} kB with 64 x 1 MB"
 
 	_m0=$(used_memory) _k0=$(dbsize)

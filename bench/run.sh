@@ -64,7 +64,7 @@ fi
 RES=$W/results		# label rep RESULT key=value...
 LOG=$W/bench.log
 : >"$RES"
-PID_REDIS= PID_NULL= PID_NULL7= PID_SM= PF=
+PID_REDIS= PID_NULL= PID_NULLC= PID_NULL7= PID_SM= PF=
 
 say() { echo "bench: $*"; echo "$(date -u +%T) $*" >>"$LOG"; }
 
@@ -99,6 +99,7 @@ cleanup()
 	kill_wait "$PID_SM"
 	kill_wait "$PID_NULL"
 	kill_wait "$PID_NULL7"
+	kill_wait "$PID_NULLC"
 	kill_wait "$PID_REDIS"
 	if [ -n "$PF" ]; then	# postfix stop is asynchronous: bounded wait
 		wait_for 10 eval "! postfix -c '$PF/config' status"
@@ -143,6 +144,16 @@ start_null()
 	wait_for 10 test -S "$S/null.sock" || { say "nullfilter did not start"; exit 1; }
 	chmod 0666 "$S/null.sock"
 }
+# The do-nothing filter as a naive one is written: SMFIS_CONTINUE even for
+# steps negotiated not to need a reply (libmilter then logs "milter claimed
+# not to reply ... but did anyway" for every one): a reference row.
+start_nullc()
+{
+	"$NULLF" -c -p "unix:$S/nullc.sock" </dev/null >>"$W/nullfilter.log" 2>&1 &
+	PID_NULLC=$!
+	wait_for 10 test -S "$S/nullc.sock" || { say "nullfilter -c did not start"; exit 1; }
+}
+
 # The same filter adding 7 headers at end-of-message, as many as
 # support-milter's stamps: what the MTA's header editing costs by itself.
 start_null7()
@@ -249,7 +260,9 @@ drive()
 {
 	_label=$1 _rep=$2
 	shift 2
-	case $_label in *null*) _fpid=$PID_NULL ;; *) _fpid=$PID_SM ;; esac
+	case $_label in
+	*nullc*) _fpid=$PID_NULLC ;; *null*) _fpid=$PID_NULL ;; *) _fpid=$PID_SM ;;
+	esac
 	_f0=$(cpu_ticks "$_fpid") _r0=$(cpu_ticks "$PID_REDIS")
 	_line=$("$DRIVER" -T "$DRIVER_LIMIT" -f "${DFILE:-$SAMPLE}" "$@" 2>>"$W/driver.log" |
 	    grep '^RESULT ')
@@ -450,6 +463,7 @@ say "work dir $W; quick=$QUICK reps=$REPS n=$N"
 [ -x "$DRIVER" ] && [ -x "$NULLF" ] || { say "build bench/driver and bench/nullfilter first"; exit 1; }
 start_redis
 start_null
+start_nullc
 write_sm_config
 start_sm || say "support-milter rows skipped: $SM_WHY"
 SM_EVER=$SM_OK
@@ -461,6 +475,7 @@ while [ $rep -le $REPS ]; do
 		# the cheap scenarios get more messages: a run of well under a
 		# second is mostly noise
 		drive "d-null-$c" $rep -s "unix:$S/null.sock" -c $c -n $((N * 5))
+		[ $c = 4 ] && drive "d-nullc-$c" $rep -s "unix:$S/nullc.sock" -c $c -n $N
 		if [ $SM_OK = 1 ]; then
 			drive "d-fast-$c" $rep -s "unix:$S/sm.sock" -c $c -n $((N * 5)) -r nobody@other.test
 			drive "d-new-$c" $rep -s "unix:$S/sm.sock" -c $c -n $N -r support@example.com
@@ -474,6 +489,9 @@ while [ $rep -le $REPS ]; do
 	done
 	rep=$((rep + 1))
 done
+
+kill_wait "$PID_NULLC"
+PID_NULLC=
 
 # 2. Through Postfix.
 if pf_start; then

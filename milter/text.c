@@ -6,7 +6,9 @@
  * Interface (sm_message.h): sm_text_to_utf8(), sm_html_to_text(),
  * sm_text_excerpt(). Every function takes hostile bytes and returns a
  * g_malloc'ed, NUL-free, valid UTF-8 string; none of them can fail. Work is
- * linear in the input (no backtracking), so a 10 MB body costs a few ms.
+ * linear in the input (no backtracking), so a 10 MB body costs a few ms;
+ * the excerpt reads only as far as its limit can reach (plus the quotes it
+ * skips and a few lines of lookahead).
  * sm_text_to_utf8() uses GMime's charset alias table: call after
  * g_mime_init().
  */
@@ -365,39 +367,51 @@ html_before_text(struct html_state *st)
 }
 
 /* Trim every line (its start too when indent is false), drop blank lines
- * beyond one in a row, trim the ends. */
+ * beyond one in a row, trim the ends. Fed one line at a time, so that the
+ * excerpt can stop early: the output only ever grows at its end. */
+struct tidy {
+	GString *out;
+	int blank;          /* blank lines since the last kept one */
+	bool any;           /* a line was kept */
+};
+
+static void
+tidy_add(struct tidy *t, const char *s, size_t len, bool indent)
+{
+	const char *b = s, *e = s + len;
+
+	while (b < e && (*b == ' ' || *b == '\t' || *b == '\r'))
+		b++;
+	if (indent && b < e && t->any)
+		b = s;      /* keep a non-blank line's indentation */
+	while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		e--;
+	if (b == e) {
+		t->blank++;
+		return;
+	}
+	if (t->any)
+		g_string_append(t->out, t->blank ? "\n\n" : "\n");
+	g_string_append_len(t->out, b, e - b);
+	t->any = true;
+	t->blank = 0;
+}
+
 static char *
 tidy_lines(const char *s, bool indent)
 {
-	GString *out = g_string_sized_new(strlen(s) + 1);
-	int blank = 0;
-	bool any = false;
+	struct tidy t = { g_string_sized_new(strlen(s) + 1), 0, false };
 
 	while (*s) {
 		const char *nl = strchr(s, '\n');
-		const char *e = nl ? nl : s + strlen(s);
-		const char *b = s;
+		size_t len = nl ? (size_t)(nl - s) : strlen(s);
 
-		while (b < e && (*b == ' ' || *b == '\t' || *b == '\r'))
-			b++;
-		if (indent && b < e && any)
-			b = s;      /* keep a non-blank line's indentation */
-		while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-			e--;
-		if (b == e) {
-			blank++;
-		} else {
-			if (any)
-				g_string_append(out, blank ? "\n\n" : "\n");
-			g_string_append_len(out, b, e - b);
-			any = true;
-			blank = 0;
-		}
+		tidy_add(&t, s, len, indent);
 		if (nl == NULL)
 			break;
 		s = nl + 1;
 	}
-	return g_string_free(out, FALSE);
+	return g_string_free(t.out, FALSE);
 }
 
 char *
@@ -537,6 +551,7 @@ sm_html_to_text(const char *html, size_t len)
 struct line {
 	const char *s;
 	size_t len;
+	bool dropped;       /* an attribution of answered quotes: kept blank */
 };
 
 /* The line without leading/trailing blanks and leading '*' (Outlook's
@@ -732,47 +747,114 @@ cut_utf8(char *s, size_t max)
 		s[--len] = '\0';
 }
 
+/*
+ * The body's lines, read as they are needed. The excerpt looks at most a
+ * few lines ahead of where it is, and stops once its output is longer than
+ * the limit, so a long body costs no more than its top. A line is what
+ * the whole body would give after finish_utf8 and CR/CRLF to LF: the body
+ * is a C string (no NUL), a leading BOM goes, and UTF-8 repair works per
+ * sequence, which never spans a CR or LF, so repairing line by line gives
+ * the same bytes. Lines point into the body, or into a repaired copy.
+ */
+struct reader {
+	const char *p;          /* next unread byte; NULL at the end */
+	GArray *lines;          /* struct line */
+	GPtrArray *fixed;       /* repaired copies */
+};
+
+static void
+reader_next(struct reader *r)
+{
+	const char *s = r->p, *e = s;
+	struct line l = { s, 0, false };
+
+	while (*e != '\0' && *e != '\n' && *e != '\r')
+		e++;
+	l.len = e - s;
+	if (r->lines->len == 0 && l.len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+		l.s += 3;
+		l.len -= 3;
+	}
+	if (!g_utf8_validate(l.s, l.len, NULL)) {
+		char *fixed = utf8_or_cp1252(l.s, l.len);
+
+		g_ptr_array_add(r->fixed, fixed);
+		l.s = fixed;
+		l.len = strlen(fixed);
+	}
+	g_array_append_val(r->lines, l);
+	if (*e == '\0')
+		r->p = NULL;
+	else
+		r->p = e + (e[0] == '\r' && e[1] == '\n' ? 2 : 1);
+}
+
+/* Is there a line i? Reads up to it. */
+static bool
+have(struct reader *r, size_t i)
+{
+	while (r->lines->len <= i && r->p != NULL)
+		reader_next(r);
+	return i < r->lines->len;
+}
+
+#define LINE(r, i) (&g_array_index((r)->lines, struct line, (i)))
+
+/* The helpers look at most 4 lines past i: read those, and return the
+ * lines for them (the array moves as it grows). */
+static struct line *
+lines_from(struct reader *r, size_t i, size_t *n)
+{
+	have(r, i + 4);
+	*n = r->lines->len;
+	return (struct line *)r->lines->data;
+}
+
+/* Lines [*fed, cut) go to the excerpt: quotes are left out, a dropped
+ * attribution stays as a blank line. */
+static void
+keep_lines(struct reader *r, struct tidy *kept, size_t *fed, size_t cut)
+{
+	for (; *fed < cut; (*fed)++) {
+		const struct line *l = LINE(r, *fed);
+
+		if (l->dropped)
+			tidy_add(kept, "", 0, true);
+		else if (!line_is_quote(*l))
+			tidy_add(kept, l->s, l->len, true);
+	}
+}
+
 char *
 sm_text_excerpt(const char *body, size_t max)
 {
-	GString *norm, *kept;
-	GArray *lines;
-	struct line *v;
-	size_t n, cut;
-	char *clean, *res;
+	struct reader r;
+	struct tidy kept;
+	size_t cut, fed = 0;
+	char *res;
 
 	if (body == NULL)
 		return g_strdup("");
-	/* LF line ends only, valid UTF-8 */
-	clean = finish_utf8(g_strdup(body), strlen(body));
-	norm = g_string_sized_new(strlen(clean) + 1);
-	for (const char *p = clean; *p; p++) {
-		if (*p == '\r') {
-			g_string_append_c(norm, '\n');
-			if (p[1] == '\n')
-				p++;
-		} else {
-			g_string_append_c(norm, *p);
-		}
-	}
-	g_free(clean);
+	r.p = body;
+	r.lines = g_array_new(FALSE, FALSE, sizeof(struct line));
+	r.fixed = g_ptr_array_new_with_free_func(g_free);
+	kept.out = g_string_sized_new(MIN(max, 4096) + 1);
+	kept.blank = 0;
+	kept.any = false;
 
-	lines = g_array_new(FALSE, FALSE, sizeof(struct line));
-	for (const char *p = norm->str; ; ) {
-		const char *nl = strchr(p, '\n');
-		struct line l = { p, nl ? (size_t)(nl - p) : strlen(p) };
+	for (cut = 0; have(&r, cut); cut++) {
+		struct line *v;
+		size_t n, span, j;
 
-		g_array_append_val(lines, l);
-		if (nl == NULL)
+		/* Quoted lines before the cut are dropped, not cut at: that
+		 * keeps the answers of bottom-posted and interleaved replies
+		 * too. Lines before cut are final, and what they add to the
+		 * output stays its start: once that is longer than max, no
+		 * later line can change the excerpt. */
+		keep_lines(&r, &kept, &fed, cut);
+		if (kept.out->len > max)
 			break;
-		p = nl + 1;
-	}
-	v = (struct line *)lines->data;
-	n = lines->len;
-
-	for (cut = 0; cut < n; cut++) {
-		size_t span, j;
-
+		v = lines_from(&r, cut, &n);
 		if (line_is_quote(v[cut]))
 			continue;
 		if (line_is_marker(v, cut, n))
@@ -783,37 +865,31 @@ sm_text_excerpt(const char *body, size_t max)
 		 * (bottom-posting, interleaved replies) is not the start of
 		 * the history: drop it and read on. Above quotes that run to
 		 * the end, it is. Quote runs are skipped, so this is linear. */
-		for (j = cut + span; j < n && (line_core(v[j]).len == 0 ||
-		    line_is_quote(v[j])); j++)
+		for (j = cut + span; have(&r, j) && (line_core(*LINE(&r, j)).len == 0 ||
+		    line_is_quote(*LINE(&r, j))); j++)
 			;
+		v = lines_from(&r, j, &n);
 		if (j < n && j > cut + span && !line_is_marker(v, j, n) &&
 		    lines_are_attribution(v, j, n) == 0) {
 			for (size_t k = cut; k < cut + span; k++)
-				v[k].len = 0;
+				v[k].dropped = true;
 			cut = j - 1;
 			continue;
 		}
 		break;
 	}
-	/* Quoted lines before the cut are dropped, not cut at: that keeps
-	 * the answers of bottom-posted and interleaved replies too. */
-	kept = g_string_sized_new(norm->len + 1);
-	for (size_t i = 0; i < cut; i++) {
-		if (line_is_quote(v[i]))
-			continue;
-		g_string_append_len(kept, v[i].s, v[i].len);
-		g_string_append_c(kept, '\n');
-	}
-	res = tidy_lines(kept->str, true);
-	if (*res == '\0') {
+	keep_lines(&r, &kept, &fed, cut);
+	if (kept.out->len == 0) {
 		/* only quotes or a signature: better the first lines than
 		 * nothing at all */
-		g_free(res);
-		res = tidy_lines(norm->str, true);
+		struct tidy all = { kept.out, 0, false };
+
+		for (size_t i = 0; all.out->len <= max && have(&r, i); i++)
+			tidy_add(&all, LINE(&r, i)->s, LINE(&r, i)->len, true);
 	}
+	res = g_string_free(kept.out, FALSE);
 	cut_utf8(res, max);
-	g_string_free(kept, TRUE);
-	g_string_free(norm, TRUE);
-	g_array_free(lines, TRUE);
+	g_array_free(r.lines, TRUE);
+	g_ptr_array_free(r.fixed, TRUE);
 	return res;
 }

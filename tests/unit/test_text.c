@@ -41,6 +41,12 @@ test_to_utf8(void)
 		{ "a\0b", 3, NULL, "ab" },
 		{ "a\0b", 3, "iso-8859-1", "ab" },
 		{ "\xef\xbb\xbfhi", -1, "utf-8", "hi" },
+		/* one BOM goes, also when a NUL hid it; a second stays */
+		{ "\xef\xbb\xbf", -1, NULL, "" },
+		{ "\0\xef\xbb\xbfhi", 6, NULL, "hi" },
+		{ "\xef\xbb\xbf\xef\xbb\xbfx", -1, "utf-8", "\xef\xbb\xbfx" },
+		/* valid UTF-8 with a NUL: the NUL goes, the rest is kept */
+		{ "\xc3\xa9\0\xc3\xa9", 5, "utf-8", "éé" },
 		{ "", -1, "utf-8", "" },
 	};
 
@@ -233,6 +239,92 @@ test_excerpt_bounds(void)
 	g_string_free(s, TRUE);
 }
 
+/* Cut to max bytes on a UTF-8 boundary, trailing white space trimmed:
+ * what sm_text_excerpt does to its text. */
+static char *
+cut_like_excerpt(const char *s, size_t max)
+{
+	size_t len = strlen(s);
+	char *c;
+
+	if (len > max) {
+		len = max;
+		while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+			len--;
+	}
+	while (len > 0 && g_ascii_isspace(s[len - 1]))
+		len--;
+	c = g_strndup(s, len);
+	return c;
+}
+
+/*
+ * The excerpt's text only ever grows at its end as more of the body is
+ * read, so the excerpt with a small limit is the cut of the excerpt with
+ * a large one: what lets it stop reading once it has enough. Checked for
+ * every limit, on bodies where what follows the cut point would matter if
+ * it were read: a signature, quotes, an attribution of answered quotes,
+ * CR line ends, a BOM and bytes that are not UTF-8.
+ */
+static void
+test_excerpt_prefix(void)
+{
+	static const char *const bodies[] = {
+		"First line of the answer.\n\n   indented\nmore text here\n"
+		"-- \nsignature\n",
+		"\xef\xbb\xbfHello,\r\n\r\nsee below.\r> quoted\r\n"
+		"On Mon, 1 Jan 2024, Support <s@x> wrote:\n> Version?\n2.1\n"
+		"> OS?\nLinux\n\nSent from my iPhone\n",
+		"On Mon, 1 Jan 2024, Support <s@x> wrote:\n> Which version?\n\n"
+		"Version 2.1, caf\xe9 \xff and more.\n\nThanks\n",
+		"> only\n> quotes\n>\n> here\n",
+		"ääää ööö üüü €€€ line one\nline two ääää\n\n\n\nline three\n"
+		"-----Original Message-----\nFrom: x\n",
+		"Answer\n\n*From:* Support <s@example.com>\n*Sent:* Monday\n",
+	};
+
+	for (size_t b = 0; b < G_N_ELEMENTS(bodies); b++) {
+		char *full = sm_text_excerpt(bodies[b], 100000);
+		size_t n = strlen(full);
+
+		g_assert_true(g_utf8_validate(full, -1, NULL));
+		for (size_t max = 0; max <= n + 2; max++) {
+			char *want = cut_like_excerpt(full, max);
+			char *got = sm_text_excerpt(bodies[b], max);
+
+			if (strcmp(want, got) != 0)
+				g_error("excerpt %zu, max %zu: got [%s], want [%s]",
+				    b, max, got, want);
+			g_free(want);
+			g_free(got);
+		}
+		g_free(full);
+	}
+}
+
+/* Text beyond the limit, however it looks, does not change the excerpt. */
+static void
+test_excerpt_long(void)
+{
+	GString *s = g_string_new(NULL);
+	char *a, *b;
+
+	for (int i = 0; i < 200; i++)
+		g_string_append(s, "The customer's own words, line after line.\n");
+	a = sm_text_excerpt(s->str, SM_EXCERPT_MAX);
+	g_string_append(s, "On Mon, 1 Jan 2024, Support <s@x> wrote:\n> q\n"
+	    "answer\n-- \nsig\n\xff\xfe");
+	for (int i = 0; i < 10000; i++)
+		g_string_append(s, "> an old quote\r\n");
+	b = sm_text_excerpt(s->str, SM_EXCERPT_MAX);
+	g_assert_cmpstr(a, ==, b);
+	g_assert_cmpuint(strlen(b), <=, SM_EXCERPT_MAX);
+	g_assert_cmpuint(strlen(b), >, SM_EXCERPT_MAX - 50);
+	g_free(a);
+	g_free(b);
+	g_string_free(s, TRUE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -245,6 +337,8 @@ main(int argc, char **argv)
 	g_test_add_func("/text/html-big", test_html_big);
 	g_test_add_func("/text/excerpt", test_excerpt);
 	g_test_add_func("/text/excerpt-bounds", test_excerpt_bounds);
+	g_test_add_func("/text/excerpt-prefix", test_excerpt_prefix);
+	g_test_add_func("/text/excerpt-long", test_excerpt_long);
 	rc = g_test_run();
 	g_mime_shutdown();
 	return rc;

@@ -82,8 +82,10 @@ done
 
 # ---- 4. giving up after three days ------------------------------------------
 touch "$T/broken"
-jold=$(add_job event reminder ticket "$id2" queue support to ann@customer.test)
-redis_cli HSET "sm:job:$jold" created $(( $(date +%s) - 3 * 86400 - 60 )) >/dev/null
+# created three days ago in the same HSET that makes the job (later fields
+# win): set afterwards, the worker could claim it young and re-schedule it
+jold=$(add_job event reminder ticket "$id2" queue support to ann@customer.test \
+    created $(( $(date +%s) - 3 * 86400 - 60 )))
 check "a job failing after three days is given up" \
     wait_for 10 eval '[ -n "$(redis_cli ZSCORE sm:outbox:dead "$jold")" ]'
 check "the give-up is logged with the attempts" \

@@ -68,10 +68,9 @@ utf8_or_cp1252(const char *data, size_t len)
 		if (g_utf8_validate(p, end - p, &bad)) {
 			bad = end;
 		}
-		/* bad may stop at a NUL: g_utf8_validate treats it as invalid */
-		for (const char *q = p; q < bad; q++)
-			if (*q != '\0')
-				g_string_append_c(s, *q);
+		/* with a length, g_utf8_validate stops at a NUL too, so the
+		 * valid run holds none; the NUL itself is dropped below */
+		g_string_append_len(s, p, bad - p);
 		if (bad >= end)
 			break;
 		append_unichar(s, cp1252_char((unsigned char)*bad));
@@ -158,9 +157,12 @@ finish_utf8(char *s, size_t len)
 	size_t j = 0;
 	const char *bad;
 
-	for (size_t i = 0; i < len; i++)
-		if (s[i] != '\0')
-			s[j++] = s[i];
+	if (memchr(s, '\0', len) != NULL) {
+		for (size_t i = 0; i < len; i++)
+			if (s[i] != '\0')
+				s[j++] = s[i];
+	} else
+		j = len;
 	s[j] = '\0';
 	if (j >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
 		memmove(s, s + 3, (j -= 3) + 1);
@@ -199,7 +201,18 @@ sm_text_to_utf8(const char *data, size_t len, const char *charset)
 			return finish_utf8(out, n);
 		}
 	}
-	/* No usable charset: UTF-8 where it is valid, Windows-1252 elsewhere. */
+	/* No usable charset: UTF-8 where it is valid, Windows-1252 elsewhere.
+	 * Valid UTF-8 (with a length, g_utf8_validate also rejects NUL) comes
+	 * out as it went in, less a BOM: one pass instead of three. */
+	if (g_utf8_validate(data, len, NULL)) {
+		size_t n = len;
+
+		if (n >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+			data += 3;
+			n -= 3;
+		}
+		return g_strndup(data, n);
+	}
 	out = utf8_or_cp1252(data, len);
 	return finish_utf8(out, strlen(out));
 }

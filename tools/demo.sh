@@ -12,7 +12,7 @@ top=$(pwd)
 
 echo "== installing packages and building (first run takes a few minutes)"
 tools/deps.sh
-[ -x configure ] || ./autogen.sh >/dev/null
+[ -x configure ] || ./autogen.sh >/dev/null 2>&1 || { echo "autogen.sh failed: run it by hand to see why"; exit 1; }
 mkdir -p _build
 cd _build
 [ -f Makefile ] || ../configure -q

@@ -137,6 +137,8 @@ $(machine)
   \`SMFIP_NO*\` honoured, Postfix's macros), $N messages per run of \`bench/sample-12k.eml\`
   (a 13 kB multipart/alternative customer mail), each with its own Message-ID and sender.
   Latency is end-of-message: from BODYEOB to the final reply.
+- The TCP rows run the filters on 127.0.0.1 instead of a unix socket; their latency shows
+  whether the delayed-ACK stall (~40 ms per message without \`TCP_NODELAY\`) is avoided.
 - **Baseline**: \`bench/nullfilter\`, a libmilter filter that negotiates \`SMFIP_NR_*\` for
   every step, answers those steps \`SMFIS_NOREPLY\` (\`SMFIS_CONTINUE\` there makes libmilter
   log an error per step) and does nothing else. The *reference* row is the same filter
@@ -169,6 +171,8 @@ $(rows "d-null-1|do-nothing filter, 1 conn (baseline)|d-null-1||" \
 	"d-fast-1|support-milter fast path, 1 conn|d-null-1|0.95|" \
 	"d-new-1|support-milter new tickets + ack, 1 conn|d-null-1||" \
 	"d-reply-1|support-milter replies into tickets, 1 conn|d-null-1||" \
+	"d-tcp-null-1|do-nothing filter over TCP (127.0.0.1), 1 conn|d-null-1||" \
+	"d-tcp-new-1|support-milter new tickets over TCP (127.0.0.1), 1 conn|d-tcp-null-1||10" \
 	"d-null-4|do-nothing filter, 4 conns (baseline)|d-null-4||" \
 	"d-nullc-4|reference: do-nothing filter answering SMFIS_CONTINUE where no reply was negotiated, 4 conns|d-null-4||" \
 	"d-fast-4|support-milter fast path, 4 conns|d-null-4|0.95|" \

@@ -64,7 +64,7 @@ fi
 RES=$W/results		# label rep RESULT key=value...
 LOG=$W/bench.log
 : >"$RES"
-PID_REDIS= PID_NULL= PID_NULLC= PID_NULL7= PID_SM= PF=
+PID_REDIS= PID_NULL= PID_NULLC= PID_NULL7= PID_NULLT= PID_SM= PID_SMT= PF=
 
 say() { echo "bench: $*"; echo "$(date -u +%T) $*" >>"$LOG"; }
 
@@ -100,6 +100,8 @@ cleanup()
 	kill_wait "$PID_NULL"
 	kill_wait "$PID_NULL7"
 	kill_wait "$PID_NULLC"
+	kill_wait "$PID_NULLT"
+	kill_wait "$PID_SMT"
 	kill_wait "$PID_REDIS"
 	if [ -n "$PF" ]; then	# postfix stop is asynchronous: bounded wait
 		wait_for 10 eval "! postfix -c '$PF/config' status"
@@ -111,6 +113,25 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 now() { date +%s.%N; }
+
+# Loopback TCP ports: six in a row that nobody listens on, from 10025 up
+# (a test suite or a second bench may hold some).
+port_free() { ! ss -ltnH 2>/dev/null | awk '{ print $4 }' | grep -q ":$1\$"; }
+pick_ports()
+{
+	_p=10025
+	while [ $_p -lt 11000 ]; do
+		_ok=1
+		for _o in 0 1 2 3 4 5; do
+			port_free $((_p + _o)) || { _ok=0; break; }
+		done
+		[ $_ok = 1 ] && break
+		_p=$((_p + 6))
+	done
+	P_NONE=$_p P_NULL=$((_p + 1)) P_SM=$((_p + 2)) P_NULL7=$((_p + 3))
+	P_TCP_NULL=$((_p + 4)) P_TCP_SM=$((_p + 5))
+}
+pick_ports
 HZ=$(getconf CLK_TCK)
 # cpu_all: busy time of the whole machine (all CPUs), in clock ticks
 cpu_all() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
@@ -152,6 +173,22 @@ start_nullc()
 	"$NULLF" -c -p "unix:$S/nullc.sock" </dev/null >>"$W/nullfilter.log" 2>&1 &
 	PID_NULLC=$!
 	wait_for 10 test -S "$S/nullc.sock" || { say "nullfilter -c did not start"; exit 1; }
+}
+
+# Over TCP on loopback: the do-nothing filter, and a second support-milter
+# on the same store. A filter without TCP_NODELAY on its listening socket
+# shows ~40 ms delayed-ACK stalls here (two writes at end-of-message).
+tcp_up() { ! port_free "$1"; }
+start_tcp()
+{
+	"$NULLF" -p "inet:$P_TCP_NULL@127.0.0.1" </dev/null >>"$W/nullfilter.log" 2>&1 &
+	PID_NULLT=$!
+	wait_for 10 tcp_up $P_TCP_NULL || say "nullfilter on TCP did not start"
+	[ $SM_OK = 1 ] || return 0
+	"$SMD" -f -c "$W/sm.conf" -p "inet:$P_TCP_SM@127.0.0.1" </dev/null \
+	    >>"$W/support-milter-tcp.log" 2>&1 &
+	PID_SMT=$!
+	wait_for 10 tcp_up $P_TCP_SM || say "support-milter on TCP did not start"
 }
 
 # The same filter adding 7 headers at end-of-message, as many as
@@ -261,6 +298,7 @@ drive()
 	_label=$1 _rep=$2
 	shift 2
 	case $_label in
+	*tcp-null*) _fpid=$PID_NULLT ;; *tcp*) _fpid=$PID_SMT ;;
 	*nullc*) _fpid=$PID_NULLC ;; *null*) _fpid=$PID_NULL ;; *) _fpid=$PID_SM ;;
 	esac
 	_f0=$(cpu_ticks "$_fpid") _r0=$(cpu_ticks "$PID_REDIS")
@@ -314,10 +352,10 @@ alias_database =
 EOF
 	cat >"$PF/config/master.cf" <<EOF
 # bench: one listener per filter setting
-127.0.0.1:10025 inet n - n - - smtpd
-127.0.0.1:10026 inet n - n - - smtpd -o smtpd_milters=unix:$S/null.sock
-127.0.0.1:10027 inet n - n - - smtpd -o smtpd_milters=unix:$S/sm.sock
-127.0.0.1:10028 inet n - n - - smtpd -o smtpd_milters=unix:$S/null7.sock
+127.0.0.1:$P_NONE inet n - n - - smtpd
+127.0.0.1:$P_NULL inet n - n - - smtpd -o smtpd_milters=unix:$S/null.sock
+127.0.0.1:$P_SM inet n - n - - smtpd -o smtpd_milters=unix:$S/sm.sock
+127.0.0.1:$P_NULL7 inet n - n - - smtpd -o smtpd_milters=unix:$S/null7.sock
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -341,7 +379,7 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
 	postfix -c "$PF/config" check >>"$LOG" 2>&1
 	if ! postfix -c "$PF/config" start >>"$LOG" 2>&1 ||
-	    ! wait_for 10 eval "ss -ltn | grep -q '127.0.0.1:10028 '"; then
+	    ! wait_for 10 eval "ss -ltn | grep -q '127.0.0.1:$P_NULL7 '"; then
 		say "private Postfix did not start (see $PF/maillog)"
 		return 1
 	fi
@@ -367,7 +405,8 @@ pf_run()
 	_l0=$(wc -l <"$PF/maillog" 2>/dev/null || echo 0)
 	wait_for 60 pf_queue_empty
 	case $_port in
-	10026) _fpid=$PID_NULL ;; 10027) _fpid=$PID_SM ;; 10028) _fpid=$PID_NULL7 ;; *) _fpid= ;;
+	$P_NULL) _fpid=$PID_NULL ;; $P_SM) _fpid=$PID_SM ;; $P_NULL7) _fpid=$PID_NULL7 ;;
+	*) _fpid= ;;
 	esac
 	_f0=$(cpu_ticks "$_fpid") _r0=$(cpu_ticks "$PID_REDIS") _a0=$(cpu_all)
 	_t0=$(now)
@@ -467,6 +506,7 @@ start_nullc
 write_sm_config
 start_sm || say "support-milter rows skipped: $SM_WHY"
 SM_EVER=$SM_OK
+start_tcp
 
 # 1. Direct, interleaved per repetition.
 rep=1
@@ -476,6 +516,11 @@ while [ $rep -le $REPS ]; do
 		# second is mostly noise
 		drive "d-null-$c" $rep -s "unix:$S/null.sock" -c $c -n $((N * 5))
 		[ $c = 4 ] && drive "d-nullc-$c" $rep -s "unix:$S/nullc.sock" -c $c -n $N
+		if [ $c = 1 ]; then
+			drive "d-tcp-null-1" $rep -s "inet:$P_TCP_NULL@127.0.0.1" -n $N
+			[ -n "$PID_SMT" ] && drive "d-tcp-new-1" $rep \
+			    -s "inet:$P_TCP_SM@127.0.0.1" -n $N -r support@example.com
+		fi
 		if [ $SM_OK = 1 ]; then
 			drive "d-fast-$c" $rep -s "unix:$S/sm.sock" -c $c -n $((N * 5)) -r nobody@other.test
 			drive "d-new-$c" $rep -s "unix:$S/sm.sock" -c $c -n $N -r support@example.com
@@ -491,21 +536,24 @@ while [ $rep -le $REPS ]; do
 done
 
 kill_wait "$PID_NULLC"
-PID_NULLC=
+kill_wait "$PID_NULLT"
+kill_wait "$PID_SMT"
+PID_NULLC= PID_NULLT= PID_SMT=
+outbox_drop
 
 # 2. Through Postfix.
 if pf_start; then
 	start_null7
 	rep=1
 	while [ $rep -le $REPS ]; do
-		pf_run p-none $rep 10025 0
-		pf_run p-null $rep 10026 0
-		pf_run p-null7 $rep 10028 0
+		pf_run p-none $rep $P_NONE 0
+		pf_run p-null $rep $P_NULL 0
+		pf_run p-null7 $rep $P_NULL7 0
 		if [ $SM_OK = 1 ]; then
-			pf_run p-sm0 $rep 10027 0
-			pf_run p-sm10 $rep 10027 10
+			pf_run p-sm0 $rep $P_SM 0
+			pf_run p-sm10 $rep $P_SM 10
 			outbox_drop
-			pf_run p-sm100 $rep 10027 100
+			pf_run p-sm100 $rep $P_SM 100
 			outbox_drop
 		fi
 		rep=$((rep + 1))

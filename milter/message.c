@@ -197,10 +197,10 @@ rfc2047_decode(const char *raw, bool quote)
 	size_t len = strnlen(raw, EW_RAW_MAX);
 	const char *p = raw, *end = raw + len;
 	GString *out = g_string_sized_new(len + 16);
+	GByteArray *bytes = g_byte_array_new();    /* one run's bytes */
 	bool in_q = false;
 
 	while (p < end) {
-		GByteArray *bytes;
 		char cs[64], cs2[64];
 		const char *after, *w;
 		char *text;
@@ -212,10 +212,9 @@ rfc2047_decode(const char *raw, bool quote)
 		}
 		if (quote && *p == '"')
 			in_q = !in_q;
-		bytes = g_byte_array_new();
+		g_byte_array_set_size(bytes, 0);
 		if (*p != '=' || (after = ew_parse(p, end, cs, sizeof(cs),
 		    bytes)) == NULL) {
-			g_byte_array_unref(bytes);
 			g_string_append_c(out, *p++);
 			continue;
 		}
@@ -239,7 +238,6 @@ rfc2047_decode(const char *raw, bool quote)
 			after = next;
 		}
 		text = sm_text_to_utf8((const char *)bytes->data, bytes->len, cs);
-		g_byte_array_unref(bytes);
 		if (quote && !in_q)
 			g_string_append_c(out, '"');
 		for (const char *t = text; *t; t++) {
@@ -252,6 +250,7 @@ rfc2047_decode(const char *raw, bool quote)
 		g_free(text);
 		p = after;
 	}
+	g_byte_array_unref(bytes);
 	return g_string_free(out, FALSE);
 }
 

@@ -307,14 +307,17 @@ sm_ingest_result_clear(sm_ingest_result *r)
 
 /* ---- reading tickets -------------------------------------------------- */
 
+/* json-glib's reading of a line; *p is made on first use */
 static JsonObject *
-json_obj(JsonParser *p, const char *s, size_t len)
+json_obj(JsonParser **p, const char *s, size_t len)
 {
 	JsonNode *root;
 
-	if (!json_parser_load_from_data(p, s, (gssize)len, NULL))
+	if (*p == NULL)
+		*p = json_parser_new();
+	if (!json_parser_load_from_data(*p, s, (gssize)len, NULL))
 		return NULL;
-	root = json_parser_get_root(p);
+	root = json_parser_get_root(*p);
 	return root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
 }
 
@@ -326,21 +329,215 @@ json_str(JsonObject *o, const char *name)
 	return g_strdup(s);
 }
 
-static sm_ticket_msg *
-parse_msg(JsonParser *p, const char *s, size_t len)
+/*
+ * The records are cjson output of flat objects: string members, and an
+ * integer "t". json-glib sets up a scanner for every line it loads, which
+ * costs far more than the line, so lines of exactly that shape - no
+ * blanks, the JSON escapes cjson writes, integers without sign, fraction
+ * or exponent, valid UTF-8, no duplicate member - are read here. Anything
+ * else goes to json-glib as before, so it still decides every case this
+ * reader does not cover, and a line never means two things.
+ */
+#define FLAT_MAX 8
+
+struct flat {
+	int n;
+	char *key[FLAT_MAX];
+	char *str[FLAT_MAX];            /* NULL: an integer, in num */
+	gint64 num[FLAT_MAX];
+};
+
+static void
+flat_clear(struct flat *f)
 {
+	for (int i = 0; i < f->n; i++) {
+		g_free(f->key[i]);
+		g_free(f->str[i]);
+	}
+	f->n = 0;
+}
+
+static int
+flat_find(const struct flat *f, const char *key)
+{
+	for (int i = 0; i < f->n; i++)
+		if (strcmp(f->key[i], key) == 0)
+			return i;
+	return -1;
+}
+
+/* The string after the opening quote at *pp, decoded, *pp past its end;
+ * NULL when it holds something left to json-glib (a raw control
+ * character, \u0000, a surrogate escape, an unknown escape). */
+static char *
+flat_string(const char **pp, const char *end)
+{
+	const char *p = *pp;
+	GString *s = g_string_sized_new(64);
+
+	while (p < end) {
+		const char *run = p;
+		unsigned char c;
+
+		while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+			p++;
+		g_string_append_len(s, run, p - run);
+		if (p >= end || (unsigned char)*p < 0x20)
+			break;
+		if (*p++ == '"') {
+			*pp = p;
+			return g_string_free(s, FALSE);
+		}
+		if (p >= end)
+			break;
+		switch ((c = *p++)) {
+		case '"': case '\\': case '/':
+			g_string_append_c(s, c);
+			continue;
+		case 'b': g_string_append_c(s, '\b'); continue;
+		case 'f': g_string_append_c(s, '\f'); continue;
+		case 'n': g_string_append_c(s, '\n'); continue;
+		case 'r': g_string_append_c(s, '\r'); continue;
+		case 't': g_string_append_c(s, '\t'); continue;
+		case 'u': {
+			gunichar u = 0;
+			int i;
+
+			for (i = 0; i < 4 && p + i < end &&
+			    g_ascii_isxdigit(p[i]); i++)
+				u = u * 16 + g_ascii_xdigit_value(p[i]);
+			if (i < 4 || u == 0 || (u >= 0xD800 && u <= 0xDFFF))
+				break;
+			g_string_append_unichar(s, u);
+			p += 4;
+			continue;
+		}
+		default:
+			break;
+		}
+		break;
+	}
+	g_string_free(s, TRUE);
+	return NULL;
+}
+
+/* An unsigned decimal integer of at most 18 digits, no leading zero. */
+static bool
+flat_int(const char **pp, const char *end, gint64 *v)
+{
+	const char *p = *pp;
+
+	*v = 0;
+	while (p < end && g_ascii_isdigit(*p) && p - *pp < 18)
+		*v = *v * 10 + (*p++ - '0');
+	if (p == *pp || (**pp == '0' && p - *pp > 1) ||
+	    (p < end && g_ascii_isdigit(*p)))
+		return false;
+	*pp = p;
+	return true;
+}
+
+/* true when s[0..len) is one flat object as described above, then in f */
+static bool
+flat_parse(const char *s, size_t len, struct flat *f)
+{
+	const char *p = s, *end = s + len;
+
+	f->n = 0;
+	/* with a length this also rejects NUL */
+	if (len < 2 || *p++ != '{' || !g_utf8_validate(s, len, NULL))
+		return false;
+	if (*p == '}')
+		return p + 1 == end;
+	for (;;) {
+		char *k, *v = NULL;
+		gint64 num = 0;
+
+		if (p >= end || *p++ != '"' || (k = flat_string(&p, end)) == NULL)
+			break;
+		if (f->n == FLAT_MAX || flat_find(f, k) >= 0 || p >= end ||
+		    *p++ != ':' || p >= end ||
+		    (*p == '"' ? (p++, (v = flat_string(&p, end)) == NULL) :
+		    !flat_int(&p, end, &num))) {
+			g_free(k);
+			break;
+		}
+		f->key[f->n] = k;
+		f->str[f->n] = v;
+		f->num[f->n] = num;
+		f->n++;
+		if (p < end && *p == ',') {
+			p++;
+			continue;
+		}
+		if (p + 1 == end && *p == '}')
+			return true;
+		break;
+	}
+	flat_clear(f);
+	return false;
+}
+
+/* Every member named in strs is a string and every one in ints an
+ * integer, where present: else the caller asks json-glib. */
+static bool
+flat_types(const struct flat *f, const char *const *strs, const char *const *ints)
+{
+	for (; *strs != NULL; strs++) {
+		int i = flat_find(f, *strs);
+
+		if (i >= 0 && f->str[i] == NULL)
+			return false;
+	}
+	for (; *ints != NULL; ints++) {
+		int i = flat_find(f, *ints);
+
+		if (i >= 0 && f->str[i] != NULL)
+			return false;
+	}
+	return true;
+}
+
+static char *
+flat_str(const struct flat *f, const char *key)
+{
+	int i = flat_find(f, key);
+
+	return i >= 0 ? g_strdup(f->str[i]) : NULL;
+}
+
+static sm_ticket_msg *
+parse_msg(JsonParser **p, const char *s, size_t len)
+{
+	static const char *const strs[] = { "d", "f", "i", "s", "x", NULL };
+	static const char *const ints[] = { "t", NULL };
 	sm_ticket_msg *m;
 	JsonObject *o;
+	struct flat f;
 
-	if ((o = json_obj(p, s, len)) == NULL)
-		return NULL;
-	m = g_new0(sm_ticket_msg, 1);
-	m->direction = json_str(o, "d");
-	m->from = json_str(o, "f");
-	m->message_id = json_str(o, "i");
-	m->date = json_object_get_int_member_with_default(o, "t", 0);
-	m->subject = json_str(o, "s");
-	m->excerpt = json_str(o, "x");
+	if (flat_parse(s, len, &f) && flat_types(&f, strs, ints)) {
+		int t = flat_find(&f, "t");
+
+		m = g_new0(sm_ticket_msg, 1);
+		m->direction = flat_str(&f, "d");
+		m->from = flat_str(&f, "f");
+		m->message_id = flat_str(&f, "i");
+		m->date = t >= 0 ? f.num[t] : 0;
+		m->subject = flat_str(&f, "s");
+		m->excerpt = flat_str(&f, "x");
+		flat_clear(&f);
+	} else {
+		flat_clear(&f);
+		if ((o = json_obj(p, s, len)) == NULL)
+			return NULL;
+		m = g_new0(sm_ticket_msg, 1);
+		m->direction = json_str(o, "d");
+		m->from = json_str(o, "f");
+		m->message_id = json_str(o, "i");
+		m->date = json_object_get_int_member_with_default(o, "t", 0);
+		m->subject = json_str(o, "s");
+		m->excerpt = json_str(o, "x");
+	}
 	if (m->direction == NULL)
 		m->direction = g_strdup("in");
 	if (m->from == NULL)
@@ -399,8 +596,11 @@ set_field(sm_ticket *t, const char *k, const char *v)
 /* {id, flat hash, text} -> ticket; NULL when empty/bad. The text is the
  * head JSON line, then one JSON line per message (when asked for). */
 static sm_ticket *
-parse_ticket(JsonParser *p, const redisReply *e)
+parse_ticket(JsonParser **p, const redisReply *e)
 {
+	static const char *const head_strs[] = { "s", "n", "a", NULL };
+	static const char *const no_ints[] = { NULL };
+	struct flat f;
 	const redisReply *h;
 	const char *text, *end, *nl;
 	JsonObject *o;
@@ -422,11 +622,16 @@ parse_ticket(JsonParser *p, const redisReply *e)
 		if (h->element[i]->type == REDIS_REPLY_STRING &&
 		    h->element[i + 1]->type == REDIS_REPLY_STRING)
 			set_field(t, h->element[i]->str, h->element[i + 1]->str);
-	if ((o = json_obj(p, text, nl - text)) != NULL) {
+	if (flat_parse(text, nl - text, &f) && flat_types(&f, head_strs, no_ints)) {
+		t->subject = flat_str(&f, "s");
+		t->requester_name = flat_str(&f, "n");
+		t->requester_addr = flat_str(&f, "a");
+	} else if ((o = json_obj(p, text, nl - text)) != NULL) {
 		t->subject = json_str(o, "s");
 		t->requester_name = json_str(o, "n");
 		t->requester_addr = json_str(o, "a");
 	}
+	flat_clear(&f);
 	if (t->queue == NULL)
 		t->queue = g_strdup("");
 	if (t->subject == NULL)
@@ -448,7 +653,7 @@ parse_ticket(JsonParser *p, const redisReply *e)
 int
 sm_store_ticket_get(sm_store *st, gint64 id, bool with_messages, sm_ticket **out)
 {
-	JsonParser *p;
+	JsonParser *p = NULL;
 	redisReply *r;
 	sm_args a;
 	int rc;
@@ -474,9 +679,9 @@ sm_store_ticket_get(sm_store *st, gint64 id, bool with_messages, sm_ticket **out
 		freeReplyObject(r);
 		return 1;
 	}
-	p = json_parser_new();
-	*out = parse_ticket(p, r->element[0]);
-	g_object_unref(p);
+	*out = parse_ticket(&p, r->element[0]);
+	if (p != NULL)
+		g_object_unref(p);
 	freeReplyObject(r);
 	rc = *out != NULL ? 0 : -1;
 	if (rc != 0)
@@ -488,7 +693,7 @@ int
 sm_store_ticket_list(sm_store *st, char *const *statuses, const char *queue,
     int limit, GPtrArray **out)
 {
-	JsonParser *p;
+	JsonParser *p = NULL;
 	redisReply *r;
 	sm_args a;
 
@@ -509,14 +714,14 @@ sm_store_ticket_list(sm_store *st, char *const *statuses, const char *queue,
 		return -1;
 	}
 	*out = g_ptr_array_new_with_free_func((GDestroyNotify)sm_ticket_free);
-	p = json_parser_new();
 	for (size_t i = 0; i < r->elements; i++) {
-		sm_ticket *t = parse_ticket(p, r->element[i]);
+		sm_ticket *t = parse_ticket(&p, r->element[i]);
 
 		if (t != NULL)
 			g_ptr_array_add(*out, t);
 	}
-	g_object_unref(p);
+	if (p != NULL)
+		g_object_unref(p);
 	freeReplyObject(r);
 	return 0;
 }

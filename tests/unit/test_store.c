@@ -601,6 +601,75 @@ test_set(fixture *f, gconstpointer data)
 	g_assert_cmpint(sm_store_ticket_set(f->st, 42, &ch), ==, 1);
 }
 
+/*
+ * Message records read back as written: those in cjson's shape (the
+ * store's own) and any other JSON the same way (json-glib reads what the
+ * fast path leaves), a line that is no JSON object skipped.
+ */
+static void
+test_records(fixture *f, gconstpointer data)
+{
+	static const char text[] =
+	    "{\"a\":\"ann@cust.test\",\"n\":\"Ann \\\"A\\\" Lee\","
+	    "\"s\":\"a\\/b \\u00e9\\t\u20ac\"}\n"
+	    "{\"d\":\"in\",\"f\":\"ann@cust.test\",\"t\":1700000000,"
+	    "\"x\":\"one\\ntwo \\\\ three\\u0001\"}\n"
+	    "{ \"d\" : \"auto\", \"t\": 1700000100, "
+	    "\"s\": \"smile \\ud83d\\ude00\" }\n"
+	    "not json\n"
+	    "{\"f\":\"x@y.test\",\"t\":17e2,\"x\":\"\\u0000cut\"}\n"
+	    "{}";
+	const char *hostile = "Re: \"q\" a/b \\ \x01 \xc3\xa9 \xf0\x9f\x98\x80 \x7f";
+	char *k = g_strdup_printf("%st:1", f->prefix);
+	char *km = g_strdup_printf("%st:1:m", f->prefix);
+	sm_ticket *t;
+	sm_ticket_msg *m;
+
+	freeReplyObject(raw(sock_path, "HSET %s q support s new p normal c 5", k));
+	freeReplyObject(raw(sock_path, "SET %s %b", km, text, strlen(text)));
+	t = get(f->st, 1);
+	g_assert_cmpstr(t->subject, ==, "a/b \xc3\xa9\t\xe2\x82\xac");
+	g_assert_cmpstr(t->requester_name, ==, "Ann \"A\" Lee");
+	g_assert_cmpstr(t->requester_addr, ==, "ann@cust.test");
+	g_assert_cmpuint(t->messages->len, ==, 4);
+	m = t->messages->pdata[0];
+	g_assert_cmpstr(m->direction, ==, "in");
+	g_assert_cmpstr(m->from, ==, "ann@cust.test");
+	g_assert_null(m->message_id);
+	g_assert_cmpint(m->date, ==, 1700000000);
+	g_assert_cmpstr(m->subject, ==, "");
+	g_assert_cmpstr(m->excerpt, ==, "one\ntwo \\ three\x01");
+	m = t->messages->pdata[1];
+	g_assert_cmpstr(m->direction, ==, "auto");
+	g_assert_cmpstr(m->from, ==, "");
+	g_assert_cmpint(m->date, ==, 1700000100);
+	g_assert_cmpstr(m->subject, ==, "smile \xf0\x9f\x98\x80");
+	m = t->messages->pdata[2];
+	g_assert_cmpstr(m->direction, ==, "in");
+	g_assert_cmpstr(m->from, ==, "x@y.test");
+	g_assert_cmpint(m->date, ==, 1700);
+	g_assert_cmpstr(m->excerpt, ==, "");
+	m = t->messages->pdata[3];
+	g_assert_cmpstr(m->direction, ==, "in");
+	g_assert_cmpint(m->date, ==, 0);
+	sm_ticket_free(t);
+
+	/* what the store's own script (cjson) writes of a hostile subject */
+	g_assert_cmpint(sm_store_add_auto(f->st, 1, "s@example.com",
+	    "h1@example.com", hostile, 1700000200), ==, 0);
+	t = get(f->st, 1);
+	g_assert_cmpuint(t->messages->len, ==, 5);
+	m = t->messages->pdata[4];
+	g_assert_cmpstr(m->direction, ==, "auto");
+	g_assert_cmpstr(m->from, ==, "s@example.com");
+	g_assert_cmpstr(m->message_id, ==, "h1@example.com");
+	g_assert_cmpint(m->date, ==, 1700000200);
+	g_assert_cmpstr(m->subject, ==, hostile);
+	sm_ticket_free(t);
+	g_free(k);
+	g_free(km);
+}
+
 #define ADD(name, fn) g_test_add(name, fixture, NULL, fx_setup, fn, fx_teardown)
 
 int
@@ -623,5 +692,6 @@ main(int argc, char **argv)
 	ADD("/store/ack", test_ack);
 	ADD("/store/list", test_list);
 	ADD("/store/set", test_set);
+	ADD("/store/records", test_records);
 	return g_test_run();
 }

@@ -56,10 +56,11 @@ sm_header_text(const char *s, size_t max)
 
 	if (s == NULL)
 		return g_strdup("");
-	v = g_utf8_make_valid(s, -1);
+	/* g_utf8_make_valid copies even valid text */
+	v = g_utf8_validate(s, -1, NULL) ? (char *)s : g_utf8_make_valid(s, -1);
 	o = g_string_sized_new(strlen(v) + 8);
 	for (const char *c = v; *c != '\0'; c = g_utf8_next_char(c)) {
-		gunichar u = g_utf8_get_char(c);
+		gunichar u = (guchar)*c < 0x80 ? (guchar)*c : g_utf8_get_char(c);
 
 		if (is_header_invisible(u))
 			continue;
@@ -77,11 +78,15 @@ sm_header_text(const char *s, size_t max)
 			g_string_append_c(o, ' ');
 			run = 0;
 		}
-		g_string_append_unichar(o, u);
+		if (u < 0x80)
+			g_string_append_c(o, (char)u);
+		else
+			g_string_append_unichar(o, u);
 		blank = false;
 		run++;
 	}
-	g_free(v);
+	if (v != s)
+		g_free(v);
 	if (o->len > max) {
 		const char *cut = o->str + max;
 
@@ -103,21 +108,24 @@ sm_body_text(const char *s)
 
 	if (s == NULL)
 		return g_strdup("");
-	v = g_utf8_make_valid(s, -1);
+	/* g_utf8_make_valid copies even valid text */
+	v = g_utf8_validate(s, -1, NULL) ? (char *)s : g_utf8_make_valid(s, -1);
 	o = g_string_sized_new(strlen(v) + 1);
 	for (const char *c = v; *c != '\0'; c++) {
-		guchar b = (guchar)*c;
+		const char *run = c;
 
-		if (b == '\r') {
-			if (c[1] != '\n')
-				g_string_append_c(o, '\n');
-			continue;
-		}
-		if ((b < 0x20 && b != '\n' && b != '\t') || b == 0x7f)
-			continue;
-		g_string_append_c(o, (char)b);
+		/* runs of kept bytes in one append */
+		while ((guchar)*c >= 0x20 ? *c != 0x7f : (*c == '\n' || *c == '\t'))
+			c++;
+		g_string_append_len(o, run, c - run);
+		if (*c == '\0')
+			break;
+		/* CR: a lone one ends a line, CRLF is LF; other controls go */
+		if (*c == '\r' && c[1] != '\n')
+			g_string_append_c(o, '\n');
 	}
-	g_free(v);
+	if (v != s)
+		g_free(v);
 	return g_string_free(o, FALSE);
 }
 
@@ -325,19 +333,24 @@ set_threading(GMimeMessage *m, const sm_compose *c)
 static bool
 output_ok(const char *s, gsize len, char **err)
 {
-	gsize line = 0;
+	const char *nul = memchr(s, '\0', len);
+	const char *end = nul != NULL ? nul : s + len;
 
-	for (gsize i = 0; i < len; i++) {
-		if (s[i] == '\0') {
-			*err = g_strdup("composed message holds a NUL byte");
-			return false;
-		}
-		if (s[i] == '\n')
-			line = 0;
-		else if (++line > LINE_MAX_BYTES) {
+	/* whichever comes first is reported: a line over the limit before
+	 * the NUL, else the NUL */
+	for (const char *p = s; p < end; ) {
+		const char *nl = memchr(p, '\n', end - p);
+		const char *e = nl != NULL ? nl : end;
+
+		if ((gsize)(e - p) > LINE_MAX_BYTES) {
 			*err = g_strdup("composed message has a line over 998 bytes");
 			return false;
 		}
+		p = e + 1;
+	}
+	if (nul != NULL) {
+		*err = g_strdup("composed message holds a NUL byte");
+		return false;
 	}
 	return true;
 }
@@ -436,10 +449,11 @@ sm_compose_message(const sm_compose *c, gsize *len, char **err)
 		}
 		ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(ms));
 		if (output_ok((const char *)ba->data, ba->len, err)) {
+			/* the stream's bytes become the result: no copy */
 			n = ba->len;
-			out = g_malloc(n + 1);
-			memcpy(out, ba->data, n);
-			out[n] = '\0';
+			g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(ms), FALSE);
+			g_byte_array_append(ba, (const guint8 *)"", 1);
+			out = (char *)g_byte_array_free(ba, FALSE);
 			if (len != NULL)
 				*len = n;
 		}

@@ -729,6 +729,51 @@ test_threading(void)
 	g_ptr_array_unref(refs);
 }
 
+/* Exact results of the value cleaners, which the templates use too. */
+static void
+test_cleaners(void)
+{
+	static const struct {
+		const char *in, *out;
+	} bodies[] = {
+		{ "a\r\nb\rc\n\x01" "d\x7f\te", "a\nb\nc\nd\te" },
+		{ "caf\xe9!", "caf\xef\xbf\xbd!" },        /* not UTF-8 */
+		{ "\r", "\n" },
+		{ "\r\r\n", "\n\n" },
+		{ "", "" },
+		{ "\xe2\x82\xac\r\n\xc3", "\xe2\x82\xac\n\xef\xbf\xbd" },
+	};
+	static const struct {
+		const char *in;
+		size_t max;
+		const char *out;
+	} headers[] = {
+		{ "  Hello\tworld\r\n x ", 100, "Hello world x" },
+		{ "=?utf-8?q?x?=", 100, "= ?utf-8?q?x?=" },
+		{ "a\xe2\x80\xae" "b\xef\xbb\xbf" "c", 100, "abc" },
+		{ "caf\xe9", 100, "caf\xef\xbf\xbd" },
+		{ "\xc3\xa4\xc3\xa4\xc3\xa4", 3, "\xc3\xa4" },
+		{ "a\xc2\x85" "b\xe2\x80\xa8" "c\x7f" "d", 100, "a b c d" },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaa", 200,
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa "
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaa" },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(bodies); i++) {
+		char *o = sm_body_text(bodies[i].in);
+
+		g_assert_cmpstr(o, ==, bodies[i].out);
+		g_free(o);
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(headers); i++) {
+		char *o = sm_header_text(headers[i].in, headers[i].max);
+
+		g_assert_cmpstr(o, ==, headers[i].out);
+		g_free(o);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -742,6 +787,7 @@ main(int argc, char **argv)
 	g_test_add_func("/compose/addresses", test_addresses);
 	g_test_add_func("/compose/required", test_required);
 	g_test_add_func("/compose/threading", test_threading);
+	g_test_add_func("/compose/cleaners", test_cleaners);
 	rc = g_test_run();
 	g_mime_shutdown();
 	return rc;

@@ -554,9 +554,11 @@ unflow(const char *text, bool delsp)
 static char *
 lf_only(char *s)
 {
-	char *w = s;
+	char *w = strchr(s, '\r');     /* nothing to do before the first CR */
 
-	for (const char *r = s; *r; r++) {
+	if (w == NULL)
+		return s;
+	for (const char *r = w; *r; r++) {
 		if (*r == '\r') {
 			*w++ = '\n';
 			if (r[1] == '\n')
@@ -669,14 +671,14 @@ prepare_input(const char *data, size_t len)
 		p = q + 1;
 	}
 	/* the header block ends at the first empty line */
-	for (hend = p; hend < end; hend++) {
-		if (*hend != '\n')
-			continue;
+	for (hend = p; (hend = memchr(hend, '\n', end - hend)) != NULL; hend++) {
 		if (hend + 1 < end && hend[1] == '\n')
 			break;
 		if (hend + 2 < end && hend[1] == '\r' && hend[2] == '\n')
 			break;
 	}
+	if (hend == NULL)
+		hend = end;
 	ba = g_byte_array_sized_new(end - p + 16);
 	hdr = sm_text_to_utf8(p, hend - p, NULL);
 	g_byte_array_append(ba, (const guint8 *)hdr, strlen(hdr));

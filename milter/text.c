@@ -55,6 +55,27 @@ append_unichar(GString *s, gunichar u)
 	g_string_append_len(s, buf, n);
 }
 
+/* g_utf8_validate(s, len, NULL), which rejects NUL too, with a fast
+ * path: mail text is mostly ASCII, checked here eight bytes at a time,
+ * and only the rest from the first byte that is not (or is NUL) goes to
+ * GLib. */
+static bool
+utf8_valid(const char *s, size_t len)
+{
+	const guint64 high = 0x8080808080808080ULL, low = 0x0101010101010101ULL;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		guint64 w;
+
+		memcpy(&w, s + i, 8);
+		/* a byte >= 0x80, or a zero byte */
+		if ((w & high) != 0 || ((w - low) & ~w & high) != 0)
+			break;
+	}
+	return g_utf8_validate(s + i, len - i, NULL);
+}
+
 /* Valid UTF-8 sequences are kept; every byte that is not part of one is
  * read as Windows-1252. This repairs both pure 8-bit text and UTF-8 text
  * with a few stray Latin-1 bytes (common in hand-edited headers). */
@@ -155,7 +176,6 @@ static char *
 finish_utf8(char *s, size_t len)
 {
 	size_t j = 0;
-	const char *bad;
 
 	if (memchr(s, '\0', len) != NULL) {
 		for (size_t i = 0; i < len; i++)
@@ -166,7 +186,7 @@ finish_utf8(char *s, size_t len)
 	s[j] = '\0';
 	if (j >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
 		memmove(s, s + 3, (j -= 3) + 1);
-	if (!g_utf8_validate(s, j, &bad)) {
+	if (!utf8_valid(s, j)) {
 		char *fixed = utf8_or_cp1252(s, j);
 
 		g_free(s);
@@ -193,7 +213,7 @@ sm_text_to_utf8(const char *data, size_t len, const char *charset)
 			out = iconv_convert(cd, data, len, true, &n);
 			/* A wrong label: valid UTF-8 that fails the
 			 * declared charset is UTF-8. Else read what we can. */
-			if (out == NULL && g_utf8_validate(data, len, NULL))
+			if (out == NULL && utf8_valid(data, len))
 				out = g_strndup(data, n = len);
 			if (out == NULL)
 				out = iconv_convert(cd, data, len, false, &n);
@@ -204,7 +224,7 @@ sm_text_to_utf8(const char *data, size_t len, const char *charset)
 	/* No usable charset: UTF-8 where it is valid, Windows-1252 elsewhere.
 	 * Valid UTF-8 (with a length, g_utf8_validate also rejects NUL) comes
 	 * out as it went in, less a BOM: one pass instead of three. */
-	if (g_utf8_validate(data, len, NULL)) {
+	if (utf8_valid(data, len)) {
 		size_t n = len;
 
 		if (n >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
@@ -781,14 +801,13 @@ reader_next(struct reader *r)
 	const char *s = r->p, *e = s;
 	struct line l = { s, 0, false };
 
-	while (*e != '\0' && *e != '\n' && *e != '\r')
-		e++;
+	e += strcspn(s, "\r\n");
 	l.len = e - s;
 	if (r->lines->len == 0 && l.len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
 		l.s += 3;
 		l.len -= 3;
 	}
-	if (!g_utf8_validate(l.s, l.len, NULL)) {
+	if (!utf8_valid(l.s, l.len)) {
 		char *fixed = utf8_or_cp1252(l.s, l.len);
 
 		g_ptr_array_add(r->fixed, fixed);

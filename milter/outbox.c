@@ -98,6 +98,28 @@ static GCond wake_cv;
 
 /* ---- Redis ------------------------------------------------------------ */
 
+/* The SHA-1 of one of the scripts above, computed once per process (it
+ * was a tenth of the worker's own work per job). */
+static const char *
+script_sha(const char *text)
+{
+	static const char *const texts[] = { lua_claim, lua_done, lua_fail };
+	static gsize done_once[G_N_ELEMENTS(texts)];
+	static char *shas[G_N_ELEMENTS(texts)];
+
+	for (size_t i = 0; i < G_N_ELEMENTS(texts); i++) {
+		if (texts[i] != text)
+			continue;
+		if (g_once_init_enter(&done_once[i])) {
+			shas[i] = g_compute_checksum_for_string(G_CHECKSUM_SHA1,
+			    text, -1);
+			g_once_init_leave(&done_once[i], 1);
+		}
+		return shas[i];
+	}
+	return NULL;
+}
+
 /*
  * EVALSHA, and EVAL (which also caches it) on NOSCRIPT. args are the ARGV
  * strings (NULL-terminated). Returns the reply or NULL with the store's
@@ -107,7 +129,9 @@ static redisReply *
 run_script(sm_store *st, const char *text, const char *const *args)
 {
 	redisContext *c = sm_store_redis(st);
-	char *sha = g_compute_checksum_for_string(G_CHECKSUM_SHA1, text, -1);
+	const char *known = script_sha(text);
+	char *sha = known != NULL ? NULL :
+	    g_compute_checksum_for_string(G_CHECKSUM_SHA1, text, -1);
 	GPtrArray *argv = g_ptr_array_new();
 	redisReply *r = NULL;
 	size_t nargs = 0;
@@ -122,7 +146,8 @@ run_script(sm_store *st, const char *text, const char *const *args)
 	for (int pass = 0; pass < 2; pass++) {
 		g_ptr_array_set_size(argv, 0);
 		g_ptr_array_add(argv, pass == 0 ? "EVALSHA" : "EVAL");
-		g_ptr_array_add(argv, pass == 0 ? sha : (char *)text);
+		g_ptr_array_add(argv, pass == 0 ? (char *)(known != NULL ? known : sha) :
+		    (char *)text);
 		g_ptr_array_add(argv, "0");
 		for (size_t i = 0; i < nargs; i++)
 			g_ptr_array_add(argv, (char *)args[i]);

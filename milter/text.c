@@ -648,8 +648,9 @@ line_is_footer(struct line l)
 
 	/* footers are short lines; "Sent from my desk the form ..." is not */
 	l = line_core(l);
-	if (l.len > 60)
-		return false;
+	if (l.len > 60 || l.len == 0 ||
+	    strchr("sgve", g_ascii_tolower(l.s[0])) == NULL)
+		return false;       /* the first letters of the list above */
 	for (size_t i = 0; footers[i]; i++)
 		if (has_prefix_ci(l, footers[i]))
 			return true;
@@ -706,10 +707,14 @@ lines_are_header_block(const struct line *v, size_t i, size_t n)
 	static const char *const sent[] = { "Sent:", "Date:", "Gesendet:",
 		"Datum:", "Envoyé:", "Enviado:", "Verzonden:", "Inviato:",
 		"Data:", "Sendt:", "Skickat:", NULL };
+	struct line core = line_core(v[i]);
 	bool is_from = false;
 
+	/* the first letters of from[] */
+	if (core.len == 0 || strchr("fvd", g_ascii_tolower(core.s[0])) == NULL)
+		return false;
 	for (size_t k = 0; from[k] && !is_from; k++)
-		is_from = has_prefix_ci(line_core(v[i]), from[k]);
+		is_from = has_prefix_ci(core, from[k]);
 	if (!is_from)
 		return false;
 	for (size_t j = i + 1; j < n && j <= i + 4; j++)

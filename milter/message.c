@@ -550,22 +550,26 @@ unflow(const char *text, bool delsp)
 	return g_string_free(out, FALSE);
 }
 
-/* CRLF and lone CR become LF (the text is already NUL-free). */
+/* CRLF and lone CR become LF (the text is already NUL-free). The text
+ * between CRs moves in one piece. */
 static char *
 lf_only(char *s)
 {
-	char *w = strchr(s, '\r');     /* nothing to do before the first CR */
+	char *w = strchr(s, '\r'), *r;
 
 	if (w == NULL)
 		return s;
-	for (const char *r = w; *r; r++) {
-		if (*r == '\r') {
-			*w++ = '\n';
-			if (r[1] == '\n')
-				r++;
-		} else {
-			*w++ = *r;
-		}
+	for (r = w; *r == '\r'; ) {
+		const char *cr;
+		size_t n;
+
+		*w++ = '\n';
+		r += r[1] == '\n' ? 2 : 1;
+		cr = strchr(r, '\r');
+		n = cr != NULL ? (size_t)(cr - r) : strlen(r);
+		memmove(w, r, n);
+		w += n;
+		r += n;
 	}
 	*w = '\0';
 	return s;

@@ -42,19 +42,24 @@ hdr_clean(const char *s, size_t max)
 	u = sm_text_to_utf8(s, strlen(s), NULL);
 	out = g_string_sized_new(strlen(u) + 1);
 	for (const char *p = u; *p; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
+		/* ASCII (most of any header) without the decoding */
+		gunichar c = (guchar)*p < 0x80 ? (guchar)*p : g_utf8_get_char(p);
+		size_t n = g_utf8_next_char(p) - p;
 
 		if (c <= 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0) ||
 		    c == 0x2028 || c == 0x2029 || c == 0xFEFF) {
 			space = out->len > 0;
 			continue;
 		}
-		if (out->len + (space ? 1 : 0) + (g_utf8_next_char(p) - p) > max)
+		if (out->len + (space ? 1 : 0) + n > max)
 			break;
 		if (space)
 			g_string_append_c(out, ' ');
 		space = false;
-		g_string_append_len(out, p, g_utf8_next_char(p) - p);
+		if (n == 1)
+			g_string_append_c(out, *p);
+		else
+			g_string_append_len(out, p, n);
 	}
 	g_free(u);
 	if (out->len == 0) {

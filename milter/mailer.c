@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/types.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <glib.h>
@@ -428,7 +429,7 @@ sm_mailer_run(char *const *argv, const char *data, gsize len,
 	char *path;
 	gint64 deadline;
 	gsize off = 0;
-	int status = 0, e = 0;
+	int status = 0, e = 0, pidfd = -1;
 	bool exited = false, epipe = false;
 	pid_t pid;
 
@@ -476,6 +477,10 @@ sm_mailer_run(char *const *argv, const char *data, gsize len,
 	}
 	(void)fcntl(in[1], F_SETFL, O_NONBLOCK);
 	(void)fcntl(out[0], F_SETFL, O_NONBLOCK);
+	/* A pidfd becomes readable when the child exits, so poll() wakes at
+	 * once instead of at the end of a time slice (Linux >= 5.3; else
+	 * short slices). Without it a send cost ~50 ms of waiting. */
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (len == 0) {
 		close(in[1]);
 		in[1] = -1;
@@ -503,8 +508,13 @@ sm_mailer_run(char *const *argv, const char *data, gsize len,
 			pfd[n].fd = out[0];
 			pfd[n++].events = POLLIN;
 		}
-		/* short slices: the child's exit is noticed by waitpid above */
-		wait_ms = (int)MIN(50, (deadline - now) / 1000 + 1);
+		if (pidfd >= 0) {
+			pfd[n].fd = pidfd;
+			pfd[n++].events = POLLIN;
+		}
+		/* the child's exit is noticed by waitpid above: woken by the
+		 * pidfd, else in short slices */
+		wait_ms = (int)MIN(pidfd >= 0 ? 1000 : 5, (deadline - now) / 1000 + 1);
 		if (poll(pfd, n, wait_ms) < 0 && errno != EINTR)
 			break;
 		if (in[1] >= 0) {
@@ -534,6 +544,8 @@ sm_mailer_run(char *const *argv, const char *data, gsize len,
 			}
 		}
 	}
+	if (pidfd >= 0)
+		close(pidfd);
 	if (!exited) {
 		/* the whole group: a wrapper script's children too */
 		kill(-pid, SIGKILL);

@@ -488,7 +488,7 @@ sm_mailer_run(char *const *argv, const char *data, gsize len,
 
 	deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
 	for (;;) {
-		struct pollfd pfd[2];
+		struct pollfd pfd[3];   /* stdin, stdout, pidfd */
 		gint64 now = g_get_monotonic_time();
 		int n = 0, wait_ms;
 

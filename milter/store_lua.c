@@ -31,6 +31,17 @@
 	"  local d = redis.sha1hex(id)\n" \
 	"  return P .. 'mi:' .. d:sub(1, 3), d:sub(4, 23)\n" \
 	"end\n" \
+	"-- One more line of a thread string. Small threads are rewritten whole\n" \
+	"-- (APPEND over-allocates: memory per ticket counts); past 8 kB the\n" \
+	"-- rewrite would make every reply cost the whole thread, so APPEND.\n" \
+	"local function addline(k, head, line)\n" \
+	"  if head then return redis.call('SET', k, head .. '\\n' .. line) end\n" \
+	"  if redis.call('STRLEN', k) > 8192 then\n" \
+	"    return redis.call('APPEND', k, '\\n' .. line)\n" \
+	"  end\n" \
+	"  local text = redis.call('GET', k) or '{}'\n" \
+	"  return redis.call('SET', k, text .. '\\n' .. line)\n" \
+	"end\n" \
 	"-- tickets per requester: 4096 small hashes, field = address\n" \
 	"local function rqx(a) return P .. 'rq:' .. redis.sha1hex(a):sub(1, 3) end\n"
 
@@ -96,15 +107,14 @@
 	"\n" \
 	"-- t:<id>:m is one string: the head line, then one line per message (cjson\n" \
 	"-- escapes control characters, so a newline always separates records).\n" \
-	"-- Rewritten whole rather than APPENDed: APPEND over-allocates.\n" \
+	"-- addline() rewrites small threads whole and APPENDs to long ones.\n" \
 	"local function addmsg(id, head)\n" \
 	"  local rec = {d = dir, f = sender, t = tonumber(ARGV[o + 14]) or 0}\n" \
 	"  if msgid ~= '' then rec.i = msgid end\n" \
 	"  if subject ~= '' then rec.s = subject end\n" \
 	"  if excerpt ~= '' then rec.x = excerpt end\n" \
 	"  local k = tk(id) .. ':m'\n" \
-	"  local text = head or redis.call('GET', k) or '{}'\n" \
-	"  redis.call('SET', k, text .. '\\n' .. cjson.encode(rec))\n" \
+	"  addline(k, head, cjson.encode(rec))\n" \
 	"  if msgid ~= '' then\n" \
 	"    local bk, h = midx(msgid)\n" \
 	"    redis.call('HSET', bk, h, id)\n" \
@@ -274,8 +284,7 @@
 	"if redis.call('HEXISTS', bk, h) == 1 then return 2 end\n" \
 	"local rec = {d = 'auto', f = ARGV[3], i = ARGV[4], t = tonumber(ARGV[6]) or 0}\n" \
 	"if ARGV[5] ~= '' then rec.s = ARGV[5] end\n" \
-	"local text = redis.call('GET', k .. ':m') or '{}'\n" \
-	"redis.call('SET', k .. ':m', text .. '\\n' .. cjson.encode(rec))\n" \
+	"addline(k .. ':m', nil, cjson.encode(rec))\n" \
 	"redis.call('HSET', bk, h, id)\n" \
 	"return 1\n"
 

@@ -19,6 +19,7 @@
 #include <config.h>
 
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <glib.h>
@@ -549,11 +550,31 @@ parse_msg(JsonParser **p, const char *s, size_t len)
 	return m;
 }
 
+/* the hash fields that are plain instants (Unix seconds) */
+static const struct {
+	const char *key;
+	size_t off;
+} time_fields[] = {
+	{ "c", offsetof(sm_ticket, created_at) },
+	{ "u", offsetof(sm_ticket, updated_at) },
+	{ "fr", offsetof(sm_ticket, first_response_at) },
+	{ "ca", offsetof(sm_ticket, closed_at) },
+	{ "dfr", offsetof(sm_ticket, due_first_response) },
+	{ "dnr", offsetof(sm_ticket, due_next_response) },
+	{ "dr", offsetof(sm_ticket, due_resolution) },
+	{ "lf", offsetof(sm_ticket, linked_from) },
+};
+
 static void
 set_field(sm_ticket *t, const char *k, const char *v)
 {
 	gint64 n = g_ascii_strtoll(v, NULL, 10);
 
+	for (size_t i = 0; i < G_N_ELEMENTS(time_fields); i++)
+		if (strcmp(k, time_fields[i].key) == 0) {
+			*(gint64 *)((char *)t + time_fields[i].off) = n;
+			return;
+		}
 	if (k[0] == '+')
 		g_ptr_array_add(t->participants, g_strdup(k + 1));
 	else if (strcmp(k, "q") == 0)
@@ -562,22 +583,6 @@ set_field(sm_ticket *t, const char *k, const char *v)
 		t->status = n >= 0 && n < SM_ST_COUNT ? (sm_status)n : SM_ST_NEW;
 	else if (strcmp(k, "p") == 0)
 		t->priority = n >= 0 && n < SM_PRIO_COUNT ? (sm_priority)n : SM_PRIO_NORMAL;
-	else if (strcmp(k, "c") == 0)
-		t->created_at = n;
-	else if (strcmp(k, "u") == 0)
-		t->updated_at = n;
-	else if (strcmp(k, "fr") == 0)
-		t->first_response_at = n;
-	else if (strcmp(k, "ca") == 0)
-		t->closed_at = n;
-	else if (strcmp(k, "dfr") == 0)
-		t->due_first_response = n;
-	else if (strcmp(k, "dnr") == 0)
-		t->due_next_response = n;
-	else if (strcmp(k, "dr") == 0)
-		t->due_resolution = n;
-	else if (strcmp(k, "lf") == 0)
-		t->linked_from = n;
 	else if (strcmp(k, "rt") == 0)
 		t->rating = (int)n;
 	else if (strcmp(k, "a") == 0 && v[0] != '\0')

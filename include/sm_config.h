@@ -85,6 +85,8 @@ typedef struct sm_config {
 
 	/* [mail] */
 	char *sendmail;                 /* default "/usr/sbin/sendmail -t -i" */
+	char *smtp;                     /* NULL: use sendmail; "host:port" or
+					 * "unix:/path" of an SMTP server */
 	char *hostname;                 /* default: g_get_host_name() */
 	char *templates;                /* directory */
 	char *secret_file;

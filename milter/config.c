@@ -77,6 +77,7 @@ config_free(sm_config *cfg)
 	g_strfreev(cfg->sentinels);
 	g_free(cfg->sentinel_master);
 	g_free(cfg->sendmail);
+	g_free(cfg->smtp);
 	g_free(cfg->hostname);
 	g_free(cfg->templates);
 	g_free(cfg->secret_file);

@@ -18,6 +18,7 @@
 
 #include "sm_config.h"
 #include "sm_log.h"
+#include "sm_smtp.h"
 #include "sm_util.h"
 #include "config_int.h"
 
@@ -66,6 +67,7 @@ static bool check_tag(const char *, char **);
 static bool check_hostname(const char *, char **);
 static bool check_language(const char *, char **);
 static bool check_oneline(const char *, char **);
+static bool check_smtp_address(const char *, char **);
 
 #define C(f)	offsetof(sm_config, f)
 #define Q(f)	offsetof(sm_queue, f)
@@ -96,6 +98,8 @@ static const struct key redis_keys[] = {
 
 static const struct key mail_keys[] = {
 	{ "sendmail", T_STR, "/usr/sbin/sendmail -t -i", C(sendmail), 0, 0, 0, check_oneline, false },
+	/* empty: sendmail; else generated mail goes over SMTP (sm_smtp.h) */
+	{ "smtp", T_STR, NULL, C(smtp), 0, 0, 0, check_smtp_address, false },
 	{ "hostname", T_STR, NULL, C(hostname), 0, 0, 0, check_hostname, false },
 	{ "templates", T_PATH, SYSCONFDIR "/support-milter/templates", C(templates), 0, 0, 0, check_oneline, false },
 	{ "secret_file", T_PATH, SYSCONFDIR "/support-milter/secret", C(secret_file), 0, 0, 0, check_oneline, false },
@@ -284,6 +288,18 @@ check_socket(const char *v, char **err)
 	*err = g_strdup_printf("bad socket '%s' (expected unix:/PATH or "
 	    "inet:PORT@HOST)", v);
 	return false;
+}
+
+static bool
+check_smtp_address(const char *v, char **err)
+{
+	char *host = NULL, *path = NULL;
+	int port;
+	bool ok = sm_smtp_parse_address(v, &host, &port, &path, err);
+
+	g_free(host);
+	g_free(path);
+	return ok;
 }
 
 static bool

@@ -34,6 +34,7 @@
 #include "sm_config.h"
 #include "sm_log.h"
 #include "sm_mailer.h"
+#include "sm_smtp.h"
 #include "sm_store.h"
 #include "sm_template.h"
 #include "sm_ticket.h"
@@ -41,6 +42,7 @@
 
 #define REDIAL_MIN_MS   250
 #define REDIAL_MAX_MS   5000    /* an ack waits at most this after Redis is back */
+#define SMTP_IDLE_MS    10000   /* an idle SMTP connection is closed after this */
 
 /* ARGV: 1 prefix, 2 now, 3 lease seconds, 4 lease token.
  * Returns {} (nothing due), {id} (a stale entry without its hash, dropped)
@@ -399,14 +401,73 @@ done(sm_store *st, const sm_job *j, const char *token)
 	}
 }
 
+/*
+ * Hand the mail over: through `[mail] smtp` on the worker's kept-open
+ * connection (*smtp, made on first use) when set, else through sendmail.
+ * true when it is out; otherwise the job has been re-scheduled, given up
+ * or (shutdown) left to its lease.
+ */
+static bool
+hand_over(const sm_config *cfg, sm_smtp **smtp, sm_store *st, const sm_job *j,
+    const char *token, const sm_mail *mail)
+{
+	sm_run_result res = { 0 };
+	sm_smtp_status sst;
+	char **argv, *err = NULL, *why = NULL;
+	bool ok = false;
+
+	if (cfg->smtp != NULL) {
+		if (*smtp == NULL &&
+		    (*smtp = sm_smtp_new(cfg->smtp, cfg->hostname, &err)) == NULL) {
+			retry_later(st, j, token, err);  /* -t refuses this */
+			g_free(err);
+			return false;
+		}
+		sst = sm_smtp_send(*smtp, mail->env_sender, mail->rcpt, mail->data,
+		    mail->len, SM_OUTBOX_SEND_TIMEOUT * 1000, &stopping, &why);
+		if (sst == SM_SMTP_OK)
+			ok = true;
+		else if (sst == SM_SMTP_PERM)
+			give_up(st, j, token, why);
+		else if (g_atomic_int_get(&stopping))
+			log_warnx("outbox: job %" G_GINT64_FORMAT ": %s (shutdown); "
+			    "retried after the lease", j->id, why);
+		else
+			retry_later(st, j, token, why);
+		g_free(why);
+		return ok;
+	}
+	if ((argv = sm_mailer_argv(cfg->sendmail, mail->env_sender, &err)) == NULL) {
+		retry_later(st, j, token, err);
+		g_free(err);
+		return false;
+	}
+	sm_mailer_run(argv, mail->data, mail->len, SM_OUTBOX_SEND_TIMEOUT * 1000,
+	    &stopping, &res);
+	if (res.status == SM_RUN_OK)
+		ok = true;
+	else {
+		why = sm_run_describe(&res, SM_OUTBOX_SEND_TIMEOUT * 1000);
+		if (res.status == SM_RUN_TIMEOUT && g_atomic_int_get(&stopping))
+			log_warnx("outbox: job %" G_GINT64_FORMAT ": sendmail cut short "
+			    "by shutdown; retried after the lease", j->id);
+		else
+			retry_later(st, j, token, why);
+	}
+	g_strfreev(argv);
+	g_free(res.output);
+	g_free(why);
+	return ok;
+}
+
 static void
-process(sm_store *st, const sm_config *cfg, sm_job *j, const char *token)
+process(sm_store *st, const sm_config *cfg, sm_smtp **smtp, sm_job *j,
+    const char *token)
 {
 	sm_template_set *tpl = NULL;
 	sm_ticket *t = NULL;
 	sm_mail mail = { 0 };
-	sm_run_result res = { 0 };
-	char **argv = NULL, *msgid = NULL, *err = NULL, *why = NULL;
+	char *msgid = NULL, *err = NULL;
 	int rc;
 
 	rc = sm_store_ticket_get(st, j->ticket, true, &t);
@@ -443,21 +504,8 @@ process(sm_store *st, const sm_config *cfg, sm_job *j, const char *token)
 			give_up(st, j, token, err);
 		goto out;
 	}
-	if ((argv = sm_mailer_argv(cfg->sendmail, mail.env_sender, &err)) == NULL) {
-		retry_later(st, j, token, err);
+	if (!hand_over(cfg, smtp, st, j, token, &mail))
 		goto out;
-	}
-	sm_mailer_run(argv, mail.data, mail.len, SM_OUTBOX_SEND_TIMEOUT * 1000,
-	    &stopping, &res);
-	if (res.status != SM_RUN_OK) {
-		why = sm_run_describe(&res, SM_OUTBOX_SEND_TIMEOUT * 1000);
-		if (res.status == SM_RUN_TIMEOUT && g_atomic_int_get(&stopping))
-			log_warnx("outbox: job %" G_GINT64_FORMAT ": sendmail cut short "
-			    "by shutdown; retried after the lease", j->id);
-		else
-			retry_later(st, j, token, why);
-		goto out;
-	}
 	/* In the thread before the job goes: a crash in between resends,
 	 * and the record is idempotent on the Message-ID. */
 	{
@@ -478,11 +526,8 @@ out:
 	if (tpl != NULL)
 		sm_templates_unref(tpl);
 	sm_mail_clear(&mail);
-	g_strfreev(argv);
-	g_free(res.output);
 	g_free(msgid);
 	g_free(err);
-	g_free(why);
 }
 
 /* ---- the thread ------------------------------------------------------- */
@@ -492,6 +537,7 @@ worker(gpointer arg)
 {
 	sm_store *st = NULL;
 	sm_config *scfg = NULL;        /* the configuration st was opened with */
+	sm_smtp *smtp = NULL;           /* kept open between mails */
 	char *token;
 	int wait_ms = REDIAL_MIN_MS;
 	bool down_logged = false;
@@ -509,9 +555,10 @@ worker(gpointer arg)
 			continue;
 		}
 		if (st != NULL && scfg != cfg) {
-			/* reloaded: [redis] may have changed */
+			/* reloaded: [redis] and [mail] may have changed */
 			sm_store_close(st);
 			st = NULL;
+			g_clear_pointer(&smtp, sm_smtp_free);
 		}
 		if (st == NULL) {
 			if ((st = sm_store_open(cfg, &err)) == NULL) {
@@ -541,14 +588,16 @@ worker(gpointer arg)
 			st = NULL;
 			nap(REDIAL_MIN_MS);
 		} else if (rc == 0) {
+			sm_smtp_idle(smtp, SMTP_IDLE_MS);
 			nap(SM_OUTBOX_POLL_MS);
 		} else if (rc == 2) {
 			give_up(st, &j, token, "job lacks event, ticket, queue or to");
 		} else
-			process(st, cfg, &j, token);
+			process(st, cfg, &smtp, &j, token);
 		sm_job_clear(&j);
 		sm_config_unref(cfg);
 	}
+	sm_smtp_free(smtp);
 	if (st != NULL)
 		sm_store_close(st);
 	if (scfg != NULL)

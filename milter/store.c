@@ -510,10 +510,28 @@ sm_args_addf(sm_args *a, const char *fmt, ...)
 	va_end(ap);
 }
 
+char *
+sm_int_str(char *buf, gint64 v)
+{
+	char *p = buf + SM_INT_STR_MAX - 1;
+	guint64 u = v < 0 ? -(guint64)v : (guint64)v;
+
+	*p = '\0';
+	do {
+		*--p = '0' + u % 10;
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	return p;
+}
+
 void
 sm_args_addi(sm_args *a, gint64 v)
 {
-	g_ptr_array_add(a->v, g_strdup_printf("%" G_GINT64_FORMAT, v));
+	char buf[SM_INT_STR_MAX];
+
+	g_ptr_array_add(a->v, g_strdup(sm_int_str(buf, v)));
 }
 
 static bool

@@ -36,6 +36,11 @@ void sm_args_add(sm_args *a, const char *s);        /* NULL -> "" */
 void sm_args_addf(sm_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sm_args_addi(sm_args *a, gint64 v);
 
+/* v in decimal into buf (at least SM_INT_STR_MAX bytes); returns the
+ * start of the digits, inside buf. No printf: it runs ~30 times a message. */
+#define SM_INT_STR_MAX 24
+char *sm_int_str(char *buf, gint64 v);
+
 /*
  * EVALSHA the script with no KEYS and args as ARGV, loading it with SCRIPT
  * LOAD on first use per connection and again on NOSCRIPT. Dials when the

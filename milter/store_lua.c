@@ -84,7 +84,10 @@
 	"-- direction, automatic, priority, now, due_first_response, due_resolution,\n" \
 	"-- due_next_response, sender_name, subject, excerpt, date, want_ack, ack_to,\n" \
 	"-- ack_limit_count, ack_limit_window\n" \
-	"if table.concat(gather(), ',') ~= ARGV[7] then return {'CONFLICT'} end\n" \
+	"-- CONFLICT carries the facts as read here, so the caller decides again\n" \
+	"-- without another round trip\n" \
+	"local facts = gather()\n" \
+	"if table.concat(facts, ',') ~= ARGV[7] then return {'CONFLICT', unpack(facts)} end\n" \
 	"local o = 9 + tonumber(ARGV[8])\n" \
 	"local action, target, linked = ARGV[o], ARGV[o + 1], ARGV[o + 2]\n" \
 	"local queue, dir, auto = ARGV[o + 3], ARGV[o + 4], ARGV[o + 5] == '1'\n" \

@@ -7,9 +7,12 @@
  *
  * Ingest is optimistic: round trip 1 gathers the threading facts (read
  * only), sm_thread_decide() decides in C, round trip 2 applies the decision
- * in one script that first re-reads the same facts and answers CONFLICT if
- * any changed (another daemon stored the same Message-ID or touched the
- * target ticket). Then we read and decide again, a bounded number of times.
+ * in one script that first re-reads the same facts and answers CONFLICT,
+ * with the facts it read, if any changed (another daemon stored the same
+ * Message-ID or touched the target ticket). Then we decide again on those
+ * facts, a bounded number of times. A message without threading evidence
+ * (most new tickets) skips round trip 1: its facts are known to be zero
+ * unless its Message-ID is stored, which the guard catches.
  *
  * Failure: -1 with sm_store_error() set. A connection failure is retried
  * once on a fresh connection (a pooled connection may have outlived a Redis
@@ -31,7 +34,7 @@
 #include "sm_thread.h"
 #include "store_int.h"
 
-#define MAX_TRIES       5       /* gather+apply rounds per message */
+#define MAX_TRIES       6       /* applies per message (one may be predicted) */
 #define MAX_REFS        32      /* In-Reply-To + newest References looked up */
 #define MAX_SUBJECT     250     /* bytes kept of a ticket/message subject */
 #define MAX_NAME        120     /* bytes kept of a requester's name */
@@ -166,20 +169,32 @@ candidate(const gint64 *f, sm_thread_candidate *c)
 	/* f[5], the revision, matters only through the fingerprint */
 }
 
-/* Facts reply -> facts and fingerprint; false when malformed. */
+/* The N_FACTS integers of a reply from element first on; false when
+ * malformed. */
 static bool
-parse_facts(const redisReply *r, const sm_ingest *in, sm_thread_facts *f,
+read_facts(const redisReply *r, size_t first, gint64 *v)
+{
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != first + N_FACTS)
+		return false;
+	for (size_t i = 0; i < N_FACTS; i++)
+		if (!int_at(r, first + i, &v[i]))
+			return false;
+	return true;
+}
+
+/* Facts -> what sm_thread_decide() reads, and the fingerprint the apply
+ * script compares with its own reading. */
+static void
+facts_from(const gint64 *v, const sm_ingest *in, sm_thread_facts *f,
     GString *fp)
 {
-	gint64 v[N_FACTS];
+	char num[SM_INT_STR_MAX];
 
-	if (r->type != REDIS_REPLY_ARRAY || r->elements != N_FACTS)
-		return false;
 	g_string_truncate(fp, 0);
 	for (size_t i = 0; i < N_FACTS; i++) {
-		if (!int_at(r, i, &v[i]))
-			return false;
-		g_string_append_printf(fp, "%s%" G_GINT64_FORMAT, i ? "," : "", v[i]);
+		if (i > 0)
+			g_string_append_c(fp, ',');
+		g_string_append(fp, sm_int_str(num, v[i]));
 	}
 	memset(f, 0, sizeof *f);
 	f->dup_ticket = v[0];
@@ -189,6 +204,34 @@ parse_facts(const redisReply *r, const sm_ingest *in, sm_thread_facts *f,
 	f->sender_is_agent = in->sender_is_agent;
 	f->now = in->now;
 	f->reopen_window = in->queue->reopen_window;
+}
+
+/*
+ * Facts known without asking: a message that carries no evidence (no
+ * In-Reply-To/References, no gateway-signed id, no token, no subject tag)
+ * has nothing to look up but its own Message-ID, and that is almost always
+ * new. Its facts are then all zero, and the apply script's guard, which
+ * reads them again atomically, answers CONFLICT with the real ones when
+ * the Message-ID is stored after all: one round trip instead of two.
+ */
+static bool
+predict_facts(const sm_ingest *in, gint64 *v)
+{
+	const sm_message *m = in->msg;
+
+	if (in->signed_ref_ticket != 0 || in->token_ticket != 0 ||
+	    in->tag_ticket != 0)
+		return false;
+	if (m != NULL && m->in_reply_to != NULL && m->in_reply_to[0] != '\0')
+		return false;
+	for (guint i = 0; m != NULL && m->references != NULL &&
+	    i < m->references->len; i++) {
+		const char *r = m->references->pdata[i];
+
+		if (r != NULL && r[0] != '\0')
+			return false;
+	}
+	memset(v, 0, N_FACTS * sizeof *v);
 	return true;
 }
 
@@ -230,6 +273,9 @@ int
 sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out)
 {
 	GString *fp = g_string_new(NULL);
+	gint64 v[N_FACTS];
+	bool have_facts = false;        /* v holds facts read by a script */
+	bool may_predict = true;        /* no conflict yet */
 	bool redialled = false;
 	int rc = -1;
 
@@ -245,23 +291,27 @@ sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out)
 		redisReply *r;
 		bool io;
 
-		sm_args_init(&a);
-		base_args(st, in, "", &a);
-		r = sm_store_eval(st, SM_LUA_GATHER, &a, &io);
-		sm_args_clear(&a);
-		if (r == NULL) {
-			if (io && !redialled) {
-				redialled = true;
-				continue;
+		if (!have_facts && !(may_predict && predict_facts(in, v))) {
+			sm_args_init(&a);
+			base_args(st, in, "", &a);
+			r = sm_store_eval(st, SM_LUA_GATHER, &a, &io);
+			sm_args_clear(&a);
+			if (r == NULL) {
+				if (io && !redialled) {
+					redialled = true;
+					continue;
+				}
+				goto done;
 			}
-			goto done;
-		}
-		if (!parse_facts(r, in, &f, fp)) {
+			if (!read_facts(r, 0, v)) {
+				freeReplyObject(r);
+				sm_store_set_error(st, "redis: malformed threading facts");
+				goto done;
+			}
 			freeReplyObject(r);
-			sm_store_set_error(st, "redis: malformed threading facts");
-			goto done;
 		}
-		freeReplyObject(r);
+		have_facts = false;
+		facts_from(v, in, &f, fp);
 		out->decision = sm_thread_decide(&f);
 
 		sm_args_init(&a);
@@ -276,6 +326,10 @@ sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out)
 			goto done;
 		}
 		if (is_conflict(r)) {
+			/* the script's own reading comes with the answer: decide
+			 * again on it without another round trip */
+			have_facts = read_facts(r, 1, v);
+			may_predict = false;
 			freeReplyObject(r);
 			log_debug("store: conflict on %s, deciding again",
 			    in->msgid ? in->msgid : "(no id)");

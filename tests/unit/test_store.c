@@ -341,6 +341,79 @@ test_duplicate(fixture *f, gconstpointer data)
 	}
 }
 
+/* EVALSHA calls the server has run so far (INFO commandstats). */
+static long long
+evalsha_calls(void)
+{
+	redisReply *r = raw(sock_path, "INFO commandstats");
+	const char *p = r->type == REDIS_REPLY_STRING ?
+	    strstr(r->str, "cmdstat_evalsha:calls=") : NULL;
+	long long n = p != NULL ? atoll(p + strlen("cmdstat_evalsha:calls=")) : 0;
+
+	freeReplyObject(r);
+	return n;
+}
+
+/* Round trips per message: one for a message without threading evidence,
+ * two when there is something to look up or it turns out a duplicate. */
+static void
+test_round_trips(fixture *f, gconstpointer data)
+{
+	tmsg m1 = { .msgid = "rt1@cust.test", .from = "ann@cust.test" };
+	tmsg m2 = { .msgid = "rt2@cust.test", .from = "ann@cust.test",
+	    .irt = "rt1@cust.test" };
+	tmsg m3 = { .msgid = "rt3@cust.test", .from = "bob@cust.test",
+	    .tag = 7 };
+	sm_ingest_result r;
+	long long n;
+
+	/* the first call on a connection loads the script: not counted */
+	n = evalsha_calls();
+	r = ok_ingest(f->st, f->q, &m1);
+	g_assert_cmpint(r.decision.action, ==, SM_THREAD_NEW);
+	g_assert_true(r.created);
+	sm_ingest_result_clear(&r);
+	g_assert_cmpint(evalsha_calls() - n, ==, 1);
+
+	n = evalsha_calls();
+	r = ok_ingest(f->st, f->q, &m1);          /* predicted new: conflict */
+	g_assert_cmpint(r.decision.action, ==, SM_THREAD_DUPLICATE);
+	g_assert_cmpint(r.ticket, ==, 1);
+	g_assert_false(r.created);
+	sm_ingest_result_clear(&r);
+	g_assert_cmpint(evalsha_calls() - n, ==, 2);
+
+	n = evalsha_calls();
+	r = ok_ingest(f->st, f->q, &m1);
+	g_assert_cmpint(r.decision.action, ==, SM_THREAD_DUPLICATE);
+	sm_ingest_result_clear(&r);
+	g_assert_cmpint(evalsha_calls() - n, ==, 2);
+
+	n = evalsha_calls();
+	r = ok_ingest(f->st, f->q, &m2);          /* a reference: gathered */
+	g_assert_cmpint(r.decision.action, ==, SM_THREAD_APPEND);
+	g_assert_cmpint(r.ticket, ==, 1);
+	sm_ingest_result_clear(&r);
+	g_assert_cmpint(evalsha_calls() - n, ==, 2);
+
+	n = evalsha_calls();
+	r = ok_ingest(f->st, f->q, &m3);          /* a tag of no ticket */
+	g_assert_cmpint(r.decision.action, ==, SM_THREAD_NEW);
+	g_assert_cmpint(r.ticket, ==, 2);
+	sm_ingest_result_clear(&r);
+	g_assert_cmpint(evalsha_calls() - n, ==, 2);
+
+	n = evalsha_calls();
+	m3.msgid = "rt4@cust.test";
+	m3.tag = 0;
+	r = ok_ingest(f->st, f->q, &m3);
+	g_assert_cmpint(r.decision.action, ==, SM_THREAD_NEW);
+	g_assert_cmpint(r.ticket, ==, 3);
+	g_assert_cmpint(r.previous_tickets, ==, 1);
+	sm_ingest_result_clear(&r);
+	g_assert_cmpint(evalsha_calls() - n, ==, 1);
+}
+
 struct racer {
 	sm_config *cfg;
 	const sm_queue *q;
@@ -688,6 +761,7 @@ main(int argc, char **argv)
 	ADD("/store/status-flow", test_status_flow);
 	ADD("/store/duplicate", test_duplicate);
 	ADD("/store/concurrent", test_concurrent);
+	ADD("/store/round-trips", test_round_trips);
 	ADD("/store/reopen", test_reopen);
 	ADD("/store/ack", test_ack);
 	ADD("/store/list", test_list);

@@ -7,10 +7,13 @@
  * Keys (/work/notes/outbox.md): {p}job:<id> hashes, the {p}outbox:due
  * zset (score = when a job may next be tried) and {p}outbox:dead (jobs
  * given up, score = when). Three small Lua scripts keep every step atomic:
- *   claim  the lowest due job is re-scored to now + lease and stamped with
- *          this worker's lease token, so no other daemon takes it while it
- *          is being sent, and a daemon killed mid-send leaves it to be
- *          claimed again once the lease ran out;
+ *   claim  the lowest due jobs (up to CLAIM_MAX in one round trip) are
+ *          re-scored to now + lease and stamped with this worker's lease
+ *          token, so no other daemon takes them while they are being sent,
+ *          and a daemon killed mid-send leaves them to be claimed again
+ *          once the lease ran out;
+ *   release a claimed job not started while enough of its lease was left
+ *          (slow sends before it, shutdown) is due again at once;
  *   done   deletes the job (and its due entry);
  *   fail   counts the attempt and re-schedules it with backoff, or moves
  *          it to the dead-letter set - only while the lease is still ours.
@@ -21,6 +24,10 @@
  * (sm_mailer_backoff), given up after SM_OUTBOX_GIVE_UP. A job that can
  * never be sent (ticket gone, no template, bad address) is dead-lettered
  * at once. Every outcome is logged with the job and ticket numbers.
+ *
+ * Round trips per mail under load: the claim (shared by up to CLAIM_MAX
+ * jobs), the ticket, one pipelined write of the Message-ID with the
+ * requester lookup, the record in the thread, and done.
  */
 #include <config.h>
 
@@ -44,23 +51,37 @@
 #define REDIAL_MAX_MS   5000    /* an ack waits at most this after Redis is back */
 #define SMTP_IDLE_MS    10000   /* an idle SMTP connection is closed after this */
 
-/* ARGV: 1 prefix, 2 now, 3 lease seconds, 4 lease token.
- * Returns {} (nothing due), {id} (a stale entry without its hash, dropped)
- * or {id, {field, value, ...}}. */
+/* ARGV: 1 prefix, 2 now, 3 lease seconds, 4 lease token, 5 at most this
+ * many jobs. Returns a list of entries, lowest score first: {id} (a stale
+ * entry without its hash, dropped) or {id, {field, value, ...}}. */
 static const char lua_claim[] =
 	"local P, now = ARGV[1], tonumber(ARGV[2])\n"
 	"local due = P .. 'outbox:due'\n"
-	"local r = redis.call('ZRANGEBYSCORE', due, '-inf', now, 'LIMIT', 0, 1)\n"
-	"if #r == 0 then return {} end\n"
-	"local id = r[1]\n"
-	"local k = P .. 'job:' .. id\n"
-	"if redis.call('EXISTS', k) == 0 then\n"
-	"  redis.call('ZREM', due, id)\n"
-	"  return {id}\n"
+	"local r = redis.call('ZRANGEBYSCORE', due, '-inf', now, 'LIMIT', 0, tonumber(ARGV[5]))\n"
+	"local out = {}\n"
+	"for _, id in ipairs(r) do\n"
+	"  local k = P .. 'job:' .. id\n"
+	"  if redis.call('EXISTS', k) == 0 then\n"
+	"    redis.call('ZREM', due, id)\n"
+	"    out[#out + 1] = {id}\n"
+	"  else\n"
+	"    redis.call('ZADD', due, now + tonumber(ARGV[3]), id)\n"
+	"    redis.call('HSET', k, 'lease', ARGV[4])\n"
+	"    out[#out + 1] = {id, redis.call('HGETALL', k)}\n"
+	"  end\n"
 	"end\n"
-	"redis.call('ZADD', due, now + tonumber(ARGV[3]), id)\n"
-	"redis.call('HSET', k, 'lease', ARGV[4])\n"
-	"return {id, redis.call('HGETALL', k)}\n";
+	"return out\n";
+
+/* ARGV: 1 prefix, 2 job id, 3 lease token, 4 now. A claimed job this
+ * worker will not get to in time goes back, due at once, without counting
+ * an attempt - only while the lease is still ours. */
+static const char lua_release[] =
+	"local P, id = ARGV[1], ARGV[2]\n"
+	"local k = P .. 'job:' .. id\n"
+	"if redis.call('HGET', k, 'lease') ~= ARGV[3] then return 0 end\n"
+	"redis.call('HDEL', k, 'lease')\n"
+	"redis.call('ZADD', P .. 'outbox:due', ARGV[4], id)\n"
+	"return 1\n";
 
 /* ARGV: 1 prefix, 2 job id, 3 lease token. The job goes even when our
  * lease ran out (the mail is sent: better no second copy). Returns 1 when
@@ -105,7 +126,7 @@ static GCond wake_cv;
 static const char *
 script_sha(const char *text)
 {
-	static const char *const texts[] = { lua_claim, lua_done, lua_fail };
+	static const char *const texts[] = { lua_claim, lua_done, lua_fail, lua_release };
 	static gsize done_once[G_N_ELEMENTS(texts)];
 	static char *shas[G_N_ELEMENTS(texts)];
 
@@ -175,108 +196,134 @@ run_script(sm_store *st, const char *text, const char *const *args)
 	return r;
 }
 
+/*
+ * Before a job's first try: store its Message-ID (one for every attempt: a
+ * copy that did get out and a retry are then recognisably the same mail)
+ * and, when the job does not carry it, look up customer.previous_tickets
+ * in the requester index of doc/redis-keys.md ({p}rq:<first 3 hex of
+ * SHA-1(address)>, field address: the tickets the address started, this
+ * one included). Both in one round trip. msgid NULL: nothing to store.
+ * false (store error set) when the Message-ID could not be stored.
+ */
 static bool
-set_msgid(sm_store *st, const sm_job *j, const char *msgid)
+prepare(sm_store *st, sm_job *j, const char *msgid, const char *requester)
 {
 	redisContext *c = sm_store_redis(st);
-	char *key, *id;
-	const char *argv[4];
-	redisReply *r;
-	bool ok;
+	char *jkey = NULL, *rkey = NULL, *sum;
+	const char *hset[4], *hget[3];
+	redisReply *r = NULL;
+	bool ok = true, want_prev;
+	int n = 0;
 
 	if (c == NULL)
 		return false;
-	key = g_strdup_printf("%sjob:%" G_GINT64_FORMAT, sm_store_prefix(st), j->id);
-	argv[0] = "HSET";
-	argv[1] = key;
-	argv[2] = "msgid";
-	argv[3] = id = g_strdup(msgid);
-	r = redisCommandArgv(c, 4, argv, NULL);
-	ok = r != NULL && r->type != REDIS_REPLY_ERROR;
-	if (!ok)
-		sm_store_set_error(st, "redis: %s", r ? r->str : c->errstr);
-	if (r != NULL)
+	want_prev = j->previous_tickets < 0 && requester != NULL && *requester != '\0';
+	if (msgid != NULL) {
+		jkey = g_strdup_printf("%sjob:%" G_GINT64_FORMAT, sm_store_prefix(st), j->id);
+		hset[0] = "HSET"; hset[1] = jkey; hset[2] = "msgid"; hset[3] = msgid;
+		redisAppendCommandArgv(c, 4, hset, NULL);
+		n++;
+	}
+	if (want_prev) {
+		sum = g_compute_checksum_for_string(G_CHECKSUM_SHA1, requester, -1);
+		rkey = g_strdup_printf("%srq:%.3s", sm_store_prefix(st), sum);
+		g_free(sum);
+		hget[0] = "HGET"; hget[1] = rkey; hget[2] = requester;
+		redisAppendCommandArgv(c, 3, hget, NULL);
+		n++;
+	}
+	for (int i = 0; i < n; i++) {
+		if (redisGetReply(c, (void **)&r) != REDIS_OK || r == NULL) {
+			sm_store_set_error(st, "redis: %s", c->errstr[0] ? c->errstr : "I/O error");
+			ok = false;
+			break;
+		}
+		if (i == 0 && msgid != NULL) {
+			if (r->type == REDIS_REPLY_ERROR) {
+				sm_store_set_error(st, "redis: %s", r->str);
+				ok = false;
+			}
+		} else if (r->type == REDIS_REPLY_STRING)
+			j->previous_tickets = MAX(g_ascii_strtoll(r->str, NULL, 10) - 1, 0);
 		freeReplyObject(r);
-	g_free(key);
-	g_free(id);
+		r = NULL;
+	}
+	g_free(jkey);
+	g_free(rkey);
 	return ok;
 }
 
+#define CLAIM_MAX       16      /* jobs claimed at once */
+/* A claimed job is only started while this much of its lease is left:
+ * a send may take SM_OUTBOX_SEND_TIMEOUT, and the rest is margin. */
+#define LEASE_NEEDED_US ((gint64)(SM_OUTBOX_SEND_TIMEOUT + 10) * G_USEC_PER_SEC)
+
 /*
- * customer.previous_tickets when the job does not carry it: the requester
- * index of doc/redis-keys.md ({p}rq:<first 3 hex of SHA-1(address)>, field
- * address) counts the tickets the address started, this one included.
- * -1 when unknown (the template then reads it as unset).
+ * Claim up to max due jobs in one round trip into jobs[] (cleared by the
+ * caller). ok[i] is 1 for a usable job, 2 for one lacking a required
+ * field (to be given up). Returns the number of entries, -1 on a store
+ * error.
  */
-static gint64
-previous_tickets(sm_store *st, const char *addr)
-{
-	redisContext *c = sm_store_redis(st);
-	char *sum, *key;
-	const char *argv[3];
-	redisReply *r;
-	gint64 n = -1;
-
-	if (c == NULL || addr == NULL || *addr == '\0')
-		return -1;
-	sum = g_compute_checksum_for_string(G_CHECKSUM_SHA1, addr, -1);
-	key = g_strdup_printf("%srq:%.3s", sm_store_prefix(st), sum);
-	argv[0] = "HGET";
-	argv[1] = key;
-	argv[2] = addr;
-	r = redisCommandArgv(c, 3, argv, NULL);
-	if (r == NULL)
-		sm_store_set_error(st, "redis: %s", c->errstr);
-	else if (r->type == REDIS_REPLY_STRING)
-		n = MAX(g_ascii_strtoll(r->str, NULL, 10) - 1, 0);
-	if (r != NULL)
-		freeReplyObject(r);
-	g_free(sum);
-	g_free(key);
-	return n;
-}
-
-/* 1 claimed (j filled), 0 nothing due, -1 store error */
 static int
-claim(sm_store *st, const char *token, sm_job *j)
+claim(sm_store *st, const char *token, sm_job *jobs, int *ok, int max)
 {
-	char now[32], lease[16];
-	const char *args[] = { sm_store_prefix(st), now, lease, token, NULL };
-	redisReply *r, *h;
-	char **fields;
-	int rc = 0;
+	char now[32], lease[16], nmax[16];
+	const char *args[] = { sm_store_prefix(st), now, lease, token, nmax, NULL };
+	redisReply *r;
+	int n = 0;
 
 	g_snprintf(now, sizeof now, "%" G_GINT64_FORMAT, (gint64)time(NULL));
 	g_snprintf(lease, sizeof lease, "%d", SM_OUTBOX_LEASE);
+	g_snprintf(nmax, sizeof nmax, "%d", max);
 	if ((r = run_script(st, lua_claim, args)) == NULL)
 		return -1;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1) {
-		freeReplyObject(r);
-		return 0;
+	for (size_t e = 0; r->type == REDIS_REPLY_ARRAY && e < r->elements &&
+	    n < max; e++) {
+		redisReply *ent = r->element[e], *h;
+		sm_job *j = &jobs[n];
+		char **fields;
+
+		if (ent->type != REDIS_REPLY_ARRAY || ent->elements < 1)
+			continue;
+		j->id = ent->element[0]->type == REDIS_REPLY_STRING ?
+		    g_ascii_strtoll(ent->element[0]->str, NULL, 10) :
+		    ent->element[0]->integer;
+		if (ent->elements < 2 || ent->element[1]->type != REDIS_REPLY_ARRAY) {
+			log_warnx("outbox: job %" G_GINT64_FORMAT " had no data: dropped", j->id);
+			continue;
+		}
+		h = ent->element[1];
+		fields = g_new0(char *, h->elements + 1);
+		for (size_t i = 0; i < h->elements; i++)
+			fields[i] = h->element[i]->type == REDIS_REPLY_STRING ?
+			    g_strndup(h->element[i]->str, h->element[i]->len) : g_strdup("");
+		if (sm_job_from_fields(j, fields, h->elements))
+			ok[n] = 1;
+		else {
+			/* unusable: never worth retrying */
+			log_warnx("outbox: job %" G_GINT64_FORMAT " lacks event, ticket, "
+			    "queue or to", j->id);
+			ok[n] = 2;
+		}
+		g_strfreev(fields);
+		n++;
 	}
-	j->id = r->element[0]->type == REDIS_REPLY_STRING ?
-	    g_ascii_strtoll(r->element[0]->str, NULL, 10) : r->element[0]->integer;
-	if (r->elements < 2) {
-		log_warnx("outbox: job %" G_GINT64_FORMAT " had no data: dropped", j->id);
-		freeReplyObject(r);
-		return 0;
-	}
-	h = r->element[1];
-	fields = g_new0(char *, h->elements + 1);
-	for (size_t i = 0; i < h->elements; i++)
-		fields[i] = h->element[i]->type == REDIS_REPLY_STRING ?
-		    g_strndup(h->element[i]->str, h->element[i]->len) : g_strdup("");
-	if (sm_job_from_fields(j, fields, h->elements))
-		rc = 1;
-	else {
-		/* unusable: never worth retrying */
-		log_warnx("outbox: job %" G_GINT64_FORMAT " lacks event, ticket, "
-		    "queue or to", j->id);
-		rc = 2;
-	}
-	g_strfreev(fields);
 	freeReplyObject(r);
-	return rc;
+	return n;
+}
+
+/* Hand a claimed job back (see lua_release); errors only cost the lease. */
+static void
+release(sm_store *st, const sm_job *j, const char *token)
+{
+	char id[32], now[32];
+	const char *args[] = { sm_store_prefix(st), id, token, now, NULL };
+	redisReply *r;
+
+	g_snprintf(id, sizeof id, "%" G_GINT64_FORMAT, j->id);
+	g_snprintf(now, sizeof now, "%" G_GINT64_FORMAT, (gint64)time(NULL));
+	if ((r = run_script(st, lua_release, args)) != NULL)
+		freeReplyObject(r);
 }
 
 /* 0 lease lost, 1 re-scheduled, 2 dead-lettered, -1 store error */
@@ -468,6 +515,7 @@ process(sm_store *st, const sm_config *cfg, sm_smtp **smtp, sm_job *j,
 	sm_ticket *t = NULL;
 	sm_mail mail = { 0 };
 	char *msgid = NULL, *err = NULL;
+	bool kept;
 	int rc;
 
 	rc = sm_store_ticket_get(st, j->ticket, true, &t);
@@ -481,19 +529,18 @@ process(sm_store *st, const sm_config *cfg, sm_smtp **smtp, sm_job *j,
 		give_up(st, j, token, "ticket not found");
 		goto out;
 	}
-	if (j->previous_tickets < 0)
-		j->previous_tickets = previous_tickets(st, t->requester_addr);
-	if (j->message_id != NULL && sm_msgid_verify(cfg->secret, j->message_id) == j->ticket)
+	kept = j->message_id != NULL &&
+	    sm_msgid_verify(cfg->secret, j->message_id) == j->ticket;
+	if (kept)
 		msgid = g_strdup(j->message_id);
-	else {
-		/* one Message-ID for every attempt: a copy that did get out
-		 * and a retry are then recognisably the same mail */
-		msgid = sm_msgid_make(cfg->secret, j->ticket, cfg->hostname);
-		if (msgid == NULL || !set_msgid(st, j, msgid)) {
-			log_warnx("outbox: job %" G_GINT64_FORMAT ": cannot store its "
-			    "Message-ID: %s", j->id, sm_store_error(st));
-			goto out;
-		}
+	else if ((msgid = sm_msgid_make(cfg->secret, j->ticket, cfg->hostname)) == NULL) {
+		give_up(st, j, token, "cannot make a Message-ID");
+		goto out;
+	}
+	if (!prepare(st, j, kept ? NULL : msgid, t->requester_addr)) {
+		log_warnx("outbox: job %" G_GINT64_FORMAT ": cannot store its "
+		    "Message-ID: %s", j->id, sm_store_error(st));
+		goto out;
 	}
 	tpl = sm_runtime_templates();
 	if (!sm_mailer_render(cfg, tpl, j, t, msgid, time(NULL), &mail, &err)) {
@@ -546,8 +593,10 @@ worker(gpointer arg)
 	    g_random_int(), g_random_int());
 	while (!g_atomic_int_get(&stopping)) {
 		sm_config *cfg = sm_config_current();
-		sm_job j = { 0 };
+		sm_job jobs[CLAIM_MAX];
+		int ok[CLAIM_MAX];
 		char *err = NULL;
+		gint64 claimed;
 		int rc;
 
 		if (cfg == NULL) {
@@ -580,7 +629,9 @@ worker(gpointer arg)
 				sm_config_unref(scfg);
 			scfg = sm_config_ref(cfg);
 		}
-		rc = claim(st, token, &j);
+		memset(jobs, 0, sizeof jobs);
+		claimed = g_get_monotonic_time();
+		rc = claim(st, token, jobs, ok, CLAIM_MAX);
 		if (rc < 0) {
 			/* redial soon: most often Redis restarted or failed over */
 			log_warnx("outbox: cannot claim jobs: %s", sm_store_error(st));
@@ -590,11 +641,22 @@ worker(gpointer arg)
 		} else if (rc == 0) {
 			sm_smtp_idle(smtp, SMTP_IDLE_MS);
 			nap(SM_OUTBOX_POLL_MS);
-		} else if (rc == 2) {
-			give_up(st, &j, token, "job lacks event, ticket, queue or to");
-		} else
-			process(st, cfg, &smtp, &j, token);
-		sm_job_clear(&j);
+		}
+		for (int i = 0; i < rc; i++) {
+			if (ok[i] == 2)
+				give_up(st, &jobs[i], token,
+				    "job lacks event, ticket, queue or to");
+			else if (g_atomic_int_get(&stopping) ||
+			    g_get_monotonic_time() - claimed >
+			    (gint64)SM_OUTBOX_LEASE * G_USEC_PER_SEC - LEASE_NEEDED_US)
+				/* not started in time (slow sends before it,
+				 * or shutdown): due again at once, for us or
+				 * another daemon, instead of after the lease */
+				release(st, &jobs[i], token);
+			else
+				process(st, cfg, &smtp, &jobs[i], token);
+			sm_job_clear(&jobs[i]);
+		}
 		sm_config_unref(cfg);
 	}
 	sm_smtp_free(smtp);

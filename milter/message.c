@@ -351,23 +351,33 @@ first_reference(GMimeParserOptions *opts, const char *raw)
 	return id;
 }
 
+/* Headers kept as they are (first value, cleaned). */
+static const struct {
+	const char *name;
+	size_t off;
+} singles[] = {
+	{ "Auto-Submitted", offsetof(sm_message, auto_submitted) },
+	{ "Precedence", offsetof(sm_message, precedence) },
+	{ "List-Id", offsetof(sm_message, list_id) },
+	{ "X-Priority", offsetof(sm_message, x_priority) },
+	{ "Importance", offsetof(sm_message, importance) },
+	{ "Priority", offsetof(sm_message, priority) },
+	{ "X-Support-Loop", offsetof(sm_message, support_loop) },
+};
+
+/* The other top-level headers read: by get_headers() and, through GMime,
+ * by get_envelope(). With singles[] and Content-*, nothing else of the top
+ * header block reaches an sm_message (see drop_unread_headers()). */
+static const char *const read_headers[] = {
+	"From", "Subject", "In-Reply-To", "References",
+	"Authentication-Results", "Message-ID", "Date",
+};
+
 /* Walk the top-level header list once: first value of each single
  * header, every Authentication-Results. Raw values, unfolded. */
 static void
 get_headers(sm_message *m, GMimeMessage *msg, GMimeParserOptions *opts)
 {
-	static const struct {
-		const char *name;
-		size_t off;
-	} singles[] = {
-		{ "Auto-Submitted", offsetof(sm_message, auto_submitted) },
-		{ "Precedence", offsetof(sm_message, precedence) },
-		{ "List-Id", offsetof(sm_message, list_id) },
-		{ "X-Priority", offsetof(sm_message, x_priority) },
-		{ "Importance", offsetof(sm_message, importance) },
-		{ "Priority", offsetof(sm_message, priority) },
-		{ "X-Support-Loop", offsetof(sm_message, support_loop) },
-	};
 	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
 	int n = hl ? g_mime_header_list_get_count(hl) : 0;
 	bool have_irt = false, have_refs = false, have_from = false;
@@ -653,6 +663,94 @@ get_body(GMimeMessage *msg)
 
 /* -------------------------------------------------------------- public */
 
+static bool
+header_is_read(const char *name, size_t n)
+{
+	if (n >= 8 && g_ascii_strncasecmp(name, "Content-", 8) == 0)
+		return true;            /* they shape the MIME tree */
+	for (size_t i = 0; i < G_N_ELEMENTS(read_headers); i++)
+		if (strlen(read_headers[i]) == n &&
+		    g_ascii_strncasecmp(name, read_headers[i], n) == 0)
+			return true;
+	for (size_t i = 0; i < G_N_ELEMENTS(singles); i++)
+		if (strlen(singles[i].name) == n &&
+		    g_ascii_strncasecmp(name, singles[i].name, n) == 0)
+			return true;
+	return false;
+}
+
+/* Length of the field name at the start of line p (up to end), when the
+ * line starts a field GMime would accept: printable ASCII up to a colon.
+ * 0 otherwise. */
+static size_t
+field_name_len(const char *p, const char *end)
+{
+	const char *q = p;
+
+	while (q < end && *q > 0x20 && *q < 0x7F && *q != ':')
+		q++;
+	return q > p && q < end && *q == ':' ? (size_t)(q - p) : 0;
+}
+
+/*
+ * Drop the top-level header fields nothing reads (Received, DKIM-Signature,
+ * To, Cc, ...) from hdr, the header block without its final newline, in
+ * place. GMime makes an object of every field and parses address fields,
+ * and that was a fifth of the parse for ordinary mail. Only a block made
+ * entirely of well-formed fields and their continuation lines is touched:
+ * there every field stands alone. A stray line makes GMime guess where the
+ * body starts from the fields seen before it, so such a block (and one
+ * where no field would be left) is handed over whole, as before.
+ */
+static void
+drop_unread_headers(char *hdr)
+{
+	char *end = hdr + strlen(hdr), *w = hdr;
+	const char *p;
+	bool drops = false, keeps = false, ends_nl;
+
+	for (p = hdr; p < end; ) {
+		const char *nl = memchr(p, '\n', end - p);
+		const char *le = nl != NULL ? nl : end;
+		size_t n;
+
+		if (*p == ' ' || *p == '\t') {
+			if (p == hdr)
+				return;         /* a continuation of nothing */
+		} else if ((n = field_name_len(p, le)) == 0) {
+			return;
+		} else if (header_is_read(p, n)) {
+			keeps = true;
+		} else {
+			drops = true;
+		}
+		p = nl != NULL ? nl + 1 : end;
+	}
+	if (!drops || !keeps)
+		return;
+	ends_nl = end[-1] == '\n';
+	for (p = hdr; p < end; ) {
+		const char *f = p;
+		bool keep = header_is_read(p, field_name_len(p, end));
+
+		/* the field: its line and the continuation lines after it,
+		 * each with its newline */
+		do {
+			const char *nl = memchr(p, '\n', end - p);
+
+			p = nl != NULL ? nl + 1 : end;
+		} while (p < end && (*p == ' ' || *p == '\t'));
+		if (keep) {
+			memmove(w, f, p - f);
+			w += p - f;
+		}
+	}
+	/* the block ends as it did: without a newline unless it had one */
+	if (!ends_nl && w[-1] == '\n')
+		w--;
+	*w = '\0';
+}
+
 /* The bytes GMime will parse: an mbox "From " line and blank-looking
  * lines before the headers (a header block cannot start with a
  * continuation) are dropped, and raw 8-bit header bytes are made UTF-8
@@ -690,6 +788,7 @@ prepare_input(const char *data, size_t len)
 		hend = end;
 	ba = g_byte_array_sized_new(end - p + 16);
 	hdr = sm_text_to_utf8(p, hend - p, NULL);
+	drop_unread_headers(hdr);
 	g_byte_array_append(ba, (const guint8 *)hdr, strlen(hdr));
 	g_free(hdr);
 	if (hend < end)

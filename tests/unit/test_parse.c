@@ -455,6 +455,117 @@ test_structure(void)
 	}
 }
 
+/* Every field of two parses, as one string, to compare them. */
+static char *
+fields(const sm_message *m)
+{
+	GString *s = g_string_new(NULL);
+	const char *const v[] = { m->from_name, m->from_addr, m->subject,
+	    m->message_id, m->in_reply_to, m->body, m->excerpt,
+	    m->auto_submitted, m->precedence, m->list_id, m->x_priority,
+	    m->importance, m->priority, m->support_loop };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(v); i++)
+		g_string_append_printf(s, "%zu=%s\n", i, v[i] ? v[i] : "(null)");
+	for (guint i = 0; i < m->references->len; i++)
+		g_string_append_printf(s, "ref=%s\n", (char *)m->references->pdata[i]);
+	for (guint i = 0; i < m->auth_results->len; i++)
+		g_string_append_printf(s, "ar=%s\n", (char *)m->auth_results->pdata[i]);
+	g_string_append_printf(s, "date=%" G_GINT64_FORMAT, m->date);
+	return g_string_free(s, FALSE);
+}
+
+/* Header fields nothing reads (message.c leaves them out of what GMime
+ * parses) change nothing, wherever they stand, folded or not, with LF or
+ * CRLF, with or without a body; a block with a stray line is parsed whole. */
+static void
+test_unread_headers(void)
+{
+	static const char *const read[] = {
+		"From: =?utf-8?q?J=C3=B6rg?= <J@Example.com>\n",
+		"Subject: Printer\n on fire\n",
+		"Message-ID: <m1@example.com>\n",
+		"Date: Sun, 22 Nov 2026 09:41:14 +0100\n",
+		"In-Reply-To: <p1@example.com>\n",
+		"References: <r0@example.com>\n <p1@example.com>\n",
+		"Auto-Submitted: no\n",
+		"X-Priority: 1\n",
+		"Authentication-Results: mx.example.com;\n dmarc=pass\n",
+		"Content-Type: text/plain; charset=iso-8859-1\n",
+		"Content-Transfer-Encoding: quoted-printable\n",
+	};
+	static const char *const noise[] = {
+		"Received: from a (a [192.0.2.1])\n\tby mx; Sun, 22 Nov 2026\n",
+		"DKIM-Signature: v=1; a=rsa-sha256;\n b=abc\n def\n",
+		"To: Support <support@example.com>, =?utf-8?q?x?= <x@y.test>\n",
+		"Cc: a@b.test\n",
+		"MIME-Version: 1.0\n",
+		"X-Mailer: thing\n",
+	};
+	const char *body = "\nGr=FC=DFe,=\n Hello.\n";
+	char *want = NULL;
+
+	for (int variant = 0; variant < 8; variant++) {
+		GString *in = g_string_new(NULL);
+		bool crlf = variant & 1, nobody = variant & 2, noisy = variant & 4;
+		sm_message *m;
+		char *got;
+
+		for (size_t i = 0; i < G_N_ELEMENTS(read); i++) {
+			if (noisy)
+				g_string_append(in, noise[i % G_N_ELEMENTS(noise)]);
+			g_string_append(in, read[i]);
+		}
+		if (noisy)      /* the last field one that is dropped */
+			g_string_append(in, noise[0]);
+		if (!nobody)
+			g_string_append(in, body);
+		if (crlf) {
+			GString *c = g_string_new(NULL);
+
+			for (const char *p = in->str; *p; p++) {
+				if (*p == '\n')
+					g_string_append_c(c, '\r');
+				g_string_append_c(c, *p);
+			}
+			g_string_free(in, TRUE);
+			in = c;
+		}
+		m = parse_str(in->str);
+		g_assert_cmpstr(m->subject, ==, "Printer on fire");
+		g_assert_cmpstr(m->from_addr, ==, "j@example.com");
+		got = fields(m);
+		if (variant == 0) {
+			g_assert_cmpstr(m->body, ==, "Grüße, Hello.\n");
+			want = g_strdup(got);
+		}
+		else if (!nobody)
+			g_assert_cmpstr(got, ==, want);
+		else
+			g_assert_cmpstr(m->body, ==, "");
+		g_free(got);
+		sm_message_free(m);
+		g_string_free(in, TRUE);
+	}
+	g_free(want);
+
+	/* a stray line: the block goes to GMime whole, as before */
+	{
+		sm_message *m = parse_str("To: a@b.test\nstray line\n"
+		    "Subject: after\n\nbody\n");
+
+		g_assert_cmpstr(m->subject, ==, "after");
+		sm_message_free(m);
+	}
+	/* only unread fields: nothing to drop them for */
+	{
+		sm_message *m = parse_str("X-A: 1\nTo: a@b.test\n\nbody\n");
+
+		g_assert_cmpstr(m->body, ==, "body\n");
+		sm_message_free(m);
+	}
+}
+
 /* Concurrent parses (libmilter runs callbacks on a worker pool) give the
  * same results as a single thread. */
 static const char *const mt_inputs[] = {
@@ -528,6 +639,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/hostile", test_hostile);
 	g_test_add_func("/parse/long-lines", test_long_lines);
 	g_test_add_func("/parse/headers", test_headers);
+	g_test_add_func("/parse/unread-headers", test_unread_headers);
 	g_test_add_func("/parse/structure", test_structure);
 	g_test_add_func("/parse/threads", test_threads);
 	if (have_corpus) {

@@ -314,7 +314,7 @@ claim(sm_store *st, const char *token, sm_job *jobs, int *ok, int max)
 
 /* Hand a claimed job back (see lua_release); errors only cost the lease. */
 static void
-release(sm_store *st, const sm_job *j, const char *token)
+release(sm_store *st, const sm_job *j, const char *token, bool late)
 {
 	char id[32], now[32];
 	const char *args[] = { sm_store_prefix(st), id, token, now, NULL };
@@ -322,8 +322,13 @@ release(sm_store *st, const sm_job *j, const char *token)
 
 	g_snprintf(id, sizeof id, "%" G_GINT64_FORMAT, j->id);
 	g_snprintf(now, sizeof now, "%" G_GINT64_FORMAT, (gint64)time(NULL));
-	if ((r = run_script(st, lua_release, args)) != NULL)
+	if ((r = run_script(st, lua_release, args)) != NULL) {
+		if (late && r->type == REDIS_REPLY_INTEGER && r->integer == 1)
+			log_info("outbox: job %" G_GINT64_FORMAT " (ticket %" G_GINT64_FORMAT
+			    ") not started while enough of its lease was left: "
+			    "handed back", j->id, j->ticket);
 		freeReplyObject(r);
+	}
 }
 
 /* 0 lease lost, 1 re-scheduled, 2 dead-lettered, -1 store error */
@@ -652,7 +657,7 @@ worker(gpointer arg)
 				/* not started in time (slow sends before it,
 				 * or shutdown): due again at once, for us or
 				 * another daemon, instead of after the lease */
-				release(st, &jobs[i], token);
+				release(st, &jobs[i], token, !g_atomic_int_get(&stopping));
 			else
 				process(st, cfg, &smtp, &jobs[i], token);
 			sm_job_clear(&jobs[i]);

@@ -3,7 +3,9 @@
 # for a while delays the ack (re-scheduled ~30 s ahead, the genuine retry
 # is waited for) but delivers it exactly once; a daemon killed with -9 in
 # the middle of a send leaves the job leased, untouched by the next daemon
-# until the lease runs out, and then sent once; with Redis down the worker
+# until the lease runs out, and then sent once; of two jobs claimed
+# together behind a slow send, the second is handed back instead of being
+# started late, and sent once; with Redis down the worker
 # waits without spinning and sends again once Redis is back.
 # Driven with miltertest; mail goes to the capture sendmail of common.sh
 # behind wrappers written here.
@@ -106,6 +108,49 @@ redis_cli ZADD sm:outbox:due 0 "$job" >/dev/null
 check "after the lease the job is sent" wait_for 10 eval '[ "$(acks_for "$id2")" -ge 1 ]'
 wait_for 10 outbox_empty
 check "exactly once (got $(acks_for "$id2"))" test "$(acks_for "$id2")" -eq 1
+
+# ---- 2b. jobs claimed together, the first one slow ----------------------
+# Two acks fail once (flaky sendmail), so both wait in the outbox; with
+# the daemon stopped they are made due and sendmail made slow (22 s, more
+# than the 20 s a claimed job may wait before its start); the new daemon
+# claims both at once, the first send takes 22 s, and the second is handed
+# back rather than started late - then claimed again and sent, once.
+sm_stop_daemon
+rm -f "$T/ok"
+cat >"$T/slow-sendmail" <<EOF
+#!/bin/sh
+if [ ! -e "$T/slowed" ]; then
+	touch "$T/slowed"
+	cat >/dev/null
+	sleep 22
+	exit 0
+fi
+exec "$T/capture-sendmail" "\$@"
+EOF
+chmod 0755 "$T/slow-sendmail"
+sed -i "s|^sendmail = .*|sendmail = $T/flaky-sendmail|" "$CONF"
+sm_start_daemon
+sm_mail "$T/m4.eml" 'Dan <dan@customer.test>' 'First of two' '<retry-4@customer.test>'
+id4=$(out_stamp "$(sm_send "$T/m4.eml")" X-Ticket-ID)
+sm_mail "$T/m5.eml" 'Eve <eve@customer.test>' 'Second of two' '<retry-5@customer.test>'
+id5=$(out_stamp "$(sm_send "$T/m5.eml")" X-Ticket-ID)
+failed_once() { [ "$(redis_cli ZCARD sm:outbox:due)" = 2 ] &&
+	[ "$(grep -c 'failed (attempt 1): exit 75' "$T/daemon.log")" -ge 3 ]; }
+check "tickets $id4 and $id5: both acks failed once and wait" wait_for 10 failed_once
+sm_stop_daemon
+sed -i "s|^sendmail = .*|sendmail = $T/slow-sendmail|" "$CONF"
+for j in $(redis_cli ZRANGE sm:outbox:due 0 -1); do
+	redis_cli ZADD sm:outbox:due 0 "$j" >/dev/null
+done
+sm_start_daemon
+check "the second job is handed back, not started late" \
+    wait_for 40 grep -q "outbox: job [0-9]* (ticket $id5) not started while enough of its lease was left: handed back" "$T/daemon.log"
+acks_to() { grep -l "^To:.*$1" "$SENT"/*.eml 2>/dev/null | xargs -r grep -l "^X-Ticket-Event: ack" | wc -l; }
+check "and then sent" wait_for 10 eval '[ "$(acks_to eve@customer.test)" -ge 1 ]'
+wait_for 10 outbox_empty
+check "both jobs are done" outbox_empty
+check "eve's ack went out exactly once (got $(acks_to eve@customer.test))" \
+    test "$(acks_to eve@customer.test)" -eq 1
 
 # ---- 3. Redis down: no spinning, and back to work ----------------------
 ticks() { awk '{ print $14 + $15 }' "/proc/$SM_PID_DAEMON/stat"; }

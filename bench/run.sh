@@ -69,6 +69,7 @@ RES=$W/results		# label rep RESULT key=value...
 LOG=$W/bench.log
 : >"$RES"
 PID_REDIS= PID_NULL= PID_NULLC= PID_NULL7= PID_NULLT= PID_SM= PID_SMT= PF=
+PID_SINK=
 
 say() { echo "bench: $*"; echo "$(date -u +%T) $*" >>"$LOG"; }
 
@@ -107,6 +108,7 @@ cleanup()
 	kill_wait "$PID_NULLT"
 	kill_wait "$PID_SMT"
 	kill_wait "$PID_REDIS"
+	kill_wait "$PID_SINK"
 	if [ -n "$PF" ]; then	# postfix stop is asynchronous: bounded wait
 		wait_for 10 eval "! postfix -c '$PF/config' status"
 	fi
@@ -141,10 +143,16 @@ HZ=$(getconf CLK_TCK)
 cpu_all() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 # cpu_ticks PID: user+system time of the process and its reaped children
 # (the mailer's sendmail runs), in clock ticks; 0 when there is no such pid.
+# For support-milter, the SMTP sink that takes its generated mail counts
+# too: it stands for the sendmail runs of the other mail path.
 cpu_ticks()
 {
 	[ -n "$1" ] && [ -r "/proc/$1/stat" ] || { echo 0; return; }
-	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 + $14 + $15 }'
+	_ct=$(sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 + $14 + $15 }')
+	if [ "$1" = "$PID_SM" ] && [ -n "$PID_SINK" ] && [ -r "/proc/$PID_SINK/stat" ]; then
+		_ct=$((_ct + $(sed 's/.*) //' "/proc/$PID_SINK/stat" | awk '{ print $12 + $13 }')))
+	fi
+	echo "$_ct"
 }
 
 # ---- processes -----------------------------------------------------------
@@ -205,6 +213,26 @@ start_null7()
 	chmod 0666 "$S/null7.sock"
 }
 
+# smtp-sink(1), Postfix's SMTP test server, takes the daemon's generated
+# mail when `[mail] smtp` is in use (SM_MAIL=smtp, the default when it is
+# installed); SM_MAIL=sendmail uses the discarding script instead.
+SINK=$(command -v smtp-sink 2>/dev/null || { [ -x /usr/sbin/smtp-sink ] && echo /usr/sbin/smtp-sink; })
+start_sink()
+{
+	[ -n "$SINK" ] || return 1
+	rm -f "$S/sink.sock"
+	if [ "$(id -u)" = 0 ]; then
+		"$SINK" -u nobody "unix:$S/sink.sock" 256 </dev/null >>"$W/sink.log" 2>&1 &
+	else
+		"$SINK" "unix:$S/sink.sock" 256 </dev/null >>"$W/sink.log" 2>&1 &
+	fi
+	PID_SINK=$!
+	wait_for 10 test -S "$S/sink.sock" || { say "smtp-sink did not start"; kill_wait "$PID_SINK"; PID_SINK=; return 1; }
+}
+start_sink || true
+SM_MAIL=sendmail
+[ -n "$PID_SINK" ] && SM_MAIL=smtp
+
 SM_OK=0
 SM_WHY="milter/support-milter is not built"
 write_sm_config()
@@ -233,6 +261,7 @@ timeout_ms = 500
 
 [mail]
 sendmail = $W/discard-sendmail
+$( [ "$SM_MAIL" = smtp ] && echo "smtp = unix:$S/sink.sock")
 hostname = support.example.com
 templates = $top_srcdir/templates
 secret_file = $W/secret
@@ -294,6 +323,15 @@ start_sm()
 	SM_OK=1
 }
 stop_sm() { kill_wait "$PID_SM"; PID_SM=; SM_OK=0; }
+# restart_sm ACK: a fresh daemon (and with "fresh", a fresh Redis)
+restart_sm()
+{
+	stop_sm
+	[ "${2:-}" = fresh ] && { stop_redis; start_redis; }
+	SM_ACK=$1
+	write_sm_config
+	start_sm
+}
 
 # ---- the direct driver -----------------------------------------------------
 # drive LABEL REP DRIVER-ARGS...: one run; its RESULT line into $RES.
@@ -536,6 +574,22 @@ done
 kill_wait "$PID_NULLC"
 PID_NULLC=
 
+# 1a. The same new-ticket run with the other mail path, for comparison:
+# sendmail (a fork/exec per acknowledgement) when the rows above used the
+# SMTP connection.
+if [ $SM_OK = 1 ] && [ "$SM_MAIL" = smtp ]; then
+	SM_MAIL=sendmail
+	restart_sm yes
+	rep=1
+	while [ $rep -le $REPS ] && [ $SM_OK = 1 ]; do
+		drive "d-newsm-4" $rep -s "unix:$S/sm.sock" -c 4 -n $N -r support@example.com
+		drain_sample "a-drainsm-4" $rep
+		rep=$((rep + 1))
+	done
+	SM_MAIL=smtp
+	restart_sm yes
+fi
+
 # 1b. Over TCP, in a block of its own: the second daemon's mailer would
 # otherwise take part in the outbox measurements above.
 start_tcp
@@ -588,15 +642,6 @@ DFILE=$W/big.eml
 drive m-null 1 -s "unix:$S/null.sock" -c 64 -n 64 -B -r support@example.com
 MEM_NULL_HWM=$(vm "$PID_NULL" VmHWM)
 DFILE=
-# restart_sm ACK: a fresh daemon (and with "fresh", a fresh Redis)
-restart_sm()
-{
-	stop_sm
-	[ "${2:-}" = fresh ] && { stop_redis; start_redis; }
-	SM_ACK=$1
-	write_sm_config
-	start_sm
-}
 per_accepted()	# LABEL BYTES-BEFORE BYTES-AFTER: bytes per accepted message
 {
 	_ok=$(awk -v l="$1" '$1 == l { sub("accept=", "", $9); print $9 }' "$RES" | tail -n 1)

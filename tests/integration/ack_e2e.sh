@@ -103,7 +103,9 @@ expected_due()
 	local t=$1 left=$2 day=0 d open close start
 	while [ $day -lt 60 ] && [ $left -gt 0 ]; do
 		d=$(TZ=Europe/Berlin date -d "@$t" +%F)
-		d=$(TZ=Europe/Berlin date -d "$d 12:00 + $day days" +%F)
+		# "12:00 + 0 days" would read "+ 0" as a zone offset (UTC) and
+		# "days" as one more day: the relative part is written "N days"
+		d=$(TZ=Europe/Berlin date -d "$d 12:00 $day days" +%F)
 		day=$((day + 1))
 		case $(TZ=Europe/Berlin date -d "$d 12:00" +%u) in 6|7) continue ;; esac
 		case $d in 2026-12-24|2026-12-25|2026-12-26) continue ;; esac

@@ -121,4 +121,29 @@ int sm_store_ticket_set(sm_store *st, gint64 id, const sm_ticket_change *ch);
 int sm_store_add_auto(sm_store *st, gint64 ticket, const char *from,
     const char *msgid, const char *subject, gint64 date);
 
+/*
+ * The outbox's two steps that touch tickets (milter/store_outbox.c; keys in
+ * doc/redis-keys.md). claim leases up to max due jobs for lease seconds
+ * under token and returns each with its ticket, in one round trip; a stale
+ * due entry (no job hash) is dropped and not returned. finish records the
+ * sent mail in the ticket's thread (idempotent on the Message-ID, as
+ * sm_store_add_auto) and deletes the job, in one script; *mine tells
+ * whether the lease was still ours, *recorded is 0 (no such ticket), 1 or
+ * 2 (recorded before). Both return -1 with the store's error set on a
+ * store error; claim otherwise the number of entries filled.
+ */
+typedef struct sm_claimed {
+	gint64 id;              /* job id */
+	char **fields;          /* the job hash, flat: name, value, ... */
+	size_t nfields;
+	sm_ticket *ticket;      /* with its messages; NULL: no such ticket */
+} sm_claimed;
+
+int sm_store_outbox_claim(sm_store *st, gint64 now, int lease, const char *token,
+    int max, sm_claimed *out);
+void sm_claimed_clear(sm_claimed *c);
+int sm_store_outbox_finish(sm_store *st, gint64 job, const char *token,
+    gint64 ticket, const char *from, const char *msgid, const char *subject,
+    gint64 date, bool *mine, int *recorded);
+
 #endif

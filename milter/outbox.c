@@ -4,19 +4,23 @@
  * Interface: sm_outbox_start/sm_outbox_stop (include/sm_mailer.h), called
  * by milter/runtime.c around smfi_main.
  *
- * Keys (/work/notes/outbox.md): {p}job:<id> hashes, the {p}outbox:due
+ * Keys (doc/redis-keys.md): {p}job:<id> hashes, the {p}outbox:due
  * zset (score = when a job may next be tried) and {p}outbox:dead (jobs
- * given up, score = when). Three small Lua scripts keep every step atomic:
+ * given up, score = when). Every step is one atomic script:
  *   claim  the lowest due jobs (up to CLAIM_MAX in one round trip) are
  *          re-scored to now + lease and stamped with this worker's lease
  *          token, so no other daemon takes them while they are being sent,
  *          and a daemon killed mid-send leaves them to be claimed again
- *          once the lease ran out;
+ *          once the lease ran out; each comes with its ticket
+ *          (sm_store_outbox_claim);
  *   release a claimed job not started while enough of its lease was left
  *          (slow sends before it, shutdown) is due again at once;
- *   done   deletes the job (and its due entry);
+ *   finish records the sent mail in its ticket's thread and deletes the
+ *          job (sm_store_outbox_finish);
  *   fail   counts the attempt and re-schedules it with backoff, or moves
  *          it to the dead-letter set - only while the lease is still ours.
+ * A job's Message-ID is derived from the job (its id and creation time):
+ * every attempt carries the same one without storing it first.
  *
  * Failure: Redis down -> the worker redials with backoff (250 ms doubling
  * to 5 s), never spinning, and logs the outage once; a job it held stays leased and is retried
@@ -25,9 +29,9 @@
  * never be sent (ticket gone, no template, bad address) is dead-lettered
  * at once. Every outcome is logged with the job and ticket numbers.
  *
- * Round trips per mail under load: the claim (shared by up to CLAIM_MAX
- * jobs), the ticket, one pipelined write of the Message-ID with the
- * requester lookup, the record in the thread, and done.
+ * Round trips per mail under load: the finish, plus a share of the claim
+ * (up to CLAIM_MAX jobs with their tickets) - two Redis calls per mail
+ * at most (there were five).
  */
 #include <config.h>
 
@@ -51,27 +55,6 @@
 #define REDIAL_MAX_MS   5000    /* an ack waits at most this after Redis is back */
 #define SMTP_IDLE_MS    10000   /* an idle SMTP connection is closed after this */
 
-/* ARGV: 1 prefix, 2 now, 3 lease seconds, 4 lease token, 5 at most this
- * many jobs. Returns a list of entries, lowest score first: {id} (a stale
- * entry without its hash, dropped) or {id, {field, value, ...}}. */
-static const char lua_claim[] =
-	"local P, now = ARGV[1], tonumber(ARGV[2])\n"
-	"local due = P .. 'outbox:due'\n"
-	"local r = redis.call('ZRANGEBYSCORE', due, '-inf', now, 'LIMIT', 0, tonumber(ARGV[5]))\n"
-	"local out = {}\n"
-	"for _, id in ipairs(r) do\n"
-	"  local k = P .. 'job:' .. id\n"
-	"  if redis.call('EXISTS', k) == 0 then\n"
-	"    redis.call('ZREM', due, id)\n"
-	"    out[#out + 1] = {id}\n"
-	"  else\n"
-	"    redis.call('ZADD', due, now + tonumber(ARGV[3]), id)\n"
-	"    redis.call('HSET', k, 'lease', ARGV[4])\n"
-	"    out[#out + 1] = {id, redis.call('HGETALL', k)}\n"
-	"  end\n"
-	"end\n"
-	"return out\n";
-
 /* ARGV: 1 prefix, 2 job id, 3 lease token, 4 now. A claimed job this
  * worker will not get to in time goes back, due at once, without counting
  * an attempt - only while the lease is still ours. */
@@ -82,18 +65,6 @@ static const char lua_release[] =
 	"redis.call('HDEL', k, 'lease')\n"
 	"redis.call('ZADD', P .. 'outbox:due', ARGV[4], id)\n"
 	"return 1\n";
-
-/* ARGV: 1 prefix, 2 job id, 3 lease token. The job goes even when our
- * lease ran out (the mail is sent: better no second copy). Returns 1 when
- * the lease was still ours, else 0. */
-static const char lua_done[] =
-	"local P, id = ARGV[1], ARGV[2]\n"
-	"local k = P .. 'job:' .. id\n"
-	"local mine = redis.call('HGET', k, 'lease') == ARGV[3]\n"
-	"redis.call('DEL', k)\n"
-	"redis.call('ZREM', P .. 'outbox:due', id)\n"
-	"if mine then return 1 end\n"
-	"return 0\n";
 
 /* ARGV: 1 prefix, 2 job id, 3 lease token, 4 next try (unix s), 5 '1' to
  * give up, 6 reason, 7 now. Returns 0 (lease no longer ours: nothing
@@ -126,7 +97,7 @@ static GCond wake_cv;
 static const char *
 script_sha(const char *text)
 {
-	static const char *const texts[] = { lua_claim, lua_done, lua_fail, lua_release };
+	static const char *const texts[] = { lua_fail, lua_release };
 	static gsize done_once[G_N_ELEMENTS(texts)];
 	static char *shas[G_N_ELEMENTS(texts)];
 
@@ -197,60 +168,34 @@ run_script(sm_store *st, const char *text, const char *const *args)
 }
 
 /*
- * Before a job's first try: store its Message-ID (one for every attempt: a
- * copy that did get out and a retry are then recognisably the same mail)
- * and, when the job does not carry it, look up customer.previous_tickets
- * in the requester index of doc/redis-keys.md ({p}rq:<first 3 hex of
- * SHA-1(address)>, field address: the tickets the address started, this
- * one included). Both in one round trip. msgid NULL: nothing to store.
- * false (store error set) when the Message-ID could not be stored.
+ * customer.previous_tickets for a job that does not carry it (jobs queued
+ * before ingest recorded it): the requester index of doc/redis-keys.md
+ * ({p}rq:<first 3 hex of SHA-1(address)>, field address: the tickets the
+ * address started, this one included). Left at -1 on any error: the
+ * value is a nicety of the template, not worth a retry.
  */
-static bool
-prepare(sm_store *st, sm_job *j, const char *msgid, const char *requester)
+static void
+previous_tickets(sm_store *st, sm_job *j, const char *requester)
 {
 	redisContext *c = sm_store_redis(st);
-	char *jkey = NULL, *rkey = NULL, *sum;
-	const char *hset[4], *hget[3];
-	redisReply *r = NULL;
-	bool ok = true, want_prev;
-	int n = 0;
+	const char *hget[3];
+	char *rkey, *sum;
+	redisReply *r;
 
-	if (c == NULL)
-		return false;
-	want_prev = j->previous_tickets < 0 && requester != NULL && *requester != '\0';
-	if (msgid != NULL) {
-		jkey = g_strdup_printf("%sjob:%" G_GINT64_FORMAT, sm_store_prefix(st), j->id);
-		hset[0] = "HSET"; hset[1] = jkey; hset[2] = "msgid"; hset[3] = msgid;
-		redisAppendCommandArgv(c, 4, hset, NULL);
-		n++;
-	}
-	if (want_prev) {
-		sum = g_compute_checksum_for_string(G_CHECKSUM_SHA1, requester, -1);
-		rkey = g_strdup_printf("%srq:%.3s", sm_store_prefix(st), sum);
-		g_free(sum);
-		hget[0] = "HGET"; hget[1] = rkey; hget[2] = requester;
-		redisAppendCommandArgv(c, 3, hget, NULL);
-		n++;
-	}
-	for (int i = 0; i < n; i++) {
-		if (redisGetReply(c, (void **)&r) != REDIS_OK || r == NULL) {
-			sm_store_set_error(st, "redis: %s", c->errstr[0] ? c->errstr : "I/O error");
-			ok = false;
-			break;
-		}
-		if (i == 0 && msgid != NULL) {
-			if (r->type == REDIS_REPLY_ERROR) {
-				sm_store_set_error(st, "redis: %s", r->str);
-				ok = false;
-			}
-		} else if (r->type == REDIS_REPLY_STRING)
-			j->previous_tickets = MAX(g_ascii_strtoll(r->str, NULL, 10) - 1, 0);
+	if (c == NULL || j->previous_tickets >= 0 || requester == NULL || *requester == '\0')
+		return;
+	sum = g_compute_checksum_for_string(G_CHECKSUM_SHA1, requester, -1);
+	rkey = g_strdup_printf("%srq:%.3s", sm_store_prefix(st), sum);
+	g_free(sum);
+	hget[0] = "HGET"; hget[1] = rkey; hget[2] = requester;
+	r = redisCommandArgv(c, 3, hget, NULL);
+	if (r == NULL)
+		sm_store_set_error(st, "redis: %s", c->errstr[0] ? c->errstr : "I/O error");
+	else if (r->type == REDIS_REPLY_STRING)
+		j->previous_tickets = MAX(g_ascii_strtoll(r->str, NULL, 10) - 1, 0);
+	if (r != NULL)
 		freeReplyObject(r);
-		r = NULL;
-	}
-	g_free(jkey);
 	g_free(rkey);
-	return ok;
 }
 
 #define CLAIM_MAX       16      /* jobs claimed at once */
@@ -259,56 +204,37 @@ prepare(sm_store *st, sm_job *j, const char *msgid, const char *requester)
 #define LEASE_NEEDED_US ((gint64)(SM_OUTBOX_SEND_TIMEOUT + 10) * G_USEC_PER_SEC)
 
 /*
- * Claim up to max due jobs in one round trip into jobs[] (cleared by the
- * caller). ok[i] is 1 for a usable job, 2 for one lacking a required
- * field (to be given up). Returns the number of entries, -1 on a store
- * error.
+ * Claim up to max due jobs with their tickets in one round trip into
+ * jobs[] and tickets[] (cleared by the caller; tickets[i] NULL when the
+ * ticket is gone). ok[i] is 1 for a usable job, 2 for one lacking a
+ * required field (to be given up). Returns the number of entries, -1 on
+ * a store error.
  */
 static int
-claim(sm_store *st, const char *token, sm_job *jobs, int *ok, int max)
+claim(sm_store *st, const char *token, sm_job *jobs, sm_ticket **tickets,
+    int *ok, int max)
 {
-	char now[32], lease[16], nmax[16];
-	const char *args[] = { sm_store_prefix(st), now, lease, token, nmax, NULL };
-	redisReply *r;
-	int n = 0;
+	sm_claimed got[CLAIM_MAX];
+	int n;
 
-	g_snprintf(now, sizeof now, "%" G_GINT64_FORMAT, (gint64)time(NULL));
-	g_snprintf(lease, sizeof lease, "%d", SM_OUTBOX_LEASE);
-	g_snprintf(nmax, sizeof nmax, "%d", max);
-	if ((r = run_script(st, lua_claim, args)) == NULL)
-		return -1;
-	for (size_t e = 0; r->type == REDIS_REPLY_ARRAY && e < r->elements &&
-	    n < max; e++) {
-		redisReply *ent = r->element[e], *h;
-		sm_job *j = &jobs[n];
-		char **fields;
+	max = MIN(max, CLAIM_MAX);
+	n = sm_store_outbox_claim(st, time(NULL), SM_OUTBOX_LEASE, token, max, got);
+	for (int i = 0; i < n; i++) {
+		sm_job *j = &jobs[i];
 
-		if (ent->type != REDIS_REPLY_ARRAY || ent->elements < 1)
-			continue;
-		j->id = ent->element[0]->type == REDIS_REPLY_STRING ?
-		    g_ascii_strtoll(ent->element[0]->str, NULL, 10) :
-		    ent->element[0]->integer;
-		if (ent->elements < 2 || ent->element[1]->type != REDIS_REPLY_ARRAY) {
-			log_warnx("outbox: job %" G_GINT64_FORMAT " had no data: dropped", j->id);
-			continue;
-		}
-		h = ent->element[1];
-		fields = g_new0(char *, h->elements + 1);
-		for (size_t i = 0; i < h->elements; i++)
-			fields[i] = h->element[i]->type == REDIS_REPLY_STRING ?
-			    g_strndup(h->element[i]->str, h->element[i]->len) : g_strdup("");
-		if (sm_job_from_fields(j, fields, h->elements))
-			ok[n] = 1;
+		j->id = got[i].id;
+		if (sm_job_from_fields(j, got[i].fields, got[i].nfields))
+			ok[i] = 1;
 		else {
 			/* unusable: never worth retrying */
 			log_warnx("outbox: job %" G_GINT64_FORMAT " lacks event, ticket, "
 			    "queue or to", j->id);
-			ok[n] = 2;
+			ok[i] = 2;
 		}
-		g_strfreev(fields);
-		n++;
+		tickets[i] = got[i].ticket;
+		got[i].ticket = NULL;
+		sm_claimed_clear(&got[i]);
 	}
-	freeReplyObject(r);
 	return n;
 }
 
@@ -417,27 +343,28 @@ retry_later(sm_store *st, const sm_job *j, const char *token, const char *why)
 		    sm_store_error(st));
 }
 
-/* The mail is out: forget the job. Redis must hear it, or the job comes
- * back after the lease and goes out twice - so retry (bounded by the
- * lease; by a few seconds once the daemon is stopping) before giving up
- * on that. */
+/* The mail is out: record it in the thread and forget the job, in one
+ * script. Redis must hear it, or the job comes back after the lease and
+ * goes out twice - so retry (bounded by the lease; by a few seconds once
+ * the daemon is stopping) before giving up on that. */
 static void
-done(sm_store *st, const sm_job *j, const char *token)
+finish(sm_store *st, const sm_job *j, const char *token, const char *from,
+    const char *msgid, const char *subject)
 {
-	char id[32];
-	const char *args[] = { sm_store_prefix(st), id, token, NULL };
 	gint64 until = g_get_monotonic_time() + (SM_OUTBOX_LEASE - 5) * G_USEC_PER_SEC;
-	int wait_ms = REDIAL_MIN_MS;
+	int wait_ms = REDIAL_MIN_MS, recorded;
+	bool mine;
 
-	g_snprintf(id, sizeof id, "%" G_GINT64_FORMAT, j->id);
 	for (;;) {
-		redisReply *r = run_script(st, lua_done, args);
-
-		if (r != NULL) {
-			if (r->type == REDIS_REPLY_INTEGER && r->integer == 0)
+		if (sm_store_outbox_finish(st, j->id, token, j->ticket, from, msgid,
+		    subject, time(NULL), &mine, &recorded) == 0) {
+			if (!mine)
 				log_warnx("outbox: job %" G_GINT64_FORMAT " took longer "
 				    "than its lease: another daemon may send it too", j->id);
-			freeReplyObject(r);
+			if (recorded == 0)
+				log_warnx("outbox: job %" G_GINT64_FORMAT ": sent, but "
+				    "ticket %" G_GINT64_FORMAT " is gone: not recorded",
+				    j->id, j->ticket);
 			return;
 		}
 		if (g_atomic_int_get(&stopping))
@@ -512,41 +439,39 @@ hand_over(const sm_config *cfg, sm_smtp **smtp, sm_store *st, const sm_job *j,
 	return ok;
 }
 
+/* The Message-ID of a job: the same for every attempt at it, unique
+ * because job ids are (within one store; the creation time keeps a
+ * store that was emptied and started over from repeating old ids). */
+static guint64
+job_nonce(const sm_job *j)
+{
+	return ((guint64)(j->created & 0xffffff) << 24) | ((guint64)j->id & 0xffffff);
+}
+
+/* One claimed job; t is its ticket (NULL: gone), owned by the caller. */
 static void
 process(sm_store *st, const sm_config *cfg, sm_smtp **smtp, sm_job *j,
-    const char *token)
+    const sm_ticket *t, const char *token)
 {
 	sm_template_set *tpl = NULL;
-	sm_ticket *t = NULL;
 	sm_mail mail = { 0 };
+	const sm_queue *q;
 	char *msgid = NULL, *err = NULL;
-	bool kept;
-	int rc;
 
-	rc = sm_store_ticket_get(st, j->ticket, true, &t);
-	if (rc < 0) {
-		log_warnx("outbox: job %" G_GINT64_FORMAT ": cannot read ticket %"
-		    G_GINT64_FORMAT ": %s; retried after the lease", j->id, j->ticket,
-		    sm_store_error(st));
-		goto out;
-	}
-	if (rc == 1) {
+	if (t == NULL) {
 		give_up(st, j, token, "ticket not found");
-		goto out;
+		return;
 	}
-	kept = j->message_id != NULL &&
-	    sm_msgid_verify(cfg->secret, j->message_id) == j->ticket;
-	if (kept)
+	/* a job from before ids were derived may carry the one it used */
+	if (j->message_id != NULL &&
+	    sm_msgid_verify(cfg->secret, j->message_id) == j->ticket)
 		msgid = g_strdup(j->message_id);
-	else if ((msgid = sm_msgid_make(cfg->secret, j->ticket, cfg->hostname)) == NULL) {
+	else if ((msgid = sm_msgid_make_nonce(cfg->secret, j->ticket, job_nonce(j),
+	    cfg->hostname)) == NULL) {
 		give_up(st, j, token, "cannot make a Message-ID");
 		goto out;
 	}
-	if (!prepare(st, j, kept ? NULL : msgid, t->requester_addr)) {
-		log_warnx("outbox: job %" G_GINT64_FORMAT ": cannot store its "
-		    "Message-ID: %s", j->id, sm_store_error(st));
-		goto out;
-	}
+	previous_tickets(st, j, t->requester_addr);
 	tpl = sm_runtime_templates();
 	if (!sm_mailer_render(cfg, tpl, j, t, msgid, time(NULL), &mail, &err)) {
 		/* no template loaded yet is an admin's fix away: retry */
@@ -558,23 +483,12 @@ process(sm_store *st, const sm_config *cfg, sm_smtp **smtp, sm_job *j,
 	}
 	if (!hand_over(cfg, smtp, st, j, token, &mail))
 		goto out;
-	/* In the thread before the job goes: a crash in between resends,
-	 * and the record is idempotent on the Message-ID. */
-	{
-		const sm_queue *q = sm_config_queue_by_name(cfg, t->queue);
-		if (sm_store_add_auto(st, j->ticket, q ? q->addresses[0] : "",
-		    msgid, mail.subject, time(NULL)) < 0)
-			log_warnx("outbox: job %" G_GINT64_FORMAT ": sent, but not "
-			    "recorded in ticket %" G_GINT64_FORMAT ": %s", j->id,
-			    j->ticket, sm_store_error(st));
-	}
-	done(st, j, token);
+	q = sm_config_queue_by_name(cfg, t->queue);
+	finish(st, j, token, q ? q->addresses[0] : "", msgid, mail.subject);
 	log_info("outbox: job %" G_GINT64_FORMAT " sent: %s ticket=%" G_GINT64_FORMAT
 	    " to=<%s> msgid=<%s> attempts=%d", j->id, j->event, j->ticket, mail.rcpt,
 	    msgid, j->attempts + 1);
 out:
-	if (t != NULL)
-		sm_ticket_free(t);
 	if (tpl != NULL)
 		sm_templates_unref(tpl);
 	sm_mail_clear(&mail);
@@ -599,6 +513,7 @@ worker(gpointer arg)
 	while (!g_atomic_int_get(&stopping)) {
 		sm_config *cfg = sm_config_current();
 		sm_job jobs[CLAIM_MAX];
+		sm_ticket *tickets[CLAIM_MAX];
 		int ok[CLAIM_MAX];
 		char *err = NULL;
 		gint64 claimed;
@@ -635,8 +550,9 @@ worker(gpointer arg)
 			scfg = sm_config_ref(cfg);
 		}
 		memset(jobs, 0, sizeof jobs);
+		memset(tickets, 0, sizeof tickets);
 		claimed = g_get_monotonic_time();
-		rc = claim(st, token, jobs, ok, CLAIM_MAX);
+		rc = claim(st, token, jobs, tickets, ok, CLAIM_MAX);
 		if (rc < 0) {
 			/* redial soon: most often Redis restarted or failed over */
 			log_warnx("outbox: cannot claim jobs: %s", sm_store_error(st));
@@ -659,8 +575,10 @@ worker(gpointer arg)
 				 * another daemon, instead of after the lease */
 				release(st, &jobs[i], token, !g_atomic_int_get(&stopping));
 			else
-				process(st, cfg, &smtp, &jobs[i], token);
+				process(st, cfg, &smtp, &jobs[i], tickets[i], token);
 			sm_job_clear(&jobs[i]);
+			if (tickets[i] != NULL)
+				sm_ticket_free(tickets[i]);
 		}
 		sm_config_unref(cfg);
 	}

@@ -1,7 +1,8 @@
 /*
  * store_int.h - internals shared by the store's source files (store.c:
  * connections, pool and script calls; store_lua.c: the Lua scripts;
- * store_ticket.c: ingest and ticket reads). Not for other modules.
+ * store_ticket.c: ingest and ticket reads; store_outbox.c: the outbox's
+ * claim and finish). Not for other modules.
  */
 #ifndef SM_STORE_INT_H
 #define SM_STORE_INT_H
@@ -19,6 +20,8 @@ enum sm_lua {
 	SM_LUA_LIST,            /* read-only: tickets from the indexes */
 	SM_LUA_SET,             /* status/priority/assignee change */
 	SM_LUA_AUTO,            /* record a generated mail in the thread */
+	SM_LUA_CLAIM,           /* outbox: lease due jobs, with their tickets */
+	SM_LUA_FINISH,          /* outbox: record a sent job's mail, drop the job */
 	SM_LUA_COUNT
 };
 
@@ -51,5 +54,11 @@ char *sm_int_str(char *buf, gint64 v);
  */
 redisReply *sm_store_eval(sm_store *st, enum sm_lua which, const sm_args *args,
     bool *io);
+
+/* {id, flat hash, text} as the scripts' fetch() returns it -> ticket
+ * (store_ticket.c); NULL when empty or malformed. *p: a JSON parser kept
+ * between calls (made on first need; the caller unrefs it). */
+struct _JsonParser;
+sm_ticket *sm_store_parse_ticket(struct _JsonParser **p, const redisReply *e);
 
 #endif

@@ -278,18 +278,70 @@
 
 /* record a mail the gateway sent (direction auto) in the thread; the
  * Message-ID index makes it idempotent: a retried send records once */
+#define LUA_RECORD_FN \
+	"-- 0 no such ticket, 1 recorded, 2 recorded before (same Message-ID)\n" \
+	"local function record(id, from, msgid, subject, date)\n" \
+	"  local k = tk(id)\n" \
+	"  if redis.call('EXISTS', k) == 0 then return 0 end\n" \
+	"  local bk, h = midx(msgid)\n" \
+	"  if redis.call('HEXISTS', bk, h) == 1 then return 2 end\n" \
+	"  local rec = {d = 'auto', f = from, i = msgid, t = tonumber(date) or 0}\n" \
+	"  if subject ~= '' then rec.s = subject end\n" \
+	"  addline(k .. ':m', nil, cjson.encode(rec))\n" \
+	"  redis.call('HSET', bk, h, id)\n" \
+	"  return 1\n" \
+	"end\n"
+
 #define LUA_AUTO_BODY \
 	"-- ARGV: 1 prefix, 2 ticket id, 3 from, 4 msgid, 5 subject, 6 date\n" \
-	"local id = ARGV[2]\n" \
-	"local k = tk(id)\n" \
-	"if redis.call('EXISTS', k) == 0 then return 0 end\n" \
-	"local bk, h = midx(ARGV[4])\n" \
-	"if redis.call('HEXISTS', bk, h) == 1 then return 2 end\n" \
-	"local rec = {d = 'auto', f = ARGV[3], i = ARGV[4], t = tonumber(ARGV[6]) or 0}\n" \
-	"if ARGV[5] ~= '' then rec.s = ARGV[5] end\n" \
-	"addline(k .. ':m', nil, cjson.encode(rec))\n" \
-	"redis.call('HSET', bk, h, id)\n" \
-	"return 1\n"
+	"return record(ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])\n"
+
+/*
+ * The outbox's claim (doc/redis-keys.md, milter/outbox.c): the lowest due
+ * jobs are re-scored to now + lease and stamped with the worker's lease
+ * token, so no other daemon takes them while they are being sent, and a
+ * daemon killed mid-send leaves them to be claimed again once the lease
+ * ran out. Each comes back with its ticket (as the get script returns
+ * it, with messages), so that rendering needs no further round trip.
+ */
+#define LUA_CLAIM_BODY \
+	"-- ARGV: 1 prefix, 2 now, 3 lease seconds, 4 lease token, 5 at most this\n" \
+	"-- many jobs. Returns, lowest score first, {id} for a stale entry (no job\n" \
+	"-- hash: dropped) or {id, job hash (flat), ticket as fetch() returns it}.\n" \
+	"local now = tonumber(ARGV[2])\n" \
+	"local due = P .. 'outbox:due'\n" \
+	"local r = redis.call('ZRANGEBYSCORE', due, '-inf', now, 'LIMIT', 0, tonumber(ARGV[5]))\n" \
+	"local out = {}\n" \
+	"for _, id in ipairs(r) do\n" \
+	"  local k = P .. 'job:' .. id\n" \
+	"  if redis.call('EXISTS', k) == 0 then\n" \
+	"    redis.call('ZREM', due, id)\n" \
+	"    out[#out + 1] = {id}\n" \
+	"  else\n" \
+	"    redis.call('ZADD', due, now + tonumber(ARGV[3]), id)\n" \
+	"    redis.call('HSET', k, 'lease', ARGV[4])\n" \
+	"    local tid = redis.call('HGET', k, 'ticket') or ''\n" \
+	"    out[#out + 1] = {id, redis.call('HGETALL', k), fetch(tid, true)}\n" \
+	"  end\n" \
+	"end\n" \
+	"return out\n"
+
+/* A job's mail is out: record it in its ticket's thread and forget the
+ * job, in one step (a crash in between would otherwise leave either a
+ * mail sent twice or one missing from the thread). The job goes even when
+ * the lease ran out: the mail is sent, better no second copy. */
+#define LUA_FINISH_BODY \
+	"-- ARGV: 1 prefix, 2 job id, 3 lease token, 4 ticket id, 5 from,\n" \
+	"-- 6 msgid, 7 subject, 8 date. Returns {recorded as record() says,\n" \
+	"-- 1 when the lease was still ours else 0}.\n" \
+	"local k = P .. 'job:' .. ARGV[2]\n" \
+	"local mine = 0\n" \
+	"if redis.call('HGET', k, 'lease') == ARGV[3] then mine = 1 end\n" \
+	"redis.call('DEL', k)\n" \
+	"redis.call('ZREM', P .. 'outbox:due', ARGV[2])\n" \
+	"local rec = 0\n" \
+	"if ARGV[6] ~= '' then rec = record(ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]) end\n" \
+	"return {rec, mine}\n"
 
 static const char *const texts[SM_LUA_COUNT] = {
 	[SM_LUA_GATHER] = LUA_COMMON LUA_GATHER_FN "return gather()\n",
@@ -297,7 +349,9 @@ static const char *const texts[SM_LUA_COUNT] = {
 	[SM_LUA_GET] = LUA_COMMON LUA_FETCH_FN LUA_GET_BODY,
 	[SM_LUA_LIST] = LUA_COMMON LUA_FETCH_FN LUA_LIST_BODY,
 	[SM_LUA_SET] = LUA_COMMON LUA_SET_BODY,
-	[SM_LUA_AUTO] = LUA_COMMON LUA_AUTO_BODY,
+	[SM_LUA_AUTO] = LUA_COMMON LUA_RECORD_FN LUA_AUTO_BODY,
+	[SM_LUA_CLAIM] = LUA_COMMON LUA_FETCH_FN LUA_CLAIM_BODY,
+	[SM_LUA_FINISH] = LUA_COMMON LUA_RECORD_FN LUA_FINISH_BODY,
 };
 
 const char *

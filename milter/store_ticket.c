@@ -654,8 +654,8 @@ set_field(sm_ticket *t, const char *k, const char *v)
 
 /* {id, flat hash, text} -> ticket; NULL when empty/bad. The text is the
  * head JSON line, then one JSON line per message (when asked for). */
-static sm_ticket *
-parse_ticket(JsonParser **p, const redisReply *e)
+sm_ticket *
+sm_store_parse_ticket(JsonParser **p, const redisReply *e)
 {
 	static const char *const head_strs[] = { "s", "n", "a", NULL };
 	static const char *const no_ints[] = { NULL };
@@ -738,7 +738,7 @@ sm_store_ticket_get(sm_store *st, gint64 id, bool with_messages, sm_ticket **out
 		freeReplyObject(r);
 		return 1;
 	}
-	*out = parse_ticket(&p, r->element[0]);
+	*out = sm_store_parse_ticket(&p, r->element[0]);
 	if (p != NULL)
 		g_object_unref(p);
 	freeReplyObject(r);
@@ -774,7 +774,7 @@ sm_store_ticket_list(sm_store *st, char *const *statuses, const char *queue,
 	}
 	*out = g_ptr_array_new_with_free_func((GDestroyNotify)sm_ticket_free);
 	for (size_t i = 0; i < r->elements; i++) {
-		sm_ticket *t = parse_ticket(&p, r->element[i]);
+		sm_ticket *t = sm_store_parse_ticket(&p, r->element[i]);
 
 		if (t != NULL)
 			g_ptr_array_add(*out, t);

@@ -603,16 +603,14 @@ sm_token_verify(GBytes *secret, const char *token)
 }
 
 char *
-sm_msgid_make(GBytes *secret, gint64 ticket, const char *hostname)
+sm_msgid_make_nonce(GBytes *secret, gint64 ticket, guint64 nonce, const char *hostname)
 {
 	char data[64], mac[MSGID_HEX + 1], *host, *res;
 
 	if (ticket <= 0)
 		return NULL;
-	/* The nonce makes every id unique; it need not be secret (the HMAC
-	 * is what cannot be forged). GLib seeds g_random from /dev/urandom. */
 	g_snprintf(data, sizeof(data), "%" G_GINT64_FORMAT ".%06x%06x", ticket,
-	    g_random_int() & 0xffffff, g_random_int() & 0xffffff);
+	    (unsigned)(nonce >> 24) & 0xffffff, (unsigned)nonce & 0xffffff);
 	if (!hmac_hex(secret, "msgid:", data, MSGID_HEX, mac))
 		return NULL;
 	/* A hostname with blanks or brackets would break the id's syntax. */
@@ -621,6 +619,16 @@ sm_msgid_make(GBytes *secret, gint64 ticket, const char *hostname)
 	res = g_strdup_printf("sm.%s.%s@%s", data, mac, host);
 	g_free(host);
 	return res;
+}
+
+char *
+sm_msgid_make(GBytes *secret, gint64 ticket, const char *hostname)
+{
+	/* The nonce makes every id unique; it need not be secret (the HMAC
+	 * is what cannot be forged). GLib seeds g_random from /dev/urandom. */
+	return sm_msgid_make_nonce(secret, ticket,
+	    ((guint64)(g_random_int() & 0xffffff) << 24) | (g_random_int() & 0xffffff),
+	    hostname);
 }
 
 /* Strip blanks and one pair of <> into a private copy. */

@@ -21,7 +21,7 @@ cat >"$T/flaky-sendmail" <<EOF
 #!/bin/sh
 echo run >>"$T/flaky.runs"
 if [ ! -e "$T/ok" ]; then
-	cat >/dev/null
+	cat >"$T/failed-try.eml"
 	echo "flaky: queue file write error" >&2
 	exit 75
 fi
@@ -64,7 +64,9 @@ check "the job keeps the reason" eval 'job_of "$job" last_error | grep -q "exit 
 check "the failure is logged" grep -q "outbox: job $job (ack, ticket $id1) failed (attempt 1): exit 75" "$T/daemon.log"
 check "nothing was delivered meanwhile" test "$(acks_for "$id1")" -eq 0
 check "no retry before the backoff is over (1 run)" test "$(runs)" -eq 1
-msgid=$(job_of "$job" msgid)
+# the Message-ID the failed try carried (derived from the job: not stored)
+msgid=$(sed -n 's/^Message-I[dD]: <\(.*\)>$/\1/p' "$T/failed-try.eml" | head -n 1)
+check "the failed try had a Message-ID ('$msgid')" test -n "$msgid"
 touch "$T/ok"
 if wait_for 45 eval '[ "$(acks_for "$id1")" -ge 1 ]'; then
 	pass "the ack was delivered after the backoff"

@@ -743,6 +743,88 @@ test_records(fixture *f, gconstpointer data)
 	g_free(km);
 }
 
+/* The outbox's claim returns each due job with its ticket and leases it;
+ * finish records the mail in the thread and drops the job, once. */
+static void
+test_outbox_claim_finish(fixture *f, gconstpointer data)
+{
+	tmsg a = { .msgid = "c1@cust.test", .from = "ann@cust.test", .want_ack = true };
+	tmsg b = { .msgid = "c2@cust.test", .from = "bob@cust.test", .want_ack = true };
+	sm_claimed c[4];
+	sm_ingest_result r;
+	sm_ticket *t;
+	char k[64];
+	bool mine;
+	int n, rec;
+
+	r = ok_ingest(f->st, f->q, &a);
+	sm_ingest_result_clear(&r);
+	r = ok_ingest(f->st, f->q, &b);
+	sm_ingest_result_clear(&r);
+	/* a stale due entry without its job hash is dropped, not returned */
+	g_snprintf(k, sizeof k, "%soutbox:due", f->prefix);
+	freeReplyObject(raw(sock_path, "ZADD %s 0 999", k));
+
+	n = sm_store_outbox_claim(f->st, NOW, 60, "tok", 4, c);
+	g_assert_cmpint(n, ==, 2);
+	g_assert_cmpint(raw_int("ZCARD %s", k, NULL), ==, 2);
+	for (int i = 0; i < n; i++) {
+		const char *want = i == 0 ? "ann@cust.test" : "bob@cust.test";
+		const char *lease = NULL, *ticket = NULL;
+
+		for (size_t j = 0; j + 1 < c[i].nfields; j += 2) {
+			if (strcmp(c[i].fields[j], "lease") == 0)
+				lease = c[i].fields[j + 1];
+			if (strcmp(c[i].fields[j], "ticket") == 0)
+				ticket = c[i].fields[j + 1];
+		}
+		g_assert_cmpstr(lease, ==, "tok");
+		g_assert_cmpint(g_ascii_strtoll(ticket, NULL, 10), ==, i + 1);
+		g_assert_nonnull(c[i].ticket);
+		g_assert_cmpint(c[i].ticket->id, ==, i + 1);
+		g_assert_cmpstr(c[i].ticket->requester_addr, ==, want);
+		g_assert_cmpuint(c[i].ticket->messages->len, ==, 1);
+	}
+	/* leased: not claimed again before the lease is over */
+	g_assert_cmpint(sm_store_outbox_claim(f->st, NOW + 30, 60, "other", 4, c + 2), ==, 0);
+
+	g_assert_cmpint(sm_store_outbox_finish(f->st, c[0].id, "tok", 1, "s@example.com",
+	    "ack1@example.com", "Re: Printer", NOW, &mine, &rec), ==, 0);
+	g_assert_true(mine);
+	g_assert_cmpint(rec, ==, 1);
+	/* a second finish (a retried call) records nothing twice */
+	g_assert_cmpint(sm_store_outbox_finish(f->st, c[0].id, "tok", 1, "s@example.com",
+	    "ack1@example.com", "Re: Printer", NOW, &mine, &rec), ==, 0);
+	g_assert_false(mine);
+	g_assert_cmpint(rec, ==, 2);
+	t = get(f->st, 1);
+	g_assert_cmpuint(t->messages->len, ==, 2);
+	g_assert_cmpstr(((sm_ticket_msg *)t->messages->pdata[1])->direction, ==, "auto");
+	g_assert_cmpstr(((sm_ticket_msg *)t->messages->pdata[1])->message_id, ==,
+	    "ack1@example.com");
+	sm_ticket_free(t);
+	/* another worker's lease: the job still goes, the caller is told */
+	g_assert_cmpint(sm_store_outbox_finish(f->st, c[1].id, "not-mine", 2, "s@example.com",
+	    "ack2@example.com", "", NOW, &mine, &rec), ==, 0);
+	g_assert_false(mine);
+	g_assert_cmpint(rec, ==, 1);
+	g_assert_cmpint(raw_int("ZCARD %s", k, NULL), ==, 0);
+	/* a job whose ticket is gone comes back with no ticket */
+	r = ok_ingest(f->st, f->q, &(tmsg){ .msgid = "c3@cust.test", .from = "cy@cust.test",
+	    .want_ack = true });
+	sm_ingest_result_clear(&r);
+	g_snprintf(k, sizeof k, "%st:3", f->prefix);
+	freeReplyObject(raw(sock_path, "DEL %s", k));
+	g_assert_cmpint(sm_store_outbox_claim(f->st, NOW + 120, 60, "tok", 4, c + 2), ==, 1);
+	g_assert_null(c[2].ticket);
+	g_assert_cmpint(sm_store_outbox_finish(f->st, c[2].id, "tok", 3, "s@example.com",
+	    "ack3@example.com", "", NOW, &mine, &rec), ==, 0);
+	g_assert_true(mine);
+	g_assert_cmpint(rec, ==, 0);
+	for (int i = 0; i < 3; i++)
+		sm_claimed_clear(&c[i]);
+}
+
 #define ADD(name, fn) g_test_add(name, fixture, NULL, fx_setup, fn, fx_teardown)
 
 int
@@ -755,6 +837,7 @@ main(int argc, char **argv)
 		return 77;
 	}
 	ADD("/store/new", test_new);
+	ADD("/store/outbox", test_outbox_claim_finish);
 	ADD("/store/references", test_references);
 	ADD("/store/token", test_token_and_signed_ref);
 	ADD("/store/tag", test_tag);

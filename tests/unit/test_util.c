@@ -350,6 +350,22 @@ test_msgid_loop(void)
 	    "^sm\\.7\\.[0-9a-f]{12}\\.[0-9a-f]{16}@support\\.example\\.com$", m, 0, 0));
 	m2 = sm_msgid_make(a, 7, "support.example.com");
 	g_assert_cmpstr(m, !=, m2);		/* nonce makes each unique */
+	{
+		/* a given nonce: the same id every time, and it verifies */
+		char *n1 = sm_msgid_make_nonce(a, 7, 0x123456abcdefULL, "support.example.com");
+		char *n2 = sm_msgid_make_nonce(a, 7, 0x123456abcdefULL, "support.example.com");
+		char *n3 = sm_msgid_make_nonce(a, 7, 0x123456abcdeeULL, "support.example.com");
+
+		g_assert_true(g_str_has_prefix(n1, "sm.7.123456abcdef."));
+		g_assert_cmpstr(n1, ==, n2);
+		g_assert_cmpstr(n1, !=, n3);
+		g_assert_cmpint(sm_msgid_verify(a, n1), ==, 7);
+		g_assert_cmpint(sm_msgid_verify(b, n1), ==, 0);
+		g_assert_null(sm_msgid_make_nonce(a, 0, 1, "h"));
+		g_free(n1);
+		g_free(n2);
+		g_free(n3);
+	}
 	g_assert_cmpint(sm_msgid_verify(a, m), ==, 7);
 	g_assert_cmpint(sm_msgid_verify(a, m2), ==, 7);
 	g_assert_cmpint(sm_msgid_verify(b, m), ==, 0);

@@ -18,6 +18,7 @@
 #include <gmime/gmime.h>
 
 #include "sm_message.h"
+#include "message_int.h"
 
 #define HDR_MAX         998     /* bytes in a header-bound string */
 #define AUTH_VALUE_MAX  4096    /* bytes in one Authentication-Results */
@@ -25,6 +26,8 @@
 #define REFS_MAX        50      /* References ids kept */
 #define DEPTH_MAX       32      /* MIME nesting walked */
 #define PARTS_MAX       1000    /* MIME parts walked */
+
+#define NAME(s)         s, sizeof(s) - 1   /* a name and its length */
 
 /* Make a header value safe for one line: valid UTF-8, control characters
  * (C0, DEL, C1, line/paragraph separators) become blanks, blank runs fold
@@ -354,42 +357,76 @@ first_reference(GMimeParserOptions *opts, const char *raw)
 /* Headers kept as they are (first value, cleaned). */
 static const struct {
 	const char *name;
+	size_t len;
 	size_t off;
 } singles[] = {
-	{ "Auto-Submitted", offsetof(sm_message, auto_submitted) },
-	{ "Precedence", offsetof(sm_message, precedence) },
-	{ "List-Id", offsetof(sm_message, list_id) },
-	{ "X-Priority", offsetof(sm_message, x_priority) },
-	{ "Importance", offsetof(sm_message, importance) },
-	{ "Priority", offsetof(sm_message, priority) },
-	{ "X-Support-Loop", offsetof(sm_message, support_loop) },
+	{ NAME("Auto-Submitted"), offsetof(sm_message, auto_submitted) },
+	{ NAME("Precedence"), offsetof(sm_message, precedence) },
+	{ NAME("List-Id"), offsetof(sm_message, list_id) },
+	{ NAME("X-Priority"), offsetof(sm_message, x_priority) },
+	{ NAME("Importance"), offsetof(sm_message, importance) },
+	{ NAME("Priority"), offsetof(sm_message, priority) },
+	{ NAME("X-Support-Loop"), offsetof(sm_message, support_loop) },
 };
 
-/* The other top-level headers read: by get_headers() and, through GMime,
- * by get_envelope(). With singles[] and Content-*, nothing else of the top
- * header block reaches an sm_message (see drop_unread_headers()). */
-static const char *const read_headers[] = {
-	"From", "Subject", "In-Reply-To", "References",
-	"Authentication-Results", "Message-ID", "Date",
+/* The other top-level headers read, by get_headers() and get_envelope().
+ * With singles[] and Content-*, nothing else of the top header block
+ * reaches an sm_message (see sm_input_prepare()). */
+static const struct {
+	const char *name;
+	size_t len;
+} read_headers[] = {
+	{ NAME("From") }, { NAME("Subject") }, { NAME("In-Reply-To") },
+	{ NAME("References") }, { NAME("Authentication-Results") },
+	{ NAME("Message-ID") }, { NAME("Date") },
 };
 
-/* Walk the top-level header list once: first value of each single
- * header, every Authentication-Results. Raw values, unfolded. */
-static void
-get_headers(sm_message *m, GMimeMessage *msg, GMimeParserOptions *opts)
+static bool
+field_is_read(const char *name, size_t n)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(read_headers); i++)
+		if (read_headers[i].len == n &&
+		    g_ascii_strncasecmp(name, read_headers[i].name, n) == 0)
+			return true;
+	for (size_t i = 0; i < G_N_ELEMENTS(singles); i++)
+		if (singles[i].len == n &&
+		    g_ascii_strncasecmp(name, singles[i].name, n) == 0)
+			return true;
+	return false;
+}
+
+/* The fields read, in block order: taken from the header block before
+ * GMime saw it (see split_header_block()), else from GMime's list. */
+static GArray *
+fields_of(GMimeMessage *msg)
 {
 	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
 	int n = hl ? g_mime_header_list_get_count(hl) : 0;
-	bool have_irt = false, have_refs = false, have_from = false;
-	bool have_subject = false;
+	GArray *a = g_array_sized_new(FALSE, FALSE, sizeof(struct sm_field), n);
 
 	for (int i = 0; i < n; i++) {
 		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
-		const char *name = h ? g_mime_header_get_name(h) : NULL;
-		const char *raw = h ? g_mime_header_get_raw_value(h) : NULL;
+		struct sm_field f = { h ? g_mime_header_get_name(h) : NULL,
+		    h ? g_mime_header_get_raw_value(h) : NULL };
 
-		if (name == NULL || raw == NULL)
-			continue;
+		if (f.name != NULL && f.raw != NULL)
+			g_array_append_val(a, f);
+	}
+	return a;
+}
+
+/* Walk the top-level fields once: first value of each single header,
+ * every Authentication-Results. Raw values, unfolded. */
+static void
+get_headers(sm_message *m, const GArray *fields, GMimeParserOptions *opts)
+{
+	bool have_irt = false, have_refs = false, have_from = false;
+	bool have_subject = false;
+
+	for (guint i = 0; i < fields->len; i++) {
+		const struct sm_field *f = &g_array_index(fields, struct sm_field, i);
+		const char *name = f->name, *raw = f->raw;
+
 		if (g_ascii_strcasecmp(name, "Authentication-Results") == 0) {
 			char *v;
 
@@ -434,18 +471,63 @@ get_headers(sm_message *m, GMimeMessage *msg, GMimeParserOptions *opts)
 	}
 }
 
-static void
-get_envelope(sm_message *m, GMimeMessage *msg, GMimeParserOptions *opts)
+/* What GMime makes of a Message-ID or Date field (the last one counts):
+ * the value unfolded and decoded as unstructured text. */
+static char *
+gmime_value(GMimeParserOptions *opts, const GArray *fields, const char *name)
 {
-	GDateTime *date;
+	const char *raw = NULL;
+	char *unfolded, *value;
 
-	m->message_id = id_clean(g_mime_message_get_message_id(msg));
-	date = g_mime_message_get_date(msg);
+	for (guint i = 0; i < fields->len; i++) {
+		const struct sm_field *f = &g_array_index(fields, struct sm_field, i);
+
+		if (g_ascii_strcasecmp(f->name, name) == 0)
+			raw = f->raw;
+	}
+	if (raw == NULL)
+		return NULL;
+	unfolded = g_mime_utils_header_unfold(raw);
+	value = g_mime_utils_header_decode_text(opts, unfolded);
+	g_free(unfolded);
+	return value;
+}
+
+/* fields NULL: all fields went to GMime, read them there. */
+static void
+get_envelope(sm_message *m, GMimeMessage *msg, GMimeParserOptions *opts,
+    const GArray *fields)
+{
+	GArray *own = NULL;
+	GDateTime *date = NULL;
+	char *v;
+
+	if (fields == NULL) {
+		m->message_id = id_clean(g_mime_message_get_message_id(msg));
+		if ((date = g_mime_message_get_date(msg)) != NULL)
+			g_date_time_ref(date);
+		fields = own = fields_of(msg);
+	} else {
+		if ((v = gmime_value(opts, fields, "Message-ID")) != NULL) {
+			char *id = g_mime_utils_decode_message_id(v);
+
+			m->message_id = id_clean(id);
+			g_free(id);
+			g_free(v);
+		}
+		if ((v = gmime_value(opts, fields, "Date")) != NULL) {
+			date = g_mime_utils_header_decode_date(v);
+			g_free(v);
+		}
+	}
 	if (date != NULL) {
 		gint64 t = g_date_time_to_unix(date);
 		m->date = t > 0 ? t : 0;
+		g_date_time_unref(date);
 	}
-	get_headers(m, msg, opts);
+	get_headers(m, fields, opts);
+	if (own != NULL)
+		g_array_free(own, TRUE);
 }
 
 /* ---------------------------------------------------------------- body */
@@ -663,143 +745,11 @@ get_body(GMimeMessage *msg)
 
 /* -------------------------------------------------------------- public */
 
-static bool
-header_is_read(const char *name, size_t n)
-{
-	if (n >= 8 && g_ascii_strncasecmp(name, "Content-", 8) == 0)
-		return true;            /* they shape the MIME tree */
-	for (size_t i = 0; i < G_N_ELEMENTS(read_headers); i++)
-		if (strlen(read_headers[i]) == n &&
-		    g_ascii_strncasecmp(name, read_headers[i], n) == 0)
-			return true;
-	for (size_t i = 0; i < G_N_ELEMENTS(singles); i++)
-		if (strlen(singles[i].name) == n &&
-		    g_ascii_strncasecmp(name, singles[i].name, n) == 0)
-			return true;
-	return false;
-}
-
-/* Length of the field name at the start of line p (up to end), when the
- * line starts a field GMime would accept: printable ASCII up to a colon.
- * 0 otherwise. */
-static size_t
-field_name_len(const char *p, const char *end)
-{
-	const char *q = p;
-
-	while (q < end && *q > 0x20 && *q < 0x7F && *q != ':')
-		q++;
-	return q > p && q < end && *q == ':' ? (size_t)(q - p) : 0;
-}
-
-/*
- * Drop the top-level header fields nothing reads (Received, DKIM-Signature,
- * To, Cc, ...) from hdr, the header block without its final newline, in
- * place. GMime makes an object of every field and parses address fields,
- * and that was a fifth of the parse for ordinary mail. Only a block made
- * entirely of well-formed fields and their continuation lines is touched:
- * there every field stands alone. A stray line makes GMime guess where the
- * body starts from the fields seen before it, so such a block (and one
- * where no field would be left) is handed over whole, as before.
- */
-static void
-drop_unread_headers(char *hdr)
-{
-	char *end = hdr + strlen(hdr), *w = hdr;
-	const char *p;
-	bool drops = false, keeps = false, ends_nl;
-
-	for (p = hdr; p < end; ) {
-		const char *nl = memchr(p, '\n', end - p);
-		const char *le = nl != NULL ? nl : end;
-		size_t n;
-
-		if (*p == ' ' || *p == '\t') {
-			if (p == hdr)
-				return;         /* a continuation of nothing */
-		} else if ((n = field_name_len(p, le)) == 0) {
-			return;
-		} else if (header_is_read(p, n)) {
-			keeps = true;
-		} else {
-			drops = true;
-		}
-		p = nl != NULL ? nl + 1 : end;
-	}
-	if (!drops || !keeps)
-		return;
-	ends_nl = end[-1] == '\n';
-	for (p = hdr; p < end; ) {
-		const char *f = p;
-		bool keep = header_is_read(p, field_name_len(p, end));
-
-		/* the field: its line and the continuation lines after it,
-		 * each with its newline */
-		do {
-			const char *nl = memchr(p, '\n', end - p);
-
-			p = nl != NULL ? nl + 1 : end;
-		} while (p < end && (*p == ' ' || *p == '\t'));
-		if (keep) {
-			memmove(w, f, p - f);
-			w += p - f;
-		}
-	}
-	/* the block ends as it did: without a newline unless it had one */
-	if (!ends_nl && w[-1] == '\n')
-		w--;
-	*w = '\0';
-}
-
-/* The bytes GMime will parse: an mbox "From " line and blank-looking
- * lines before the headers (a header block cannot start with a
- * continuation) are dropped, and raw 8-bit header bytes are made UTF-8
- * here, per sequence (valid UTF-8 kept, other bytes read as
- * Windows-1252): GMime would pick one charset for a whole header and turn
- * UTF-8 with one stray byte into mojibake. The body is left as it is. */
-static GByteArray *
-prepare_input(const char *data, size_t len)
-{
-	const char *end = data + len, *p = data, *hend;
-	GByteArray *ba;
-	char *hdr;
-
-	if (len > 5 && memcmp(p, "From ", 5) == 0) {
-		const char *nl = memchr(p, '\n', end - p);
-		p = nl ? nl + 1 : end;
-	}
-	for (;;) {
-		const char *q = p;
-
-		while (q < end && (*q == ' ' || *q == '\t' || *q == '\r'))
-			q++;
-		if (q == p || q >= end || *q != '\n')
-			break;
-		p = q + 1;
-	}
-	/* the header block ends at the first empty line */
-	for (hend = p; (hend = memchr(hend, '\n', end - hend)) != NULL; hend++) {
-		if (hend + 1 < end && hend[1] == '\n')
-			break;
-		if (hend + 2 < end && hend[1] == '\r' && hend[2] == '\n')
-			break;
-	}
-	if (hend == NULL)
-		hend = end;
-	ba = g_byte_array_sized_new(end - p + 16);
-	hdr = sm_text_to_utf8(p, hend - p, NULL);
-	drop_unread_headers(hdr);
-	g_byte_array_append(ba, (const guint8 *)hdr, strlen(hdr));
-	g_free(hdr);
-	if (hend < end)
-		g_byte_array_append(ba, (const guint8 *)hend, end - hend);
-	return ba;
-}
-
 sm_message *
 sm_message_parse(const char *data, size_t len, bool truncated)
 {
 	sm_message *m = g_new0(sm_message, 1);
+	struct sm_input in;
 	GMimeParserOptions *opts;
 	GMimeStream *stream;
 	GMimeParser *parser;
@@ -809,20 +759,21 @@ sm_message_parse(const char *data, size_t len, bool truncated)
 	m->auth_results = g_ptr_array_new_with_free_func(g_free);
 	m->truncated = truncated;
 	opts = options_new();
-	stream = g_mime_stream_mem_new_with_byte_array(
-	    prepare_input(data ? data : "", data ? len : 0));
+	sm_input_prepare(data ? data : "", data ? len : 0, field_is_read, &in);
+	stream = g_mime_stream_mem_new_with_byte_array(in.bytes);
 	parser = g_mime_parser_new_with_stream(stream);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
 	g_mime_parser_set_respect_content_length(parser, FALSE);
 	msg = g_mime_parser_construct_message(parser, opts);
 	if (msg != NULL) {
-		get_envelope(m, msg, opts);
+		get_envelope(m, msg, opts, in.fields);
 		m->body = get_body(msg);
 		g_object_unref(msg);
 	}
 	g_object_unref(parser);
 	g_object_unref(stream);
 	g_mime_parser_options_free(opts);
+	sm_input_clear(&in);
 
 	if (m->subject == NULL)
 		m->subject = g_strdup("");

@@ -566,6 +566,51 @@ test_unread_headers(void)
 	}
 }
 
+/* The fields read are taken out of a well-formed block before GMime sees
+ * it (message_input.c): they read as GMime reads them (the last
+ * Message-ID and Date count, the first From and Subject), with or
+ * without a body or a final newline, and as from a block GMime gets whole
+ * (one with a stray line). */
+static void
+test_taken_headers(void)
+{
+	static const char *const block =
+	    "message-id: <old@example.com>\n"
+	    "Date: Mon, 1 Jan 2024 10:00:00 +0000\n"
+	    "From: First <first@example.com>\n"
+	    "Subject: =?utf-8?q?caf=C3=A9?=\n"
+	    "From: second@example.com\n"
+	    "Message-ID:\n <new@example.com>\n"
+	    "Date: Tue, 2 Jan 2024 10:00:00 +0000\n";
+	static const char *const tails[] = {
+		"\nbody\n", "", "\n", "\n\n",
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(tails); i++) {
+		char *in = g_strconcat(block, tails[i], NULL);
+		char *stray = g_strconcat("Received: x\nstray line\n", block,
+		    tails[i], NULL);
+		sm_message *m = parse_str(in), *s;
+
+		g_assert_cmpstr(m->message_id, ==, "new@example.com");
+		g_assert_cmpint(m->date, ==, 1704189600);
+		g_assert_cmpstr(m->from_addr, ==, "first@example.com");
+		g_assert_cmpstr(m->subject, ==, "café");
+		/* without its final newline, the last field still reads */
+		in[strlen(block) - 1] = '\0';
+		s = parse_str(in);
+		g_assert_cmpint(s->date, ==, 1704189600);
+		sm_message_free(s);
+		s = parse_str(stray);
+		g_assert_cmpstr(s->message_id, ==, m->message_id);
+		g_assert_cmpint(s->date, ==, m->date);
+		sm_message_free(s);
+		sm_message_free(m);
+		g_free(stray);
+		g_free(in);
+	}
+}
+
 /* Concurrent parses (libmilter runs callbacks on a worker pool) give the
  * same results as a single thread. */
 static const char *const mt_inputs[] = {
@@ -640,6 +685,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/long-lines", test_long_lines);
 	g_test_add_func("/parse/headers", test_headers);
 	g_test_add_func("/parse/unread-headers", test_unread_headers);
+	g_test_add_func("/parse/taken-headers", test_taken_headers);
 	g_test_add_func("/parse/structure", test_structure);
 	g_test_add_func("/parse/threads", test_threads);
 	if (have_corpus) {

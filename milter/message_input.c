@@ -1,0 +1,191 @@
+/*
+ * message_input.c - the bytes sm_message_parse() hands to GMime, and the
+ * top-level header fields it reads without GMime.
+ *
+ * Interface (message_int.h): sm_input_prepare(), sm_input_clear(). The
+ * input is hostile: any bytes, any length. The header block is made valid
+ * UTF-8 here; in a well-formed block (fields and continuation lines only)
+ * the fields read are taken out with their raw values exactly as GMime
+ * would have kept them, and GMime only gets the Content-* fields that
+ * shape the MIME tree. Anything else goes to GMime as it was.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "sm_message.h"
+#include "message_int.h"
+
+/* Content-* fields shape the MIME tree: GMime gets them. */
+static bool
+is_content(const char *name, size_t n)
+{
+	return n >= 8 && g_ascii_strncasecmp(name, "Content-", 8) == 0;
+}
+
+/* Length of the field name at the start of line p (up to end), when the
+ * line starts a field GMime would accept: printable ASCII up to a colon.
+ * 0 otherwise. */
+static size_t
+field_name_len(const char *p, const char *end)
+{
+	const char *q = p;
+
+	while (q < end && *q > 0x20 && *q < 0x7F && *q != ':')
+		q++;
+	return q > p && q < end && *q == ':' ? (size_t)(q - p) : 0;
+}
+
+/* len bytes and a newline. */
+static char *
+raw_with_nl(const char *s, size_t len)
+{
+	char *r = g_malloc(len + 2);
+
+	memcpy(r, s, len);
+	r[len] = '\n';
+	r[len + 1] = '\0';
+	return r;
+}
+
+/*
+ * Split hdr, the header block without its final newline, in place: GMime
+ * gets only the Content-* fields (the MIME tree), the fields read are
+ * taken out into in->fields with their raw values as GMime would have
+ * kept them, the others (Received, DKIM-Signature, To, ...) are dropped.
+ * GMime makes an object of every field it sees, decodes and parses
+ * addresses and dates, and that was most of the parse for ordinary mail.
+ * more_nl tells that a newline follows hdr (GMime would have read it as
+ * the end of the last field's value).
+ * Only a block made entirely of well-formed fields and their continuation
+ * lines is split: there every field stands alone. A stray line makes
+ * GMime guess where the body starts from the fields seen before it, so
+ * such a block is handed over whole, as before, and read in GMime. A
+ * block without Content-* keeps its first field, so that GMime still
+ * sees a header block.
+ */
+static void
+split_header_block(char *hdr, bool more_nl, sm_field_read_fn is_read,
+    struct sm_input *in)
+{
+	char *end = hdr + strlen(hdr), *w = hdr;
+	const char *p;
+	bool content = false, ends_nl;
+
+	if (hdr == end)
+		return;
+	for (p = hdr; p < end; ) {
+		const char *nl = memchr(p, '\n', end - p);
+		const char *le = nl != NULL ? nl : end;
+		size_t n;
+
+		if (*p == ' ' || *p == '\t') {
+			if (p == hdr)
+				return;         /* a continuation of nothing */
+		} else if ((n = field_name_len(p, le)) == 0) {
+			return;
+		} else if (is_content(p, n)) {
+			content = true;
+		}
+		p = nl != NULL ? nl + 1 : end;
+	}
+	in->fields = g_array_new(FALSE, FALSE, sizeof(struct sm_field));
+	in->strings = g_ptr_array_new_with_free_func(g_free);
+	ends_nl = end[-1] == '\n';
+	for (p = hdr; p < end; ) {
+		const char *f = p;
+		size_t n = field_name_len(p, end);
+		bool content_field = is_content(p, n);
+
+		/* the field: its line and the continuation lines after it,
+		 * each with its newline */
+		do {
+			const char *nl = memchr(p, '\n', end - p);
+
+			p = nl != NULL ? nl + 1 : end;
+		} while (p < end && (*p == ' ' || *p == '\t'));
+		if (!content_field && is_read(f, n)) {
+			struct sm_field fl;
+			char *name = g_strndup(f, n), *raw;
+
+			raw = p == end && !ends_nl && more_nl ?
+			    raw_with_nl(f + n + 1, p - f - n - 1) :
+			    g_strndup(f + n + 1, p - f - n - 1);
+			fl.name = name;
+			fl.raw = raw;
+			g_ptr_array_add(in->strings, name);
+			g_ptr_array_add(in->strings, raw);
+			g_array_append_val(in->fields, fl);
+		}
+		if (content_field || (!content && f == hdr)) {
+			memmove(w, f, p - f);
+			w += p - f;
+		}
+	}
+	/* the block ends as it did: without a newline unless it had one */
+	if (!ends_nl && w > hdr && w[-1] == '\n')
+		w--;
+	*w = '\0';
+}
+
+/* The bytes GMime will parse: an mbox "From " line and blank-looking
+ * lines before the headers (a header block cannot start with a
+ * continuation) are dropped, and raw 8-bit header bytes are made UTF-8
+ * here, per sequence (valid UTF-8 kept, other bytes read as
+ * Windows-1252): GMime would pick one charset for a whole header and turn
+ * UTF-8 with one stray byte into mojibake. The body is left as it is. */
+void
+sm_input_prepare(const char *data, size_t len, sm_field_read_fn is_read,
+    struct sm_input *in)
+{
+	const char *end = data + len, *p = data, *hend;
+	char *hdr;
+	size_t hlen;
+
+	in->fields = NULL;
+	in->strings = NULL;
+
+	if (len > 5 && memcmp(p, "From ", 5) == 0) {
+		const char *nl = memchr(p, '\n', end - p);
+		p = nl ? nl + 1 : end;
+	}
+	for (;;) {
+		const char *q = p;
+
+		while (q < end && (*q == ' ' || *q == '\t' || *q == '\r'))
+			q++;
+		if (q == p || q >= end || *q != '\n')
+			break;
+		p = q + 1;
+	}
+	/* the header block ends at the first empty line */
+	for (hend = p; (hend = memchr(hend, '\n', end - hend)) != NULL; hend++) {
+		if (hend + 1 < end && hend[1] == '\n')
+			break;
+		if (hend + 2 < end && hend[1] == '\r' && hend[2] == '\n')
+			break;
+	}
+	if (hend == NULL)
+		hend = end;
+	hdr = sm_text_to_utf8(p, hend - p, NULL);
+	split_header_block(hdr, hend < end, is_read, in);
+	hlen = strlen(hdr);
+	in->bytes = g_byte_array_sized_new(hlen + (end - hend) + 1);
+	g_byte_array_append(in->bytes, (const guint8 *)hdr, hlen);
+	g_free(hdr);
+	if (hend < end)
+		g_byte_array_append(in->bytes, (const guint8 *)hend, end - hend);
+}
+
+void
+sm_input_clear(struct sm_input *in)
+{
+	if (in->fields != NULL)
+		g_array_free(in->fields, TRUE);
+	if (in->strings != NULL)
+		g_ptr_array_free(in->strings, TRUE);
+	in->fields = NULL;
+	in->strings = NULL;
+}

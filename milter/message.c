@@ -108,9 +108,16 @@ addr_normalize(const char *s)
 		g_free(c);
 		return NULL;
 	}
-	low = g_utf8_strdown(c, -1);
-	g_free(c);
-	return low;
+	for (const char *p = c; *p; p++)
+		if ((guchar)*p >= 0x80) {
+			low = g_utf8_strdown(c, -1);
+			g_free(c);
+			return low;
+		}
+	/* ASCII: what g_utf8_strdown gives (no locale is set), in place */
+	for (char *p = c; *p; p++)
+		*p = g_ascii_tolower(*p);
+	return c;
 }
 
 /* Private parser options: lenient everywhere, 8-bit header bytes read as
@@ -204,9 +211,15 @@ rfc2047_decode(const char *raw, bool quote)
 {
 	size_t len = strnlen(raw, EW_RAW_MAX);
 	const char *p = raw, *end = raw + len;
-	GString *out = g_string_sized_new(len + 16);
-	GByteArray *bytes = g_byte_array_new();    /* one run's bytes */
+	GString *out;
+	GByteArray *bytes;              /* one run's bytes */
 	bool in_q = false;
+
+	/* no encoded word (most headers): the text as it is */
+	if (g_strstr_len(raw, len, "=?") == NULL)
+		return g_strndup(raw, len);
+	out = g_string_sized_new(len + 16);
+	bytes = g_byte_array_new();
 
 	while (p < end) {
 		char cs[64], cs2[64];

@@ -18,11 +18,24 @@
 #include "sm_message.h"
 #include "message_int.h"
 
-/* Content-* fields shape the MIME tree: GMime gets them. */
+/* The Content-* fields that shape the MIME tree or what is read from it
+ * (type and parameters, transfer encoding, attachment or not): GMime gets
+ * them. The others (Content-Language, -ID, -Description, ...) only make
+ * objects nothing looks at. */
 static bool
 is_content(const char *name, size_t n)
 {
-	return n >= 8 && g_ascii_strncasecmp(name, "Content-", 8) == 0;
+	static const char *const kept[] = {
+		"Type", "Transfer-Encoding", "Disposition",
+	};
+
+	if (n < 8 || g_ascii_strncasecmp(name, "Content-", 8) != 0)
+		return false;
+	for (size_t i = 0; i < G_N_ELEMENTS(kept); i++)
+		if (strlen(kept[i]) == n - 8 &&
+		    g_ascii_strncasecmp(name + 8, kept[i], n - 8) == 0)
+			return true;
+	return false;
 }
 
 /* Length of the field name at the start of line p (up to end), when the
@@ -52,9 +65,10 @@ raw_with_nl(const char *s, size_t len)
 
 /*
  * Split hdr, the header block without its final newline, in place: GMime
- * gets only the Content-* fields (the MIME tree), the fields read are
- * taken out into in->fields with their raw values as GMime would have
- * kept them, the others (Received, DKIM-Signature, To, ...) are dropped.
+ * gets only the Content-* fields of the MIME tree (is_content()), the
+ * fields read are taken out into in->fields with their raw values as
+ * GMime would have kept them, the others (Received, DKIM-Signature, To,
+ * Content-Language, ...) are dropped.
  * GMime makes an object of every field it sees, decodes and parses
  * addresses and dates, and that was most of the parse for ordinary mail.
  * more_nl tells that a newline follows hdr (GMime would have read it as
@@ -63,8 +77,8 @@ raw_with_nl(const char *s, size_t len)
  * lines is split: there every field stands alone. A stray line makes
  * GMime guess where the body starts from the fields seen before it, so
  * such a block is handed over whole, as before, and read in GMime. A
- * block without Content-* keeps its first field, so that GMime still
- * sees a header block.
+ * block without such a Content-* field keeps its first field, so that
+ * GMime still sees a header block.
  */
 static void
 split_header_block(char *hdr, bool more_nl, sm_field_read_fn is_read,

@@ -501,6 +501,8 @@ test_unread_headers(void)
 		"Cc: a@b.test\n",
 		"MIME-Version: 1.0\n",
 		"X-Mailer: thing\n",
+		"Content-Language: en-GB\n",
+		"Content-ID: <c1@example.com>\n",
 	};
 	const char *body = "\nGr=FC=DFe,=\n Hello.\n";
 	char *want = NULL;

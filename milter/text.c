@@ -344,9 +344,11 @@ find_close(const char *p, const char *end, const char *name)
 {
 	size_t n = strlen(name);
 
+	/* every '<' at which "</name" still fits */
 	for (; p + n + 2 <= end; p++) {
-		if (p[0] == '<' && p[1] == '/' &&
-		    g_ascii_strncasecmp(p + 2, name, n) == 0 &&
+		if ((p = memchr(p, '<', end - p - n - 1)) == NULL)
+			break;
+		if (p[1] == '/' && g_ascii_strncasecmp(p + 2, name, n) == 0 &&
 		    (p + n + 2 == end || !g_ascii_isalnum(p[n + 2])))
 			return p;
 	}
@@ -455,6 +457,7 @@ sm_html_to_text(const char *html, size_t len)
 	const char *p = html, *end = html + (html ? len : 0);
 	GString *ent = g_string_sized_new(8);   /* one decoded entity */
 	bool title_unclosed = false;
+	const char *run;
 	char *tidy, *res;
 
 	while (p < end) {
@@ -567,9 +570,15 @@ sm_html_to_text(const char *html, size_t len)
 				g_string_append_len(st.out, ent->str, ent->len);
 			continue;
 		}
+		/* a run of plain text (after its first character,
+		 * html_before_text() has nothing left to do) */
 		html_before_text(&st);
-		g_string_append_c(st.out, c);
-		p++;
+		for (run = p + 1; run < end && *run != '<' && *run != '&' &&
+		    *run != '\0' && *run != ' ' && *run != '\t' && *run != '\r' &&
+		    *run != '\n' && *run != '\f'; run++)
+			;
+		g_string_append_len(st.out, p, run - p);
+		p = run;
 	}
 	tidy = tidy_lines(st.out->str, true);
 	g_string_free(st.out, TRUE);

@@ -20,7 +20,9 @@
 #   scale: threading throughput with few and with many stored tickets.
 # Results: a table on stdout and in BENCHMARKS.md ($BENCH_OUT, default in
 # the source tree), with the machine described. BENCH_QUICK=1 uses smaller
-# counts (a few minutes). Rows of support-milter are skipped when it is not
+# counts (a few minutes). BENCH_ONLY="direct sendmail tcp postfix memory
+# scale" (any of them) runs only those sections; such a partial pass
+# writes BENCHMARKS.md only where BENCH_OUT says. Rows of support-milter are skipped when it is not
 # built or does not start; Postfix rows when Postfix is missing.
 #
 # Everything listens on unix sockets or 127.0.0.1 only; every wait is
@@ -30,7 +32,11 @@ set -u
 : "${top_srcdir:?top_srcdir must be set (run through make bench)}"
 : "${top_builddir:?top_builddir must be set (run through make bench)}"
 QUICK=${BENCH_QUICK:-0}
-OUT=${BENCH_OUT:-$top_srcdir/BENCHMARKS.md}
+ONLY=${BENCH_ONLY:-}
+OUT=${BENCH_OUT:-}
+[ -n "$OUT" ] || [ -n "$ONLY" ] || OUT=$top_srcdir/BENCHMARKS.md
+# only SECTION: true when BENCH_ONLY is unset or names it
+only() { [ -z "$ONLY" ] && return 0; case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 DRIVER=$top_builddir/bench/driver
 NULLF=$top_builddir/bench/nullfilter
 SMD=$top_builddir/milter/support-milter
@@ -450,6 +456,8 @@ pf_run()
 	$P_NULL) _fpid=$PID_NULL ;; $P_SM) _fpid=$PID_SM ;; $P_NULL7) _fpid=$PID_NULL7 ;;
 	*) _fpid= ;;
 	esac
+	# Redis's per-command figures of each support-milter run, in the log
+	case $_label in p-sm*) redis_cli CONFIG RESETSTAT >/dev/null 2>&1 ;; esac
 	_f0=$(cpu_ticks "$_fpid") _r0=$(cpu_ticks "$PID_REDIS") _a0=$(cpu_all)
 	_t0=$(now)
 	_p1= _p2=
@@ -470,6 +478,10 @@ pf_run()
 	wait_for 120 pf_queue_empty
 	_t1=$(now)
 	_f1=$(cpu_ticks "$_fpid") _r1=$(cpu_ticks "$PID_REDIS") _a1=$(cpu_all)
+	case $_label in p-sm*)
+		redis_cli INFO commandstats 2>/dev/null | tr -d '\r' |
+		    sed -n "s/^cmdstat_/$_label #$_rep redis: /p" >>"$LOG" ;;
+	esac
 	_sent=$(tail -n +$((_l0 + 1)) "$PF/maillog" | grep -c 'status=sent')
 	_tf=$(tail -n +$((_l0 + 1)) "$PF/maillog" | grep -c 'milter-reject: .* 4[0-9][0-9] ')
 	_rj=$(tail -n +$((_l0 + 1)) "$PF/maillog" | grep -c 'milter-reject: .* 5[0-9][0-9] ')
@@ -551,6 +563,7 @@ SM_EVER=$SM_OK
 
 # 1. Direct, interleaved per repetition.
 rep=1
+only direct || rep=$((REPS + 1))
 while [ $rep -le $REPS ]; do
 	for c in 1 4; do
 		# the cheap scenarios get more messages: a run of well under a
@@ -577,7 +590,7 @@ PID_NULLC=
 # 1a. The same new-ticket run with the other mail path, for comparison:
 # sendmail (a fork/exec per acknowledgement) when the rows above used the
 # SMTP connection.
-if [ $SM_OK = 1 ] && [ "$SM_MAIL" = smtp ]; then
+if [ $SM_OK = 1 ] && [ "$SM_MAIL" = smtp ] && only sendmail; then
 	SM_MAIL=sendmail
 	restart_sm yes
 	rep=1
@@ -592,8 +605,8 @@ fi
 
 # 1b. Over TCP, in a block of its own: the second daemon's mailer would
 # otherwise take part in the outbox measurements above.
-start_tcp
 rep=1
+if only tcp; then start_tcp; else rep=$((REPS + 1)); fi
 while [ $rep -le $REPS ]; do
 	drive "d-tcp-null-1" $rep -s "inet:$P_TCP_NULL@127.0.0.1" -n $N
 	if [ -n "$PID_SMT" ]; then
@@ -608,7 +621,9 @@ kill_wait "$PID_SMT"
 PID_NULLT= PID_SMT=
 
 # 2. Through Postfix.
-if pf_start; then
+if ! only postfix; then
+	:
+elif pf_start; then
 	start_null7
 	rep=1
 	while [ $rep -le $REPS ]; do
@@ -635,6 +650,7 @@ fi
 
 # 3. Memory, in a fresh store.
 MEM_SM_HWM= MEM_SM_IDLE= MEM_NULL_HWM= REDIS_PER_TICKET= REDIS_PER_ACK=
+if only memory; then
 make_big
 # the do-nothing filter, fresh, for comparison
 kill_wait "$PID_NULL"; start_null
@@ -680,10 +696,12 @@ if [ $SM_OK = 1 ]; then
 	say "redis: with acks $(per_accepted m-ack "$_m0" "$_m1") B/ticket, $_q of $_n acks still queued"
 	outbox_drop
 fi
+fi	# memory
 
 # 4. Scale: threading with SMALL and with BIG stored tickets, in a fresh
 # store filled by the daemon itself. Acknowledgements are off here: filling
 # would otherwise queue a mail for every stored ticket.
+only scale || SM_OK=0
 [ $SM_OK = 1 ] && restart_sm no fresh
 fill_to()
 {
@@ -712,4 +730,8 @@ T_END=$(now)
 . "$top_srcdir/bench/report.sh"
 report >"$W/BENCHMARKS.md"
 cat "$W/BENCHMARKS.md"
-cp "$W/BENCHMARKS.md" "$OUT" && say "wrote $OUT"
+if [ -n "$OUT" ]; then
+	cp "$W/BENCHMARKS.md" "$OUT" && say "wrote $OUT"
+else
+	say "partial pass (BENCH_ONLY=$ONLY): the table is in $W/BENCHMARKS.md"
+fi

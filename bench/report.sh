@@ -166,7 +166,8 @@ $(machine)
   the busy time of the whole machine (Postfix, filter, Redis, smtp-source) per message.
 
 Run it with \`make bench\` in a build tree (\`BENCH_QUICK=1\` for a pass of a few minutes,
-\`BENCH_OUT=file\` to write elsewhere); it needs redis-server, and Postfix for its rows.
+\`BENCH_OUT=file\` to write elsewhere, \`BENCH_ONLY="direct sendmail tcp postfix memory scale"\`
+or some of them for those sections alone); it needs redis-server, and Postfix for its rows.
 
 ## Direct (milter protocol)
 

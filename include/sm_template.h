@@ -38,7 +38,8 @@
  * milter/template_dir.c loads a directory into a set.
  *
  * Composition (milter/compose.c): sm_compose_message() builds the complete
- * RFC 5322 message with GMime and returns the bytes for `sendmail -t -i`.
+ * RFC 5322 message (written directly, with GMime's header and body
+ * encoders) and returns the bytes for `sendmail -t -i`.
  * Values are text, never structure: display names and the subject are
  * sanitized and RFC 2047-encoded by GMime, addresses must each be one plain
  * addr-spec (else composition fails), message ids are checked, bodies are

@@ -5,17 +5,30 @@
  * sm_compose_message(), sm_header_text(), sm_body_text() in
  * include/sm_template.h.
  *
- * Every value is treated as hostile text: headers are built only through
- * GMime's API (which quotes, RFC 2047-encodes and folds), display names and
- * the subject are sanitized first, addresses must each be one plain
- * addr-spec, and bodies are UTF-8 in quoted-printable or base64, in which
- * no line can equal a MIME boundary ("=" is always encoded). As a last
- * guard the result is checked for NUL bytes and lines over 998 bytes.
+ * The message is written straight into one GString, no GMime objects:
+ * GMime is used only for its string-in, string-out encoders -
+ * g_mime_utils_header_encode_phrase() for display names (atoms as they
+ * are, a quoted string where specials need one, RFC 2047 words for
+ * non-ASCII), g_mime_utils_header_encode_text() for the subject,
+ * g_mime_utils_header_format_date() for Date, g_mime_utils_best_encoding()
+ * and g_mime_encoding_flush() for the bodies. The header set, order and
+ * folding are those GMime's writer gave (addresses fold exactly as in
+ * GMime's internet-address.c; other headers fold before a blank at 78
+ * columns, so an encoded subject folds between its encoded words).
  *
- * Cost (about 0.85M instructions an acknowledgement, most of it GMime's
- * objects): the local zone of Date is read once per process, plain ASCII
- * domains skip GMime's IDNA pass, and headers GMime would format twice
- * are formatted once; the bytes are the same as without.
+ * Every value is treated as hostile text: display names and the subject
+ * are sanitized (one line, no "=?") and then encoded by GMime, addresses
+ * must each be one plain addr-spec (written as given: ASCII, their own
+ * IDNA form), ids and our own header tokens are checked, and bodies are
+ * UTF-8 in quoted-printable or base64, in which no line can equal a MIME
+ * boundary ("=" is always encoded; the random boundary starts with "=-",
+ * which neither encoding writes, and is checked against both bodies). As
+ * a last guard the result is checked for NUL bytes and lines over 998
+ * bytes.
+ *
+ * Cost: about 0.29M instructions for an acknowledgement with a 2 kB text
+ * and its HTML twin (1.02M with GMime's object model), mostly the
+ * body cleaning and quoted-printable encoding.
  *
  * Failure: NULL with a one-line *err when an input is unusable; a mail is
  * rather not sent than sent to something odd. Pure: no I/O, no logging.
@@ -236,29 +249,6 @@ token_ok(const char *s)
 	return true;
 }
 
-/* GMime finds the ASCII form of every domain with IDNA (libidn2), which
- * was a tenth of the cost of a mail. A domain of ASCII labels none of
- * which is an A-label ("xn--", which GMime decodes on parsing) is its own
- * ASCII form: GMime keeps it as written then (idn2's result differs at
- * most in case), so it is set here, in the field GMime documents for it,
- * to the same bytes. Anything else is left to GMime. */
-static void
-mailbox_ascii(InternetAddressMailbox *mb)
-{
-	const char *label;
-
-	if (mb->idn_addr != NULL || mb->addr == NULL || mb->at <= 0)
-		return;
-	for (const char *p = mb->addr; *p != '\0'; p++)
-		if ((guchar)*p >= 0x80)
-			return;
-	for (label = mb->addr + mb->at + 1; label != NULL;
-	    label = (label = strchr(label, '.')) != NULL ? label + 1 : NULL)
-		if (g_ascii_strncasecmp(label, "xn--", 4) == 0)
-			return;
-	mb->idn_addr = g_strdup(mb->addr);
-}
-
 static bool
 addr_usable(const char *what, const char *addr, char **err)
 {
@@ -269,107 +259,151 @@ addr_usable(const char *what, const char *addr, char **err)
 	return true;
 }
 
-/* addr: checked by addr_usable */
+/* ---- header lines ---- */
+
+#define FOLD_LEN 78               /* RFC 5322 2.1.1: lines SHOULD stay within */
+
+/* Append "name: value\n", folded before a space where the line would
+ * pass FOLD_LEN (never before the first word, and a longer word stays
+ * whole). Folding only inserts a newline in front of a blank that is
+ * there anyway, so unfolding gives back the (trimmed) value exactly; between two
+ * RFC 2047 encoded words the blank is not part of the text either. value
+ * holds no newline (our own tokens, GMime's encoder output, ids). */
 static void
-add_mailbox(GMimeMessage *m, GMimeAddressType type, const char *name,
-    const char *addr)
+header_line(GString *o, const char *name, const char *value)
 {
-	InternetAddressList *list;
-	InternetAddress *ia;
-	char *clean;
+	gsize line = o->len;
+	const char *p = value, *end = value + strlen(value);
 
-	clean = sm_header_text(name, SM_COMPOSE_NAME_MAX);
-	ia = internet_address_mailbox_new(*clean != '\0' ? clean : NULL, addr);
-	mailbox_ascii(INTERNET_ADDRESS_MAILBOX(ia));
-	internet_address_set_charset(ia, "utf-8");
-	list = g_mime_message_get_addresses(m, type);
-	internet_address_list_add(list, ia);
-	g_object_unref(ia);
-	g_free(clean);
-}
+	g_string_append(o, name);
+	g_string_append_len(o, ": ", 2);
+	/* blanks around the value are not part of it (RFC 5322 3.2.2) */
+	while (*p == ' ')
+		p++;
+	while (end > p && end[-1] == ' ')
+		end--;
+	for (bool first = true; p < end; first = false) {
+		const char *sp = p, *e;
 
-/* GMime formats a header's value when it is set and, for a value set
- * through its API, again when the message is written: the same bytes, as
- * our format options are GMime's defaults but for sharing. Handing GMime
- * back its own result as the raw value saves the second pass; nothing
- * else changes. Only for headers whose change GMime answers with no more
- * than a name comparison (not Subject, Date or Content-*, which it parses
- * again at a cost above the pass saved). */
-static void
-keep_formatted(GMimeObject *o, const char *name)
-{
-	GMimeHeader *h = g_mime_header_list_get_header(g_mime_object_get_header_list(o), name);
-	const char *raw;
-
-	if (h != NULL && (raw = g_mime_header_get_raw_value(h)) != NULL)
-		g_mime_header_set_raw_value(h, raw);
-}
-
-static void
-set_header(GMimeMessage *m, const char *name, const char *value)
-{
-	g_mime_object_set_header(GMIME_OBJECT(m), name, value, NULL);
-	keep_formatted(GMIME_OBJECT(m), name);
-}
-
-/* A text part holding body as UTF-8, quoted-printable unless base64 is
- * smaller; never 7bit/8bit, so "=" is always encoded and no body line can
- * be "--" followed by our boundary (which GMime starts with "=-"). */
-static GMimeObject *
-text_part(const char *subtype, const char *body)
-{
-	GMimeTextPart *tp = g_mime_text_part_new_with_subtype(subtype);
-	char *clean = sm_body_text(body);
-	gsize n = strlen(clean);
-	GMimeStream *st;
-	GMimeDataWrapper *dw;
-	GMimeContentEncoding enc;
-	GMimeFilter *best;
-	char *fout;
-	size_t fout_len, fout_pre;
-
-	if (n == 0 || clean[n - 1] != '\n') {
-		char *t = g_strconcat(clean, "\n", NULL);
-
-		g_free(clean);
-		clean = t;
-		n++;
+		while (*p == ' ')
+			p++;
+		e = memchr(p, ' ', end - p);
+		p = e != NULL ? e : end;
+		if (!first && (o->len - line) + (gsize)(p - sp) > FOLD_LEN) {
+			g_string_append_c(o, '\n');
+			line = o->len;
+		}
+		g_string_append_len(o, sp, p - sp);
 	}
-	st = g_mime_stream_mem_new_with_buffer(clean, n);
-	dw = g_mime_data_wrapper_new_with_stream(st, GMIME_CONTENT_ENCODING_DEFAULT);
-	g_mime_part_set_content(GMIME_PART(tp), dw);
-	g_object_unref(dw);
-	g_object_unref(st);
-	g_mime_object_set_content_type_parameter(GMIME_OBJECT(tp), "charset", "utf-8");
-	/* what g_mime_part_get_best_content_encoding() does, without its
-	 * streams: GMime's own filter over the bytes at hand */
-	best = g_mime_filter_best_new(GMIME_FILTER_BEST_ENCODING);
-	g_mime_filter_complete(best, clean, n, 0, &fout, &fout_len, &fout_pre);
-	enc = g_mime_filter_best_encoding(GMIME_FILTER_BEST(best),
-	    GMIME_ENCODING_CONSTRAINT_7BIT);
-	g_object_unref(best);
+	g_string_append_c(o, '\n');
+}
+
+/* GMime's address folding (internet-address.c, linewrap): a blank
+ * before the break becomes the newline, and the new line starts with a
+ * TAB. */
+static void
+linewrap(GString *o)
+{
+	if (o->len > 0 && o->str[o->len - 1] == ' ')
+		o->str[o->len - 1] = '\n';
+	else
+		g_string_append_c(o, '\n');
+	g_string_append_c(o, '\t');
+}
+
+/* GMime's append_folded_name: an encoded phrase longer than a line,
+ * broken between its words; a quoted string is never broken. */
+static void
+append_folded_name(GString *o, gsize *linelen, const char *name)
+{
+	const char *word = name, *end;
+
+	while (*word != '\0') {
+		end = word;
+		if (*word == '"') {
+			for (end++; *end != '\0' && *end != '"'; end++)
+				if (*end == '\\' && end[1] != '\0')
+					end++;
+			if (*end == '"')
+				end++;
+		} else {
+			while (*end != '\0' && *end != ' ' && *end != '\t')
+				end++;
+		}
+		if (*linelen > 1 && *linelen + (gsize)(end - word) > FOLD_LEN) {
+			linewrap(o);
+			*linelen = 1;
+		}
+		g_string_append_len(o, word, end - word);
+		*linelen += end - word;
+		word = end;
+		while (*word == ' ' || *word == '\t')
+			word++;
+		if (*word != '\0' && (*end == ' ' || *end == '\t')) {
+			g_string_append_c(o, ' ');
+			(*linelen)++;
+		}
+	}
+}
+
+/* "field: name <addr>\n" as GMime writes one mailbox: the display name
+ * sanitized, then made a phrase by GMime's encoder (atoms as they are,
+ * a quoted string where specials need it, RFC 2047 words for non-ASCII),
+ * folded where GMime folds. addr: checked by addr_usable, an ASCII
+ * addr-spec written as given (its own IDNA form). */
+static void
+mailbox_line(GString *o, const char *field, const char *name, const char *addr)
+{
+	char *clean = sm_header_text(name, SM_COMPOSE_NAME_MAX);
+	gsize line = o->len, linelen, alen = strlen(addr);
+
+	g_string_append(o, field);
+	g_string_append_len(o, ": ", 2);
+	linelen = o->len - line;
+	if (*clean != '\0') {
+		char *phrase = g_mime_utils_header_encode_phrase(NULL, clean, "utf-8");
+		gsize len = strlen(phrase);
+
+		if (linelen + len > FOLD_LEN && len > FOLD_LEN) {
+			append_folded_name(o, &linelen, phrase);
+		} else {
+			if (linelen + len > FOLD_LEN) {
+				/* fits on a line of its own */
+				linewrap(o);
+				linelen = 1;
+			}
+			g_string_append_len(o, phrase, len);
+			linelen += len;
+		}
+		g_free(phrase);
+		if (linelen + alen + 3 >= FOLD_LEN) {
+			g_string_append_len(o, "\n\t<", 3);
+		} else
+			g_string_append_len(o, " <", 2);
+		g_string_append_len(o, addr, alen);
+		g_string_append_len(o, ">\n", 2);
+	} else {
+		if (linelen + alen > FOLD_LEN)
+			linewrap(o);
+		g_string_append_len(o, addr, alen);
+		g_string_append_c(o, '\n');
+	}
 	g_free(clean);
-	if (enc != GMIME_CONTENT_ENCODING_BASE64)
-		enc = GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
-	g_mime_part_set_content_encoding(GMIME_PART(tp), enc);
-	return GMIME_OBJECT(tp);
 }
 
 /* In-Reply-To and References, from hostile ids: malformed ones dropped,
  * at most SM_COMPOSE_MAX_REFS kept (the thread's first and the newest,
  * as RFC 5322 3.6.4 suggests when trimming). */
 static void
-set_threading(GMimeMessage *m, const sm_compose *c)
+threading_lines(GString *o, const sm_compose *c)
 {
 	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
 	char *irt = msgid_clean(c->in_reply_to);
-	GString *v;
 
 	if (irt != NULL) {
-		char *h = g_strdup_printf("<%s>", irt);
-
-		set_header(m, "In-Reply-To", h);
-		g_free(h);
+		g_string_append(o, "In-Reply-To: <");
+		g_string_append(o, irt);
+		g_string_append_len(o, ">\n", 2);
 	}
 	for (size_t i = 0; c->references != NULL && c->references[i] != NULL; i++) {
 		char *id = msgid_clean(c->references[i]);
@@ -384,12 +418,13 @@ set_threading(GMimeMessage *m, const sm_compose *c)
 	if (ids->len > SM_COMPOSE_MAX_REFS)
 		g_ptr_array_remove_range(ids, 1, ids->len - SM_COMPOSE_MAX_REFS);
 	if (ids->len > 0) {
-		v = g_string_new(NULL);
+		GString *v = g_string_new(NULL);
+
 		for (guint i = 0; i < ids->len; i++)
 			g_string_append_printf(v, "%s<%s>", i > 0 ? " " : "",
 			    (char *)g_ptr_array_index(ids, i));
-		/* GMime folds it between ids */
-		set_header(m, "References", v->str);
+		/* folded between ids */
+		header_line(o, "References", v->str);
 		g_string_free(v, TRUE);
 	}
 	g_free(irt);
@@ -406,6 +441,88 @@ local_zone(void)
 	if (g_once_init_enter(&zone))
 		g_once_init_leave(&zone, g_time_zone_new_local());
 	return zone;
+}
+
+static void
+date_line(GString *o, gint64 date)
+{
+	GDateTime *dt;
+	char *v;
+
+	if (date > 0) {
+		GDateTime *u = g_date_time_new_from_unix_utc(date);
+
+		dt = g_date_time_to_timezone(u, local_zone());
+		g_date_time_unref(u);
+	} else
+		dt = g_date_time_new_now(local_zone());
+	v = g_mime_utils_header_format_date(dt);
+	g_date_time_unref(dt);
+	header_line(o, "Date", v);
+	g_free(v);
+}
+
+/* ---- bodies ---- */
+
+/* A body made a text part's content: cleaned, ending in a newline,
+ * UTF-8 in quoted-printable unless base64 is smaller (GMime's rule);
+ * never 7bit/8bit, so "=" is always encoded and no body line can be "--"
+ * followed by our boundary, which starts with "=-". */
+typedef struct {
+	GString *enc;                 /* the encoded content */
+	GMimeContentEncoding cte;
+} body_part;
+
+static void
+body_encode(body_part *b, const char *body)
+{
+	char *clean = sm_body_text(body);
+	gsize n = strlen(clean);
+	GMimeEncoding st;
+	gsize w;
+
+	if (n == 0 || clean[n - 1] != '\n') {
+		char *t = g_strconcat(clean, "\n", NULL);
+
+		g_free(clean);
+		clean = t;
+		n++;
+	}
+	b->cte = g_mime_utils_best_encoding((const unsigned char *)clean, n);
+	if (b->cte != GMIME_CONTENT_ENCODING_BASE64)
+		b->cte = GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
+	g_mime_encoding_init_encode(&st, b->cte);
+	b->enc = g_string_sized_new(g_mime_encoding_outlen(&st, n) + 1);
+	w = g_mime_encoding_flush(&st, clean, n, b->enc->str);
+	g_string_set_size(b->enc, w);
+	g_free(clean);
+}
+
+static void
+part_headers(GString *o, const char *subtype, GMimeContentEncoding cte)
+{
+	g_string_append(o, "Content-Type: text/");
+	g_string_append(o, subtype);
+	g_string_append(o, "; charset=utf-8\nContent-Transfer-Encoding: ");
+	g_string_append(o, g_mime_content_encoding_to_string(cte));
+	g_string_append_len(o, "\n\n", 2);
+}
+
+/* "=-" and 20 random base64 characters, as GMime makes them. Neither
+ * encoding can hold "=-" (quoted-printable writes "=" only before two
+ * hex digits or a newline, base64 has no "-"), and the caller checks. */
+static char *
+boundary_new(void)
+{
+	guint32 r[4];
+	char *b64, *b;
+
+	for (int i = 0; i < 4; i++)
+		r[i] = g_random_int();
+	b64 = g_base64_encode((const guchar *)r, 15);
+	b = g_strconcat("=-", b64, NULL);
+	g_free(b64);
+	return b;
 }
 
 /* The last guard: whatever went in, nothing odd comes out. */
@@ -437,12 +554,9 @@ output_ok(const char *s, gsize len, char **err)
 char *
 sm_compose_message(const sm_compose *c, gsize *len, char **err)
 {
-	GMimeMessage *m = NULL;
-	GMimeFormatOptions *fo = NULL;
-	GMimeObject *body;
-	GDateTime *dt;
-	char *subject = NULL, *tagged = NULL, *tid = NULL, *out = NULL, *tag;
-	gsize n;
+	GString *o;
+	body_part text = { 0 }, html = { 0 };
+	char *subject, *tagged, *tag, *enc, *boundary = NULL;
 
 	*err = NULL;
 	if (c->ticket <= 0 || c->text == NULL) {
@@ -466,23 +580,25 @@ sm_compose_message(const sm_compose *c, gsize *len, char **err)
 	    (c->reply_to_addr != NULL && !addr_usable("Reply-To", c->reply_to_addr, err)))
 		return NULL;
 
-	/* Headers in the order g_mime_message_new(TRUE) gives them (Date,
-	 * From, Reply-To, Subject, To, then the rest as set), without the
-	 * empty headers it creates to hold that order. */
-	m = g_mime_message_new(FALSE);
-	if (c->date > 0) {
-		GDateTime *u = g_date_time_new_from_unix_utc(c->date);
+	/* the bodies first: their size is most of the message */
+	body_encode(&text, c->text);
+	if (c->html != NULL) {
+		body_encode(&html, c->html);
+		boundary = boundary_new();
+		if (strstr(text.enc->str, boundary) != NULL ||
+		    strstr(html.enc->str, boundary) != NULL) {
+			*err = g_strdup("MIME boundary occurs in a body");
+			goto fail;
+		}
+	}
+	o = g_string_sized_new(text.enc->len + (html.enc != NULL ? html.enc->len : 0) + 1536);
 
-		dt = g_date_time_to_timezone(u, local_zone());
-		g_date_time_unref(u);
-	} else
-		dt = g_date_time_new_now(local_zone());
-	g_mime_message_set_date(m, dt);
-	g_date_time_unref(dt);
-	add_mailbox(m, GMIME_ADDRESS_TYPE_FROM, c->from_name, c->from_addr);
+	/* Headers in the order GMime gave them: Date, From, Reply-To,
+	 * Subject, To, Message-Id, threading, our own, MIME. */
+	date_line(o, c->date);
+	mailbox_line(o, "From", c->from_name, c->from_addr);
 	if (c->reply_to_addr != NULL)
-		add_mailbox(m, GMIME_ADDRESS_TYPE_REPLY_TO, c->reply_to_name,
-		    c->reply_to_addr);
+		mailbox_line(o, "Reply-To", c->reply_to_name, c->reply_to_addr);
 
 	subject = sm_header_text(c->subject, SM_COMPOSE_SUBJECT_MAX);
 	tag = sm_header_text(c->tag, 64);
@@ -492,68 +608,58 @@ sm_compose_message(const sm_compose *c, gsize *len, char **err)
 	g_free(subject);
 	/* the tag helper is trusted, but the line it returns goes out as is */
 	subject = sm_header_text(tagged, SM_COMPOSE_SUBJECT_MAX + 80);
-	g_mime_message_set_subject(m, subject, "utf-8");
-	add_mailbox(m, GMIME_ADDRESS_TYPE_TO, c->to_name, c->to_addr);
-	g_mime_message_set_message_id(m, c->message_id);
-	set_threading(m, c);
-
-	tid = g_strdup_printf("%" G_GINT64_FORMAT, c->ticket);
-	set_header(m, "X-Ticket-ID", tid);
-	set_header(m, "X-Ticket-Event", c->event);
-	set_header(m, "X-Support-Loop", c->loop);
-	if (c->auto_submitted != NULL)
-		set_header(m, "Auto-Submitted", c->auto_submitted);
-	if (c->auto_response_suppress != NULL)
-		set_header(m, "X-Auto-Response-Suppress", c->auto_response_suppress);
-
-	if (c->html != NULL) {
-		GMimeMultipart *alt = g_mime_multipart_new_with_subtype("alternative");
-		GMimeObject *p;
-
-		g_mime_multipart_set_boundary(alt, NULL);
-		p = text_part("plain", c->text);
-		g_mime_multipart_add(alt, p);
-		g_object_unref(p);
-		p = text_part("html", c->html);
-		g_mime_multipart_add(alt, p);
-		g_object_unref(p);
-		body = GMIME_OBJECT(alt);
-	} else
-		body = text_part("plain", c->text);
-	g_mime_message_set_mime_part(m, body);
-	g_object_unref(body);
-	keep_formatted(GMIME_OBJECT(m), "MIME-Version");
-
-	/* own options: the defaults are shared by every thread */
-	fo = g_mime_format_options_new();
-	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_UNIX);
-	{
-		GMimeStream *ms = g_mime_stream_mem_new();
-		GByteArray *ba;
-
-		if (g_mime_object_write_to_stream(GMIME_OBJECT(m), fo, ms) < 0) {
-			*err = g_strdup("GMime could not write the message");
-			g_object_unref(ms);
-			goto done;
-		}
-		ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(ms));
-		if (output_ok((const char *)ba->data, ba->len, err)) {
-			/* the stream's bytes become the result: no copy */
-			n = ba->len;
-			g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(ms), FALSE);
-			g_byte_array_append(ba, (const guint8 *)"", 1);
-			out = (char *)g_byte_array_free(ba, FALSE);
-			if (len != NULL)
-				*len = n;
-		}
-		g_object_unref(ms);
-	}
-done:
-	if (fo != NULL)
-		g_mime_format_options_free(fo);
-	g_object_unref(m);
-	g_free(subject);
 	g_free(tagged);
-	g_free(tid);
-	return out;
+	/* words of plain text stay, the rest becomes RFC 2047 words (none
+	 * over 75 characters); one line, folded here between words */
+	enc = g_mime_utils_header_encode_text(NULL, subject, "utf-8");
+	header_line(o, "Subject", enc);
+	g_free(enc);
+	g_free(subject);
+
+	mailbox_line(o, "To", c->to_name, c->to_addr);
+	g_string_append(o, "Message-Id: <");
+	g_string_append(o, c->message_id);
+	g_string_append_len(o, ">\n", 2);
+	threading_lines(o, c);
+
+	g_string_append_printf(o, "X-Ticket-ID: %" G_GINT64_FORMAT "\n", c->ticket);
+	header_line(o, "X-Ticket-Event", c->event);
+	header_line(o, "X-Support-Loop", c->loop);
+	if (c->auto_submitted != NULL)
+		header_line(o, "Auto-Submitted", c->auto_submitted);
+	if (c->auto_response_suppress != NULL)
+		header_line(o, "X-Auto-Response-Suppress", c->auto_response_suppress);
+
+	g_string_append(o, "MIME-Version: 1.0\n");
+	if (boundary == NULL) {
+		part_headers(o, "plain", text.cte);
+		g_string_append_len(o, text.enc->str, text.enc->len);
+	} else {
+		g_string_append_printf(o, "Content-Type: multipart/alternative; "
+		    "boundary=\"%s\"\n\n--%s\n", boundary, boundary);
+		part_headers(o, "plain", text.cte);
+		g_string_append_len(o, text.enc->str, text.enc->len);
+		g_string_append_printf(o, "\n--%s\n", boundary);
+		part_headers(o, "html", html.cte);
+		g_string_append_len(o, html.enc->str, html.enc->len);
+		g_string_append_printf(o, "\n--%s--\n", boundary);
+	}
+
+	if (!output_ok(o->str, o->len, err)) {
+		g_string_free(o, TRUE);
+		goto fail;
+	}
+	if (len != NULL)
+		*len = o->len;
+	g_string_free(text.enc, TRUE);
+	if (html.enc != NULL)
+		g_string_free(html.enc, TRUE);
+	g_free(boundary);
+	return g_string_free(o, FALSE);
+fail:
+	g_string_free(text.enc, TRUE);
+	if (html.enc != NULL)
+		g_string_free(html.enc, TRUE);
+	g_free(boundary);
+	return NULL;
 }

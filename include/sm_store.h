@@ -125,12 +125,13 @@ int sm_store_add_auto(sm_store *st, gint64 ticket, const char *from,
  * The outbox's two steps that touch tickets (milter/store_outbox.c; keys in
  * doc/redis-keys.md). claim leases up to max due jobs for lease seconds
  * under token and returns each with its ticket, in one round trip; a stale
- * due entry (no job hash) is dropped and not returned. finish records the
- * sent mail in the ticket's thread (idempotent on the Message-ID, as
- * sm_store_add_auto) and deletes the job, in one script; *mine tells
- * whether the lease was still ours, *recorded is 0 (no such ticket), 1 or
- * 2 (recorded before). Both return -1 with the store's error set on a
- * store error; claim otherwise the number of entries filled.
+ * due entry (no job hash) is dropped and not returned. finish takes n jobs
+ * whose mail is out: each is recorded in its ticket's thread (idempotent
+ * on the Message-ID, as sm_store_add_auto) and deleted, all in one script;
+ * per job, mine tells whether the lease was still ours and recorded is 0
+ * (no such ticket), 1 or 2 (recorded before). Both return -1 with the
+ * store's error set on a store error; claim otherwise the number of
+ * entries filled, finish 0.
  */
 typedef struct sm_claimed {
 	gint64 id;              /* job id */
@@ -139,11 +140,20 @@ typedef struct sm_claimed {
 	sm_ticket *ticket;      /* with its messages; NULL: no such ticket */
 } sm_claimed;
 
+typedef struct sm_finished {
+	gint64 job;
+	gint64 ticket;
+	const char *from;       /* the queue address it was sent from */
+	const char *msgid;
+	const char *subject;
+	gint64 date;
+	bool mine;              /* out */
+	int recorded;           /* out */
+} sm_finished;
+
 int sm_store_outbox_claim(sm_store *st, gint64 now, int lease, const char *token,
     int max, sm_claimed *out);
 void sm_claimed_clear(sm_claimed *c);
-int sm_store_outbox_finish(sm_store *st, gint64 job, const char *token,
-    gint64 ticket, const char *from, const char *msgid, const char *subject,
-    gint64 date, bool *mine, int *recorded);
+int sm_store_outbox_finish(sm_store *st, const char *token, sm_finished *f, int n);
 
 #endif

@@ -15,8 +15,9 @@
  *          (sm_store_outbox_claim);
  *   release a claimed job not started while enough of its lease was left
  *          (slow sends before it, shutdown) is due again at once;
- *   finish records the sent mail in its ticket's thread and deletes the
- *          job (sm_store_outbox_finish);
+ *   finish records the sent mails of a claim in their tickets' threads
+ *          and deletes their jobs (sm_store_outbox_finish), once all of
+ *          them were handed over;
  *   fail   counts the attempt and re-schedules it with backoff, or moves
  *          it to the dead-letter set - only while the lease is still ours.
  * A job's Message-ID is derived from the job (its id and creation time):
@@ -29,10 +30,10 @@
  * never be sent (ticket gone, no template, bad address) is dead-lettered
  * at once. Every outcome is logged with the job and ticket numbers.
  *
- * Round trips per mail under load: the finish, plus a share of the claim
- * (up to CLAIM_MAX jobs with their tickets; woken by a new job, the
- * worker waits GATHER_MS so that one claim serves the jobs queued
- * meanwhile) - there were four round trips plus the claim.
+ * Round trips per claim of up to CLAIM_MAX mails: two, the claim (the jobs
+ * with their tickets) and the finish (woken by a new job, the worker waits
+ * GATHER_MS so that one claim serves the jobs queued meanwhile); there
+ * were four per mail plus the claim.
  */
 #include <config.h>
 
@@ -355,40 +356,59 @@ retry_later(sm_store *st, const sm_job *j, const char *token, const char *why)
 		    sm_store_error(st));
 }
 
-/* The mail is out: record it in the thread and forget the job, in one
- * script. Redis must hear it, or the job comes back after the lease and
- * goes out twice - so retry (bounded by the lease; by a few seconds once
- * the daemon is stopping) before giving up on that. */
+/* A mail that is out, waiting to be finished with the others of its
+ * claim; the strings are owned here. */
+struct sent {
+	sm_finished f;
+	char *from, *msgid, *subject;
+};
+
 static void
-finish(sm_store *st, const sm_job *j, const char *token, const char *from,
-    const char *msgid, const char *subject)
+sent_clear(struct sent *s)
+{
+	g_free(s->from);
+	g_free(s->msgid);
+	g_free(s->subject);
+	memset(s, 0, sizeof *s);
+}
+
+/* The mails of one claim are out: record them in their threads and forget
+ * their jobs, in one script. Redis must hear it, or the jobs come back
+ * after the lease and go out twice - so retry (bounded by the lease; by a
+ * few seconds once the daemon is stopping) before giving up on that. */
+static void
+finish(sm_store *st, const char *token, struct sent *s, int n)
 {
 	gint64 until = g_get_monotonic_time() + (SM_OUTBOX_LEASE - 5) * G_USEC_PER_SEC;
-	int wait_ms = REDIAL_MIN_MS, recorded;
-	bool mine;
+	sm_finished f[CLAIM_MAX];
+	int wait_ms = REDIAL_MIN_MS;
 
+	if (n <= 0)
+		return;
+	for (int i = 0; i < n; i++)
+		f[i] = s[i].f;
 	for (;;) {
-		if (sm_store_outbox_finish(st, j->id, token, j->ticket, from, msgid,
-		    subject, time(NULL), &mine, &recorded) == 0) {
-			if (!mine)
-				log_warnx("outbox: job %" G_GINT64_FORMAT " took longer "
-				    "than its lease: another daemon may send it too", j->id);
-			if (recorded == 0)
-				log_warnx("outbox: job %" G_GINT64_FORMAT ": sent, but "
-				    "ticket %" G_GINT64_FORMAT " is gone: not recorded",
-				    j->id, j->ticket);
-			return;
-		}
+		if (sm_store_outbox_finish(st, token, f, n) == 0)
+			break;
 		if (g_atomic_int_get(&stopping))
 			until = MIN(until, g_get_monotonic_time() + 3 * G_USEC_PER_SEC);
 		if (g_get_monotonic_time() >= until) {
-			log_warnx("outbox: job %" G_GINT64_FORMAT " was sent but Redis "
-			    "cannot record it (%s): it may be sent again", j->id,
-			    sm_store_error(st));
+			for (int i = 0; i < n; i++)
+				log_warnx("outbox: job %" G_GINT64_FORMAT " was sent but "
+				    "Redis cannot record it (%s): it may be sent again",
+				    f[i].job, sm_store_error(st));
 			return;
 		}
 		g_usleep((gulong)wait_ms * 1000);
 		wait_ms = MIN(wait_ms * 2, 4000);
+	}
+	for (int i = 0; i < n; i++) {
+		if (!f[i].mine)
+			log_warnx("outbox: job %" G_GINT64_FORMAT " took longer than "
+			    "its lease: another daemon may send it too", f[i].job);
+		if (f[i].recorded == 0)
+			log_warnx("outbox: job %" G_GINT64_FORMAT ": sent, but ticket %"
+			    G_GINT64_FORMAT " is gone: not recorded", f[i].job, f[i].ticket);
 	}
 }
 
@@ -460,19 +480,21 @@ job_nonce(const sm_job *j)
 	return ((guint64)(j->created & 0xffffff) << 24) | ((guint64)j->id & 0xffffff);
 }
 
-/* One claimed job; t is its ticket (NULL: gone), owned by the caller. */
-static void
+/* One claimed job; t is its ticket (NULL: gone), owned by the caller.
+ * true when its mail is out: *out then holds what finish() records. */
+static bool
 process(sm_store *st, const sm_config *cfg, sm_smtp **smtp, sm_job *j,
-    const sm_ticket *t, const char *token)
+    const sm_ticket *t, const char *token, struct sent *out)
 {
 	sm_template_set *tpl = NULL;
 	sm_mail mail = { 0 };
 	const sm_queue *q;
 	char *msgid = NULL, *err = NULL;
+	bool ok = false;
 
 	if (t == NULL) {
 		give_up(st, j, token, "ticket not found");
-		return;
+		return false;
 	}
 	/* a job from before ids were derived may carry the one it used */
 	if (j->message_id != NULL &&
@@ -495,17 +517,30 @@ process(sm_store *st, const sm_config *cfg, sm_smtp **smtp, sm_job *j,
 	}
 	if (!hand_over(cfg, smtp, st, j, token, &mail))
 		goto out;
-	q = sm_config_queue_by_name(cfg, t->queue);
-	finish(st, j, token, q ? q->addresses[0] : "", msgid, mail.subject);
 	log_info("outbox: job %" G_GINT64_FORMAT " sent: %s ticket=%" G_GINT64_FORMAT
 	    " to=<%s> msgid=<%s> attempts=%d", j->id, j->event, j->ticket, mail.rcpt,
 	    msgid, j->attempts + 1);
+	q = sm_config_queue_by_name(cfg, t->queue);
+	memset(out, 0, sizeof *out);
+	out->from = g_strdup(q ? q->addresses[0] : "");
+	out->msgid = msgid;
+	out->subject = mail.subject;
+	msgid = NULL;
+	mail.subject = NULL;
+	out->f.job = j->id;
+	out->f.ticket = j->ticket;
+	out->f.from = out->from;
+	out->f.msgid = out->msgid;
+	out->f.subject = out->subject ? out->subject : "";
+	out->f.date = time(NULL);
+	ok = true;
 out:
 	if (tpl != NULL)
 		sm_templates_unref(tpl);
 	sm_mail_clear(&mail);
 	g_free(msgid);
 	g_free(err);
+	return ok;
 }
 
 /* ---- the thread ------------------------------------------------------- */
@@ -526,7 +561,8 @@ worker(gpointer arg)
 		sm_config *cfg = sm_config_current();
 		sm_job jobs[CLAIM_MAX];
 		sm_ticket *tickets[CLAIM_MAX];
-		int ok[CLAIM_MAX];
+		struct sent sent[CLAIM_MAX];
+		int ok[CLAIM_MAX], nsent = 0;
 		char *err = NULL;
 		gint64 claimed;
 		int rc;
@@ -583,12 +619,16 @@ worker(gpointer arg)
 				 * or shutdown): due again at once, for us or
 				 * another daemon, instead of after the lease */
 				release(st, &jobs[i], token, !g_atomic_int_get(&stopping));
-			else
-				process(st, cfg, &smtp, &jobs[i], tickets[i], token);
+			else if (process(st, cfg, &smtp, &jobs[i], tickets[i], token,
+			    &sent[nsent]))
+				nsent++;
 			sm_job_clear(&jobs[i]);
 			if (tickets[i] != NULL)
 				sm_ticket_free(tickets[i]);
 		}
+		finish(st, token, sent, nsent);
+		for (int i = 0; i < nsent; i++)
+			sent_clear(&sent[i]);
 		sm_config_unref(cfg);
 		/* Fewer than asked for: nothing else was due, and what is
 		 * queued meanwhile kicks us (the poll catches retries coming

@@ -326,22 +326,31 @@
 	"end\n" \
 	"return out\n"
 
-/* A job's mail is out: record it in its ticket's thread and forget the
- * job, in one step (a crash in between would otherwise leave either a
- * mail sent twice or one missing from the thread). The job goes even when
- * the lease ran out: the mail is sent, better no second copy. */
+/* Jobs whose mail is out: record each in its ticket's thread and forget
+ * the job, in one step (a crash in between would otherwise leave either a
+ * mail sent twice or one missing from the thread). A job goes even when
+ * the lease ran out: the mail is sent, better no second copy. One call
+ * takes all the jobs of a claim that were sent. */
 #define LUA_FINISH_BODY \
-	"-- ARGV: 1 prefix, 2 job id, 3 lease token, 4 ticket id, 5 from,\n" \
-	"-- 6 msgid, 7 subject, 8 date. Returns {recorded as record() says,\n" \
-	"-- 1 when the lease was still ours else 0}.\n" \
-	"local k = P .. 'job:' .. ARGV[2]\n" \
-	"local mine = 0\n" \
-	"if redis.call('HGET', k, 'lease') == ARGV[3] then mine = 1 end\n" \
-	"redis.call('DEL', k)\n" \
-	"redis.call('ZREM', P .. 'outbox:due', ARGV[2])\n" \
-	"local rec = 0\n" \
-	"if ARGV[6] ~= '' then rec = record(ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]) end\n" \
-	"return {rec, mine}\n"
+	"-- ARGV: 1 prefix, 2 lease token, then per job 3 job id, 4 ticket id,\n" \
+	"-- 5 from, 6 msgid, 7 subject, 8 date. Returns per job: recorded as\n" \
+	"-- record() says, then 1 when the lease was still ours else 0.\n" \
+	"local out = {}\n" \
+	"for a = 3, #ARGV - 5, 6 do\n" \
+	"  local id = ARGV[a]\n" \
+	"  local k = P .. 'job:' .. id\n" \
+	"  local mine = 0\n" \
+	"  if redis.call('HGET', k, 'lease') == ARGV[2] then mine = 1 end\n" \
+	"  redis.call('DEL', k)\n" \
+	"  redis.call('ZREM', P .. 'outbox:due', id)\n" \
+	"  local rec = 0\n" \
+	"  if ARGV[a + 3] ~= '' then\n" \
+	"    rec = record(ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5])\n" \
+	"  end\n" \
+	"  out[#out + 1] = rec\n" \
+	"  out[#out + 1] = mine\n" \
+	"end\n" \
+	"return out\n"
 
 static const char *const texts[SM_LUA_COUNT] = {
 	[SM_LUA_GATHER] = LUA_COMMON LUA_GATHER_FN "return gather()\n",

@@ -13,7 +13,8 @@
  * job), each a Lua call for Redis and a syscall pair for both sides. The
  * claim now carries the tickets of up to max jobs, the Message-ID of a job
  * is derived from the job (sm_msgid_make_nonce) instead of stored, and
- * record + drop are one script: one round trip per mail under load.
+ * record + drop are one script for all the jobs of a claim that were sent:
+ * two round trips per claim, whatever the number of mails in it.
  *
  * Failure: -1 with the store's error set (the connection is redialled on
  * next use); a malformed entry is skipped, never guessed at.
@@ -102,35 +103,39 @@ sm_store_outbox_claim(sm_store *st, gint64 now, int lease, const char *token,
 }
 
 int
-sm_store_outbox_finish(sm_store *st, gint64 job, const char *token,
-    gint64 ticket, const char *from, const char *msgid, const char *subject,
-    gint64 date, bool *mine, int *recorded)
+sm_store_outbox_finish(sm_store *st, const char *token, sm_finished *f, int n)
 {
 	redisReply *r;
 	sm_args a;
 
-	*mine = false;
-	*recorded = 0;
+	if (n <= 0)
+		return 0;
 	sm_args_init(&a);
 	sm_args_add(&a, sm_store_prefix(st));
-	sm_args_addi(&a, job);
 	sm_args_add(&a, token);
-	sm_args_addi(&a, ticket);
-	sm_args_add(&a, from);
-	sm_args_add(&a, msgid);
-	sm_args_add(&a, subject);
-	sm_args_addi(&a, date);
+	for (int i = 0; i < n; i++) {
+		f[i].mine = false;
+		f[i].recorded = 0;
+		sm_args_addi(&a, f[i].job);
+		sm_args_addi(&a, f[i].ticket);
+		sm_args_add(&a, f[i].from);
+		sm_args_add(&a, f[i].msgid);
+		sm_args_add(&a, f[i].subject);
+		sm_args_addi(&a, f[i].date);
+	}
 	r = sm_store_eval(st, SM_LUA_FINISH, &a, NULL);
 	sm_args_clear(&a);
 	if (r == NULL)
 		return -1;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != (size_t)n * 2) {
 		freeReplyObject(r);
 		sm_store_set_error(st, "redis: malformed finish reply");
 		return -1;
 	}
-	*recorded = (int)reply_int(r->element[0]);
-	*mine = reply_int(r->element[1]) == 1;
+	for (int i = 0; i < n; i++) {
+		f[i].recorded = (int)reply_int(r->element[2 * i]);
+		f[i].mine = reply_int(r->element[2 * i + 1]) == 1;
+	}
 	freeReplyObject(r);
 	return 0;
 }

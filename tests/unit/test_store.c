@@ -751,11 +751,11 @@ test_outbox_claim_finish(fixture *f, gconstpointer data)
 	tmsg a = { .msgid = "c1@cust.test", .from = "ann@cust.test", .want_ack = true };
 	tmsg b = { .msgid = "c2@cust.test", .from = "bob@cust.test", .want_ack = true };
 	sm_claimed c[4];
+	sm_finished fin[2];
 	sm_ingest_result r;
 	sm_ticket *t;
 	char k[64];
-	bool mine;
-	int n, rec;
+	int n;
 
 	r = ok_ingest(f->st, f->q, &a);
 	sm_ingest_result_clear(&r);
@@ -788,26 +788,35 @@ test_outbox_claim_finish(fixture *f, gconstpointer data)
 	/* leased: not claimed again before the lease is over */
 	g_assert_cmpint(sm_store_outbox_claim(f->st, NOW + 30, 60, "other", 4, c + 2), ==, 0);
 
-	g_assert_cmpint(sm_store_outbox_finish(f->st, c[0].id, "tok", 1, "s@example.com",
-	    "ack1@example.com", "Re: Printer", NOW, &mine, &rec), ==, 0);
-	g_assert_true(mine);
-	g_assert_cmpint(rec, ==, 1);
+	fin[0] = (sm_finished){ .job = c[0].id, .ticket = 1, .from = "s@example.com",
+	    .msgid = "ack1@example.com", .subject = "Re: Printer", .date = NOW };
+	g_assert_cmpint(sm_store_outbox_finish(f->st, "tok", fin, 1), ==, 0);
+	g_assert_true(fin[0].mine);
+	g_assert_cmpint(fin[0].recorded, ==, 1);
 	/* a second finish (a retried call) records nothing twice */
-	g_assert_cmpint(sm_store_outbox_finish(f->st, c[0].id, "tok", 1, "s@example.com",
-	    "ack1@example.com", "Re: Printer", NOW, &mine, &rec), ==, 0);
-	g_assert_false(mine);
-	g_assert_cmpint(rec, ==, 2);
+	g_assert_cmpint(sm_store_outbox_finish(f->st, "tok", fin, 1), ==, 0);
+	g_assert_false(fin[0].mine);
+	g_assert_cmpint(fin[0].recorded, ==, 2);
 	t = get(f->st, 1);
 	g_assert_cmpuint(t->messages->len, ==, 2);
 	g_assert_cmpstr(((sm_ticket_msg *)t->messages->pdata[1])->direction, ==, "auto");
 	g_assert_cmpstr(((sm_ticket_msg *)t->messages->pdata[1])->message_id, ==,
 	    "ack1@example.com");
 	sm_ticket_free(t);
-	/* another worker's lease: the job still goes, the caller is told */
-	g_assert_cmpint(sm_store_outbox_finish(f->st, c[1].id, "not-mine", 2, "s@example.com",
-	    "ack2@example.com", "", NOW, &mine, &rec), ==, 0);
-	g_assert_false(mine);
-	g_assert_cmpint(rec, ==, 1);
+	/* another worker's lease: the job still goes, the caller is told;
+	 * several jobs in one call */
+	fin[0] = (sm_finished){ .job = c[1].id, .ticket = 2, .from = "s@example.com",
+	    .msgid = "ack2@example.com", .subject = "", .date = NOW };
+	fin[1] = (sm_finished){ .job = 4242, .ticket = 2, .from = "s@example.com",
+	    .msgid = "ack2b@example.com", .subject = "x", .date = NOW };
+	g_assert_cmpint(sm_store_outbox_finish(f->st, "not-mine", fin, 2), ==, 0);
+	g_assert_false(fin[0].mine);
+	g_assert_cmpint(fin[0].recorded, ==, 1);
+	g_assert_false(fin[1].mine);
+	g_assert_cmpint(fin[1].recorded, ==, 1);
+	t = get(f->st, 2);
+	g_assert_cmpuint(t->messages->len, ==, 3);
+	sm_ticket_free(t);
 	g_assert_cmpint(raw_int("ZCARD %s", k, NULL), ==, 0);
 	/* a job whose ticket is gone comes back with no ticket */
 	r = ok_ingest(f->st, f->q, &(tmsg){ .msgid = "c3@cust.test", .from = "cy@cust.test",
@@ -817,10 +826,11 @@ test_outbox_claim_finish(fixture *f, gconstpointer data)
 	freeReplyObject(raw(sock_path, "DEL %s", k));
 	g_assert_cmpint(sm_store_outbox_claim(f->st, NOW + 120, 60, "tok", 4, c + 2), ==, 1);
 	g_assert_null(c[2].ticket);
-	g_assert_cmpint(sm_store_outbox_finish(f->st, c[2].id, "tok", 3, "s@example.com",
-	    "ack3@example.com", "", NOW, &mine, &rec), ==, 0);
-	g_assert_true(mine);
-	g_assert_cmpint(rec, ==, 0);
+	fin[0] = (sm_finished){ .job = c[2].id, .ticket = 3, .from = "s@example.com",
+	    .msgid = "ack3@example.com", .subject = "", .date = NOW };
+	g_assert_cmpint(sm_store_outbox_finish(f->st, "tok", fin, 1), ==, 0);
+	g_assert_true(fin[0].mine);
+	g_assert_cmpint(fin[0].recorded, ==, 0);
 	for (int i = 0; i < 3; i++)
 		sm_claimed_clear(&c[i]);
 }

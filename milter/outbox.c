@@ -311,6 +311,11 @@ nap(int ms)
 void
 sm_outbox_kick(void)
 {
+	/* A kick already pending will be seen (the worker reads the flag
+	 * under the mutex before it waits): the milter's threads need not
+	 * take the lock for every queued mail while one is pending. */
+	if (g_atomic_int_get(&kicked))
+		return;
 	g_mutex_lock(&wake_mu);
 	g_atomic_int_set(&kicked, 1);
 	g_cond_broadcast(&wake_cv);

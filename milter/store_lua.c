@@ -161,7 +161,12 @@
 	"      aq = 1\n" \
 	"    end\n" \
 	"  end\n" \
-	"  return result(id, 1, prev, aq, al)\n" \
+	"  -- what result() would read back, known here\n" \
+	"  local due = 0\n" \
+	"  for _, d in ipairs({tonumber(dfr), tonumber(dr)}) do\n" \
+	"    if d > 0 and (due == 0 or d < due) then due = d end\n" \
+	"  end\n" \
+	"  return {'OK', tonumber(id), 0, PR[prio] or 2, 1, prev, aq, al, due, queue}\n" \
 	"end\n" \
 	"\n" \
 	"-- append or reopen an existing ticket\n" \
@@ -314,14 +319,20 @@
 	"local out = {}\n" \
 	"for _, id in ipairs(r) do\n" \
 	"  local k = P .. 'job:' .. id\n" \
-	"  if redis.call('EXISTS', k) == 0 then\n" \
+	"  local h = redis.call('HGETALL', k)\n" \
+	"  if #h == 0 then\n" \
 	"    redis.call('ZREM', due, id)\n" \
 	"    out[#out + 1] = {id}\n" \
 	"  else\n" \
 	"    redis.call('ZADD', due, now + tonumber(ARGV[3]), id)\n" \
 	"    redis.call('HSET', k, 'lease', ARGV[4])\n" \
-	"    local tid = redis.call('HGET', k, 'ticket') or ''\n" \
-	"    out[#out + 1] = {id, redis.call('HGETALL', k), fetch(tid, true)}\n" \
+	"    local tid, seen = '', false\n" \
+	"    for i = 1, #h, 2 do\n" \
+	"      if h[i] == 'ticket' then tid = h[i + 1] end\n" \
+	"      if h[i] == 'lease' then h[i + 1] = ARGV[4]; seen = true end\n" \
+	"    end\n" \
+	"    if not seen then h[#h + 1] = 'lease'; h[#h + 1] = ARGV[4] end\n" \
+	"    out[#out + 1] = {id, h, fetch(tid, true)}\n" \
 	"  end\n" \
 	"end\n" \
 	"return out\n"

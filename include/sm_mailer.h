@@ -109,8 +109,8 @@ void sm_mail_clear(sm_mail *m);
 /* Render job j about ticket t from the template set: From the queue's
  * name and first address, To j->to, Reply-To the queue address with the
  * reply token, In-Reply-To/References j->in_reply_to, Message-ID msgid
- * (from sm_msgid_make; the caller keeps it across retries), X-Support-Loop
- * over it, Auto-Submitted per event, X-Auto-Response-Suppress: All,
+ * (from sm_msgid_make_nonce: the same for every attempt at the job),
+ * X-Support-Loop over it, Auto-Submitted per event, X-Auto-Response-Suppress: All,
  * X-Ticket-ID, X-Ticket-Event. false and *err when the job can never be
  * sent (unknown queue or event, bad address, ...). */
 bool sm_mailer_render(const sm_config *cfg, const sm_template_set *tpl,

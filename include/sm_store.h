@@ -114,20 +114,13 @@ typedef struct sm_ticket_change {
 } sm_ticket_change;
 int sm_store_ticket_set(sm_store *st, gint64 id, const sm_ticket_change *ch);
 
-/* Record a mail the gateway sent (an acknowledgement, a reminder...) in
- * the ticket's thread as direction "auto", and index its Message-ID so
- * replies thread by it. Idempotent: the same Message-ID is recorded once.
- * 0 recorded (or already there), 1 no such ticket, -1 error. */
-int sm_store_add_auto(sm_store *st, gint64 ticket, const char *from,
-    const char *msgid, const char *subject, gint64 date);
-
 /*
  * The outbox's two steps that touch tickets (milter/store_outbox.c; keys in
  * doc/redis-keys.md). claim leases up to max due jobs for lease seconds
  * under token and returns each with its ticket, in one round trip; a stale
  * due entry (no job hash) is dropped and not returned. finish takes n jobs
  * whose mail is out: each is recorded in its ticket's thread (idempotent
- * on the Message-ID, as sm_store_add_auto) and deleted, all in one script;
+ * on the Message-ID: a mail is recorded once) and deleted, all in one script;
  * per job, mine tells whether the lease was still ours and recorded is 0
  * (no such ticket), 1 or 2 (recorded before). Both return -1 with the
  * store's error set on a store error; claim otherwise the number of

@@ -64,9 +64,8 @@ bool sm_cidr_list_match_str(const sm_cidr_list *l, const char *ip);
 char *sm_token_make(GBytes *secret, gint64 ticket);
 /* returns the ticket id or 0 when the token is malformed or forged */
 gint64 sm_token_verify(GBytes *secret, const char *token);
-char *sm_msgid_make(GBytes *secret, gint64 ticket, const char *hostname);
-/* The same with a given 48-bit nonce: an outbox job derives it from its own
- * id and creation time, so every attempt at one job carries the same
+/* nonce: 48 bits that make the id unique. The outbox derives it from the
+ * job's id and creation time, so every attempt at one job carries the same
  * Message-ID without storing it first (a copy that did get out and its
  * retry are recognisably one mail). */
 char *sm_msgid_make_nonce(GBytes *secret, gint64 ticket, guint64 nonce,

@@ -19,7 +19,6 @@ enum sm_lua {
 	SM_LUA_GET,             /* read-only: tickets by id */
 	SM_LUA_LIST,            /* read-only: tickets from the indexes */
 	SM_LUA_SET,             /* status/priority/assignee change */
-	SM_LUA_AUTO,            /* record a generated mail in the thread */
 	SM_LUA_CLAIM,           /* outbox: lease due jobs, with their tickets */
 	SM_LUA_FINISH,          /* outbox: record a sent job's mail, drop the job */
 	SM_LUA_COUNT

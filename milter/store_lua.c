@@ -96,8 +96,8 @@
 	"local subject, excerpt = ARGV[o + 12], ARGV[o + 13]\n" \
 	"local msgid, sender = ARGV[2], ARGV[3]\n" \
 	"\n" \
-	"local function result(id, created, prev, aq, al)\n" \
-	"  local v = redis.call('HMGET', tk(id), 'q', 's', 'p', 'dfr', 'dnr', 'dr')\n" \
+	"-- v: the ticket's q, s, p, dfr, dnr, dr (false where unset)\n" \
+	"local function answer(v, id, created, prev, aq, al)\n" \
 	"  local st, due = ST[v[2]] or 0, 0\n" \
 	"  if st <= 1 then\n" \
 	"    for i = 4, 6 do\n" \
@@ -106,6 +106,10 @@
 	"    end\n" \
 	"  end\n" \
 	"  return {'OK', tonumber(id), st, PR[v[3]] or 2, created, prev, aq, al, due, v[1] or ''}\n" \
+	"end\n" \
+	"local function result(id, created, prev, aq, al)\n" \
+	"  local v = redis.call('HMGET', tk(id), 'q', 's', 'p', 'dfr', 'dnr', 'dr')\n" \
+	"  return answer(v, id, created, prev, aq, al)\n" \
 	"end\n" \
 	"\n" \
 	"-- t:<id>:m is one string: the head line, then one line per message (cjson\n" \
@@ -162,11 +166,7 @@
 	"    end\n" \
 	"  end\n" \
 	"  -- what result() would read back, known here\n" \
-	"  local due = 0\n" \
-	"  for _, d in ipairs({tonumber(dfr), tonumber(dr)}) do\n" \
-	"    if d > 0 and (due == 0 or d < due) then due = d end\n" \
-	"  end\n" \
-	"  return {'OK', tonumber(id), 0, PR[prio] or 2, 1, prev, aq, al, due, queue}\n" \
+	"  return answer({queue, 'new', prio, dfr, false, dr}, id, 1, prev, aq, al)\n" \
 	"end\n" \
 	"\n" \
 	"-- append or reopen an existing ticket\n" \
@@ -297,10 +297,6 @@
 	"  return 1\n" \
 	"end\n"
 
-#define LUA_AUTO_BODY \
-	"-- ARGV: 1 prefix, 2 ticket id, 3 from, 4 msgid, 5 subject, 6 date\n" \
-	"return record(ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])\n"
-
 /*
  * The outbox's claim (doc/redis-keys.md, milter/outbox.c): the lowest due
  * jobs are re-scored to now + lease and stamped with the worker's lease
@@ -369,7 +365,6 @@ static const char *const texts[SM_LUA_COUNT] = {
 	[SM_LUA_GET] = LUA_COMMON LUA_FETCH_FN LUA_GET_BODY,
 	[SM_LUA_LIST] = LUA_COMMON LUA_FETCH_FN LUA_LIST_BODY,
 	[SM_LUA_SET] = LUA_COMMON LUA_SET_BODY,
-	[SM_LUA_AUTO] = LUA_COMMON LUA_RECORD_FN LUA_AUTO_BODY,
 	[SM_LUA_CLAIM] = LUA_COMMON LUA_FETCH_FN LUA_CLAIM_BODY,
 	[SM_LUA_FINISH] = LUA_COMMON LUA_RECORD_FN LUA_FINISH_BODY,
 };

@@ -816,31 +816,3 @@ sm_store_ticket_set(sm_store *st, gint64 id, const sm_ticket_change *ch)
 	freeReplyObject(r);
 	return rc;
 }
-
-int
-sm_store_add_auto(sm_store *st, gint64 ticket, const char *from,
-    const char *msgid, const char *subject, gint64 date)
-{
-	sm_args a;
-	redisReply *r;
-	int rc;
-
-	if (msgid == NULL || *msgid == '\0') {
-		sm_store_set_error(st, "store: auto message without a Message-ID");
-		return -1;
-	}
-	sm_args_init(&a);
-	sm_args_add(&a, sm_store_prefix(st));
-	sm_args_addi(&a, ticket);
-	sm_args_add(&a, from);
-	sm_args_add(&a, msgid);
-	sm_args_add(&a, subject);
-	sm_args_addi(&a, date);
-	r = sm_store_eval(st, SM_LUA_AUTO, &a, NULL);
-	sm_args_clear(&a);
-	if (r == NULL)
-		return -1;
-	rc = (r->type == REDIS_REPLY_INTEGER && r->integer == 0) ? 1 : 0;
-	freeReplyObject(r);
-	return rc;
-}

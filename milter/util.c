@@ -609,6 +609,8 @@ sm_msgid_make_nonce(GBytes *secret, gint64 ticket, guint64 nonce, const char *ho
 
 	if (ticket <= 0)
 		return NULL;
+	/* The nonce makes every id unique; it need not be secret (the HMAC
+	 * is what cannot be forged). */
 	g_snprintf(data, sizeof(data), "%" G_GINT64_FORMAT ".%06x%06x", ticket,
 	    (unsigned)(nonce >> 24) & 0xffffff, (unsigned)nonce & 0xffffff);
 	if (!hmac_hex(secret, "msgid:", data, MSGID_HEX, mac))
@@ -619,16 +621,6 @@ sm_msgid_make_nonce(GBytes *secret, gint64 ticket, guint64 nonce, const char *ho
 	res = g_strdup_printf("sm.%s.%s@%s", data, mac, host);
 	g_free(host);
 	return res;
-}
-
-char *
-sm_msgid_make(GBytes *secret, gint64 ticket, const char *hostname)
-{
-	/* The nonce makes every id unique; it need not be secret (the HMAC
-	 * is what cannot be forged). GLib seeds g_random from /dev/urandom. */
-	return sm_msgid_make_nonce(secret, ticket,
-	    ((guint64)(g_random_int() & 0xffffff) << 24) | (g_random_int() & 0xffffff),
-	    hostname);
 }
 
 /* Strip blanks and one pair of <> into a private copy. */

@@ -288,7 +288,7 @@ test_render(void)
 	j.to = g_strdup("ann@customer.test");
 	j.in_reply_to = g_strdup("orig.1@customer.test");
 	j.previous_tickets = 0;
-	msgid = sm_msgid_make(the_cfg.secret, 42, the_cfg.hostname);
+	msgid = sm_msgid_make_nonce(the_cfg.secret, 42, 7, the_cfg.hostname);
 
 	g_assert_true(sm_mailer_render(&the_cfg, set, &j, t, msgid, 1795370400, &mail, &err));
 	g_assert_null(err);

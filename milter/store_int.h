@@ -54,8 +54,16 @@ char *sm_int_str(char *buf, gint64 v);
 redisReply *sm_store_eval(sm_store *st, enum sm_lua which, const sm_args *args,
     bool *io);
 
+/* A thread's head line ({"s","n","a"}, empty members left out) and a
+ * message's line ({"d","f","t","i","s","x"}) into g, replacing what it
+ * held (store_record.c). The strings are valid UTF-8 (NULL: empty). */
+void sm_record_head(GString *g, const char *subject, const char *name,
+    const char *addr);
+void sm_record_msg(GString *g, const char *direction, const char *from,
+    gint64 date, const char *msgid, const char *subject, const char *excerpt);
+
 /* {id, flat hash, text} as the scripts' fetch() returns it -> ticket
- * (store_ticket.c); NULL when empty or malformed. *p: a JSON parser kept
+ * (store_record.c); NULL when empty or malformed. *p: a JSON parser kept
  * between calls (made on first need; the caller unrefs it). */
 struct _JsonParser;
 sm_ticket *sm_store_parse_ticket(struct _JsonParser **p, const redisReply *e);

@@ -24,6 +24,10 @@
 	"local PR = {urgent = 0, high = 1, normal = 2, low = 3}\n" \
 	"local PRN = {'urgent', 'high', 'normal', 'low'}\n" \
 	"local STN = {'new', 'open', 'pending', 'resolved', 'closed'}\n" \
+	"-- the same values as text, for replies that carry them as strings (a\n" \
+	"-- number turned into text costs a %.14g formatting)\n" \
+	"local SS = {new = '0', open = '1', pending = '2', resolved = '3', closed = '4'}\n" \
+	"local PS = {urgent = '0', high = '1', normal = '2', low = '3'}\n" \
 	"local function tk(id) return P .. 't:' .. id end\n" \
 	"local function ix(q, s) return P .. 'ix:' .. q .. ':' .. s end\n" \
 	"-- Message-ID index: 4096 small hashes keyed by 80 bits of SHA-1\n" \
@@ -34,8 +38,7 @@
 	"-- One more line of a thread string. Small threads are rewritten whole\n" \
 	"-- (APPEND over-allocates: memory per ticket counts); past 8 kB the\n" \
 	"-- rewrite would make every reply cost the whole thread, so APPEND.\n" \
-	"local function addline(k, head, line)\n" \
-	"  if head then return redis.call('SET', k, head .. '\\n' .. line) end\n" \
+	"local function addline(k, line)\n" \
 	"  if redis.call('STRLEN', k) > 8192 then\n" \
 	"    return redis.call('APPEND', k, '\\n' .. line)\n" \
 	"  end\n" \
@@ -49,51 +52,64 @@
 #define LUA_GATHER_FN \
 	"-- ARGV: 1 prefix, 2 msgid, 3 sender, 4 signed_ref, 5 token, 6 tag,\n" \
 	"-- 7 fingerprint, 8 nrefs, 9.. refs (In-Reply-To, then References newest first)\n" \
+	"-- The facts are kept as the strings Redis and the caller hold (ids and\n" \
+	"-- times are decimal integers both ways): turning 19 numbers into text\n" \
+	"-- for the guard was a tenth of a new ticket's cost in Redis.\n" \
 	"local function cand(id)\n" \
-	"  id = tonumber(id) or 0\n" \
-	"  if id <= 0 then return {0, 0, 0, 0, 0, 0} end\n" \
+	"  local n = tonumber(id)\n" \
+	"  if not n or n <= 0 then return {'0', '0', '0', '0', '0', '0'} end\n" \
 	"  local k = tk(id)\n" \
 	"  local v = redis.call('HMGET', k, 's', 'ca', 'r')\n" \
-	"  if not v[1] then return {id, 0, 0, 0, 0, 0} end\n" \
-	"  local part = 0\n" \
-	"  if ARGV[3] ~= '' and redis.call('HEXISTS', k, '+' .. ARGV[3]) == 1 then part = 1 end\n" \
-	"  return {id, 1, ST[v[1]] or 0, tonumber(v[2]) or 0, part, tonumber(v[3]) or 0}\n" \
+	"  if not v[1] then return {id, '0', '0', '0', '0', '0'} end\n" \
+	"  local part = '0'\n" \
+	"  if ARGV[3] ~= '' and redis.call('HEXISTS', k, '+' .. ARGV[3]) == 1 then part = '1' end\n" \
+	"  return {id, '1', SS[v[1]] or '0', v[2] or '0', part, v[3] or '0'}\n" \
 	"end\n" \
 	"local function gather()\n" \
-	"  local f = {0}\n" \
+	"  local f = {'0'}\n" \
 	"  if ARGV[2] ~= '' then\n" \
 	"    local k, h = midx(ARGV[2])\n" \
-	"    f[1] = tonumber(redis.call('HGET', k, h)) or 0\n" \
+	"    f[1] = redis.call('HGET', k, h) or '0'\n" \
 	"  end\n" \
-	"  local ref = 0\n" \
+	"  local ref\n" \
 	"  for i = 1, tonumber(ARGV[8]) do\n" \
 	"    local k, h = midx(ARGV[8 + i])\n" \
-	"    local t = tonumber(redis.call('HGET', k, h))\n" \
-	"    if t then ref = t break end\n" \
+	"    ref = redis.call('HGET', k, h)\n" \
+	"    if ref then break end\n" \
 	"  end\n" \
-	"  if ref == 0 then ref = tonumber(ARGV[4]) or 0 end\n" \
-	"  for _, id in ipairs({ref, ARGV[5], ARGV[6]}) do\n" \
+	"  for _, id in ipairs({ref or ARGV[4], ARGV[5], ARGV[6]}) do\n" \
 	"    for _, x in ipairs(cand(id)) do f[#f + 1] = x end\n" \
 	"  end\n" \
 	"  return f\n" \
+	"end\n" \
+	"-- the facts as Redis integers, for the caller\n" \
+	"local function numbers(f)\n" \
+	"  local n = {}\n" \
+	"  for i, x in ipairs(f) do n[i] = tonumber(x) or 0 end\n" \
+	"  return n\n" \
 	"end\n"
 
 /* apply one message: guarded by the facts, then all its changes */
 #define LUA_APPLY_BODY \
 	"-- ARGV after the refs (o = 9 + nrefs): action, target, linked_from, queue,\n" \
 	"-- direction, automatic, priority, now, due_first_response, due_resolution,\n" \
-	"-- due_next_response, sender_name, subject, excerpt, date, want_ack, ack_to,\n" \
-	"-- ack_limit_count, ack_limit_window\n" \
+	"-- due_next_response, lines, want_ack, ack_to, ack_limit_count,\n" \
+	"-- ack_limit_window. lines: the message's JSON line, for a new ticket\n" \
+	"-- after the head line and a newline (written by the caller:\n" \
+	"-- store_record.c; building them here cost more than all the commands)\n" \
 	"-- CONFLICT carries the facts as read here, so the caller decides again\n" \
 	"-- without another round trip\n" \
 	"local facts = gather()\n" \
-	"if table.concat(facts, ',') ~= ARGV[7] then return {'CONFLICT', unpack(facts)} end\n" \
+	"if table.concat(facts, ',') ~= ARGV[7] then\n" \
+	"  -- the same facts spelt differently (never written so) are no conflict\n" \
+	"  facts = numbers(facts)\n" \
+	"  if table.concat(facts, ',') ~= ARGV[7] then return {'CONFLICT', unpack(facts)} end\n" \
+	"end\n" \
 	"local o = 9 + tonumber(ARGV[8])\n" \
 	"local action, target, linked = ARGV[o], ARGV[o + 1], ARGV[o + 2]\n" \
 	"local queue, dir, auto = ARGV[o + 3], ARGV[o + 4], ARGV[o + 5] == '1'\n" \
 	"local prio, now = PRN[tonumber(ARGV[o + 6]) + 1] or 'normal', ARGV[o + 7]\n" \
 	"local dfr, dr, dnr = ARGV[o + 8], ARGV[o + 9], ARGV[o + 10]\n" \
-	"local subject, excerpt = ARGV[o + 12], ARGV[o + 13]\n" \
 	"local msgid, sender = ARGV[2], ARGV[3]\n" \
 	"\n" \
 	"-- v: the ticket's q, s, p, dfr, dnr, dr (false where unset)\n" \
@@ -112,16 +128,12 @@
 	"  return answer(v, id, created, prev, aq, al)\n" \
 	"end\n" \
 	"\n" \
-	"-- t:<id>:m is one string: the head line, then one line per message (cjson\n" \
-	"-- escapes control characters, so a newline always separates records).\n" \
+	"-- t:<id>:m is one string: the head line, then one line per message (the\n" \
+	"-- JSON escapes control characters, so a newline always separates records).\n" \
 	"-- addline() rewrites small threads whole and APPENDs to long ones.\n" \
-	"local function addmsg(id, head)\n" \
-	"  local rec = {d = dir, f = sender, t = tonumber(ARGV[o + 14]) or 0}\n" \
-	"  if msgid ~= '' then rec.i = msgid end\n" \
-	"  if subject ~= '' then rec.s = subject end\n" \
-	"  if excerpt ~= '' then rec.x = excerpt end\n" \
+	"local function addmsg(id, new)\n" \
 	"  local k = tk(id) .. ':m'\n" \
-	"  addline(k, head, cjson.encode(rec))\n" \
+	"  if new then redis.call('SET', k, ARGV[o + 11]) else addline(k, ARGV[o + 11]) end\n" \
 	"  if msgid ~= '' then\n" \
 	"    local bk, h = midx(msgid)\n" \
 	"    redis.call('HSET', bk, h, id)\n" \
@@ -131,46 +143,44 @@
 	"if action == 'dup' then return result(target, 0, 0, 0, 0) end\n" \
 	"\n" \
 	"if action == 'new' or action == 'linked' then\n" \
-	"  local id = redis.call('INCR', P .. 'seq:t')\n" \
+	"  -- numbers from INCR are formatted once (%.14g per use otherwise)\n" \
+	"  local tn = redis.call('INCR', P .. 'seq:t')\n" \
+	"  local id = string.format('%d', tn)\n" \
 	"  local k = tk(id)\n" \
-	"  local h = {'q', queue, 's', 'new', 'p', prio, 'c', now, 'u', now, 'r', 1}\n" \
+	"  local h = {'q', queue, 's', 'new', 'p', prio, 'c', now, 'u', now, 'r', '1'}\n" \
 	"  if tonumber(dfr) > 0 then h[#h + 1] = 'dfr'; h[#h + 1] = dfr end\n" \
 	"  if tonumber(dr) > 0 then h[#h + 1] = 'dr'; h[#h + 1] = dr end\n" \
 	"  if action == 'linked' then h[#h + 1] = 'lf'; h[#h + 1] = linked end\n" \
 	"  if sender ~= '' then h[#h + 1] = '+' .. sender; h[#h + 1] = '' end\n" \
 	"  redis.call('HSET', k, unpack(h))\n" \
-	"  local head = {}\n" \
-	"  if subject ~= '' then head.s = subject end\n" \
-	"  if ARGV[o + 11] ~= '' then head.n = ARGV[o + 11] end\n" \
-	"  if sender ~= '' then head.a = sender end\n" \
-	"  addmsg(id, cjson.encode(head))\n" \
+	"  addmsg(id, true)\n" \
 	"  redis.call('ZADD', ix(queue, 'new'), id, id)\n" \
 	"  redis.call('SADD', P .. 'queues', queue)\n" \
 	"  local prev = 0\n" \
-	"  if sender ~= '' then prev = redis.call('HINCRBY', rqx(sender), sender, 1) - 1 end\n" \
+	"  if sender ~= '' then prev = redis.call('HINCRBY', rqx(sender), sender, '1') - 1 end\n" \
 	"  local aq, al = 0, 0\n" \
-	"  local ack_to = ARGV[o + 16]\n" \
-	"  if ARGV[o + 15] == '1' and ack_to ~= '' then\n" \
+	"  local ack_to = ARGV[o + 13]\n" \
+	"  if ARGV[o + 12] == '1' and ack_to ~= '' then\n" \
 	"    local lk = P .. 'acklimit:' .. ack_to\n" \
 	"    local n = redis.call('INCR', lk)\n" \
-	"    if n == 1 and tonumber(ARGV[o + 18]) > 0 then redis.call('EXPIRE', lk, ARGV[o + 18]) end\n" \
-	"    if n > tonumber(ARGV[o + 17]) then\n" \
+	"    if n == 1 and tonumber(ARGV[o + 15]) > 0 then redis.call('EXPIRE', lk, ARGV[o + 15]) end\n" \
+	"    if n > tonumber(ARGV[o + 14]) then\n" \
 	"      al = 1\n" \
 	"    else\n" \
-	"      local j = redis.call('INCR', P .. 'seq:job')\n" \
+	"      local j = string.format('%d', redis.call('INCR', P .. 'seq:job'))\n" \
 	"      redis.call('HSET', P .. 'job:' .. j, 'event', 'ack', 'ticket', id,\n" \
 	"        'queue', queue, 'to', ack_to, 'in_reply_to', msgid, 'created', now,\n" \
-	"        'attempts', 0, 'previous_tickets', prev)\n" \
+	"        'attempts', '0', 'previous_tickets', string.format('%d', prev))\n" \
 	"      redis.call('ZADD', P .. 'outbox:due', now, j)\n" \
 	"      aq = 1\n" \
 	"    end\n" \
 	"  end\n" \
 	"  -- what result() would read back, known here\n" \
-	"  return answer({queue, 'new', prio, dfr, false, dr}, id, 1, prev, aq, al)\n" \
+	"  return answer({queue, 'new', prio, dfr, false, dr}, tn, 1, prev, aq, al)\n" \
 	"end\n" \
 	"\n" \
 	"-- append or reopen an existing ticket\n" \
-	"local id = tonumber(target)\n" \
+	"local id = target\n" \
 	"local k = tk(id)\n" \
 	"local v = redis.call('HMGET', k, 'q', 's', 'fr', 'dnr')\n" \
 	"local old = v[2]\n" \
@@ -195,7 +205,7 @@
 	"  if old == 'closed' then redis.call('HDEL', k, 'ca') end\n" \
 	"end\n" \
 	"redis.call('HSET', k, 'u', now)\n" \
-	"redis.call('HINCRBY', k, 'r', 1)\n" \
+	"redis.call('HINCRBY', k, 'r', '1')\n" \
 	"addmsg(id)\n" \
 	"return result(id, 0, 0, 0, 0)\n"
 
@@ -207,8 +217,8 @@
 	"  local h = redis.call('HGETALL', k)\n" \
 	"  if #h == 0 then return {} end\n" \
 	"  for i = 1, #h, 2 do\n" \
-	"    if h[i] == 's' then h[i + 1] = tostring(ST[h[i + 1]] or 0)\n" \
-	"    elseif h[i] == 'p' then h[i + 1] = tostring(PR[h[i + 1]] or 2) end\n" \
+	"    if h[i] == 's' then h[i + 1] = SS[h[i + 1]] or '0'\n" \
+	"    elseif h[i] == 'p' then h[i + 1] = PS[h[i + 1]] or '2' end\n" \
 	"  end\n" \
 	"  local m = redis.call('GET', k .. ':m') or ''\n" \
 	"  if not msgs then\n" \
@@ -292,7 +302,7 @@
 	"  if redis.call('HEXISTS', bk, h) == 1 then return 2 end\n" \
 	"  local rec = {d = 'auto', f = from, i = msgid, t = tonumber(date) or 0}\n" \
 	"  if subject ~= '' then rec.s = subject end\n" \
-	"  addline(k .. ':m', nil, cjson.encode(rec))\n" \
+	"  addline(k .. ':m', cjson.encode(rec))\n" \
 	"  redis.call('HSET', bk, h, id)\n" \
 	"  return 1\n" \
 	"end\n"
@@ -309,9 +319,9 @@
 	"-- ARGV: 1 prefix, 2 now, 3 lease seconds, 4 lease token, 5 at most this\n" \
 	"-- many jobs. Returns, lowest score first, {id} for a stale entry (no job\n" \
 	"-- hash: dropped) or {id, job hash (flat), ticket as fetch() returns it}.\n" \
-	"local now = tonumber(ARGV[2])\n" \
 	"local due = P .. 'outbox:due'\n" \
-	"local r = redis.call('ZRANGEBYSCORE', due, '-inf', now, 'LIMIT', 0, tonumber(ARGV[5]))\n" \
+	"local r = redis.call('ZRANGEBYSCORE', due, '-inf', ARGV[2], 'LIMIT', '0', ARGV[5])\n" \
+	"local leased = string.format('%d', tonumber(ARGV[2]) + tonumber(ARGV[3]))\n" \
 	"local out = {}\n" \
 	"for _, id in ipairs(r) do\n" \
 	"  local k = P .. 'job:' .. id\n" \
@@ -320,7 +330,7 @@
 	"    redis.call('ZREM', due, id)\n" \
 	"    out[#out + 1] = {id}\n" \
 	"  else\n" \
-	"    redis.call('ZADD', due, now + tonumber(ARGV[3]), id)\n" \
+	"    redis.call('ZADD', due, leased, id)\n" \
 	"    redis.call('HSET', k, 'lease', ARGV[4])\n" \
 	"    local tid, seen = '', false\n" \
 	"    for i = 1, #h, 2 do\n" \
@@ -360,7 +370,7 @@
 	"return out\n"
 
 static const char *const texts[SM_LUA_COUNT] = {
-	[SM_LUA_GATHER] = LUA_COMMON LUA_GATHER_FN "return gather()\n",
+	[SM_LUA_GATHER] = LUA_COMMON LUA_GATHER_FN "return numbers(gather())\n",
 	[SM_LUA_APPLY] = LUA_COMMON LUA_GATHER_FN LUA_APPLY_BODY,
 	[SM_LUA_GET] = LUA_COMMON LUA_FETCH_FN LUA_GET_BODY,
 	[SM_LUA_LIST] = LUA_COMMON LUA_FETCH_FN LUA_LIST_BODY,

@@ -3,7 +3,8 @@
  * half of the store's scripts (store_lua.c).
  *
  * Interface: sm_store_ingest, sm_ingest_result_clear, sm_store_ticket_get,
- * sm_store_ticket_list, sm_store_ticket_set (sm_store.h).
+ * sm_store_ticket_list, sm_store_ticket_set (sm_store.h). The JSON lines
+ * of a thread are written and read in store_record.c.
  *
  * Ingest is optimistic: round trip 1 gathers the threading facts (read
  * only), sm_thread_decide() decides in C, round trip 2 applies the decision
@@ -120,7 +121,8 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
     const sm_thread_decision *d, sm_args *a)
 {
 	const sm_message *m = in->msg;
-	char *s;
+	GString *lines, *rec;
+	char *s, *subject;
 
 	base_args(st, in, fp, a);
 	sm_args_add(a, action_arg(d->action));
@@ -134,14 +136,25 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
 	sm_args_addi(a, in->due_first_response);
 	sm_args_addi(a, in->due_resolution);
 	sm_args_addi(a, in->due_next_response);
-	s = utf8_cut(in->sender_name, MAX_NAME);
-	sm_args_add(a, s);
-	g_free(s);
-	s = utf8_cut(m ? m->subject : NULL, MAX_SUBJECT);
-	sm_args_add(a, s);
-	g_free(s);
-	sm_args_add(a, m ? m->excerpt : NULL);
-	sm_args_addi(a, m && m->date > 0 ? m->date : in->now);
+	/* the thread's new lines, as JSON (store_record.c): a new ticket's
+	 * text starts with the head line */
+	lines = g_string_sized_new(1024);
+	rec = g_string_sized_new(512);
+	subject = utf8_cut(m ? m->subject : NULL, MAX_SUBJECT);
+	if (d->action == SM_THREAD_NEW || d->action == SM_THREAD_NEW_LINKED) {
+		s = utf8_cut(in->sender_name, MAX_NAME);
+		sm_record_head(lines, subject, s, in->sender);
+		g_string_append_c(lines, '\n');
+		g_free(s);
+	}
+	sm_record_msg(rec, in->direction ? in->direction : "in", in->sender,
+	    m && m->date > 0 ? m->date : in->now, in->msgid, subject,
+	    m ? m->excerpt : NULL);
+	g_string_append_len(lines, rec->str, rec->len);
+	sm_args_add(a, lines->str);
+	g_string_free(rec, TRUE);
+	g_string_free(lines, TRUE);
+	g_free(subject);
 	sm_args_add(a, in->want_ack ? "1" : "0");
 	sm_args_add(a, in->ack_to);
 	sm_args_addi(a, in->ack_limit_count);
@@ -360,354 +373,6 @@ sm_ingest_result_clear(sm_ingest_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* ---- reading tickets -------------------------------------------------- */
-
-/* json-glib's reading of a line; *p is made on first use */
-static JsonObject *
-json_obj(JsonParser **p, const char *s, size_t len)
-{
-	JsonNode *root;
-
-	if (*p == NULL)
-		*p = json_parser_new();
-	if (!json_parser_load_from_data(*p, s, (gssize)len, NULL))
-		return NULL;
-	root = json_parser_get_root(*p);
-	return root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
-}
-
-static char *
-json_str(JsonObject *o, const char *name)
-{
-	const char *s = json_object_get_string_member_with_default(o, name, NULL);
-
-	return g_strdup(s);
-}
-
-/*
- * The records are cjson output of flat objects: string members, and an
- * integer "t". json-glib sets up a scanner for every line it loads, which
- * costs far more than the line, so lines of exactly that shape - no
- * blanks, the JSON escapes cjson writes, integers without sign, fraction
- * or exponent, valid UTF-8, no duplicate member - are read here. Anything
- * else goes to json-glib as before, so it still decides every case this
- * reader does not cover, and a line never means two things.
- */
-#define FLAT_MAX 8
-
-struct flat {
-	int n;
-	char *key[FLAT_MAX];
-	char *str[FLAT_MAX];            /* NULL: an integer, in num */
-	gint64 num[FLAT_MAX];
-};
-
-static void
-flat_clear(struct flat *f)
-{
-	for (int i = 0; i < f->n; i++) {
-		g_free(f->key[i]);
-		g_free(f->str[i]);
-	}
-	f->n = 0;
-}
-
-static int
-flat_find(const struct flat *f, const char *key)
-{
-	for (int i = 0; i < f->n; i++)
-		if (strcmp(f->key[i], key) == 0)
-			return i;
-	return -1;
-}
-
-/* The string after the opening quote at *pp, decoded, *pp past its end;
- * NULL when it holds something left to json-glib (a raw control
- * character, \u0000, a surrogate escape, an unknown escape). */
-static char *
-flat_string(const char **pp, const char *end)
-{
-	const char *p = *pp;
-	GString *s = g_string_sized_new(64);
-
-	while (p < end) {
-		const char *run = p;
-		unsigned char c;
-
-		while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
-			p++;
-		g_string_append_len(s, run, p - run);
-		if (p >= end || (unsigned char)*p < 0x20)
-			break;
-		if (*p++ == '"') {
-			*pp = p;
-			return g_string_free(s, FALSE);
-		}
-		if (p >= end)
-			break;
-		switch ((c = *p++)) {
-		case '"': case '\\': case '/':
-			g_string_append_c(s, c);
-			continue;
-		case 'b': g_string_append_c(s, '\b'); continue;
-		case 'f': g_string_append_c(s, '\f'); continue;
-		case 'n': g_string_append_c(s, '\n'); continue;
-		case 'r': g_string_append_c(s, '\r'); continue;
-		case 't': g_string_append_c(s, '\t'); continue;
-		case 'u': {
-			gunichar u = 0;
-			int i;
-
-			for (i = 0; i < 4 && p + i < end &&
-			    g_ascii_isxdigit(p[i]); i++)
-				u = u * 16 + g_ascii_xdigit_value(p[i]);
-			if (i < 4 || u == 0 || (u >= 0xD800 && u <= 0xDFFF))
-				break;
-			g_string_append_unichar(s, u);
-			p += 4;
-			continue;
-		}
-		default:
-			break;
-		}
-		break;
-	}
-	g_string_free(s, TRUE);
-	return NULL;
-}
-
-/* An unsigned decimal integer of at most 18 digits, no leading zero. */
-static bool
-flat_int(const char **pp, const char *end, gint64 *v)
-{
-	const char *p = *pp;
-
-	*v = 0;
-	while (p < end && g_ascii_isdigit(*p) && p - *pp < 18)
-		*v = *v * 10 + (*p++ - '0');
-	if (p == *pp || (**pp == '0' && p - *pp > 1) ||
-	    (p < end && g_ascii_isdigit(*p)))
-		return false;
-	*pp = p;
-	return true;
-}
-
-/* true when s[0..len) is one flat object as described above, then in f */
-static bool
-flat_parse(const char *s, size_t len, struct flat *f)
-{
-	const char *p = s, *end = s + len;
-
-	f->n = 0;
-	/* with a length this also rejects NUL */
-	if (len < 2 || *p++ != '{' || !g_utf8_validate(s, len, NULL))
-		return false;
-	if (*p == '}')
-		return p + 1 == end;
-	for (;;) {
-		char *k, *v = NULL;
-		gint64 num = 0;
-
-		if (p >= end || *p++ != '"' || (k = flat_string(&p, end)) == NULL)
-			break;
-		if (f->n == FLAT_MAX || flat_find(f, k) >= 0 || p >= end ||
-		    *p++ != ':' || p >= end ||
-		    (*p == '"' ? (p++, (v = flat_string(&p, end)) == NULL) :
-		    !flat_int(&p, end, &num))) {
-			g_free(k);
-			break;
-		}
-		f->key[f->n] = k;
-		f->str[f->n] = v;
-		f->num[f->n] = num;
-		f->n++;
-		if (p < end && *p == ',') {
-			p++;
-			continue;
-		}
-		if (p + 1 == end && *p == '}')
-			return true;
-		break;
-	}
-	flat_clear(f);
-	return false;
-}
-
-/* Every member named in strs is a string and every one in ints an
- * integer, where present: else the caller asks json-glib. */
-static bool
-flat_types(const struct flat *f, const char *const *strs, const char *const *ints)
-{
-	for (; *strs != NULL; strs++) {
-		int i = flat_find(f, *strs);
-
-		if (i >= 0 && f->str[i] == NULL)
-			return false;
-	}
-	for (; *ints != NULL; ints++) {
-		int i = flat_find(f, *ints);
-
-		if (i >= 0 && f->str[i] != NULL)
-			return false;
-	}
-	return true;
-}
-
-static char *
-flat_str(const struct flat *f, const char *key)
-{
-	int i = flat_find(f, key);
-
-	return i >= 0 ? g_strdup(f->str[i]) : NULL;
-}
-
-static sm_ticket_msg *
-parse_msg(JsonParser **p, const char *s, size_t len)
-{
-	static const char *const strs[] = { "d", "f", "i", "s", "x", NULL };
-	static const char *const ints[] = { "t", NULL };
-	sm_ticket_msg *m;
-	JsonObject *o;
-	struct flat f;
-
-	if (flat_parse(s, len, &f) && flat_types(&f, strs, ints)) {
-		int t = flat_find(&f, "t");
-
-		m = g_new0(sm_ticket_msg, 1);
-		m->direction = flat_str(&f, "d");
-		m->from = flat_str(&f, "f");
-		m->message_id = flat_str(&f, "i");
-		m->date = t >= 0 ? f.num[t] : 0;
-		m->subject = flat_str(&f, "s");
-		m->excerpt = flat_str(&f, "x");
-		flat_clear(&f);
-	} else {
-		flat_clear(&f);
-		if ((o = json_obj(p, s, len)) == NULL)
-			return NULL;
-		m = g_new0(sm_ticket_msg, 1);
-		m->direction = json_str(o, "d");
-		m->from = json_str(o, "f");
-		m->message_id = json_str(o, "i");
-		m->date = json_object_get_int_member_with_default(o, "t", 0);
-		m->subject = json_str(o, "s");
-		m->excerpt = json_str(o, "x");
-	}
-	if (m->direction == NULL)
-		m->direction = g_strdup("in");
-	if (m->from == NULL)
-		m->from = g_strdup("");
-	if (m->subject == NULL)
-		m->subject = g_strdup("");
-	if (m->excerpt == NULL)
-		m->excerpt = g_strdup("");
-	return m;
-}
-
-/* the hash fields that are plain instants (Unix seconds) */
-static const struct {
-	const char *key;
-	size_t off;
-} time_fields[] = {
-	{ "c", offsetof(sm_ticket, created_at) },
-	{ "u", offsetof(sm_ticket, updated_at) },
-	{ "fr", offsetof(sm_ticket, first_response_at) },
-	{ "ca", offsetof(sm_ticket, closed_at) },
-	{ "dfr", offsetof(sm_ticket, due_first_response) },
-	{ "dnr", offsetof(sm_ticket, due_next_response) },
-	{ "dr", offsetof(sm_ticket, due_resolution) },
-	{ "lf", offsetof(sm_ticket, linked_from) },
-};
-
-static void
-set_field(sm_ticket *t, const char *k, const char *v)
-{
-	gint64 n = g_ascii_strtoll(v, NULL, 10);
-
-	for (size_t i = 0; i < G_N_ELEMENTS(time_fields); i++)
-		if (strcmp(k, time_fields[i].key) == 0) {
-			*(gint64 *)((char *)t + time_fields[i].off) = n;
-			return;
-		}
-	if (k[0] == '+')
-		g_ptr_array_add(t->participants, g_strdup(k + 1));
-	else if (strcmp(k, "q") == 0)
-		t->queue = g_strdup(v);
-	else if (strcmp(k, "s") == 0)
-		t->status = n >= 0 && n < SM_ST_COUNT ? (sm_status)n : SM_ST_NEW;
-	else if (strcmp(k, "p") == 0)
-		t->priority = n >= 0 && n < SM_PRIO_COUNT ? (sm_priority)n : SM_PRIO_NORMAL;
-	else if (strcmp(k, "rt") == 0)
-		t->rating = (int)n;
-	else if (strcmp(k, "a") == 0 && v[0] != '\0')
-		t->assignee = g_strdup(v);
-	else if (strcmp(k, "br") == 0) {
-		char **b = g_strsplit(v, ",", -1);
-
-		for (int i = 0; b[i] != NULL; i++)
-			if (b[i][0] != '\0')
-				g_ptr_array_add(t->breaches, g_strdup(b[i]));
-		g_strfreev(b);
-	}
-	/* "r" (revision) and unknown fields: not part of the model */
-}
-
-/* {id, flat hash, text} -> ticket; NULL when empty/bad. The text is the
- * head JSON line, then one JSON line per message (when asked for). */
-sm_ticket *
-sm_store_parse_ticket(JsonParser **p, const redisReply *e)
-{
-	static const char *const head_strs[] = { "s", "n", "a", NULL };
-	static const char *const no_ints[] = { NULL };
-	struct flat f;
-	const redisReply *h;
-	const char *text, *end, *nl;
-	JsonObject *o;
-	sm_ticket *t;
-
-	if (e->type != REDIS_REPLY_ARRAY || e->elements != 3 ||
-	    e->element[0]->type != REDIS_REPLY_STRING ||
-	    e->element[1]->type != REDIS_REPLY_ARRAY ||
-	    e->element[2]->type != REDIS_REPLY_STRING)
-		return NULL;
-	h = e->element[1];
-	text = e->element[2]->str;
-	end = text + e->element[2]->len;
-	if ((nl = memchr(text, '\n', end - text)) == NULL)
-		nl = end;
-	t = sm_ticket_new();
-	t->id = g_ascii_strtoll(e->element[0]->str, NULL, 10);
-	for (size_t i = 0; i + 1 < h->elements; i += 2)
-		if (h->element[i]->type == REDIS_REPLY_STRING &&
-		    h->element[i + 1]->type == REDIS_REPLY_STRING)
-			set_field(t, h->element[i]->str, h->element[i + 1]->str);
-	if (flat_parse(text, nl - text, &f) && flat_types(&f, head_strs, no_ints)) {
-		t->subject = flat_str(&f, "s");
-		t->requester_name = flat_str(&f, "n");
-		t->requester_addr = flat_str(&f, "a");
-	} else if ((o = json_obj(p, text, nl - text)) != NULL) {
-		t->subject = json_str(o, "s");
-		t->requester_name = json_str(o, "n");
-		t->requester_addr = json_str(o, "a");
-	}
-	flat_clear(&f);
-	if (t->queue == NULL)
-		t->queue = g_strdup("");
-	if (t->subject == NULL)
-		t->subject = g_strdup("");
-	if (t->requester_addr == NULL)
-		t->requester_addr = g_strdup("");
-	while (nl < end) {
-		const char *line = nl + 1;
-		sm_ticket_msg *m;
-
-		if ((nl = memchr(line, '\n', end - line)) == NULL)
-			nl = end;
-		if ((m = parse_msg(p, line, nl - line)) != NULL)
-			g_ptr_array_add(t->messages, m);
-	}
-	return t;
-}
 
 int
 sm_store_ticket_get(sm_store *st, gint64 id, bool with_messages, sm_ticket **out)

@@ -68,14 +68,14 @@ ingest(sm_store *st, const sm_queue *q, const tmsg *t, sm_ingest_result *res)
 
 	memset(&m, 0, sizeof m);
 	m.from_addr = (char *)t->from;
-	m.subject = (char *)"Printer on fire";
+	m.subject = (char *)(t->subject ? t->subject : "Printer on fire");
 	m.message_id = (char *)t->msgid;
 	m.in_reply_to = (char *)t->irt;
 	m.references = g_ptr_array_new();
 	for (int i = 0; t->refs[i] != NULL; i++)
 		g_ptr_array_add(m.references, (char *)t->refs[i]);
 	m.date = NOW - 60;
-	m.excerpt = (char *)"It is burning.";
+	m.excerpt = (char *)(t->excerpt ? t->excerpt : "It is burning.");
 	m.body = m.excerpt;
 
 	memset(&in, 0, sizeof in);
@@ -83,7 +83,7 @@ ingest(sm_store *st, const sm_queue *q, const tmsg *t, sm_ingest_result *res)
 	in.msg = &m;
 	in.msgid = t->msgid;
 	in.sender = t->from;
-	in.sender_name = "Ann Lee";
+	in.sender_name = t->name ? t->name : "Ann Lee";
 	in.env_sender = t->from;
 	in.token_ticket = t->token;
 	in.tag_ticket = t->tag;

@@ -26,6 +26,9 @@ typedef struct tmsg {
 	bool want_ack;
 	bool agent;
 	gint64 now;
+	const char *subject;    /* NULL: "Printer on fire" */
+	const char *excerpt;    /* NULL: "It is burning." */
+	const char *name;       /* NULL: "Ann Lee" */
 } tmsg;
 
 sm_config *cfg_new(const char *sock, const char *prefix);

@@ -727,7 +727,7 @@ test_records(fixture *f, gconstpointer data)
 	g_assert_cmpint(m->date, ==, 0);
 	sm_ticket_free(t);
 
-	/* what the store's own script (cjson) writes of a hostile subject */
+	/* what the finish script (cjson) writes of a hostile subject */
 	{
 		/* (recorded by the outbox's finish, here without a job) */
 		sm_finished fin = { .job = 0, .ticket = 1, .from = "s@example.com",
@@ -745,6 +745,65 @@ test_records(fixture *f, gconstpointer data)
 	g_assert_cmpint(m->date, ==, 1700000200);
 	g_assert_cmpstr(m->subject, ==, hostile);
 	sm_ticket_free(t);
+
+	/* what ingest writes (store_record.c) of hostile strings: read back
+	 * the same, one line per record, no raw control character stored */
+	{
+		const char *ex = "line one\nline \"two\"\r\n\ttab \\ \x01\x1f \x7f "
+		    "\xe2\x82\xac {\"x\":1}";
+		tmsg hm = { .msgid = "h2@cust.test", .from = "eve@cust.test",
+		    .subject = hostile, .excerpt = ex,
+		    .name = "Eve \"\\\" \x02 \xc3\xa9" };
+		sm_ingest_result r = ok_ingest(f->st, f->q, &hm);
+		char *kt = g_strdup_printf("%st:%" G_GINT64_FORMAT ":m", f->prefix, r.ticket);
+		redisReply *raw_text = raw(sock_path, "GET %s", kt);
+
+		g_assert_true(r.created);
+		g_assert_nonnull(raw_text);
+		g_assert_cmpint(raw_text->type, ==, REDIS_REPLY_STRING);
+		/* head and one message: exactly one newline, nothing below 0x20 else */
+		{
+			int nl = 0;
+
+			for (size_t i = 0; i < raw_text->len; i++) {
+				unsigned char c = (unsigned char)raw_text->str[i];
+
+				if (c == '\n')
+					nl++;
+				else
+					g_assert_cmpuint(c, >=, 0x20);
+			}
+			g_assert_cmpint(nl, ==, 1);
+		}
+		freeReplyObject(raw_text);
+		t = get(f->st, r.ticket);
+		g_assert_cmpstr(t->subject, ==, hostile);
+		g_assert_cmpstr(t->requester_name, ==, hm.name);
+		g_assert_cmpstr(t->requester_addr, ==, "eve@cust.test");
+		g_assert_cmpuint(t->messages->len, ==, 1);
+		m = t->messages->pdata[0];
+		g_assert_cmpstr(m->direction, ==, "in");
+		g_assert_cmpstr(m->from, ==, "eve@cust.test");
+		g_assert_cmpstr(m->message_id, ==, "h2@cust.test");
+		g_assert_cmpstr(m->subject, ==, hostile);
+		g_assert_cmpstr(m->excerpt, ==, ex);
+		sm_ticket_free(t);
+		sm_ingest_result_clear(&r);
+
+		/* a reply appends its line the same way */
+		hm.msgid = "h3@cust.test";
+		hm.irt = "h2@cust.test";
+		r = ok_ingest(f->st, f->q, &hm);
+		g_assert_false(r.created);
+		t = get(f->st, r.ticket);
+		g_assert_cmpuint(t->messages->len, ==, 2);
+		m = t->messages->pdata[1];
+		g_assert_cmpstr(m->message_id, ==, "h3@cust.test");
+		g_assert_cmpstr(m->excerpt, ==, ex);
+		sm_ticket_free(t);
+		sm_ingest_result_clear(&r);
+		g_free(kt);
+	}
 	g_free(k);
 	g_free(km);
 }

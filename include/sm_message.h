@@ -48,8 +48,8 @@ typedef struct sm_message {
 sm_message *sm_message_parse(const char *data, size_t len, bool truncated);
 void sm_message_free(sm_message *m);
 
-/* Pure text helpers (text.c), exposed for tests. All return g_malloc'ed
- * valid UTF-8. */
+/* Pure text helpers (text.c, html.c, excerpt.c), exposed for tests. All
+ * return g_malloc'ed valid UTF-8. */
 /* Bytes in a declared (possibly wrong or NULL) charset -> UTF-8. */
 char *sm_text_to_utf8(const char *data, size_t len, const char *charset);
 /* HTML -> readable plain text (tags dropped, entities decoded, blocks

@@ -1,7 +1,8 @@
 /*
- * test_text.c - unit tests for milter/text.c: charset conversion with
- * fallbacks for wrong labels and invalid bytes, HTML to text, and the
- * excerpt (quoted history and signatures of the common mail clients cut).
+ * test_text.c - unit tests for milter/text.c, html.c and excerpt.c:
+ * charset conversion with fallbacks for wrong labels and invalid bytes,
+ * HTML to text, and the excerpt (quoted history and signatures of the
+ * common mail clients cut).
  * Table-driven and pure: no files, no network.
  */
 #include <config.h>

@@ -2,7 +2,7 @@
  * sm_util.h - small pure helpers shared by every module: parsing of
  * durations, sizes and rates, e-mail address handling, CIDR lists, and the
  * HMAC signatures that make reply tokens, generated Message-IDs and the loop
- * guard unforgeable.
+ * guard unforgeable (util.c; the signatures in sign.c).
  *
  * Nothing here does I/O. Functions that can fail return false/-1 and, when
  * given a char **err, set a g_malloc'ed one-line message.

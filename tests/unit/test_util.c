@@ -1,5 +1,5 @@
 /*
- * test_util.c - unit tests for milter/util.c (include/sm_util.h): parsers,
+ * test_util.c - unit tests for milter/util.c and sign.c (sm_util.h): parsers,
  * addresses, CIDR lists, signatures (including forged and malformed input),
  * subject tags and header hygiene. Pure: no files, no network.
  */

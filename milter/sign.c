@@ -1,0 +1,228 @@
+/*
+ * sign.c - the HMAC signatures that make the gateway's marks on mail
+ * unforgeable (include/sm_util.h): reply tokens ("t<id>-<12 hex>", used as
+ * support+<token>@domain), generated Message-IDs
+ * ("sm.<id>.<nonce>.<16 hex>@<hostname>") and the loop guard
+ * ("X-Support-Loop: <hostname>; <32 hex>" over the Message-ID).
+ *
+ * Interface: see sm_util.h. Nothing here does I/O or logs; every function
+ * is safe to call from any thread. Makers return NULL when there is no
+ * secret (or no valid ticket id); verifiers return 0/false for anything
+ * malformed or forged, and never trust the input's length or charset.
+ *
+ * Signatures: HMAC-SHA256 keyed with the shared secret, over an input that
+ * starts with a purpose label ("token:", "msgid:", "loop:") so that a value
+ * signed for one purpose can never be replayed as another. The hex digest
+ * is truncated (48, 64 and 128 bits) and compared in constant time.
+ */
+#include <config.h>
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "sm_util.h"
+#include "util_int.h"
+
+#define TOKEN_HEX	12
+#define MSGID_HEX	16
+#define MSGID_NONCE	12
+#define LOOP_HEX	32
+
+/* Lowercase hex HMAC-SHA256 of label || data, truncated to nhex digits
+ * (nhex <= 64). Returns false when there is no secret. */
+static bool
+hmac_hex(GBytes *secret, const char *label, const char *data, size_t nhex,
+    char *out)
+{
+	GHmac *h;
+	const guchar *key;
+	gsize keylen;
+	const char *hex;
+
+	if (secret == NULL)
+		return false;
+	key = g_bytes_get_data(secret, &keylen);
+	if (key == NULL || keylen == 0)
+		return false;
+	h = g_hmac_new(G_CHECKSUM_SHA256, key, keylen);
+	g_hmac_update(h, (const guchar *)label, -1);
+	g_hmac_update(h, (const guchar *)data, -1);
+	hex = g_hmac_get_string(h);
+	memcpy(out, hex, nhex);
+	out[nhex] = '\0';
+	g_hmac_unref(h);
+	return true;
+}
+
+/* Constant-time comparison of n hex digits, case-insensitive on b (the
+ * received value: some MTAs and users change the case of addresses). */
+static bool
+hex_equal(const char *a, const char *b, size_t n)
+{
+	volatile unsigned char diff = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		diff |= (unsigned char)(a[i] ^ g_ascii_tolower(b[i]));
+	return diff == 0;
+}
+
+/* Exactly n hex digits at p (any case)? */
+static bool
+is_hex(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!g_ascii_isxdigit(p[i]))
+			return false;
+	return true;
+}
+
+char *
+sm_token_make(GBytes *secret, gint64 ticket)
+{
+	char data[32], mac[TOKEN_HEX + 1];
+
+	if (ticket <= 0)
+		return NULL;
+	g_snprintf(data, sizeof(data), "%" G_GINT64_FORMAT, ticket);
+	if (!hmac_hex(secret, "token:", data, TOKEN_HEX, mac))
+		return NULL;
+	return g_strdup_printf("t%s-%s", data, mac);
+}
+
+gint64
+sm_token_verify(GBytes *secret, const char *token)
+{
+	const char *p = token;
+	char data[32], mac[TOKEN_HEX + 1];
+	gint64 id;
+
+	if (p == NULL || g_ascii_tolower(*p++) != 't' ||
+	    !sm_parse_id(&p, &id) || *p++ != '-' || !is_hex(p, TOKEN_HEX) ||
+	    p[TOKEN_HEX] != '\0')
+		return 0;
+	g_snprintf(data, sizeof(data), "%" G_GINT64_FORMAT, id);
+	if (!hmac_hex(secret, "token:", data, TOKEN_HEX, mac))
+		return 0;
+	return hex_equal(mac, p, TOKEN_HEX) ? id : 0;
+}
+
+char *
+sm_msgid_make_nonce(GBytes *secret, gint64 ticket, guint64 nonce, const char *hostname)
+{
+	char data[64], mac[MSGID_HEX + 1], *host, *res;
+
+	if (ticket <= 0)
+		return NULL;
+	/* The nonce makes every id unique; it need not be secret (the HMAC
+	 * is what cannot be forged). */
+	g_snprintf(data, sizeof(data), "%" G_GINT64_FORMAT ".%06x%06x", ticket,
+	    (unsigned)(nonce >> 24) & 0xffffff, (unsigned)nonce & 0xffffff);
+	if (!hmac_hex(secret, "msgid:", data, MSGID_HEX, mac))
+		return NULL;
+	/* A hostname with blanks or brackets would break the id's syntax. */
+	host = sm_header_safe(hostname && *hostname ? hostname : "localhost", 255);
+	g_strdelimit(host, " <>()[]\\\",;:@", '-');
+	res = g_strdup_printf("sm.%s.%s@%s", data, mac, host);
+	g_free(host);
+	return res;
+}
+
+/* Strip blanks and one pair of <> into a private copy. */
+static char *
+msgid_bare(const char *msgid)
+{
+	char *t = g_strstrip(g_strdup(msgid));
+	size_t len = strlen(t);
+
+	if (len >= 2 && t[0] == '<' && t[len - 1] == '>') {
+		t[len - 1] = '\0';
+		memmove(t, t + 1, len - 1);
+	}
+	return t;
+}
+
+gint64
+sm_msgid_verify(GBytes *secret, const char *msgid)
+{
+	char *t, *q, data[64], mac[MSGID_HEX + 1];
+	const char *p, *start;
+	gint64 id, res = 0;
+
+	if (msgid == NULL)
+		return 0;
+	t = msgid_bare(msgid);
+	p = t;
+	if (strncmp(p, "sm.", 3) != 0)
+		goto out;
+	p += 3;
+	start = p;
+	if (!sm_parse_id(&p, &id) || *p++ != '.' || !is_hex(p, MSGID_NONCE) ||
+	    p[MSGID_NONCE] != '.')
+		goto out;
+	p += MSGID_NONCE;
+	if ((size_t)(p - start) >= sizeof(data))
+		goto out;
+	memcpy(data, start, (size_t)(p - start));
+	data[p - start] = '\0';
+	p++;
+	if (!is_hex(p, MSGID_HEX) || p[MSGID_HEX] != '@' || p[MSGID_HEX + 1] == '\0')
+		goto out;
+	/* The nonce was made in lowercase; a case-mangled copy still counts. */
+	for (q = data; *q != '\0'; q++)
+		*q = g_ascii_tolower(*q);
+	if (hmac_hex(secret, "msgid:", data, MSGID_HEX, mac) &&
+	    hex_equal(mac, p, MSGID_HEX))
+		res = id;
+out:
+	g_free(t);
+	return res;
+}
+
+char *
+sm_loop_make(GBytes *secret, const char *hostname, const char *msgid)
+{
+	char mac[LOOP_HEX + 1], *bare, *host, *res;
+
+	if (msgid == NULL)
+		return NULL;
+	bare = msgid_bare(msgid);
+	if (!hmac_hex(secret, "loop:", bare, LOOP_HEX, mac)) {
+		g_free(bare);
+		return NULL;
+	}
+	host = sm_header_safe(hostname && *hostname ? hostname : "localhost", 255);
+	g_strdelimit(host, ";", '-');
+	res = g_strdup_printf("%s; %s", host, mac);
+	g_free(host);
+	g_free(bare);
+	return res;
+}
+
+bool
+sm_loop_verify(GBytes *secret, const char *value, const char *msgid)
+{
+	const char *semi, *p;
+	char mac[LOOP_HEX + 1], *bare;
+	bool ok;
+
+	if (value == NULL || msgid == NULL ||
+	    (semi = strrchr(value, ';')) == NULL)
+		return false;
+	p = semi + 1;
+	while (g_ascii_isspace(*p))
+		p++;
+	if (!is_hex(p, LOOP_HEX))
+		return false;
+	for (semi = p + LOOP_HEX; *semi != '\0'; semi++)
+		if (!g_ascii_isspace(*semi))
+			return false;
+	bare = msgid_bare(msgid);
+	ok = *bare != '\0' && hmac_hex(secret, "loop:", bare, LOOP_HEX, mac) &&
+	    hex_equal(mac, p, LOOP_HEX);
+	g_free(bare);
+	return ok;
+}

@@ -29,29 +29,62 @@
 #define MSGID_NONCE	12
 #define LOOP_HEX	32
 
+/*
+ * The keyed state of the last secret seen: keying HMAC-SHA256 hashes two
+ * blocks (key ^ ipad, key ^ opad), half the work of a short signature, and
+ * a message takes four. Copies of it are made under the lock; the secret
+ * changes only on reload, which replaces the template.
+ */
+static GMutex keyed_mu;
+static GBytes *keyed_secret;    /* ref held */
+static GHmac *keyed;
+
+static GHmac *
+keyed_copy(GBytes *secret, const guchar *key, gsize keylen)
+{
+	GHmac *h;
+
+	g_mutex_lock(&keyed_mu);
+	if (keyed_secret != secret &&
+	    (keyed_secret == NULL || !g_bytes_equal(keyed_secret, secret))) {
+		if (keyed != NULL)
+			g_hmac_unref(keyed);
+		if (keyed_secret != NULL)
+			g_bytes_unref(keyed_secret);
+		keyed = g_hmac_new(G_CHECKSUM_SHA256, key, keylen);
+		keyed_secret = g_bytes_ref(secret);
+	}
+	h = g_hmac_copy(keyed);
+	g_mutex_unlock(&keyed_mu);
+	return h;
+}
+
 /* Lowercase hex HMAC-SHA256 of label || data, truncated to nhex digits
  * (nhex <= 64). Returns false when there is no secret. */
 static bool
 hmac_hex(GBytes *secret, const char *label, const char *data, size_t nhex,
     char *out)
 {
+	static const char hexd[] = "0123456789abcdef";
+	guint8 dig[32];
+	gsize diglen = sizeof dig;
 	GHmac *h;
 	const guchar *key;
 	gsize keylen;
-	const char *hex;
 
 	if (secret == NULL)
 		return false;
 	key = g_bytes_get_data(secret, &keylen);
 	if (key == NULL || keylen == 0)
 		return false;
-	h = g_hmac_new(G_CHECKSUM_SHA256, key, keylen);
+	h = keyed_copy(secret, key, keylen);
 	g_hmac_update(h, (const guchar *)label, -1);
 	g_hmac_update(h, (const guchar *)data, -1);
-	hex = g_hmac_get_string(h);
-	memcpy(out, hex, nhex);
-	out[nhex] = '\0';
+	g_hmac_get_digest(h, dig, &diglen);
 	g_hmac_unref(h);
+	for (size_t i = 0; i < nhex; i++)
+		out[i] = hexd[(dig[i / 2] >> (i % 2 ? 0 : 4)) & 15];
+	out[nhex] = '\0';
 	return true;
 }
 

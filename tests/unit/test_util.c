@@ -302,6 +302,21 @@ test_token(void)
 	g_assert_true(g_regex_match_simple("^t1042-[0-9a-f]{12}$", t, 0, 0));
 	g_assert_cmpint(sm_token_verify(a, t), ==, 1042);
 	g_assert_cmpint(sm_token_verify(b, t), ==, 0);	/* other secret */
+	/* HMAC-SHA256 as anyone computes it (openssl dgst -sha256 -hmac
+	 * 0123456789abcdef0123456789abcdef of "token:1042"), also after the
+	 * keyed state switched secrets and back */
+	g_assert_cmpstr(t, ==, "t1042-3ff5480ec372");
+	forged = sm_token_make(a, 1042);
+	g_assert_cmpstr(forged, ==, t);
+	g_free(forged);
+	{
+		GBytes *a2 = secret_a();        /* equal bytes, another object */
+
+		forged = sm_token_make(a2, 1042);
+		g_assert_cmpstr(forged, ==, t);
+		g_free(forged);
+		g_bytes_unref(a2);
+	}
 	/* upper-cased by some relay: still ours */
 	forged = g_ascii_strup(t, -1);
 	g_assert_cmpint(sm_token_verify(a, forged), ==, 1042);

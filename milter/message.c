@@ -3,7 +3,8 @@
  * sender, subject, thread ids, date, the best text body and its excerpt,
  * and the headers that decide role and priority.
  *
- * Interface (sm_message.h): sm_message_parse(), sm_message_free().
+ * Interface (sm_message.h): sm_message_parse(), sm_message_free(). The
+ * input is prepared in message_input.c, the body chosen in message_body.c.
  * It cannot fail: GMime is lenient, and whatever GMime cannot make sense of
  * is left empty (NULL/""), never guessed. Every string handed out is valid
  * UTF-8 without NUL; header-bound strings have no control characters and
@@ -24,8 +25,6 @@
 #define AUTH_VALUE_MAX  4096    /* bytes in one Authentication-Results */
 #define AUTH_MAX        32      /* Authentication-Results kept */
 #define REFS_MAX        50      /* References ids kept */
-#define DEPTH_MAX       32      /* MIME nesting walked */
-#define PARTS_MAX       1000    /* MIME parts walked */
 
 #define NAME(s)         s, sizeof(s) - 1   /* a name and its length */
 
@@ -543,220 +542,67 @@ get_envelope(sm_message *m, GMimeMessage *msg, GMimeParserOptions *opts,
 		g_array_free(own, TRUE);
 }
 
-/* ---------------------------------------------------------------- body */
-
-/* Candidate text parts in document order, by preference: the customer's
- * own text/plain, their HTML, then the same inside an attached message
- * (message/rfc822 is somebody else's mail: only used when nothing else
- * carries text, e.g. a bare forward). */
-enum { TOP_PLAIN, TOP_HTML, INNER_PLAIN, INNER_HTML, NSLOTS };
-
-struct walk {
-	GPtrArray *slot[NSLOTS];        /* GMimePart * (borrowed) */
-	int parts;
-};
-
-/* "Content-Type: text" (no subtype) becomes application/octet-stream in
- * GMime; mail clients show it as text, and so do we. */
-static bool
-is_bare_text(const char *v)
-{
-	if (v == NULL)
-		return false;
-	while (*v == ' ' || *v == '\t')
-		v++;
-	return g_ascii_strncasecmp(v, "text", 4) == 0 && (v[4] == '\0' ||
-	    v[4] == ';' || v[4] == ' ' || v[4] == '\t' ||
-	    (v[4] == '/' && (v[5] == '\0' || v[5] == ';' || v[5] == ' ')));
-}
-
-static void
-walk(GMimeObject *obj, int depth, bool inner, struct walk *w)
-{
-	GMimeContentType *ct;
-	bool html;
-
-	if (obj == NULL || depth > DEPTH_MAX || ++w->parts > PARTS_MAX)
-		return;
-	if (GMIME_IS_MESSAGE_PART(obj)) {
-		GMimeMessage *sub = g_mime_message_part_get_message(
-		    GMIME_MESSAGE_PART(obj));
-
-		if (sub != NULL)
-			walk(g_mime_message_get_mime_part(sub), depth + 1, true, w);
-		return;
-	}
-	if (GMIME_IS_MULTIPART_ENCRYPTED(obj))
-		return;
-	if (GMIME_IS_MULTIPART(obj)) {
-		/* multipart/signed: part 0 is the content, part 1 is a
-		 * signature, which is not text and so never chosen */
-		int n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
-
-		for (int i = 0; i < n; i++)
-			walk(g_mime_multipart_get_part(GMIME_MULTIPART(obj), i),
-			    depth + 1, inner, w);
-		return;
-	}
-	if (!GMIME_IS_PART(obj) || g_mime_part_is_attachment(GMIME_PART(obj)))
-		return;
-	/* GMime reads a missing Content-Type as text/plain */
-	ct = g_mime_object_get_content_type(obj);
-	if (ct == NULL || g_mime_content_type_is_type(ct, "text", "plain"))
-		html = false;
-	else if (g_mime_content_type_is_type(ct, "text", "html"))
-		html = true;
-	else if (g_mime_content_type_is_type(ct, "application", "octet-stream") &&
-	    is_bare_text(g_mime_object_get_header(obj, "Content-Type")))
-		html = false;
-	else
-		return;
-	g_ptr_array_add(w->slot[(inner ? INNER_PLAIN : TOP_PLAIN) + html], obj);
-}
-
-/* RFC 3676: a line ending in a space continues on the next line of the
- * same quote depth; a leading space is stuffing. */
-static char *
-unflow(const char *text, bool delsp)
-{
-	GString *out = g_string_sized_new(strlen(text) + 1);
-	bool prev_soft = false, first = true;
-	int prev_depth = -1;
-
-	for (const char *p = text; ; ) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		const char *c = p;
-		int depth = 0;
-		bool sig, soft;
-
-		while (len > 0 && *c == '>') {
-			depth++;
-			c++;
-			len--;
-		}
-		if (len > 0 && *c == ' ') {
-			c++;
-			len--;
-		}
-		sig = len == 3 && memcmp(c, "-- ", 3) == 0;
-		soft = !sig && len > 0 && c[len - 1] == ' ';
-		if (!(prev_soft && depth == prev_depth)) {
-			if (!first)
-				g_string_append_c(out, '\n');
-			for (int i = 0; i < depth; i++)
-				g_string_append_c(out, '>');
-			if (depth > 0 && len > 0)
-				g_string_append_c(out, ' ');
-		}
-		g_string_append_len(out, c, soft && delsp ? len - 1 : len);
-		first = false;
-		prev_soft = soft;
-		prev_depth = depth;
-		if (nl == NULL)
-			break;
-		p = nl + 1;
-	}
-	return g_string_free(out, FALSE);
-}
-
-/* CRLF and lone CR become LF (the text is already NUL-free). The text
- * between CRs moves in one piece. */
-static char *
-lf_only(char *s)
-{
-	char *w = strchr(s, '\r'), *r;
-
-	if (w == NULL)
-		return s;
-	for (r = w; *r == '\r'; ) {
-		const char *cr;
-		size_t n;
-
-		*w++ = '\n';
-		r += r[1] == '\n' ? 2 : 1;
-		cr = strchr(r, '\r');
-		n = cr != NULL ? (size_t)(cr - r) : strlen(r);
-		memmove(w, r, n);
-		w += n;
-		r += n;
-	}
-	*w = '\0';
-	return s;
-}
-
-/* Decoded (transfer encoding, then charset) text of a part as UTF-8. */
-static char *
-part_text(GMimeObject *obj, bool html)
-{
-	GMimeDataWrapper *dw = g_mime_part_get_content(GMIME_PART(obj));
-	GMimeContentType *ct = g_mime_object_get_content_type(obj);
-	GMimeStream *mem;
-	GByteArray *ba;
-	const char *format;
-	char *text;
-
-	if (dw == NULL)
-		return g_strdup("");
-	mem = g_mime_stream_mem_new();
-	g_mime_data_wrapper_write_to_stream(dw, mem);
-	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	text = sm_text_to_utf8((const char *)ba->data, ba->len,
-	    ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL);
-	g_object_unref(mem);
-	if (html) {
-		char *plain = sm_html_to_text(text, strlen(text));
-
-		g_free(text);
-		return plain;
-	}
-	lf_only(text);
-	format = ct ? g_mime_content_type_get_parameter(ct, "format") : NULL;
-	if (format != NULL && g_ascii_strcasecmp(format, "flowed") == 0) {
-		const char *delsp = g_mime_content_type_get_parameter(ct, "delsp");
-		char *joined = unflow(text, delsp != NULL &&
-		    g_ascii_strcasecmp(delsp, "yes") == 0);
-
-		g_free(text);
-		text = joined;
-	}
-	return text;
-}
-
-static bool
-is_blank(const char *s)
-{
-	for (; *s; s++)
-		if (!g_ascii_isspace(*s))
-			return false;
-	return true;
-}
-
-static char *
-get_body(GMimeMessage *msg)
-{
-	struct walk w = { { NULL }, 0 };
-	char *body = NULL;
-
-	for (int i = 0; i < NSLOTS; i++)
-		w.slot[i] = g_ptr_array_new();
-	walk(g_mime_message_get_mime_part(msg), 0, false, &w);
-	for (int i = 0; i < NSLOTS && body == NULL; i++) {
-		for (guint k = 0; k < w.slot[i]->len && body == NULL; k++) {
-			body = part_text(g_ptr_array_index(w.slot[i], k),
-			    i == TOP_HTML || i == INNER_HTML);
-			if (is_blank(body)) {
-				g_free(body);
-				body = NULL;
-			}
-		}
-	}
-	for (int i = 0; i < NSLOTS; i++)
-		g_ptr_array_free(w.slot[i], TRUE);
-	return body;
-}
-
 /* -------------------------------------------------------------- public */
+
+/* GMime's tree of the first n bytes of the input. When the top-level
+ * fields were taken out (msg NULL), GMime sees only Content-* fields and
+ * builds the top part alone, without the message object and its header
+ * and address lists that nothing would read; else a message, whose
+ * header list get_envelope() reads. */
+static GMimeObject *
+construct(const struct sm_input *in, size_t n, GMimeParserOptions *opts,
+    GMimeMessage **msg)
+{
+	GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(in->bytes);
+	GMimeParser *parser;
+	GMimeObject *top = NULL;
+
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
+	if (n < in->bytes->len)
+		g_mime_stream_set_bounds(stream, 0, n);
+	parser = g_mime_parser_new_with_stream(stream);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	g_mime_parser_set_respect_content_length(parser, FALSE);
+	if (msg != NULL)
+		*msg = g_mime_parser_construct_message(parser, opts);
+	else
+		top = g_mime_parser_construct_part(parser, opts);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	return top;
+}
+
+/* The fields were taken out: the envelope comes from them, the body from
+ * GMime. When the body is the first part of a multipart and that part is
+ * plain text, GMime parses only up to the end of that part (the HTML
+ * alternative or the attachments after it are never built); when that
+ * does not settle it, the whole input. */
+static void
+parse_taken(sm_message *m, const struct sm_input *in,
+    GMimeParserOptions *opts)
+{
+	GMimeObject *top = NULL;
+	char *boundary;
+	size_t line, cut = sm_input_first_part_end(in, &line, &boundary);
+
+	if (cut > 0) {
+		top = construct(in, cut, opts, NULL);
+		m->body = sm_body_first_part(top, boundary, line);
+		g_free(boundary);
+		if (m->body == NULL && top != NULL) {
+			g_object_unref(top);
+			top = NULL;
+		}
+	}
+	if (m->body == NULL)
+		top = construct(in, in->bytes->len, opts, NULL);
+	if (top == NULL)
+		return;                 /* no header block GMime accepts */
+	get_envelope(m, NULL, opts, in->fields);
+	if (m->body == NULL)
+		m->body = sm_body_get(top);
+	g_object_unref(top);
+}
 
 sm_message *
 sm_message_parse(const char *data, size_t len, bool truncated)
@@ -764,8 +610,6 @@ sm_message_parse(const char *data, size_t len, bool truncated)
 	sm_message *m = g_new0(sm_message, 1);
 	struct sm_input in;
 	GMimeParserOptions *opts;
-	GMimeStream *stream;
-	GMimeParser *parser;
 	GMimeMessage *msg;
 
 	m->references = g_ptr_array_new_with_free_func(g_free);
@@ -773,18 +617,17 @@ sm_message_parse(const char *data, size_t len, bool truncated)
 	m->truncated = truncated;
 	opts = options_new();
 	sm_input_prepare(data ? data : "", data ? len : 0, field_is_read, &in);
-	stream = g_mime_stream_mem_new_with_byte_array(in.bytes);
-	parser = g_mime_parser_new_with_stream(stream);
-	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
-	g_mime_parser_set_respect_content_length(parser, FALSE);
-	msg = g_mime_parser_construct_message(parser, opts);
-	if (msg != NULL) {
-		get_envelope(m, msg, opts, in.fields);
-		m->body = get_body(msg);
-		g_object_unref(msg);
+	if (in.fields != NULL) {
+		parse_taken(m, &in, opts);
+	} else {
+		construct(&in, in.bytes->len, opts, &msg);
+		if (msg != NULL) {
+			get_envelope(m, msg, opts, NULL);
+			m->body = sm_body_get(g_mime_message_get_mime_part(msg));
+			g_object_unref(msg);
+		}
 	}
-	g_object_unref(parser);
-	g_object_unref(stream);
+	g_byte_array_free(in.bytes, TRUE);
 	g_mime_parser_options_free(opts);
 	sm_input_clear(&in);
 

@@ -2,7 +2,8 @@
  * message_input.c - the bytes sm_message_parse() hands to GMime, and the
  * top-level header fields it reads without GMime.
  *
- * Interface (message_int.h): sm_input_prepare(), sm_input_clear(). The
+ * Interface (message_int.h): sm_input_prepare(), sm_input_clear(),
+ * sm_input_first_part_end(). The
  * input is hostile: any bytes, any length. The header block is made valid
  * UTF-8 here; in a well-formed block (fields and continuation lines only)
  * the fields read are taken out with their raw values exactly as GMime
@@ -87,7 +88,9 @@ split_header_block(char *hdr, bool more_nl, sm_field_read_fn is_read,
 	char *end = hdr + strlen(hdr), *w = hdr;
 	const char *p;
 	bool content = false, ends_nl;
+	int ctypes;
 
+	in->ctype_len = 0;
 	if (hdr == end)
 		return;
 	for (p = hdr; p < end; ) {
@@ -108,6 +111,7 @@ split_header_block(char *hdr, bool more_nl, sm_field_read_fn is_read,
 	in->fields = g_array_new(FALSE, FALSE, sizeof(struct sm_field));
 	in->strings = g_ptr_array_new_with_free_func(g_free);
 	ends_nl = end[-1] == '\n';
+	ctypes = 0;
 	for (p = hdr; p < end; ) {
 		const char *f = p;
 		size_t n = field_name_len(p, end);
@@ -134,10 +138,18 @@ split_header_block(char *hdr, bool more_nl, sm_field_read_fn is_read,
 			g_array_append_val(in->fields, fl);
 		}
 		if (content_field || (!content && f == hdr)) {
+			if (content_field && n == 12 &&
+			    g_ascii_strncasecmp(f, "Content-Type", n) == 0 &&
+			    ctypes++ == 0) {
+				in->ctype = (w - hdr) + n + 1;
+				in->ctype_len = p - f - n - 1;
+			}
 			memmove(w, f, p - f);
 			w += p - f;
 		}
 	}
+	if (ctypes != 1)
+		in->ctype_len = 0;
 	/* the block ends as it did: without a newline unless it had one */
 	if (!ends_nl && w > hdr && w[-1] == '\n')
 		w--;
@@ -160,6 +172,7 @@ sm_input_prepare(const char *data, size_t len, sm_field_read_fn is_read,
 
 	in->fields = NULL;
 	in->strings = NULL;
+	in->ctype_len = 0;
 
 	if (len > 5 && memcmp(p, "From ", 5) == 0) {
 		const char *nl = memchr(p, '\n', end - p);
@@ -191,6 +204,10 @@ sm_input_prepare(const char *data, size_t len, sm_field_read_fn is_read,
 	g_free(hdr);
 	if (hend < end)
 		g_byte_array_append(in->bytes, (const guint8 *)hend, end - hend);
+	/* the block's last newline may have been dropped with the field
+	 * after Content-Type */
+	if (in->ctype_len > 0 && in->ctype + in->ctype_len > in->bytes->len)
+		in->ctype_len = in->bytes->len - in->ctype;
 }
 
 void
@@ -202,4 +219,165 @@ sm_input_clear(struct sm_input *in)
 		g_ptr_array_free(in->strings, TRUE);
 	in->fields = NULL;
 	in->strings = NULL;
+}
+
+/* ------------------------------------------------- the first part's end */
+
+static bool
+is_blank_c(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* The boundary parameter of the Content-Type value v..ve: the value of
+ * the one "boundary=" parameter, plain or a quoted string without
+ * backslashes; NULL for anything else (GMime would have to decide). */
+static char *
+boundary_param(const char *v, const char *ve)
+{
+	const char *p = v, *b = NULL, *be = NULL;
+
+	for (;;) {
+		const char *q;
+		bool quoted = false;
+
+		while (p < ve && (*p != ';' || quoted)) {
+			if (*p == '"')
+				quoted = !quoted;
+			p++;
+		}
+		if (p >= ve)
+			break;
+		for (p++; p < ve && g_ascii_isspace(*p); p++)
+			;
+		if (ve - p < 9 || g_ascii_strncasecmp(p, "boundary", 8) != 0)
+			continue;
+		for (q = p + 8; q < ve && is_blank_c(*q); q++)
+			;
+		if (q >= ve || *q != '=')
+			continue;
+		if (b != NULL)
+			return NULL;            /* twice */
+		for (q++; q < ve && is_blank_c(*q); q++)
+			;
+		if (q < ve && *q == '"') {
+			b = ++q;
+			while (q < ve && *q != '"' && *q != '\\' && *q != '\n')
+				q++;
+			if (q >= ve || *q != '"')
+				return NULL;
+			be = q++;
+		} else {
+			b = q;
+			while (q < ve && *q > ' ' && *q < 0x7F && *q != ';' &&
+			    *q != '"')
+				q++;
+			be = q;
+		}
+		p = q;
+	}
+	return b != NULL && be > b ? g_strndup(b, be - b) : NULL;
+}
+
+/* The line p..le (without its newline) as a boundary line of b (n
+ * bytes): 1 a boundary, 2 the end boundary, 0 neither. */
+static int
+boundary_line(const char *p, const char *le, const char *b, size_t n)
+{
+	const char *q;
+	int kind = 1;
+
+	if (le > p && le[-1] == '\r')
+		le--;
+	if ((size_t)(le - p) < n + 2 || p[0] != '-' || p[1] != '-' ||
+	    memcmp(p + 2, b, n) != 0)
+		return 0;
+	q = p + 2 + n;
+	if (le - q >= 2 && q[0] == '-' && q[1] == '-') {
+		q += 2;
+		kind = 2;
+	}
+	while (q < le && is_blank_c(*q))
+		q++;
+	return q == le ? kind : 0;
+}
+
+/* Does the header block of a part, from p to its empty line, leave it
+ * text/plain: no Content-Type field, or one that says so? */
+static bool
+part_is_plain(const char *p, const char *end)
+{
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p), *v;
+
+		if (nl == NULL || p == nl || (*p == '\r' && p + 1 == nl))
+			return nl != NULL;
+		if (nl - p > 13 && g_ascii_strncasecmp(p, "Content-Type:", 13) == 0) {
+			for (v = p + 13; v < nl && is_blank_c(*v); v++)
+				;
+			if (nl - v < 10 || g_ascii_strncasecmp(v, "text/plain", 10) != 0 ||
+			    !(v[10] == ';' || g_ascii_isspace(v[10])))
+				return false;
+		}
+		p = nl + 1;
+	}
+	return false;
+}
+
+/*
+ * The bytes of a multipart whose first part is text/plain, up to the end
+ * of the boundary line that ends that part and starts another: GMime
+ * then parses the first part, and in the commonest mail (text and HTML
+ * alternatives, text and attachments) that is where the body comes from.
+ * Lines are matched as GMime matches boundary lines ("--" boundary,
+ * optional "--", blanks); the top-level header block holds only fields
+ * here (sm_input_prepare()), so scanning starts at Content-Type.
+ */
+size_t
+sm_input_first_part_end(const struct sm_input *in, size_t *line,
+    char **boundary)
+{
+	const char *data, *end, *v, *ve, *p;
+	char *b;
+	size_t n;
+	bool opened = false;
+
+	if (in->fields == NULL || in->ctype_len == 0)
+		return 0;
+	data = (const char *)in->bytes->data;
+	end = data + in->bytes->len;
+	v = data + in->ctype;
+	ve = v + in->ctype_len;
+	while (v < ve && g_ascii_isspace(*v))
+		v++;
+	if (ve - v < 11 || g_ascii_strncasecmp(v, "multipart/", 10) != 0 ||
+	    (ve - v >= 16 && g_ascii_strncasecmp(v + 10, "digest", 6) == 0) ||
+	    (b = boundary_param(v + 10, ve)) == NULL)
+		return 0;
+	n = strlen(b);
+	for (p = ve; p < end; ) {
+		const char *nl = memchr(p, '\n', end - p);
+		int kind;
+
+		if (nl == NULL)
+			break;
+		kind = boundary_line(p, nl, b, n);
+		if (kind == 2)
+			break;
+		if (kind == 1 && opened) {
+			if (nl + 1 == end)
+				break;
+			*line = p - data;
+			*boundary = b;
+			return nl + 1 - data;
+		}
+		if (kind == 1) {
+			if (!part_is_plain(nl + 1, end))
+				break;
+			opened = true;
+		}
+		p = nl + 1;
+	}
+	g_free(b);
+	return 0;
 }

@@ -1,6 +1,6 @@
 /*
- * message_int.h - private to the message parser (message.c) and its input
- * preparation (message_input.c).
+ * message_int.h - private to the message parser (message.c), its input
+ * preparation (message_input.c) and body choice (message_body.c).
  */
 #ifndef SM_MESSAGE_INT_H
 #define SM_MESSAGE_INT_H
@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <glib.h>
+#include <gmime/gmime.h>
 
 /* A top-level header field: its name and raw value (all after the colon,
  * folds and line ends included, as GMime keeps it). */
@@ -18,10 +19,13 @@ struct sm_field {
 
 /* What GMime parses, and the top-level fields read without it. */
 struct sm_input {
-	GByteArray *bytes;      /* for GMime (a stream takes it over) */
+	GByteArray *bytes;      /* for GMime (the caller frees it) */
 	GArray *fields;         /* struct sm_field, in block order; NULL:
 	                           all fields went to GMime, read them there */
 	GPtrArray *strings;     /* the fields' names and values */
+	size_t ctype, ctype_len;/* the value of the top-level Content-Type
+	                           in bytes, when fields were taken out and
+	                           there is exactly one; else ctype_len 0 */
 };
 
 /* Does message.c read the field named by n bytes at name? */
@@ -32,5 +36,20 @@ void sm_input_prepare(const char *data, size_t len, sm_field_read_fn is_read,
     struct sm_input *in);
 /* Free fields and strings (not bytes). */
 void sm_input_clear(struct sm_input *in);
+/* When the top level is a multipart whose first part looks like text/plain
+ * and is followed by another part: the length of the bytes up to the end
+ * of the boundary line between them, with *line the offset where that
+ * line starts and *boundary (g_free) the boundary. 0 otherwise. Only a
+ * guess, which GMime must confirm (sm_body_first_part()). */
+size_t sm_input_first_part_end(const struct sm_input *in, size_t *line,
+    char **boundary);
+
+/* The best text body of the tree under top (message_body.c), or NULL. */
+char *sm_body_get(GMimeObject *top);
+/* The body from a tree GMime built from the first n bytes of the input,
+ * n = sm_input_first_part_end(): NULL unless the first part alone
+ * decides it. */
+char *sm_body_first_part(GMimeObject *top, const char *boundary,
+    size_t line);
 
 #endif

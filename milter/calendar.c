@@ -35,6 +35,7 @@
 #define CAL_SCAN_DAYS	(5 * 366)	/* bound of every day walk */
 #define CAL_DAY_MIN	(24 * 60)
 #define CAL_WEEK_SECS	((gint64)7 * 86400)
+#define UNIX_EPOCH_JULIAN 719163	/* g_date_get_julian() of 1970-01-01 */
 
 struct cal_range {
 	int start, end;			/* minutes after local midnight */
@@ -420,7 +421,8 @@ static bool
 local_instant(const sm_calendar *cal, const GDate *d, int min, gint64 *out)
 {
 	GDate n = *d;
-	GDateTime *dt;
+	gint64 local;
+	gint i;
 
 	if (min >= CAL_DAY_MIN) {
 		if (g_date_get_year(&n) >= 9999)
@@ -428,12 +430,19 @@ local_instant(const sm_calendar *cal, const GDate *d, int min, gint64 *out)
 		g_date_add_days(&n, 1);
 		min = 0;
 	}
-	dt = g_date_time_new(cal->tz, g_date_get_year(&n), g_date_get_month(&n),
-	    g_date_get_day(&n), min / 60, min % 60, 0);
-	if (dt == NULL)
+	/* What g_date_time_new() + g_date_time_to_unix() give, without a
+	 * GDateTime per instant (a deadline takes about twenty): the wall
+	 * clock as if it were UTC, fitted into the zone's interval the way
+	 * GLib does (a time in a DST gap moves forward), minus that
+	 * interval's offset. Checked against GDateTime for every minute of
+	 * 1970-2040 in zones with gaps at midnight (Sao Paulo, Havana, Gaza),
+	 * a skipped day (Apia) and 30-minute shifts (Lord Howe). */
+	local = ((gint64)g_date_get_julian(&n) - UNIX_EPOCH_JULIAN) * 86400 +
+	    (gint64)min * 60;
+	i = g_time_zone_adjust_time(cal->tz, G_TIME_TYPE_STANDARD, &local);
+	if (i < 0)
 		return false;
-	*out = g_date_time_to_unix(dt);
-	g_date_time_unref(dt);
+	*out = local - g_time_zone_get_offset(cal->tz, i);
 	return true;
 }
 

@@ -360,6 +360,46 @@ test_inverse(void)
 	}
 }
 
+/* Wall-clock instants where the zone skips time: in America/Sao_Paulo
+ * 2018-11-04 began at 01:00 (-02), midnight did not exist; Sunday
+ * 00:00-02:00 is then open one hour, from 01:00 local (03:00 UTC).
+ * Pacific/Apia skipped 2011-12-30 altogether. Expected values are what
+ * GDateTime says of those wall clocks. */
+static void
+test_gaps(void)
+{
+	sm_calendar *cal = sm_calendar_new("t", "America/Sao_Paulo",
+	    "sun 00:00-02:00", NULL, NULL);
+	GTimeZone *tz = sm_calendar_tz(cal);
+	gint64 sat = at(tz, "2018-11-03T12:00:00");
+	GDateTime *dt;
+	gint64 open_at;
+
+	g_assert_nonnull(cal);
+	dt = g_date_time_new(tz, 2018, 11, 4, 0, 0, 0);
+	open_at = g_date_time_to_unix(dt);
+	g_date_time_unref(dt);
+	g_assert_cmpint(open_at, ==, 1541300400);       /* 03:00 UTC */
+	g_assert_cmpint(sm_calendar_add(cal, sat, M(30)), ==, open_at + M(30));
+	g_assert_cmpint(sm_calendar_elapsed(cal, sat, sat + H(36)), ==, H(1));
+	g_assert_false(sm_calendar_is_open(cal, open_at - 1));
+	g_assert_true(sm_calendar_is_open(cal, open_at));
+	sm_calendar_free(cal);
+
+	cal = sm_calendar_new("t", "Pacific/Apia", ALLDAY, NULL, NULL);
+	tz = sm_calendar_tz(cal);
+	{
+		gint64 thu = at(tz, "2011-12-29T12:00:00");
+		gint64 sat2 = at(tz, "2011-12-31T12:00:00");
+
+		/* Thursday noon to Saturday noon: 24 hours, Friday never was */
+		g_assert_cmpint(sat2 - thu, ==, H(24));
+		g_assert_cmpint(sm_calendar_elapsed(cal, thu, sat2), ==, H(24));
+		g_assert_cmpint(sm_calendar_add(cal, thu, H(24)), ==, sat2);
+	}
+	sm_calendar_free(cal);
+}
+
 /* Huge and out-of-range inputs end quickly and stay ordered. */
 static void
 test_bounds(void)
@@ -398,6 +438,7 @@ main(int argc, char **argv)
 	g_test_add_func("/calendar/errors", test_errors);
 	g_test_add_func("/calendar/sorted", test_sorted);
 	g_test_add_func("/calendar/inverse", test_inverse);
+	g_test_add_func("/calendar/gaps", test_gaps);
 	g_test_add_func("/calendar/bounds", test_bounds);
 	return g_test_run();
 }

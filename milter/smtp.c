@@ -3,19 +3,24 @@
  * `[mail] smtp` over one connection kept open between mails.
  * Interface: include/sm_smtp.h.
  *
- * The helpers at the top (address, DATA encoding, reply parser) are pure
- * and unit-tested. The client below them uses one non-blocking socket and
- * a deadline for the whole transaction: every wait is a poll() in slices
- * of at most 250 ms so that a stopping daemon is not held up. It speaks
- * the least SMTP that works with any MTA: EHLO (HELO when refused),
- * PIPELINING of MAIL/RCPT/DATA when offered, BODY=8BITMIME when offered and
- * the message has 8-bit bytes, no TLS and no AUTH (the relay is meant to
- * be local: loopback or a unix socket).
+ * The pure helpers it uses (address, DATA encoding, reply parser) are in
+ * smtp_proto.c. The client uses one non-blocking socket and a deadline per
+ * mail: every wait is a poll() in slices of at most 250 ms so that a
+ * stopping daemon is not held up. It speaks the least SMTP that works
+ * with any MTA: EHLO (HELO when refused), PIPELINING when offered (the
+ * MAIL/RCPT/DATA of a mail, and across the mails of a batch: the next
+ * mail's commands in the same write as this one's final dot, as Postfix's
+ * smtp client does), BODY=8BITMIME when offered and the message has 8-bit
+ * bytes, no TLS and no AUTH (the relay is meant to be local: loopback or a
+ * unix socket).
  *
  * Failure: see sm_smtp.h. Server text quoted in errors is made printable
- * (it ends up in the log and in the job's last_error). Any failure closes
- * the connection: the next mail starts with a fresh session, so a client
- * never continues from a state it cannot be sure of.
+ * (it ends up in the log and in the job's last_error). A mail refused by a
+ * reply leaves the session in a known state: with PIPELINING it goes on
+ * (RSET, pipelined with the next mail's commands); without, the next
+ * mail starts a fresh session. Anything else (I/O, timeout, garbage, 421)
+ * closes the connection, so a client never continues from a state it
+ * cannot be sure of.
  */
 #include <config.h>
 
@@ -36,162 +41,9 @@
 #include "sm_smtp.h"
 #include "sm_template.h"        /* sm_compose_addr_valid */
 
-#define LINE_MAX_BYTES  4096    /* longer reply lines are not SMTP */
-#define TEXT_MAX        400     /* bytes of server text kept in a reply */
 #define IN_MAX          65536   /* unparsed input we are willing to hold */
 #define SLICE_MS        250     /* longest single poll() */
 #define QUIT_MS         1000    /* bound on a polite QUIT */
-
-/* ---- pure helpers ------------------------------------------------------ */
-
-bool
-sm_smtp_parse_address(const char *addr, char **host, int *port, char **path,
-    char **err)
-{
-	const char *colon, *h, *he;
-	gint64 p;
-	char *end;
-
-	*host = *path = NULL;
-	*port = 0;
-	*err = NULL;
-	if (addr == NULL || *addr == '\0')
-		goto bad;
-	for (const char *c = addr; *c; c++)
-		if ((unsigned char)*c <= ' ' || *c == 0x7f)
-			goto bad;
-	if (g_str_has_prefix(addr, "unix:")) {
-		if (addr[5] != '/' || strlen(addr + 5) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-			goto bad;
-		*path = g_strdup(addr + 5);
-		return true;
-	}
-	if ((colon = strrchr(addr, ':')) == NULL || colon == addr)
-		goto bad;
-	h = addr;
-	he = colon;
-	if (addr[0] == '[') {
-		if (colon[-1] != ']' || colon - addr < 3)
-			goto bad;
-		h = addr + 1;
-		he = colon - 1;
-	} else if (memchr(addr, ':', (size_t)(colon - addr)) != NULL)
-		goto bad;               /* a bare v6 address needs brackets */
-	p = g_ascii_strtoll(colon + 1, &end, 10);
-	if (!g_ascii_isdigit(colon[1]) || *end != '\0' || p < 1 || p > 65535)
-		goto bad;
-	*host = g_strndup(h, (gsize)(he - h));
-	*port = (int)p;
-	return true;
-bad:
-	*err = g_strdup_printf("bad SMTP address '%s' (expected HOST:PORT, "
-	    "[IPV6]:PORT or unix:/PATH)", addr ? addr : "");
-	return false;
-}
-
-GString *
-sm_smtp_data_encode(const char *data, gsize len)
-{
-	GString *o = g_string_sized_new(len + len / 32 + 8);
-	gsize i = 0;
-
-	while (i < len) {
-		const char *nl = memchr(data + i, '\n', len - i);
-		gsize end = nl ? (gsize)(nl - data) : len;
-		gsize stop = end;
-
-		if (stop > i && data[stop - 1] == '\r')
-			stop--;         /* CRLF already: keep one CR */
-		if (data[i] == '.')
-			g_string_append_c(o, '.');
-		g_string_append_len(o, data + i, (gssize)(stop - i));
-		g_string_append_len(o, "\r\n", 2);
-		i = nl ? end + 1 : len;
-	}
-	g_string_append_len(o, ".\r\n", 3);
-	return o;
-}
-
-void
-sm_smtp_reply_clear(sm_smtp_reply *r)
-{
-	if (r->text != NULL)
-		g_string_free(r->text, TRUE);
-	memset(r, 0, sizeof *r);
-}
-
-/* Server text made printable and bounded. */
-static void
-text_add(GString *t, const char *s, gsize n)
-{
-	if (t->len > 0 && t->len < TEXT_MAX)
-		g_string_append(t, " / ");
-	for (gsize i = 0; i < n && t->len < TEXT_MAX; i++) {
-		unsigned char c = (unsigned char)s[i];
-		g_string_append_c(t, c >= ' ' && c < 0x7f ? (char)c : '?');
-	}
-}
-
-static bool
-keyword(const char *s, gsize n, const char *kw)
-{
-	gsize k = strlen(kw);
-
-	return n >= k && g_ascii_strncasecmp(s, kw, k) == 0 &&
-	    (n == k || s[k] == ' ');
-}
-
-gssize
-sm_smtp_reply_parse(const char *buf, gsize len, sm_smtp_reply *r)
-{
-	sm_smtp_reply tmp = { 0 };
-	gsize pos = 0;
-
-	tmp.text = g_string_new(NULL);
-	for (;;) {
-		const char *nl = memchr(buf + pos, '\n', len - pos);
-		gsize llen, tlen;
-		const char *l = buf + pos;
-		int code;
-		bool last;
-
-		if (nl == NULL) {
-			if (len - pos > LINE_MAX_BYTES)
-				goto bad;
-			sm_smtp_reply_clear(&tmp);
-			return 0;
-		}
-		llen = (gsize)(nl - l);
-		if (llen > LINE_MAX_BYTES)
-			goto bad;
-		if (llen > 0 && l[llen - 1] == '\r')
-			llen--;
-		if (llen < 3 || !g_ascii_isdigit(l[0]) || !g_ascii_isdigit(l[1]) ||
-		    !g_ascii_isdigit(l[2]) || l[0] < '1' || l[0] > '5')
-			goto bad;
-		code = (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
-		if (llen > 3 && l[3] != ' ' && l[3] != '-')
-			goto bad;
-		if (tmp.code != 0 && code != tmp.code)
-			goto bad;
-		tmp.code = code;
-		last = llen == 3 || l[3] == ' ';
-		tlen = llen > 4 ? llen - 4 : 0;
-		text_add(tmp.text, l + 4, tlen);
-		if (keyword(l + 4, tlen, "PIPELINING"))
-			tmp.pipelining = true;
-		if (keyword(l + 4, tlen, "8BITMIME"))
-			tmp.eightbit = true;
-		pos = (gsize)(nl - buf) + 1;
-		if (last)
-			break;
-	}
-	*r = tmp;
-	return (gssize)pos;
-bad:
-	sm_smtp_reply_clear(&tmp);
-	return -1;
-}
 
 /* ---- the client -------------------------------------------------------- */
 
@@ -205,14 +57,9 @@ struct sm_smtp {
 	GString *in;            /* read, not yet parsed */
 	bool pipelining;
 	bool eightbit;
+	bool wrote;             /* sent since the last read: poll before recv */
 	gint64 last_used;       /* monotonic us */
 };
-
-/* Why a step failed, for the caller. */
-typedef struct step {
-	const char *what;       /* "connect", "MAIL FROM", ... */
-	char **why;
-} step;
 
 sm_smtp *
 sm_smtp_new(const char *address, const char *helo, char **err)
@@ -267,7 +114,7 @@ drop(sm_smtp *s)
 		close(s->fd);
 	s->fd = -1;
 	g_string_truncate(s->in, 0);
-	s->pipelining = s->eightbit = false;
+	s->pipelining = s->eightbit = s->wrote = false;
 }
 
 static bool
@@ -289,6 +136,7 @@ write_all(sm_smtp *s, const char *buf, gsize len, gint64 *deadline,
 		if (n > 0) {
 			buf += n;
 			len -= (gsize)n;
+			s->wrote = true;
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -324,9 +172,18 @@ read_reply(sm_smtp *s, sm_smtp_reply *r, gint64 *deadline,
 			return fail_io(s, why, what, "the server's answer is not SMTP");
 		if (s->in->len > IN_MAX)
 			return fail_io(s, why, what, "the server's answer is too long");
+		/* just after a write the answer is not there yet: a recv
+		 * would only say EAGAIN before the poll */
+		if (s->wrote) {
+			int w = wait_fd(s->fd, POLLIN, deadline, stop);
+			if (w <= 0)
+				return fail_io(s, why, what, w == 0 ? "timed out" :
+				    g_strerror(errno));
+		}
 		n = recv(s->fd, buf, sizeof buf, 0);
 		if (n > 0) {
 			g_string_append_len(s->in, buf, n);
+			s->wrote = false;
 			continue;
 		}
 		if (n == 0)
@@ -410,14 +267,20 @@ dial(sm_smtp *s, gint64 *deadline, const volatile gint *stop, char **why)
 	return true;
 }
 
+static char *
+reply_text(const sm_smtp *s, const sm_smtp_reply *r, const char *what)
+{
+	return g_strdup_printf("smtp %s: %s: %d %s", s->address, what, r->code,
+	    r->text->str);
+}
+
 /* A reply that is not the expected class: the failure text. */
 static sm_smtp_status
 refused(sm_smtp *s, const sm_smtp_reply *r, const char *what, bool may_perm,
     char **why)
 {
 	g_free(*why);
-	*why = g_strdup_printf("smtp %s: %s: %d %s", s->address, what, r->code,
-	    r->text->str);
+	*why = reply_text(s, r, what);
 	return may_perm && r->code >= 500 ? SM_SMTP_PERM : SM_SMTP_TEMP;
 }
 
@@ -528,31 +391,257 @@ has_8bit(const char *data, gsize len)
 	return false;
 }
 
+/* ---- batches ----------------------------------------------------------- */
+
+typedef struct batch {
+	const sm_smtp_mail *m;
+	int n;
+	gint64 timeout;                 /* us per mail */
+	const volatile gint *stop;
+	sm_smtp_status *st;
+	char **why;
+	const char **sender;            /* per mail; NULL for <> */
+	bool *bad;                      /* per mail: an address is not plain */
+	bool *done;                     /* per mail: st/why are final */
+	gint64 *deadline;               /* per mail, from its start */
+	GString *out;                   /* the next write */
+} batch;
+
+static const char *const cmd_name[3] = { "MAIL FROM", "RCPT TO", "DATA" };
+
+static void
+set_status(batch *b, int i, sm_smtp_status st, char *why)
+{
+	b->st[i] = st;
+	g_free(b->why[i]);
+	b->why[i] = why;
+	b->done[i] = true;
+}
+
+static void
+set_bad(batch *b, int i)
+{
+	set_status(b, i, SM_SMTP_PERM,
+	    g_strdup("envelope address is not one plain address"));
+}
+
+/* The first mail from i on to send; those with bad addresses on the way
+ * get their PERM. */
+static int
+next_mail(batch *b, int i)
+{
+	for (; i < b->n && b->bad[i]; i++)
+		set_bad(b, i);
+	return i;
+}
+
+static bool
+may_start(const batch *b, int i)
+{
+	if (b->stop != NULL && g_atomic_int_get(b->stop))
+		return false;
+	return b->m[i].start_by == 0 || g_get_monotonic_time() <= b->m[i].start_by;
+}
+
+static void
+append_mail(const sm_smtp *s, const batch *b, int i)
+{
+	const sm_smtp_mail *m = &b->m[i];
+
+	g_string_append_printf(b->out, "MAIL FROM:<%s>%s\r\n",
+	    b->sender[i] ? b->sender[i] : "",
+	    s->eightbit && has_8bit(m->data, m->len) ? " BODY=8BITMIME" : "");
+}
+
+/* Mail i starts: its deadline runs from now, its commands go into the
+ * next write. */
+static void
+start_pipelined(const sm_smtp *s, batch *b, int i)
+{
+	b->deadline[i] = g_get_monotonic_time() + b->timeout;
+	append_mail(s, b, i);
+	g_string_append_printf(b->out, "RCPT TO:<%s>\r\nDATA\r\n", b->m[i].rcpt);
+}
+
+/* The session failed at mail i: it and every later mail not confirmed
+ * are TEMP (the first of them gets why, owned here), and the connection
+ * is dropped. Returns n. */
+static int
+lost(sm_smtp *s, batch *b, int i, char *why)
+{
+	bool used = false;
+
+	if (why == NULL)
+		why = g_strdup_printf("smtp %s: failed", s->address);
+	for (int k = i; k < b->n; k++) {
+		if (b->done[k])
+			continue;
+		if (b->bad[k])
+			set_bad(b, k);
+		else if (!used) {
+			set_status(b, k, SM_SMTP_TEMP, why);
+			used = true;
+		} else
+			set_status(b, k, SM_SMTP_TEMP, g_strdup_printf("%s "
+			    "(at an earlier mail of the batch: this one not sent)", why));
+	}
+	if (!used)
+		g_free(why);
+	drop(s);
+	return b->n;
+}
+
 /*
- * One transaction on an open session. *sent_data tells whether the data
- * went out (after that a lost connection means "maybe delivered").
- * *io_early: the connection failed before the server answered anything
- * of this transaction (the caller may redial and try once more).
+ * Mails from i on, pipelined on an open session that offered PIPELINING
+ * (RFC 2920): mail i's MAIL/RCPT/DATA in one write, and once its DATA is
+ * answered, its message and the next mail's commands in one write; each
+ * mail then costs one wait, for its final reply (the next mail's three
+ * replies usually come with it). A mail refused before its data is ended
+ * with RSET in the same write as the next mail's commands: after a
+ * refused RCPT the transaction may still hold the MAIL. If a server said
+ * 354 to the DATA of a mail whose MAIL or RCPT it refused, the data is
+ * ended at once with a lone dot (RFC 2920 section 3.1), its reply read
+ * and the mail keeps its refusal.
+ *
+ * Returns the first mail not started (n when all have a status).
+ * *io_early: the connection failed before the server answered anything of
+ * mail i (nothing has a status; *early says why): the caller may redial.
  */
-static sm_smtp_status
-transaction(sm_smtp *s, const char *mail, const char *rcpt, const GString *body,
-    gint64 *deadline, const volatile gint *stop, bool *io_early, char **why)
+static int
+pipe_run(sm_smtp *s, batch *b, int i, bool *io_early, char **early)
 {
 	sm_smtp_reply r = { 0 };
+	char *e = NULL;
+	bool rset = false;      /* an RSET went out ahead of mail i's commands */
+
+	*io_early = false;
+	g_string_truncate(b->out, 0);
+	append_mail(s, b, i);
+	g_string_append_printf(b->out, "RCPT TO:<%s>\r\nDATA\r\n", b->m[i].rcpt);
+	if (!write_all(s, b->out->str, b->out->len, &b->deadline[i], b->stop,
+	    "MAIL FROM", early)) {
+		*io_early = true;
+		return i;
+	}
+	for (bool first = true;; first = false) {
+		sm_smtp_status mst = SM_SMTP_OK;
+		char *mwhy = NULL;
+		bool open = false, go;  /* open: DATA was answered 354 */
+		int next;
+
+		if (rset) {
+			if (!read_reply(s, &r, &b->deadline[i], b->stop, "RSET", &e))
+				return lost(s, b, i, e);
+			if (r.code != 250) {
+				e = reply_text(s, &r, "RSET");
+				sm_smtp_reply_clear(&r);
+				return lost(s, b, i, e);
+			}
+			sm_smtp_reply_clear(&r);
+		}
+		for (int k = 0; k < 3; k++) {
+			bool good;
+
+			if (!read_reply(s, &r, &b->deadline[i], b->stop, cmd_name[k], &e)) {
+				g_free(mwhy);
+				if (first && k == 0) {
+					*io_early = true;
+					*early = e;
+					return i;
+				}
+				return lost(s, b, i, e);
+			}
+			good = k == 2 ? r.code == 354 : r.code / 100 == 2;
+			if (r.code == 421 || (!good && r.code < 400)) {
+				/* closing (421), or an answer that fits no
+				 * state we know of: no further word */
+				bool closing = r.code == 421;
+
+				g_free(mwhy);
+				e = reply_text(s, &r, cmd_name[k]);
+				sm_smtp_reply_clear(&r);
+				if (first && k == 0 && closing) {
+					*io_early = true;
+					*early = e;
+					drop(s);
+					return i;
+				}
+				return lost(s, b, i, e);
+			}
+			if (k == 2 && r.code == 354)
+				open = true;
+			if (!good && mst == SM_SMTP_OK)
+				mst = refused(s, &r, cmd_name[k], true, &mwhy);
+			sm_smtp_reply_clear(&r);
+		}
+		next = next_mail(b, i + 1);
+		go = next < b->n && may_start(b, next);
+		g_string_truncate(b->out, 0);
+		if (mst == SM_SMTP_OK)
+			sm_smtp_data_append(b->out, b->m[i].data, b->m[i].len);
+		else {
+			set_status(b, i, mst, mwhy);
+			if (open)
+				g_string_append_len(b->out, ".\r\n", 3);
+			g_string_append_len(b->out, "RSET\r\n", 6);
+		}
+		if (go)
+			start_pipelined(s, b, next);
+		if (!write_all(s, b->out->str, b->out->len, &b->deadline[i], b->stop,
+		    mst == SM_SMTP_OK ? "sending the message" : "RSET", &e))
+			return lost(s, b, i, e);
+		if (mst == SM_SMTP_OK || open) {
+			if (!read_reply(s, &r, &b->deadline[i], b->stop, mst == SM_SMTP_OK ?
+			    "end of data (the mail may have been delivered)" :
+			    "end of data", &e))
+				return lost(s, b, i, e);
+			if (mst == SM_SMTP_OK) {
+				char *w = NULL;
+
+				set_status(b, i, r.code / 100 == 2 ? SM_SMTP_OK :
+				    refused(s, &r, "end of data", true, &w), w);
+			}
+			if (r.code == 421) {
+				e = reply_text(s, &r, "end of data");
+				sm_smtp_reply_clear(&r);
+				return lost(s, b, i + 1, e);
+			}
+			sm_smtp_reply_clear(&r);
+		}
+		rset = mst != SM_SMTP_OK;
+		if (!go) {
+			/* nothing further to send: the RSET answered leaves
+			 * the kept session clean for the next batch */
+			if (rset && (!read_reply(s, &r, &b->deadline[i], b->stop,
+			    "RSET", &e) || r.code != 250))
+				drop(s);
+			sm_smtp_reply_clear(&r);
+			g_clear_pointer(&e, g_free);
+			return next;
+		}
+		i = next;
+	}
+}
+
+/*
+ * One transaction without PIPELINING: each command waits for its reply.
+ * *io_early: the connection failed before the server answered anything
+ * of it (the caller may redial and try once more).
+ */
+static sm_smtp_status
+transaction(sm_smtp *s, batch *b, int i, bool *io_early, char **why)
+{
+	sm_smtp_reply r = { 0 };
+	gint64 *deadline = &b->deadline[i];
 	sm_smtp_status st;
 	char *cmd;
 	bool ok;
 
 	*io_early = false;
-	if (s->pipelining) {
-		cmd = g_strdup_printf("%s\r\nRCPT TO:<%s>\r\nDATA\r\n", mail, rcpt);
-		ok = write_all(s, cmd, strlen(cmd), deadline, stop, "MAIL FROM", why);
-	} else {
-		cmd = g_strdup_printf("%s\r\n", mail);
-		ok = write_all(s, cmd, strlen(cmd), deadline, stop, "MAIL FROM", why);
-	}
-	g_free(cmd);
-	if (!ok || !read_reply(s, &r, deadline, stop, "MAIL FROM", why)) {
+	g_string_truncate(b->out, 0);
+	append_mail(s, b, i);
+	if (!write_all(s, b->out->str, b->out->len, deadline, b->stop, "MAIL FROM", why) ||
+	    !read_reply(s, &r, deadline, b->stop, "MAIL FROM", why)) {
 		*io_early = true;
 		return SM_SMTP_TEMP;
 	}
@@ -561,34 +650,30 @@ transaction(sm_smtp *s, const char *mail, const char *rcpt, const GString *body,
 		goto out;
 	}
 	sm_smtp_reply_clear(&r);
-	if (!s->pipelining) {
-		cmd = g_strdup_printf("RCPT TO:<%s>\r\n", rcpt);
-		ok = write_all(s, cmd, strlen(cmd), deadline, stop, "RCPT TO", why);
-		g_free(cmd);
-		if (!ok)
-			return SM_SMTP_TEMP;
-	}
-	if (!read_reply(s, &r, deadline, stop, "RCPT TO", why))
+	cmd = g_strdup_printf("RCPT TO:<%s>\r\n", b->m[i].rcpt);
+	ok = write_all(s, cmd, strlen(cmd), deadline, b->stop, "RCPT TO", why);
+	g_free(cmd);
+	if (!ok || !read_reply(s, &r, deadline, b->stop, "RCPT TO", why))
 		return SM_SMTP_TEMP;
 	if (r.code / 100 != 2) {
 		st = refused(s, &r, "RCPT TO", true, why);
 		goto out;
 	}
 	sm_smtp_reply_clear(&r);
-	if (!s->pipelining &&
-	    !write_all(s, "DATA\r\n", 6, deadline, stop, "DATA", why))
-		return SM_SMTP_TEMP;
-	if (!read_reply(s, &r, deadline, stop, "DATA", why))
+	if (!write_all(s, "DATA\r\n", 6, deadline, b->stop, "DATA", why) ||
+	    !read_reply(s, &r, deadline, b->stop, "DATA", why))
 		return SM_SMTP_TEMP;
 	if (r.code != 354) {
 		st = refused(s, &r, "DATA", true, why);
 		goto out;
 	}
 	sm_smtp_reply_clear(&r);
-	if (!write_all(s, body->str, body->len, deadline, stop,
+	g_string_truncate(b->out, 0);
+	sm_smtp_data_append(b->out, b->m[i].data, b->m[i].len);
+	if (!write_all(s, b->out->str, b->out->len, deadline, b->stop,
 	    "sending the message", why))
 		return SM_SMTP_TEMP;
-	if (!read_reply(s, &r, deadline, stop,
+	if (!read_reply(s, &r, deadline, b->stop,
 	    "end of data (the mail may have been delivered)", why))
 		return SM_SMTP_TEMP;
 	if (r.code / 100 != 2) {
@@ -601,47 +686,100 @@ out:
 	return st;
 }
 
+int
+sm_smtp_send_batch(sm_smtp *s, const sm_smtp_mail *mails, int n,
+    int timeout_ms, const volatile gint *stop, sm_smtp_status *st, char **why)
+{
+	batch b = { .m = mails, .n = n, .timeout = (gint64)timeout_ms * 1000,
+	    .stop = stop, .st = st, .why = why };
+	int i = 0;
+
+	if (n <= 0)
+		return 0;
+	b.sender = g_new0(const char *, n);
+	b.bad = g_new0(bool, n);
+	b.done = g_new0(bool, n);
+	b.deadline = g_new0(gint64, n);
+	b.out = g_string_sized_new(8192);
+	for (int k = 0; k < n; k++) {
+		const char *snd = mails[k].sender;
+
+		st[k] = SM_SMTP_TEMP;
+		why[k] = NULL;
+		if (snd != NULL && (*snd == '\0' || strcmp(snd, "<>") == 0))
+			snd = NULL;
+		b.sender[k] = snd;
+		b.bad[k] = (snd != NULL && !sm_compose_addr_valid(snd)) ||
+		    mails[k].rcpt == NULL || !sm_compose_addr_valid(mails[k].rcpt);
+	}
+	while ((i = next_mail(&b, i)) < n && may_start(&b, i)) {
+		bool fresh = false;
+
+		b.deadline[i] = g_get_monotonic_time() + b.timeout;
+		for (;;) {
+			bool io_early = false;
+			char *e = NULL;
+			sm_smtp_status ts;
+
+			check_stale(s);
+			if (s->fd < 0) {
+				if (session(s, &b.deadline[i], stop, &e) != SM_SMTP_OK) {
+					i = lost(s, &b, i, e);
+					break;
+				}
+				fresh = true;
+			}
+			if (s->pipelining) {
+				int k = pipe_run(s, &b, i, &io_early, &e);
+
+				if (io_early && !fresh) {
+					/* a kept connection that turned
+					 * out dead: one fresh try */
+					g_free(e);
+					drop(s);
+					continue;
+				}
+				i = io_early ? lost(s, &b, i, e) : k;
+				break;
+			}
+			ts = transaction(s, &b, i, &io_early, &e);
+			if (ts != SM_SMTP_OK && io_early && !fresh) {
+				g_free(e);
+				drop(s);
+				continue;
+			}
+			if (ts != SM_SMTP_OK && s->fd < 0) {
+				i = lost(s, &b, i, e);
+				break;
+			}
+			set_status(&b, i, ts, e);
+			if (ts != SM_SMTP_OK)
+				quit(s);        /* the next mail starts afresh */
+			i++;
+			break;
+		}
+	}
+	if (s->fd >= 0)
+		s->last_used = g_get_monotonic_time();
+	g_free(b.sender);
+	g_free(b.bad);
+	g_free(b.done);
+	g_free(b.deadline);
+	g_string_free(b.out, TRUE);
+	return i;
+}
+
 sm_smtp_status
 sm_smtp_send(sm_smtp *s, const char *sender, const char *rcpt,
     const char *data, gsize len, int timeout_ms, const volatile gint *stop,
     char **why)
 {
-	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-	GString *body;
-	char *mail;
+	sm_smtp_mail m = { .sender = sender, .rcpt = rcpt, .data = data,
+	    .len = len };
 	sm_smtp_status st = SM_SMTP_TEMP;
 
 	*why = NULL;
-	if (sender != NULL && (*sender == '\0' || strcmp(sender, "<>") == 0))
-		sender = NULL;
-	if ((sender != NULL && !sm_compose_addr_valid(sender)) || rcpt == NULL ||
-	    !sm_compose_addr_valid(rcpt)) {
-		*why = g_strdup("envelope address is not one plain address");
-		return SM_SMTP_PERM;
-	}
-	body = sm_smtp_data_encode(data, len);
-	for (int attempt = 0; attempt < 2; attempt++) {
-		bool fresh = false, io_early = false;
-
-		check_stale(s);
-		if (s->fd < 0) {
-			if ((st = session(s, &deadline, stop, why)) != SM_SMTP_OK)
-				break;
-			fresh = true;
-		}
-		mail = g_strdup_printf("MAIL FROM:<%s>%s", sender ? sender : "",
-		    s->eightbit && has_8bit(data, len) ? " BODY=8BITMIME" : "");
-		st = transaction(s, mail, rcpt, body, &deadline, stop, &io_early, why);
-		g_free(mail);
-		if (st == SM_SMTP_OK || fresh || !io_early)
-			break;
-		/* a kept connection that turned out dead: one fresh try */
-		g_clear_pointer(why, g_free);
-	}
-	if (st == SM_SMTP_OK)
-		s->last_used = g_get_monotonic_time();
-	else if (s->fd >= 0)
-		quit(s);        /* start the next mail from a clean session */
-	g_string_free(body, TRUE);
+	if (sm_smtp_send_batch(s, &m, 1, timeout_ms, stop, &st, why) == 0)
+		*why = g_strdup_printf("smtp %s: not sent: stopping", s->address);
 	return st;
 }

@@ -1,0 +1,715 @@
+/*
+ * test_smtp_batch.c - sm_smtp_send_batch (include/sm_smtp.h) against a
+ * scripted SMTP server in a thread of this program, on a unix socket: the
+ * protocol edge cases smtp-sink cannot be made to show on demand, with
+ * every byte the client wrote kept as the server read it.
+ *   - pipelining across mails: the next MAIL/RCPT/DATA arrives in the same
+ *     read as the previous mail's final dot, one connection for the batch;
+ *   - a refused RCPT (5xx, 4xx) in the middle: PERM/TEMP for that mail
+ *     only, RSET pipelined with the next mail's commands (the server
+ *     refuses a nested MAIL as Postfix does), the rest delivered;
+ *   - a server that says 354 to the DATA of a refused RCPT: a lone dot,
+ *     the mail is not sent, the session goes on;
+ *   - the connection dropped after mail 2's dot and a 421 mid-batch: TEMP
+ *     for that mail and all later ones, the next batch redials;
+ *   - no PIPELINING: one command per write, a fresh session after a
+ *     refusal (the behaviour of the one-by-one client);
+ *   - start_by passed and a stop request mid-batch: mails not started are
+ *     counted out and never reach the wire.
+ * The client against a real MTA (smtp-sink) is tests/unit/test_smtp.c.
+ */
+#include <config.h>
+
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "sm_smtp.h"
+
+/* ---- the scripted server ---------------------------------------------- */
+
+typedef struct fake {
+	char *sock;
+	int lfd;
+	GThread *th;
+	gint quit;
+	/* behaviour, set before the client starts */
+	bool pipelining;
+	int drop_at_dot;        /* close without a reply at this dot (1-based) */
+	int close421_at_mail;   /* answer this MAIL (1-based) 421 and close */
+	gint *stop_at_dot;      /* set *stop_at_dot when this dot comes ... */
+	int stop_dot;           /* ... (its number) */
+	/* what happened, under mu */
+	GMutex mu;
+	GPtrArray *reads;       /* each chunk one read() returned */
+	GPtrArray *delivered;   /* recipient of each mail answered 250 */
+	int conns, dots, mails, nested;
+} fake;
+
+typedef struct conn {
+	fake *f;
+	int fd;
+	GString *in;
+	bool in_mail, bug, data;
+	int rcpts;
+	char *rcpt;
+} conn;
+
+static void
+say(conn *c, const char *s)
+{
+	gsize len = strlen(s);
+
+	while (len > 0) {
+		ssize_t n = send(c->fd, s, len, MSG_NOSIGNAL);
+		if (n <= 0)
+			return;
+		s += n;
+		len -= (gsize)n;
+	}
+}
+
+static void
+reset(conn *c)
+{
+	c->in_mail = c->bug = c->data = false;
+	c->rcpts = 0;
+	g_clear_pointer(&c->rcpt, g_free);
+}
+
+/* One command line (without CRLF). false: close the connection. */
+static bool
+command(conn *c, const char *l)
+{
+	fake *f = c->f;
+
+	if (g_ascii_strncasecmp(l, "EHLO ", 5) == 0) {
+		say(c, f->pipelining ? "250-fake\r\n250-PIPELINING\r\n250 8BITMIME\r\n" :
+		    "250-fake\r\n250 8BITMIME\r\n");
+	} else if (g_ascii_strncasecmp(l, "MAIL FROM:", 10) == 0) {
+		int n;
+
+		g_mutex_lock(&f->mu);
+		n = ++f->mails;
+		if (c->in_mail)
+			f->nested++;
+		g_mutex_unlock(&f->mu);
+		if (n == f->close421_at_mail) {
+			say(c, "421 4.3.2 fake: shutting down\r\n");
+			return false;
+		}
+		if (c->in_mail)
+			say(c, "503 5.5.1 Error: nested MAIL command\r\n");
+		else {
+			c->in_mail = true;
+			say(c, "250 2.1.0 Ok\r\n");
+		}
+	} else if (g_ascii_strncasecmp(l, "RCPT TO:<", 9) == 0) {
+		const char *a = l + 9;
+
+		if (!c->in_mail)
+			say(c, "503 5.5.1 Error: need MAIL command\r\n");
+		else if (g_str_has_prefix(a, "perm")) {
+			say(c, "550 5.1.1 <perm>: Recipient address rejected: no such user\r\n");
+		} else if (g_str_has_prefix(a, "temp")) {
+			say(c, "450 4.2.0 <temp>: Recipient address rejected: try again later\r\n");
+		} else if (g_str_has_prefix(a, "bug")) {
+			c->bug = true;  /* and answer its DATA 354 all the same */
+			say(c, "550 5.1.1 <bug>: Recipient address rejected: no such user\r\n");
+		} else {
+			c->rcpts++;
+			g_free(c->rcpt);
+			c->rcpt = g_strndup(a, strcspn(a, ">"));
+			say(c, "250 2.1.5 Ok\r\n");
+		}
+	} else if (g_ascii_strcasecmp(l, "DATA") == 0) {
+		if (!c->in_mail)
+			say(c, "503 5.5.1 Error: need RCPT command\r\n");
+		else if (c->rcpts == 0 && !c->bug)
+			say(c, "554 5.5.1 Error: no valid recipients\r\n");
+		else {
+			c->data = true;
+			say(c, "354 End data with <CR><LF>.<CR><LF>\r\n");
+		}
+	} else if (g_ascii_strcasecmp(l, "RSET") == 0) {
+		reset(c);
+		say(c, "250 2.0.0 Ok\r\n");
+	} else if (g_ascii_strcasecmp(l, "QUIT") == 0) {
+		say(c, "221 2.0.0 Bye\r\n");
+		return false;
+	} else
+		say(c, "502 5.5.2 Error: command not recognized\r\n");
+	return true;
+}
+
+/* The end of a message. false: close the connection. */
+static bool
+dot(conn *c)
+{
+	fake *f = c->f;
+	int n;
+
+	g_mutex_lock(&f->mu);
+	n = ++f->dots;
+	if (f->stop_at_dot != NULL && n == f->stop_dot)
+		g_atomic_int_set(f->stop_at_dot, 1);
+	g_mutex_unlock(&f->mu);
+	if (n == f->drop_at_dot)
+		return false;
+	if (c->rcpts == 0)
+		say(c, "554 5.5.1 Error: no valid recipients\r\n");
+	else {
+		g_mutex_lock(&f->mu);
+		g_ptr_array_add(f->delivered, g_strdup(c->rcpt));
+		g_mutex_unlock(&f->mu);
+		say(c, "250 2.0.0 Ok: queued\r\n");
+	}
+	reset(c);
+	return true;
+}
+
+static void
+serve(fake *f, int fd)
+{
+	conn c = { .f = f, .fd = fd, .in = g_string_new(NULL) };
+	bool open = true;
+
+	say(&c, "220 fake ESMTP\r\n");
+	while (open && !g_atomic_int_get(&f->quit)) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		char buf[65536];
+		ssize_t n;
+		char *nl;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		if ((n = read(fd, buf, sizeof buf)) <= 0)
+			break;
+		g_mutex_lock(&f->mu);
+		g_ptr_array_add(f->reads, g_strndup(buf, (gsize)n));
+		g_mutex_unlock(&f->mu);
+		g_string_append_len(c.in, buf, n);
+		while (open && (nl = strstr(c.in->str, "\r\n")) != NULL) {
+			gsize len = (gsize)(nl - c.in->str);
+			char *l = g_strndup(c.in->str, len);
+
+			g_string_erase(c.in, 0, (gssize)len + 2);
+			if (c.data)
+				open = strcmp(l, ".") != 0 || dot(&c);
+			else
+				open = command(&c, l);
+			g_free(l);
+		}
+	}
+	reset(&c);
+	g_string_free(c.in, TRUE);
+	close(fd);
+}
+
+static gpointer
+fake_thread(gpointer arg)
+{
+	fake *f = arg;
+
+	while (!g_atomic_int_get(&f->quit)) {
+		struct pollfd p = { .fd = f->lfd, .events = POLLIN };
+		int fd;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		if ((fd = accept(f->lfd, NULL, NULL)) < 0)
+			continue;
+		g_mutex_lock(&f->mu);
+		f->conns++;
+		g_mutex_unlock(&f->mu);
+		serve(f, fd);
+	}
+	return NULL;
+}
+
+static char *tmpdir;
+
+static fake *
+fake_new(const char *name, bool pipelining)
+{
+	fake *f = g_new0(fake, 1);
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+
+	f->sock = g_strdup_printf("%s/%s.sock", tmpdir, name);
+	f->pipelining = pipelining;
+	f->reads = g_ptr_array_new_with_free_func(g_free);
+	f->delivered = g_ptr_array_new_with_free_func(g_free);
+	g_mutex_init(&f->mu);
+	g_strlcpy(un.sun_path, f->sock, sizeof un.sun_path);
+	f->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	g_assert_cmpint(f->lfd, >=, 0);
+	g_assert_cmpint(bind(f->lfd, (struct sockaddr *)&un, sizeof un), ==, 0);
+	g_assert_cmpint(listen(f->lfd, 8), ==, 0);
+	return f;
+}
+
+static void
+fake_run(fake *f)
+{
+	f->th = g_thread_new("fake-smtp", fake_thread, f);
+}
+
+static void
+fake_free(fake *f)
+{
+	g_atomic_int_set(&f->quit, 1);
+	if (f->th != NULL)
+		g_thread_join(f->th);
+	close(f->lfd);
+	g_unlink(f->sock);
+	g_free(f->sock);
+	g_ptr_array_unref(f->reads);
+	g_ptr_array_unref(f->delivered);
+	g_mutex_clear(&f->mu);
+	g_free(f);
+}
+
+/* Reads that contain all of the given strings, in order (NULL-ended). */
+static int
+reads_with(fake *f, ...)
+{
+	int n = 0;
+
+	g_mutex_lock(&f->mu);
+	for (guint i = 0; i < f->reads->len; i++) {
+		const char *r = g_ptr_array_index(f->reads, i), *p = r, *want;
+		bool all = true;
+		va_list ap;
+
+		va_start(ap, f);
+		while (all && (want = va_arg(ap, const char *)) != NULL) {
+			const char *at = strstr(p, want);
+			if (at == NULL)
+				all = false;
+			else
+				p = at + strlen(want);
+		}
+		va_end(ap);
+		if (all)
+			n++;
+	}
+	g_mutex_unlock(&f->mu);
+	return n;
+}
+
+/* The concatenation of everything the client sent. */
+static char *
+wire(fake *f)
+{
+	GString *w = g_string_new(NULL);
+
+	g_mutex_lock(&f->mu);
+	for (guint i = 0; i < f->reads->len; i++)
+		g_string_append(w, g_ptr_array_index(f->reads, i));
+	g_mutex_unlock(&f->mu);
+	return g_string_free(w, FALSE);
+}
+
+static int
+count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+static void
+assert_delivered(fake *f, const char *const *want)
+{
+	guint n = 0;
+
+	g_mutex_lock(&f->mu);
+	for (; want[n] != NULL; n++) {
+		g_assert_cmpuint(n, <, f->delivered->len);
+		g_assert_cmpstr(g_ptr_array_index(f->delivered, n), ==, want[n]);
+	}
+	g_assert_cmpuint(f->delivered->len, ==, n);
+	g_mutex_unlock(&f->mu);
+}
+
+/* ---- the client ------------------------------------------------------- */
+
+static const char msg[] =
+	"From: Support <support@example.com>\n"
+	"To: someone@customer.test\n"
+	"Subject: batch\n"
+	"\n"
+	"line one\n"
+	".\n"
+	"the end\n";
+
+typedef struct run {
+	sm_smtp_mail m[16];
+	sm_smtp_status st[16];
+	char *why[16];
+	int n, k;
+} run;
+
+/* A batch to the recipients (NULL-ended), on client s. */
+static void
+batch(sm_smtp *s, run *r, const volatile gint *stop, const char *rcpt, ...)
+{
+	va_list ap;
+
+	memset(r, 0, sizeof *r);
+	va_start(ap, rcpt);
+	for (const char *a = rcpt; a != NULL; a = va_arg(ap, const char *)) {
+		int i = r->n++;
+
+		g_assert_cmpint(i, <, 16);
+		/* <> and a named sender in turn */
+		r->m[i] = (sm_smtp_mail){ .sender = i % 2 ? "q@example.com" : NULL,
+		    .rcpt = a, .data = msg, .len = strlen(msg) };
+	}
+	va_end(ap);
+	r->k = sm_smtp_send_batch(s, r->m, r->n, 5000, stop, r->st, r->why);
+}
+
+static void
+run_clear(run *r)
+{
+	for (int i = 0; i < r->k; i++)
+		g_free(r->why[i]);
+	memset(r, 0, sizeof *r);
+}
+
+static sm_smtp *
+client(const fake *f)
+{
+	char *addr = g_strdup_printf("unix:%s", f->sock), *err = NULL;
+	sm_smtp *s = sm_smtp_new(addr, "support.example.com", &err);
+
+	g_assert_null(err);
+	g_assert_nonnull(s);
+	g_free(addr);
+	return s;
+}
+
+static void
+assert_st(const run *r, int i, sm_smtp_status want, const char *why_has)
+{
+	g_assert_cmpint(i, <, r->k);
+	if (r->st[i] != want)
+		g_error("mail %d: status %d, want %d (%s)", i, r->st[i], want,
+		    r->why[i] ? r->why[i] : "no reason");
+	if (why_has == NULL)
+		g_assert_null(r->why[i]);
+	else if (r->why[i] == NULL || strstr(r->why[i], why_has) == NULL)
+		g_error("mail %d: reason '%s' lacks '%s'", i, r->why[i], why_has);
+}
+
+static void
+test_pipelined(void)
+{
+	fake *f = fake_new("pipe", true);
+	sm_smtp *s = client(f);
+	static const char *const want[] = { "a1@customer.test", "a2@customer.test",
+	    "a3@customer.test", "a4@customer.test", "a5@customer.test", NULL };
+	char *w;
+	run r;
+
+	fake_run(f);
+	batch(s, &r, NULL, "a1@customer.test", "a2@customer.test",
+	    "a3@customer.test", "a4@customer.test", "a5@customer.test", NULL);
+	g_assert_cmpint(r.k, ==, 5);
+	for (int i = 0; i < 5; i++)
+		assert_st(&r, i, SM_SMTP_OK, NULL);
+	assert_delivered(f, want);
+	g_assert_cmpint(f->conns, ==, 1);
+	/* mail 1's commands in one write; each later mail's commands in
+	 * the same read as the final dot of the one before */
+	g_assert_cmpint(reads_with(f, "MAIL FROM:<>\r\nRCPT TO:<a1@customer.test>\r\n"
+	    "DATA\r\n", NULL), ==, 1);
+	for (int i = 2; i <= 5; i++) {
+		char *rc = g_strdup_printf("RCPT TO:<a%d@customer.test>\r\nDATA\r\n", i);
+		g_assert_cmpint(reads_with(f, "the end\r\n.\r\nMAIL FROM:<", rc, NULL), ==, 1);
+		g_free(rc);
+	}
+	/* dot-stuffed, and five messages */
+	w = wire(f);
+	g_assert_cmpint(count(w, "\r\n..\r\nthe end\r\n.\r\n"), ==, 5);
+	g_assert_cmpint(count(w, "RSET"), ==, 0);
+	g_free(w);
+	g_assert_cmpint(f->nested, ==, 0);
+	run_clear(&r);
+	/* the connection is kept for the next batch */
+	batch(s, &r, NULL, "b1@customer.test", NULL);
+	assert_st(&r, 0, SM_SMTP_OK, NULL);
+	g_assert_cmpint(f->conns, ==, 1);
+	run_clear(&r);
+	sm_smtp_free(s);
+	fake_free(f);
+}
+
+static void
+test_refused(void)
+{
+	fake *f = fake_new("refused", true);
+	sm_smtp *s = client(f);
+	static const char *const want[] = { "ok1@customer.test", "ok2@customer.test",
+	    "ok3@customer.test", "ok4@customer.test", NULL };
+	run r;
+
+	fake_run(f);
+	batch(s, &r, NULL, "ok1@customer.test", "perm@customer.test",
+	    "ok2@customer.test", "temp@customer.test", "ok3@customer.test",
+	    "bad address>\r\nRSET", "perm2@customer.test", NULL);
+	g_assert_cmpint(r.k, ==, 7);
+	assert_st(&r, 0, SM_SMTP_OK, NULL);
+	assert_st(&r, 1, SM_SMTP_PERM, "RCPT TO: 550 5.1.1 <perm>");
+	assert_st(&r, 2, SM_SMTP_OK, NULL);
+	assert_st(&r, 3, SM_SMTP_TEMP, "RCPT TO: 450 4.2.0 <temp>");
+	assert_st(&r, 4, SM_SMTP_OK, NULL);
+	assert_st(&r, 5, SM_SMTP_PERM, "not one plain address");
+	assert_st(&r, 6, SM_SMTP_PERM, "RCPT TO: 550");
+	/* one session; the failed transactions were reset (the server
+	 * refuses a nested MAIL) with RSET pipelined before the next MAIL */
+	g_assert_cmpint(f->conns, ==, 1);
+	g_assert_cmpint(f->nested, ==, 0);
+	g_assert_cmpint(reads_with(f, "RSET\r\nMAIL FROM:<", "RCPT TO:<ok2@", NULL), ==, 1);
+	g_assert_cmpint(reads_with(f, "RSET\r\nMAIL FROM:<", "RCPT TO:<ok3@", NULL), ==, 1);
+	g_assert_cmpint(reads_with(f, "bad address", NULL), ==, 0);
+	run_clear(&r);
+	/* the last mail was refused: its RSET was answered before the batch
+	 * returned, and the kept session serves the next batch */
+	batch(s, &r, NULL, "ok4@customer.test", NULL);
+	assert_st(&r, 0, SM_SMTP_OK, NULL);
+	g_assert_cmpint(f->conns, ==, 1);
+	g_assert_cmpint(f->nested, ==, 0);
+	assert_delivered(f, want);
+	run_clear(&r);
+	sm_smtp_free(s);
+	fake_free(f);
+}
+
+/* 354 to the DATA of a refused RCPT (RFC 2920 3.1): a lone dot, not sent */
+static void
+test_354_after_refused(void)
+{
+	fake *f = fake_new("bug354", true);
+	sm_smtp *s = client(f);
+	static const char *const want[] = { "ok1@customer.test", "ok2@customer.test", NULL };
+	char *w;
+	run r;
+
+	fake_run(f);
+	batch(s, &r, NULL, "ok1@customer.test", "bug@customer.test",
+	    "ok2@customer.test", NULL);
+	g_assert_cmpint(r.k, ==, 3);
+	assert_st(&r, 0, SM_SMTP_OK, NULL);
+	assert_st(&r, 1, SM_SMTP_PERM, "RCPT TO: 550 5.1.1 <bug>");
+	assert_st(&r, 2, SM_SMTP_OK, NULL);
+	assert_delivered(f, want);
+	/* the empty data and the reset go with the next mail's commands */
+	g_assert_cmpint(reads_with(f, ".\r\nRSET\r\nMAIL FROM:<", "RCPT TO:<ok2@", NULL), ==, 1);
+	w = wire(f);
+	/* two messages, and the lone dot: the text went out twice only */
+	g_assert_cmpint(count(w, "Subject: batch"), ==, 2);
+	g_assert_cmpint(f->dots, ==, 3);
+	g_free(w);
+	g_assert_cmpint(f->conns, ==, 1);
+	run_clear(&r);
+	sm_smtp_free(s);
+	fake_free(f);
+}
+
+static void
+test_dropped(void)
+{
+	fake *f = fake_new("drop", true);
+	sm_smtp *s = client(f);
+	static const char *const want[] = { "m1@customer.test", "m5@customer.test", NULL };
+	run r;
+
+	f->drop_at_dot = 2;
+	fake_run(f);
+	batch(s, &r, NULL, "m1@customer.test", "m2@customer.test",
+	    "m3@customer.test", "m4@customer.test", NULL);
+	g_assert_cmpint(r.k, ==, 4);
+	assert_st(&r, 0, SM_SMTP_OK, NULL);
+	assert_st(&r, 1, SM_SMTP_TEMP, "may have been delivered");
+	assert_st(&r, 2, SM_SMTP_TEMP, "this one not sent");
+	assert_st(&r, 3, SM_SMTP_TEMP, "this one not sent");
+	run_clear(&r);
+	/* the next batch starts a fresh session */
+	batch(s, &r, NULL, "m5@customer.test", NULL);
+	assert_st(&r, 0, SM_SMTP_OK, NULL);
+	g_assert_cmpint(f->conns, ==, 2);
+	assert_delivered(f, want);
+	run_clear(&r);
+	sm_smtp_free(s);
+	fake_free(f);
+}
+
+static void
+test_421(void)
+{
+	fake *f = fake_new("421", true);
+	sm_smtp *s = client(f);
+	static const char *const want[] = { "m1@customer.test", "m2@customer.test",
+	    "m5@customer.test", NULL };
+	run r;
+
+	f->close421_at_mail = 3;
+	fake_run(f);
+	batch(s, &r, NULL, "m1@customer.test", "m2@customer.test",
+	    "m3@customer.test", "m4@customer.test", NULL);
+	g_assert_cmpint(r.k, ==, 4);
+	assert_st(&r, 0, SM_SMTP_OK, NULL);
+	assert_st(&r, 1, SM_SMTP_OK, NULL);
+	assert_st(&r, 2, SM_SMTP_TEMP, "MAIL FROM: 421 4.3.2");
+	assert_st(&r, 3, SM_SMTP_TEMP, "this one not sent");
+	run_clear(&r);
+	batch(s, &r, NULL, "m5@customer.test", NULL);
+	assert_st(&r, 0, SM_SMTP_OK, NULL);
+	g_assert_cmpint(f->conns, ==, 2);
+	assert_delivered(f, want);
+	run_clear(&r);
+	sm_smtp_free(s);
+	fake_free(f);
+}
+
+/* A kept connection the server closed while idle: redialled once, free. */
+static void
+test_stale(void)
+{
+	fake *f = fake_new("stale", true);
+	sm_smtp *s = client(f);
+	static const char *const want[] = { "m1@customer.test", "m2@customer.test",
+	    "m3@customer.test", NULL };
+	run r;
+
+	/* the server answers the second batch's first MAIL with 421, as a
+	 * server does that times out a connection just as we speak */
+	f->close421_at_mail = 2;
+	fake_run(f);
+	batch(s, &r, NULL, "m1@customer.test", NULL);
+	assert_st(&r, 0, SM_SMTP_OK, NULL);
+	run_clear(&r);
+	batch(s, &r, NULL, "m2@customer.test", "m3@customer.test", NULL);
+	assert_st(&r, 0, SM_SMTP_OK, NULL);
+	assert_st(&r, 1, SM_SMTP_OK, NULL);
+	g_assert_cmpint(f->conns, ==, 2);
+	assert_delivered(f, want);
+	run_clear(&r);
+	sm_smtp_free(s);
+	fake_free(f);
+}
+
+static void
+test_no_pipelining(void)
+{
+	fake *f = fake_new("nopipe", false);
+	sm_smtp *s = client(f);
+	static const char *const want[] = { "ok1@customer.test", "ok2@customer.test",
+	    "ok3@customer.test", NULL };
+	run r;
+
+	fake_run(f);
+	batch(s, &r, NULL, "ok1@customer.test", "perm@customer.test",
+	    "ok2@customer.test", "ok3@customer.test", NULL);
+	g_assert_cmpint(r.k, ==, 4);
+	assert_st(&r, 0, SM_SMTP_OK, NULL);
+	assert_st(&r, 1, SM_SMTP_PERM, "RCPT TO: 550");
+	assert_st(&r, 2, SM_SMTP_OK, NULL);
+	assert_st(&r, 3, SM_SMTP_OK, NULL);
+	assert_delivered(f, want);
+	/* one command per write: nothing pipelined */
+	g_assert_cmpint(reads_with(f, "MAIL FROM:", "RCPT TO:", NULL), ==, 0);
+	g_assert_cmpint(reads_with(f, "\r\n.\r\nMAIL FROM:", NULL), ==, 0);
+	/* after the refusal, a fresh session (as one mail at a time did) */
+	g_assert_cmpint(f->conns, ==, 2);
+	run_clear(&r);
+	sm_smtp_free(s);
+	fake_free(f);
+}
+
+static void
+test_not_started(void)
+{
+	fake *f = fake_new("late", true);
+	sm_smtp *s = client(f);
+	static const char *const want[] = { "m1@customer.test", "m2@customer.test",
+	    "s1@customer.test", "s2@customer.test", "s3@customer.test", NULL };
+	gint stop = 0;
+	char *w;
+	run r;
+
+	fake_run(f);
+	/* mails 3 and 4 may not start any more: counted out, never on
+	 * the wire */
+	memset(&r, 0, sizeof r);
+	for (int i = 0; i < 4; i++)
+		r.m[i] = (sm_smtp_mail){ .rcpt = i < 2 ? (i ? "m2@customer.test" :
+		    "m1@customer.test") : "late@customer.test", .data = msg,
+		    .len = strlen(msg), .start_by = i < 2 ? 0 :
+		    g_get_monotonic_time() - 1 };
+	r.n = 4;
+	r.k = sm_smtp_send_batch(s, r.m, r.n, 5000, NULL, r.st, r.why);
+	g_assert_cmpint(r.k, ==, 2);
+	assert_st(&r, 0, SM_SMTP_OK, NULL);
+	assert_st(&r, 1, SM_SMTP_OK, NULL);
+	run_clear(&r);
+	w = wire(f);
+	g_assert_null(strstr(w, "late@"));
+	g_free(w);
+	/* a stop request that comes as mail 2's dot arrives: mail 3 was
+	 * already started (its commands went with that dot) and completes,
+	 * mail 4 is not started */
+	f->stop_at_dot = &stop;
+	f->stop_dot = 4;
+	batch(s, &r, &stop, "s1@customer.test", "s2@customer.test",
+	    "s3@customer.test", "s4@customer.test", NULL);
+	g_assert_cmpint(r.k, ==, 3);
+	for (int i = 0; i < 3; i++)
+		assert_st(&r, i, SM_SMTP_OK, NULL);
+	run_clear(&r);
+	w = wire(f);
+	g_assert_null(strstr(w, "s4@"));
+	g_free(w);
+	/* stopped before anything: nothing started */
+	batch(s, &r, &stop, "s5@customer.test", NULL);
+	g_assert_cmpint(r.k, ==, 0);
+	assert_delivered(f, want);
+	g_assert_cmpint(f->conns, ==, 1);
+	sm_smtp_free(s);
+	fake_free(f);
+}
+
+int
+main(int argc, char **argv)
+{
+	int rc;
+
+	g_test_init(&argc, &argv, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	tmpdir = g_dir_make_tmp("test_smtp_batch.XXXXXX", NULL);
+	g_assert_nonnull(tmpdir);
+	g_test_add_func("/smtp/batch/pipelined", test_pipelined);
+	g_test_add_func("/smtp/batch/refused", test_refused);
+	g_test_add_func("/smtp/batch/354-after-refused-rcpt", test_354_after_refused);
+	g_test_add_func("/smtp/batch/dropped-after-dot", test_dropped);
+	g_test_add_func("/smtp/batch/421", test_421);
+	g_test_add_func("/smtp/batch/stale", test_stale);
+	g_test_add_func("/smtp/batch/no-pipelining", test_no_pipelining);
+	g_test_add_func("/smtp/batch/not-started", test_not_started);
+	rc = g_test_run();
+	g_rmdir(tmpdir);
+	g_free(tmpdir);
+	return rc;
+}

@@ -33,7 +33,10 @@
  * Round trips per claim of up to CLAIM_MAX mails: two, the claim (the jobs
  * with their tickets) and the finish (woken by a new job, the worker waits
  * GATHER_MS so that one claim serves the jobs queued meanwhile); there
- * were four per mail plus the claim.
+ * were four per mail plus the claim. The jobs of a claim are rendered
+ * first and then handed to `[mail] smtp` in one batch (sm_smtp_send_batch:
+ * pipelined across the mails when the server offers PIPELINING, one wait
+ * for the server per mail instead of two).
  */
 #include <config.h>
 
@@ -417,42 +420,95 @@ finish(sm_store *st, const char *token, struct sent *s, int n)
 	}
 }
 
+/* A claimed job rendered and waiting to be handed over with the others of
+ * its claim; mail and msgid owned here. */
+struct ready {
+	const sm_job *j;
+	const sm_ticket *t;
+	sm_mail mail;
+	char *msgid;
+};
+
+static void
+ready_clear(struct ready *r)
+{
+	sm_mail_clear(&r->mail);
+	g_free(r->msgid);
+	memset(r, 0, sizeof *r);
+}
+
+/* The SMTP outcome of one job (the server's reply in why). */
+static void
+smtp_failed(sm_store *st, const sm_job *j, const char *token,
+    sm_smtp_status sst, const char *why)
+{
+	if (sst == SM_SMTP_PERM)
+		give_up(st, j, token, why);
+	else if (g_atomic_int_get(&stopping))
+		log_warnx("outbox: job %" G_GINT64_FORMAT ": %s (shutdown); "
+		    "retried after the lease", j->id, why);
+	else
+		retry_later(st, j, token, why);
+}
+
 /*
- * Hand the mail over: through `[mail] smtp` on the worker's kept-open
- * connection (*smtp, made on first use) when set, else through sendmail.
- * true when it is out; otherwise the job has been re-scheduled, given up
- * or (shutdown) left to its lease.
+ * Hand the n rendered mails of a claim to `[mail] smtp` in one batch on
+ * the worker's kept-open connection (*smtp, made on first use): pipelined
+ * when the server offers it, one SMTP wait per mail. A mail is started
+ * only while enough of its lease is left (start_by) and the daemon is not
+ * stopping; the rest are handed back. handed[i] tells which are out; every
+ * other job has been re-scheduled, given up, handed back or (shutdown)
+ * left to its lease.
  */
+static void
+hand_over_smtp(const sm_config *cfg, sm_smtp **smtp, sm_store *st,
+    const char *token, const struct ready *r, int n, gint64 start_by,
+    bool *handed)
+{
+	sm_smtp_mail m[CLAIM_MAX];
+	sm_smtp_status sst[CLAIM_MAX];
+	char *why[CLAIM_MAX], *err = NULL;
+	int k, nok = 0;
+
+	if (*smtp == NULL &&
+	    (*smtp = sm_smtp_new(cfg->smtp, cfg->hostname, &err)) == NULL) {
+		for (int i = 0; i < n; i++)
+			retry_later(st, r[i].j, token, err);  /* -t refuses this */
+		g_free(err);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		m[i] = (sm_smtp_mail){ .sender = r[i].mail.env_sender,
+		    .rcpt = r[i].mail.rcpt, .data = r[i].mail.data,
+		    .len = r[i].mail.len, .start_by = start_by };
+	k = sm_smtp_send_batch(*smtp, m, n, SM_OUTBOX_SEND_TIMEOUT * 1000,
+	    &stopping, sst, why);
+	for (int i = 0; i < k; i++) {
+		handed[i] = sst[i] == SM_SMTP_OK;
+		if (handed[i])
+			nok++;
+		else
+			smtp_failed(st, r[i].j, token, sst[i], why[i]);
+		g_free(why[i]);
+	}
+	for (int i = k; i < n; i++)
+		/* not started in time (slow sends before it, or shutdown) */
+		release(st, r[i].j, token, !g_atomic_int_get(&stopping));
+	if (n > 1)
+		log_debug("outbox: %d mails in one SMTP batch: %d sent, %d "
+		    "not, %d handed back", n, nok, k - nok, n - k);
+}
+
+/* One mail through `[mail] sendmail`. true when it is out; otherwise the
+ * job has been re-scheduled or (shutdown) left to its lease. */
 static bool
-hand_over(const sm_config *cfg, sm_smtp **smtp, sm_store *st, const sm_job *j,
+hand_over_sendmail(const sm_config *cfg, sm_store *st, const sm_job *j,
     const char *token, const sm_mail *mail)
 {
 	sm_run_result res = { 0 };
-	sm_smtp_status sst;
 	char **argv, *err = NULL, *why = NULL;
 	bool ok = false;
 
-	if (cfg->smtp != NULL) {
-		if (*smtp == NULL &&
-		    (*smtp = sm_smtp_new(cfg->smtp, cfg->hostname, &err)) == NULL) {
-			retry_later(st, j, token, err);  /* -t refuses this */
-			g_free(err);
-			return false;
-		}
-		sst = sm_smtp_send(*smtp, mail->env_sender, mail->rcpt, mail->data,
-		    mail->len, SM_OUTBOX_SEND_TIMEOUT * 1000, &stopping, &why);
-		if (sst == SM_SMTP_OK)
-			ok = true;
-		else if (sst == SM_SMTP_PERM)
-			give_up(st, j, token, why);
-		else if (g_atomic_int_get(&stopping))
-			log_warnx("outbox: job %" G_GINT64_FORMAT ": %s (shutdown); "
-			    "retried after the lease", j->id, why);
-		else
-			retry_later(st, j, token, why);
-		g_free(why);
-		return ok;
-	}
 	if ((argv = sm_mailer_argv(cfg->sendmail, mail->env_sender, &err)) == NULL) {
 		retry_later(st, j, token, err);
 		g_free(err);
@@ -485,18 +541,18 @@ job_nonce(const sm_job *j)
 	return ((guint64)(j->created & 0xffffff) << 24) | ((guint64)j->id & 0xffffff);
 }
 
-/* One claimed job; t is its ticket (NULL: gone), owned by the caller.
- * true when its mail is out: *out then holds what finish() records. */
+/* Render one claimed job; t is its ticket (NULL: gone), owned by the
+ * caller. true when *out holds its mail; otherwise the job has been given
+ * up or re-scheduled. */
 static bool
-process(sm_store *st, const sm_config *cfg, sm_smtp **smtp, sm_job *j,
-    const sm_ticket *t, const char *token, struct sent *out)
+prepare(sm_store *st, const sm_config *cfg, sm_job *j, const sm_ticket *t,
+    const char *token, struct ready *out)
 {
 	sm_template_set *tpl = NULL;
-	sm_mail mail = { 0 };
-	const sm_queue *q;
 	char *msgid = NULL, *err = NULL;
 	bool ok = false;
 
+	memset(out, 0, sizeof *out);
 	if (t == NULL) {
 		give_up(st, j, token, "ticket not found");
 		return false;
@@ -512,40 +568,84 @@ process(sm_store *st, const sm_config *cfg, sm_smtp **smtp, sm_job *j,
 	}
 	previous_tickets(st, j, t->requester_addr);
 	tpl = sm_runtime_templates();
-	if (!sm_mailer_render(cfg, tpl, j, t, msgid, time(NULL), &mail, &err)) {
+	if (!sm_mailer_render(cfg, tpl, j, t, msgid, time(NULL), &out->mail, &err)) {
 		/* no template loaded yet is an admin's fix away: retry */
 		if (tpl == NULL)
 			retry_later(st, j, token, err);
 		else
 			give_up(st, j, token, err);
+		sm_mail_clear(&out->mail);
 		goto out;
 	}
-	if (!hand_over(cfg, smtp, st, j, token, &mail))
-		goto out;
+	out->j = j;
+	out->t = t;
+	out->msgid = msgid;
+	msgid = NULL;
+	ok = true;
+out:
+	if (tpl != NULL)
+		sm_templates_unref(tpl);
+	g_free(msgid);
+	g_free(err);
+	return ok;
+}
+
+/* A mail that is out: logged, and what finish() records moved into *out. */
+static void
+handed_over(const sm_config *cfg, struct ready *r, struct sent *out)
+{
+	const sm_job *j = r->j;
+	const sm_queue *q = sm_config_queue_by_name(cfg, r->t->queue);
+
 	log_info("outbox: job %" G_GINT64_FORMAT " sent: %s ticket=%" G_GINT64_FORMAT
-	    " to=<%s> msgid=<%s> attempts=%d", j->id, j->event, j->ticket, mail.rcpt,
-	    msgid, j->attempts + 1);
-	q = sm_config_queue_by_name(cfg, t->queue);
+	    " to=<%s> msgid=<%s> attempts=%d", j->id, j->event, j->ticket,
+	    r->mail.rcpt, r->msgid, j->attempts + 1);
 	memset(out, 0, sizeof *out);
 	out->from = g_strdup(q ? q->addresses[0] : "");
-	out->msgid = msgid;
-	out->subject = mail.subject;
-	msgid = NULL;
-	mail.subject = NULL;
+	out->msgid = r->msgid;
+	out->subject = r->mail.subject;
+	r->msgid = NULL;
+	r->mail.subject = NULL;
 	out->f.job = j->id;
 	out->f.ticket = j->ticket;
 	out->f.from = out->from;
 	out->f.msgid = out->msgid;
 	out->f.subject = out->subject ? out->subject : "";
 	out->f.date = time(NULL);
-	ok = true;
-out:
-	if (tpl != NULL)
-		sm_templates_unref(tpl);
-	sm_mail_clear(&mail);
-	g_free(msgid);
-	g_free(err);
-	return ok;
+}
+
+/*
+ * The rendered mails of a claim (claimed: when, monotonic us) go out:
+ * through SMTP in one batch, or one sendmail run each, a job started only
+ * while enough of its lease is left. Those out are moved into sent[];
+ * returns their number.
+ */
+static int
+hand_over(const sm_config *cfg, sm_smtp **smtp, sm_store *st, const char *token,
+    struct ready *r, int n, gint64 claimed, struct sent *sent)
+{
+	gint64 start_by = claimed + (gint64)SM_OUTBOX_LEASE * G_USEC_PER_SEC -
+	    LEASE_NEEDED_US;
+	bool handed[CLAIM_MAX] = { false };
+	int nsent = 0;
+
+	if (n <= 0)
+		return 0;
+	if (cfg->smtp != NULL)
+		hand_over_smtp(cfg, smtp, st, token, r, n, start_by, handed);
+	else
+		for (int i = 0; i < n; i++) {
+			if (g_atomic_int_get(&stopping) ||
+			    g_get_monotonic_time() > start_by)
+				release(st, r[i].j, token, !g_atomic_int_get(&stopping));
+			else
+				handed[i] = hand_over_sendmail(cfg, st, r[i].j, token,
+				    &r[i].mail);
+		}
+	for (int i = 0; i < n; i++)
+		if (handed[i])
+			handed_over(cfg, &r[i], &sent[nsent++]);
+	return nsent;
 }
 
 /* ---- the thread ------------------------------------------------------- */
@@ -567,7 +667,8 @@ worker(gpointer arg)
 		sm_job jobs[CLAIM_MAX];
 		sm_ticket *tickets[CLAIM_MAX];
 		struct sent sent[CLAIM_MAX];
-		int ok[CLAIM_MAX], nsent = 0;
+		struct ready ready[CLAIM_MAX];
+		int ok[CLAIM_MAX], nsent = 0, nready = 0;
 		char *err = NULL;
 		gint64 claimed;
 		int rc;
@@ -613,6 +714,7 @@ worker(gpointer arg)
 			st = NULL;
 			nap(REDIAL_MIN_MS);
 		}
+		/* render them all, then hand them over together */
 		for (int i = 0; i < rc; i++) {
 			if (ok[i] == 2)
 				give_up(st, &jobs[i], token,
@@ -620,20 +722,25 @@ worker(gpointer arg)
 			else if (g_atomic_int_get(&stopping) ||
 			    g_get_monotonic_time() - claimed >
 			    (gint64)SM_OUTBOX_LEASE * G_USEC_PER_SEC - LEASE_NEEDED_US)
-				/* not started in time (slow sends before it,
-				 * or shutdown): due again at once, for us or
-				 * another daemon, instead of after the lease */
+				/* not started in time (shutdown): due again
+				 * at once, for us or another daemon, instead
+				 * of after the lease */
 				release(st, &jobs[i], token, !g_atomic_int_get(&stopping));
-			else if (process(st, cfg, &smtp, &jobs[i], tickets[i], token,
-			    &sent[nsent]))
-				nsent++;
+			else if (prepare(st, cfg, &jobs[i], tickets[i], token,
+			    &ready[nready]))
+				nready++;
+		}
+		nsent = hand_over(cfg, &smtp, st, token, ready, nready, claimed, sent);
+		finish(st, token, sent, nsent);
+		for (int i = 0; i < nsent; i++)
+			sent_clear(&sent[i]);
+		for (int i = 0; i < nready; i++)
+			ready_clear(&ready[i]);
+		for (int i = 0; i < MAX(rc, 0); i++) {
 			sm_job_clear(&jobs[i]);
 			if (tickets[i] != NULL)
 				sm_ticket_free(tickets[i]);
 		}
-		finish(st, token, sent, nsent);
-		for (int i = 0; i < nsent; i++)
-			sent_clear(&sent[i]);
 		sm_config_unref(cfg);
 		/* Fewer than asked for: nothing else was due, and what is
 		 * queued meanwhile kicks us (the poll catches retries coming

@@ -32,6 +32,8 @@
 # Knobs (environment, before sm_setup): SM_TIMERS (yes), SM_ON_STORE_FAILURE
 # (tempfail), SM_QUEUE_EXTRA (more keys for [queue:support]), SM_SENDMAIL
 # (the capture script), SM_DAEMON and SM_SUPPORTCTL (the built programs).
+# A test adds the pids of helpers it starts itself (smtp-sink) to
+# SM_PIDS_HELPERS: the EXIT trap stops them.
 #
 # Failure model: every assertion reports and the test goes on, so one run
 # shows everything that is wrong; sm_finish turns the count into the exit
@@ -50,6 +52,7 @@ SM_TEST_NAME=${SM_TEST_NAME:-$(basename "$0" .sh)}
 SM_FAILS=0
 SM_PASSES=0
 SM_PIDS_REDIS=
+SM_PIDS_HELPERS=                # other processes a test started (smtp-sink): stopped on exit
 SM_PID_DAEMON=
 SM_POSTFIX_DIR=
 SM_SOCKDIR_TMP=
@@ -388,6 +391,7 @@ sm_cleanup()
 	fi
 	sm_stop_daemon
 	for pid in $SM_PIDS_EXTRA; do sm_kill_wait "$pid" 8; done
+	for pid in $SM_PIDS_HELPERS; do sm_kill_wait "$pid" 5; done
 	for pid in $SM_PIDS_REDIS; do sm_kill_wait "$pid" 10; done
 	if [ $rc -eq 0 ] || [ $rc -eq 77 ]; then
 		rm -rf "$T"

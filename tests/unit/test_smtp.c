@@ -432,7 +432,7 @@ test_client_refused(void)
 	g_assert_cmpint(send_one(s, "q@example.com", "ann@customer.test", 10000, NULL, &why), ==, SM_SMTP_PERM);
 	g_assert_nonnull(strstr(why, "RCPT TO: 500"));
 	g_clear_pointer(&why, g_free);
-	/* the client is still usable: a fresh session, refused again */
+	/* the client is still usable (the refused transaction was reset): refused again */
 	g_assert_cmpint(send_one(s, NULL, "ann@customer.test", 10000, NULL, &why), ==, SM_SMTP_PERM);
 	g_clear_pointer(&why, g_free);
 	g_assert_false(has_body(&k));

@@ -623,6 +623,23 @@ sm_header_safe(const char *s, size_t max)
 	valid = sm_utf8_sanitize(s, -1);
 	out = g_string_sized_new(strlen(valid) + 1);
 	for (p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
+		/* printable ASCII other than space, most of any header: a
+		 * run at a time (one byte, one column; the limit cuts it) */
+		if ((unsigned char)*p > 0x20 && (unsigned char)*p < 0x7f) {
+			const char *run = p;
+			size_t n;
+
+			while ((unsigned char)p[1] > 0x20 && (unsigned char)p[1] < 0x7f)
+				p++;
+			n = (size_t)(p - run) + 1;
+			if (max > 0 && out->len + n > max) {
+				g_string_append_len(out, run, max - out->len);
+				break;
+			}
+			g_string_append_len(out, run, n);
+			blank = false;
+			continue;
+		}
 		c = g_utf8_get_char(p);
 		if (is_unsafe(c) || c == ' ') {
 			if (!blank)

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <glib.h>
 
@@ -88,5 +89,27 @@ char *sm_subject_tag_apply(const char *subject, const char *tag, gint64 id);
 char *sm_header_safe(const char *s, size_t max);
 /* Valid UTF-8 copy of arbitrary bytes: invalid sequences become U+FFFD. */
 char *sm_utf8_sanitize(const char *s, gssize len);
+
+/* g_utf8_validate(s, len, NULL), which rejects NUL too, with a fast
+ * path: mail text is mostly ASCII, checked here eight bytes at a time,
+ * and only the rest from the first byte that is not (or is NUL) goes to
+ * GLib. Inline: every body, every excerpt line and every thread record
+ * read back goes through it. */
+static inline bool
+sm_utf8_valid(const char *s, size_t len)
+{
+	const guint64 high = 0x8080808080808080ULL, low = 0x0101010101010101ULL;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		guint64 w;
+
+		memcpy(&w, s + i, 8);
+		/* a byte >= 0x80, or a zero byte */
+		if ((w & high) != 0 || ((w - low) & ~w & high) != 0)
+			break;
+	}
+	return g_utf8_validate(s + i, len - i, NULL);
+}
 
 #endif

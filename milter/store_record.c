@@ -23,6 +23,7 @@
 #include <json-glib/json-glib.h>
 
 #include "sm_store.h"
+#include "sm_util.h"
 #include "store_int.h"
 
 /* ---- writing ------------------------------------------------------------ */
@@ -240,7 +241,7 @@ flat_parse(const char *s, size_t len, struct flat *f)
 
 	f->n = 0;
 	/* with a length this also rejects NUL */
-	if (len < 2 || *p++ != '{' || !g_utf8_validate(s, len, NULL))
+	if (len < 2 || *p++ != '{' || !sm_utf8_valid(s, len))
 		return false;
 	if (*p == '}')
 		return p + 1 == end;

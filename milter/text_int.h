@@ -16,33 +16,14 @@
 
 #include <glib.h>
 
+#include "sm_util.h"           /* sm_utf8_valid */
+
 /* Windows-1252 reading of one byte (0x80..0x9F mapped, undefined ones to
  * U+FFFD; every other byte is its Latin-1 code point). */
 gunichar sm_cp1252_char(unsigned char c);
 /* Append u as UTF-8; U+0000 is dropped, surrogates and values beyond
  * U+10FFFF become U+FFFD. */
 void sm_append_unichar(GString *s, gunichar u);
-
-/* g_utf8_validate(s, len, NULL), which rejects NUL too, with a fast
- * path: mail text is mostly ASCII, checked here eight bytes at a time,
- * and only the rest from the first byte that is not (or is NUL) goes to
- * GLib. Inline: every body and every excerpt line goes through it. */
-static inline bool
-sm_utf8_valid(const char *s, size_t len)
-{
-	const guint64 high = 0x8080808080808080ULL, low = 0x0101010101010101ULL;
-	size_t i = 0;
-
-	for (; i + 8 <= len; i += 8) {
-		guint64 w;
-
-		memcpy(&w, s + i, 8);
-		/* a byte >= 0x80, or a zero byte */
-		if ((w & high) != 0 || ((w - low) & ~w & high) != 0)
-			break;
-	}
-	return g_utf8_validate(s + i, len - i, NULL);
-}
 
 /* len bytes with valid UTF-8 sequences kept and every other byte read as
  * Windows-1252 (NULs dropped). */

@@ -22,6 +22,7 @@
 #include <gmime/gmime.h>
 
 #include "sm_message.h"
+#include "../tests/unit/hostile_mime.h"
 
 /* A string on one line: control bytes and backslashes escaped. */
 static void
@@ -75,24 +76,13 @@ dump(const char *what, const char *data, size_t len, bool truncated)
 	sm_message_free(m);
 }
 
-/* The inputs of test_parse.c's hostile, long-line and structure tests,
+/* The inputs of test_parse.c's hostile test (hostile_mime.h),
  * and some of multipart/alternative shapes. */
 static void
 hostile(void)
 {
 	static const char *inputs[] = {
-		"", "\n", "\r\n\r\n", ":", "From:", "Subject:\n",
-		"no header separator at all",
-		"Subject: header only",
-		"Subject: x\nFrom: <>\nMessage-ID: <>\nReferences: < >\n\n",
-		"Content-Type: multipart/mixed; boundary=b\n\n--b\n--b--\n",
-		"Content-Type: multipart/mixed\n\nno boundary\n",
-		"Content-Type: message/rfc822\n\n",
-		"Content-Type: text/html\n\n<script>unclosed",
-		"Content-Type: text/plain; charset=x-nonsense\n\n\xff\xfe",
-		"Content-Transfer-Encoding: base64\n\n!!!!====",
-		"Subject: =?utf-8?B?====?= =?x?Q?=?= =?utf-8?Q?a",
-		"From: =?utf-8?Q?\"a\\\\?= <b@c>, \"=?utf-8?B?Ig==?=\" <d@e>\n",
+		SM_HOSTILE_MIME,
 		/* alternatives: text first, html first, no text, blank text,
 		 * nested, text as attachment, in a message/rfc822 */
 		"Content-Type: multipart/alternative; boundary=A\n\n--A\n"

@@ -17,6 +17,7 @@
 #include <gmime/gmime.h>
 
 #include "sm_message.h"
+#include "hostile_mime.h"
 
 static char *corpus;
 
@@ -273,18 +274,7 @@ static void
 test_hostile(void)
 {
 	static const char *inputs[] = {
-		"", "\n", "\r\n\r\n", ":", "From:", "Subject:\n",
-		"no header separator at all",
-		"Subject: header only",
-		"Subject: x\nFrom: <>\nMessage-ID: <>\nReferences: < >\n\n",
-		"Content-Type: multipart/mixed; boundary=b\n\n--b\n--b--\n",
-		"Content-Type: multipart/mixed\n\nno boundary\n",
-		"Content-Type: message/rfc822\n\n",
-		"Content-Type: text/html\n\n<script>unclosed",
-		"Content-Type: text/plain; charset=x-nonsense\n\n\xff\xfe",
-		"Content-Transfer-Encoding: base64\n\n!!!!====",
-		"Subject: =?utf-8?B?====?= =?x?Q?=?= =?utf-8?Q?a",
-		"From: =?utf-8?Q?\"a\\\\?= <b@c>, \"=?utf-8?B?Ig==?=\" <d@e>\n",
+		SM_HOSTILE_MIME
 	};
 	char junk[4096];
 	sm_message *m;

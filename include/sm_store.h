@@ -117,8 +117,9 @@ int sm_store_ticket_set(sm_store *st, gint64 id, const sm_ticket_change *ch);
 /*
  * The outbox's two steps that touch tickets (milter/store_outbox.c; keys in
  * doc/redis-keys.md). claim leases up to max due jobs for lease seconds
- * under token and returns each with its ticket, in one round trip; a stale
- * due entry (no job hash) is dropped and not returned. finish takes n jobs
+ * under token (max at most SM_CLAIM_MAX) and returns each with its ticket,
+ * in two round trips (the claim script, then the tickets in one MULTI); a
+ * stale due entry (no job hash) is dropped and not returned. finish takes n jobs
  * whose mail is out: each is recorded in its ticket's thread (idempotent
  * on the Message-ID: a mail is recorded once) and deleted, all in one script;
  * per job, mine tells whether the lease was still ours and recorded is 0
@@ -126,6 +127,8 @@ int sm_store_ticket_set(sm_store *st, gint64 id, const sm_ticket_change *ch);
  * store's error set on a store error; claim otherwise the number of
  * entries filled, finish 0.
  */
+#define SM_CLAIM_MAX 64         /* most jobs one claim takes */
+
 typedef struct sm_claimed {
 	gint64 id;              /* job id */
 	char **fields;          /* the job hash, flat: name, value, ... */

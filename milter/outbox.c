@@ -30,8 +30,8 @@
  * never be sent (ticket gone, no template, bad address) is dead-lettered
  * at once. Every outcome is logged with the job and ticket numbers.
  *
- * Round trips per claim of up to CLAIM_MAX mails: two, the claim (the jobs
- * with their tickets) and the finish (woken by a new job, the worker waits
+ * Round trips per claim of up to CLAIM_MAX mails: three, the claim, its
+ * jobs' tickets (one MULTI) and the finish (woken by a new job, the worker waits
  * GATHER_MS so that one claim serves the jobs queued meanwhile); there
  * were four per mail plus the claim. The jobs of a claim are rendered
  * first and then handed to `[mail] smtp` in one batch (sm_smtp_send_batch:
@@ -205,6 +205,7 @@ previous_tickets(sm_store *st, sm_job *j, const char *requester)
 }
 
 #define CLAIM_MAX       16      /* jobs claimed at once */
+G_STATIC_ASSERT(CLAIM_MAX <= SM_CLAIM_MAX);
 /* A claimed job is only started while this much of its lease is left:
  * a send may take SM_OUTBOX_SEND_TIMEOUT, and the rest is margin. */
 #define LEASE_NEEDED_US ((gint64)(SM_OUTBOX_SEND_TIMEOUT + 10) * G_USEC_PER_SEC)

@@ -556,6 +556,58 @@ script_load(sm_store *st, enum sm_lua which)
 	return true;
 }
 
+/*
+ * MULTI, the n commands, EXEC: written in one go, their replies read in
+ * one go (one round trip, and atomic: no other client's write falls
+ * between them). Returns EXEC's array (n replies) or NULL with the
+ * store's error set; the connection is then dropped, as a pipeline read
+ * halfway cannot be reused.
+ */
+redisReply *
+sm_store_multi(sm_store *st, int n, const int *argc, const char *const *const *argv)
+{
+	redisReply *r = NULL, *exec = NULL;
+	bool bad = false;
+
+	if (!ensure(st))
+		return NULL;
+	redisAppendCommand(st->c, "MULTI");
+	for (int i = 0; i < n; i++)
+		redisAppendCommandArgv(st->c, argc[i], (const char **)argv[i], NULL);
+	redisAppendCommand(st->c, "EXEC");
+	for (int i = 0; i < n + 2; i++) {
+		if (redisGetReply(st->c, (void **)&r) != REDIS_OK || r == NULL) {
+			sm_store_set_error(st, "redis: %s", st->c->err ?
+			    st->c->errstr : "no reply");
+			freeReplyObject(exec);
+			drop_conn(st);
+			return NULL;
+		}
+		if (i == n + 1)
+			exec = r;
+		else {
+			/* +OK to MULTI, +QUEUED to each command */
+			if (r->type == REDIS_REPLY_ERROR && !bad) {
+				sm_store_set_error(st, "redis: %.*s", (int)r->len, r->str);
+				bad = true;
+			}
+			freeReplyObject(r);
+		}
+		r = NULL;
+	}
+	if (!bad && (exec->type != REDIS_REPLY_ARRAY || exec->elements != (size_t)n)) {
+		/* EXECABORT, or a nil reply: nothing ran */
+		sm_store_set_error(st, "redis: EXEC: %s", exec->type == REDIS_REPLY_ERROR ?
+		    exec->str : "unexpected reply");
+		bad = true;
+	}
+	if (bad) {
+		freeReplyObject(exec);
+		return NULL;
+	}
+	return exec;
+}
+
 redisReply *
 sm_store_eval(sm_store *st, enum sm_lua which, const sm_args *args, bool *io)
 {

@@ -54,6 +54,11 @@ char *sm_int_str(char *buf, gint64 v);
 redisReply *sm_store_eval(sm_store *st, enum sm_lua which, const sm_args *args,
     bool *io);
 
+/* MULTI + n commands + EXEC in one round trip (store.c): EXEC's array
+ * reply, or NULL with the store's error set. */
+redisReply *sm_store_multi(sm_store *st, int n, const int *argc,
+    const char *const *const *argv);
+
 /* A thread's head line ({"s","n","a"}, empty members left out) and a
  * message's line ({"d","f","t","i","s","x"}) into g, replacing what it
  * held (store_record.c). The strings are valid UTF-8 (NULL: empty). */
@@ -67,5 +72,11 @@ void sm_record_msg(GString *g, const char *direction, const char *from,
  * between calls (made on first need; the caller unrefs it). */
 struct _JsonParser;
 sm_ticket *sm_store_parse_ticket(struct _JsonParser **p, const redisReply *e);
+/* The same from its parts: the ticket hash as HGETALL returns it (status
+ * and priority as numbers or as the stored names) and the thread text
+ * (text of len bytes, "" when the key is missing); NULL when the hash is
+ * empty (no such ticket). */
+sm_ticket *sm_store_ticket_from(struct _JsonParser **p, gint64 id,
+    const redisReply *h, const char *text, size_t len);
 
 #endif

@@ -312,13 +312,14 @@
  * jobs are re-scored to now + lease and stamped with the worker's lease
  * token, so no other daemon takes them while they are being sent, and a
  * daemon killed mid-send leaves them to be claimed again once the lease
- * ran out. Each comes back with its ticket (as the get script returns
- * it, with messages), so that rendering needs no further round trip.
+ * ran out. Their tickets are read right after, with plain commands in
+ * one MULTI (store_outbox.c): fetched in here, every thread was copied
+ * into a Lua string and back, most of the claim's cost in Redis.
  */
 #define LUA_CLAIM_BODY \
 	"-- ARGV: 1 prefix, 2 now, 3 lease seconds, 4 lease token, 5 at most this\n" \
 	"-- many jobs. Returns, lowest score first, {id} for a stale entry (no job\n" \
-	"-- hash: dropped) or {id, job hash (flat), ticket as fetch() returns it}.\n" \
+	"-- hash: dropped) or {id, job hash (flat)}.\n" \
 	"local due = P .. 'outbox:due'\n" \
 	"local r = redis.call('ZRANGEBYSCORE', due, '-inf', ARGV[2], 'LIMIT', '0', ARGV[5])\n" \
 	"local leased = string.format('%d', tonumber(ARGV[2]) + tonumber(ARGV[3]))\n" \
@@ -332,13 +333,12 @@
 	"  else\n" \
 	"    redis.call('ZADD', due, leased, id)\n" \
 	"    redis.call('HSET', k, 'lease', ARGV[4])\n" \
-	"    local tid, seen = '', false\n" \
+	"    local seen = false\n" \
 	"    for i = 1, #h, 2 do\n" \
-	"      if h[i] == 'ticket' then tid = h[i + 1] end\n" \
 	"      if h[i] == 'lease' then h[i + 1] = ARGV[4]; seen = true end\n" \
 	"    end\n" \
 	"    if not seen then h[#h + 1] = 'lease'; h[#h + 1] = ARGV[4] end\n" \
-	"    out[#out + 1] = {id, h, fetch(tid, true)}\n" \
+	"    out[#out + 1] = {id, h}\n" \
 	"  end\n" \
 	"end\n" \
 	"return out\n"
@@ -375,7 +375,7 @@ static const char *const texts[SM_LUA_COUNT] = {
 	[SM_LUA_GET] = LUA_COMMON LUA_FETCH_FN LUA_GET_BODY,
 	[SM_LUA_LIST] = LUA_COMMON LUA_FETCH_FN LUA_LIST_BODY,
 	[SM_LUA_SET] = LUA_COMMON LUA_SET_BODY,
-	[SM_LUA_CLAIM] = LUA_COMMON LUA_FETCH_FN LUA_CLAIM_BODY,
+	[SM_LUA_CLAIM] = LUA_COMMON LUA_CLAIM_BODY,
 	[SM_LUA_FINISH] = LUA_COMMON LUA_RECORD_FN LUA_FINISH_BODY,
 };
 

@@ -374,10 +374,17 @@ set_field(sm_ticket *t, const char *k, const char *v)
 		g_ptr_array_add(t->participants, g_strdup(k + 1));
 	else if (strcmp(k, "q") == 0)
 		t->queue = g_strdup(v);
-	else if (strcmp(k, "s") == 0)
+	/* s and p: enum numbers from the scripts' fetch(), the stored names
+	 * from a plain HGETALL */
+	else if (strcmp(k, "s") == 0) {
+		if (g_ascii_isalpha(v[0]))
+			n = sm_status_parse(v);
 		t->status = n >= 0 && n < SM_ST_COUNT ? (sm_status)n : SM_ST_NEW;
-	else if (strcmp(k, "p") == 0)
+	} else if (strcmp(k, "p") == 0) {
+		if (g_ascii_isalpha(v[0]))
+			n = sm_priority_parse(v);
 		t->priority = n >= 0 && n < SM_PRIO_COUNT ? (sm_priority)n : SM_PRIO_NORMAL;
+	}
 	else if (strcmp(k, "rt") == 0)
 		t->rating = (int)n;
 	else if (strcmp(k, "a") == 0 && v[0] != '\0')
@@ -398,26 +405,32 @@ set_field(sm_ticket *t, const char *k, const char *v)
 sm_ticket *
 sm_store_parse_ticket(JsonParser **p, const redisReply *e)
 {
-	static const char *const head_strs[] = { "s", "n", "a", NULL };
-	static const char *const no_ints[] = { NULL };
-	struct flat f;
-	const redisReply *h;
-	const char *text, *end, *nl;
-	JsonObject *o;
-	sm_ticket *t;
-
 	if (e->type != REDIS_REPLY_ARRAY || e->elements != 3 ||
 	    e->element[0]->type != REDIS_REPLY_STRING ||
 	    e->element[1]->type != REDIS_REPLY_ARRAY ||
 	    e->element[2]->type != REDIS_REPLY_STRING)
 		return NULL;
-	h = e->element[1];
-	text = e->element[2]->str;
-	end = text + e->element[2]->len;
-	if ((nl = memchr(text, '\n', end - text)) == NULL)
+	return sm_store_ticket_from(p, g_ascii_strtoll(e->element[0]->str, NULL, 10),
+	    e->element[1], e->element[2]->str, e->element[2]->len);
+}
+
+sm_ticket *
+sm_store_ticket_from(JsonParser **p, gint64 id, const redisReply *h,
+    const char *text, size_t len)
+{
+	static const char *const head_strs[] = { "s", "n", "a", NULL };
+	static const char *const no_ints[] = { NULL };
+	struct flat f;
+	const char *end = text + len, *nl;
+	JsonObject *o;
+	sm_ticket *t;
+
+	if (h->type != REDIS_REPLY_ARRAY || h->elements == 0)
+		return NULL;
+	if ((nl = memchr(text, '\n', len)) == NULL)
 		nl = end;
 	t = sm_ticket_new();
-	t->id = g_ascii_strtoll(e->element[0]->str, NULL, 10);
+	t->id = id;
 	for (size_t i = 0; i + 1 < h->elements; i += 2)
 		if (h->element[i]->type == REDIS_REPLY_STRING &&
 		    h->element[i + 1]->type == REDIS_REPLY_STRING)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # outbox_batch.sh - the outbox's Redis round trips (issue 4): jobs are
-# claimed up to 16 at a time together with their tickets, and the mails of
+# claimed up to 16 at a time, their tickets read in one MULTI, and the mails of
 # one claim are recorded and their jobs dropped in one finish call.
 #   1. 20 acknowledgements are queued while sendmail fails (each tried
 #      once and re-scheduled), then made due together for a fresh daemon
@@ -68,10 +68,17 @@ evals=$(stat evalsha)
 finishes=$((evals - claims))
 check "the 20 mails were finished in 2 calls, not one per mail ($finishes: EVALSHA $evals - claims $claims)" \
     test "$finishes" -eq 2
-# the tickets came with the claims: no ticket fetched on its own (no
-# other script ran: EVALSHA = claims + finishes)
-check "claims returned the tickets (HGETALL per job and ticket: $(stat hgetall))" \
+# the tickets follow each claim in one MULTI: no ticket fetched on its
+# own (no other script ran: EVALSHA = claims + finishes)
+check "each claim's tickets read in one MULTI ($(stat exec) EXEC for 2 claims)" \
+    test "$(stat exec)" -eq 2
+check "HGETALL once per job and once per ticket ($(stat hgetall))" \
     test "$(stat hgetall)" -eq $((2 * N))
+# GET of each thread: once after the claim, once in finish adding the
+# ack's record to it
+check "each ticket's thread read once per step (GET: $(stat get))" \
+    test "$(stat get)" -eq $((2 * N))
+
 
 # ---- 2. idle: polls, no spinning ---------------------------------------
 redis_cli CONFIG RESETSTAT >/dev/null

@@ -867,6 +867,9 @@ test_outbox_claim_finish(fixture *f, gconstpointer data)
 	/* a stale due entry without its job hash is dropped, not returned */
 	g_snprintf(k, sizeof k, "%soutbox:due", f->prefix);
 	freeReplyObject(raw(sock_path, "ZADD %s 0 999", k));
+	/* status and priority are stored as names; the claim reads them so */
+	g_assert_cmpint(sm_store_ticket_set(f->st, 2, &(sm_ticket_change){
+	    .status = SM_ST_OPEN, .priority = SM_PRIO_URGENT, .now = NOW }), ==, 0);
 
 	n = sm_store_outbox_claim(f->st, NOW, 60, "tok", 4, c);
 	g_assert_cmpint(n, ==, 2);
@@ -887,6 +890,11 @@ test_outbox_claim_finish(fixture *f, gconstpointer data)
 		g_assert_cmpint(c[i].ticket->id, ==, i + 1);
 		g_assert_cmpstr(c[i].ticket->requester_addr, ==, want);
 		g_assert_cmpuint(c[i].ticket->messages->len, ==, 1);
+		g_assert_cmpstr(c[i].ticket->queue, ==, "support");
+		g_assert_cmpint(c[i].ticket->status, ==, i == 0 ? SM_ST_NEW : SM_ST_OPEN);
+		g_assert_cmpint(c[i].ticket->priority, ==,
+		    i == 0 ? SM_PRIO_NORMAL : SM_PRIO_URGENT);
+		g_assert_cmpint(c[i].ticket->created_at, ==, NOW);
 	}
 	/* leased: not claimed again before the lease is over */
 	g_assert_cmpint(sm_store_outbox_claim(f->st, NOW + 30, 60, "other", 4, c + 2), ==, 0);

@@ -149,6 +149,11 @@ char *sm_run_describe(const sm_run_result *res, int timeout_ms);
  * while none is loaded. Provided by milter/runtime.c. */
 sm_template_set *sm_runtime_templates(void);
 
+/* Lower the calling thread's CPU priority to the lowest (the worker's
+ * mail waits while the MTA's sessions need the CPU); logs when the system
+ * refuses. Provided by milter/runtime.c. */
+void sm_runtime_background_priority(void);
+
 /* Start the worker thread (idempotent); it reads the current
  * configuration (sm_config_current) and templates on every job, so a
  * reload applies at once. */

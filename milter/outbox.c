@@ -30,6 +30,9 @@
  * never be sent (ticket gone, no template, bad address) is dead-lettered
  * at once. Every outcome is logged with the job and ticket numbers.
  *
+ * The worker runs at the lowest CPU priority (sm_runtime_background_priority:
+ * on a busy machine the MTA's sessions come first).
+ *
  * Round trips per claim of up to CLAIM_MAX mails: three, the claim, its
  * jobs' tickets (one MULTI) and the finish (woken by a new job, the worker waits
  * GATHER_MS so that one claim serves the jobs queued meanwhile); there
@@ -661,6 +664,7 @@ worker(gpointer arg)
 	int wait_ms = REDIAL_MIN_MS;
 	bool down_logged = false;
 
+	sm_runtime_background_priority();
 	token = g_strdup_printf("%s.%d.%08x%08x", g_get_host_name(), (int)getpid(),
 	    g_random_int(), g_random_int());
 	while (!g_atomic_int_get(&stopping)) {

@@ -3,7 +3,7 @@
  * configuration and the template set it names, loaded together by
  * support-milter -t, supportctl config check and the daemon, swapped
  * together on SIGUSR1, and the background workers (the outbox sender)
- * started and stopped around smfi_main. Interface: runtime.h, plus
+ * started and stopped around smfi_main, at a low CPU priority. Interface: runtime.h, plus
  * sm_runtime_templates() (sm_mailer.h) for the outbox worker.
  *
  * Reload never drops a connection: messages in flight keep the reference
@@ -15,7 +15,11 @@
  */
 #include <config.h>
 
+#include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <glib.h>
 
@@ -25,6 +29,8 @@
 #include "sm_store.h"
 #include "sm_template.h"
 #include "runtime.h"
+
+#define BACKGROUND_NICE 19      /* the outbox worker's nice value */
 
 static GMutex tpl_mu;
 static sm_template_set *tpl_current;   /* the set in use by the worker */
@@ -167,6 +173,26 @@ sm_runtime_start(sm_config *cfg)
 		log_warnx("no templates loaded: generated mail waits in the outbox "
 		    "until a reload (SIGUSR1) loads them");
 	sm_outbox_start();
+}
+
+/*
+ * Generated mail gives way to the mail the MTA is waiting for: the calling
+ * thread (the outbox worker) runs at the lowest CPU priority, so that on a
+ * saturated machine the milter's callbacks - which hold an SMTP session
+ * open - come first and the acknowledgements wait, safe in Redis, for the
+ * next idle moment; on an idle machine nothing changes. Linux applies a
+ * nice value to the thread whose id is given; elsewhere this is skipped.
+ */
+void
+sm_runtime_background_priority(void)
+{
+#if defined(__linux__) && defined(SYS_gettid)
+	id_t tid = (id_t)syscall(SYS_gettid);
+
+	errno = 0;
+	if (setpriority(PRIO_PROCESS, tid, BACKGROUND_NICE) != 0)
+		log_warn("outbox: cannot lower its CPU priority");
+#endif
 }
 
 void

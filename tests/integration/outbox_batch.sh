@@ -7,6 +7,7 @@
 #      with a working sendmail: all 20 go out exactly once, in 2 claims
 #      with jobs and 2 finish calls (16 + 4), counted in Redis's own
 #      command statistics;
+#      the worker thread runs at nice 19, the others at 0;
 #   2. idle afterwards, the worker polls at its interval (250 ms) and does
 #      not spin: claims per second stay bounded.
 # The 20 ms gathering wait after a kick is a timing matter and is not
@@ -79,6 +80,16 @@ check "HGETALL once per job and once per ticket ($(stat hgetall))" \
 check "each ticket's thread read once per step (GET: $(stat get))" \
     test "$(stat get)" -eq $((2 * N))
 
+# the worker runs at the lowest CPU priority, the milter's threads do not
+# (field 19 of /proc/PID/task/TID/stat is the nice value; the comm field
+# is "outbox", the name GLib gives the thread)
+# nice_of NAME: the distinct nice values of the daemon's threads so named
+nice_of() { for s in /proc/$SM_PID_DAEMON/task/*/stat; do
+	[ "$(sed 's/^[0-9]* (\(.*\)) .*/\1/' "$s")" = "$1" ] &&
+	    sed 's/^.*) //' "$s" | awk '{print $17}'; done | sort -u | tr '\n' ' '; }
+check "outbox thread at nice 19 ($(nice_of outbox))" test "$(nice_of outbox)" = "19 "
+check "the other threads at nice 0 ($(nice_of support-milter))" \
+    test "$(nice_of support-milter)" = "0 "
 
 # ---- 2. idle: polls, no spinning ---------------------------------------
 redis_cli CONFIG RESETSTAT >/dev/null

@@ -292,17 +292,16 @@
 	"return 1\n"
 
 /* record a mail the gateway sent (direction auto) in the thread; the
- * Message-ID index makes it idempotent: a retried send records once */
+ * Message-ID index makes it idempotent: a retried send records once. The
+ * line is written by the caller (store_record.c), as ingest's are. */
 #define LUA_RECORD_FN \
 	"-- 0 no such ticket, 1 recorded, 2 recorded before (same Message-ID)\n" \
-	"local function record(id, from, msgid, subject, date)\n" \
+	"local function record(id, msgid, line)\n" \
 	"  local k = tk(id)\n" \
 	"  if redis.call('EXISTS', k) == 0 then return 0 end\n" \
 	"  local bk, h = midx(msgid)\n" \
 	"  if redis.call('HEXISTS', bk, h) == 1 then return 2 end\n" \
-	"  local rec = {d = 'auto', f = from, i = msgid, t = tonumber(date) or 0}\n" \
-	"  if subject ~= '' then rec.s = subject end\n" \
-	"  addline(k .. ':m', cjson.encode(rec))\n" \
+	"  addline(k .. ':m', line)\n" \
 	"  redis.call('HSET', bk, h, id)\n" \
 	"  return 1\n" \
 	"end\n"
@@ -350,10 +349,10 @@
  * takes all the jobs of a claim that were sent. */
 #define LUA_FINISH_BODY \
 	"-- ARGV: 1 prefix, 2 lease token, then per job 3 job id, 4 ticket id,\n" \
-	"-- 5 from, 6 msgid, 7 subject, 8 date. Returns per job: recorded as\n" \
-	"-- record() says, then 1 when the lease was still ours else 0.\n" \
+	"-- 5 msgid, 6 the thread's line for the mail. Returns per job: recorded\n" \
+	"-- as record() says, then 1 when the lease was still ours else 0.\n" \
 	"local out = {}\n" \
-	"for a = 3, #ARGV - 5, 6 do\n" \
+	"for a = 3, #ARGV - 3, 4 do\n" \
 	"  local id = ARGV[a]\n" \
 	"  local k = P .. 'job:' .. id\n" \
 	"  local mine = 0\n" \
@@ -361,9 +360,7 @@
 	"  redis.call('DEL', k)\n" \
 	"  redis.call('ZREM', P .. 'outbox:due', id)\n" \
 	"  local rec = 0\n" \
-	"  if ARGV[a + 3] ~= '' then\n" \
-	"    rec = record(ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5])\n" \
-	"  end\n" \
+	"  if ARGV[a + 2] ~= '' then rec = record(ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]) end\n" \
 	"  out[#out + 1] = rec\n" \
 	"  out[#out + 1] = mine\n" \
 	"end\n" \

@@ -177,10 +177,12 @@ int
 sm_store_outbox_finish(sm_store *st, const char *token, sm_finished *f, int n)
 {
 	redisReply *r;
+	GString *line;
 	sm_args a;
 
 	if (n <= 0)
 		return 0;
+	line = g_string_sized_new(256);
 	sm_args_init(&a);
 	sm_args_add(&a, sm_store_prefix(st));
 	sm_args_add(&a, token);
@@ -189,11 +191,13 @@ sm_store_outbox_finish(sm_store *st, const char *token, sm_finished *f, int n)
 		f[i].recorded = 0;
 		sm_args_addi(&a, f[i].job);
 		sm_args_addi(&a, f[i].ticket);
-		sm_args_add(&a, f[i].from);
 		sm_args_add(&a, f[i].msgid);
-		sm_args_add(&a, f[i].subject);
-		sm_args_addi(&a, f[i].date);
+		/* the thread's line, written in C as ingest's are */
+		sm_record_msg(line, "auto", f[i].from, f[i].date, f[i].msgid,
+		    f[i].subject, NULL);
+		sm_args_add(&a, line->str);
 	}
+	g_string_free(line, TRUE);
 	r = sm_store_eval(st, SM_LUA_FINISH, &a, NULL);
 	sm_args_clear(&a);
 	if (r == NULL)

@@ -1,10 +1,12 @@
 /*
  * store_record.c - the JSON lines of a ticket's thread string (t:<id>:m,
- * doc/redis-keys.md): written here for the apply script, read back here
- * from what the fetch script returns.
+ * doc/redis-keys.md): written here for the apply and finish scripts, read
+ * back here from a fetched ticket (the scripts' fetch(), or the outbox's
+ * plain reads).
  *
  * Interface (store_int.h): sm_record_head, sm_record_msg (writing);
- * sm_store_parse_ticket (reading a fetched ticket with its thread).
+ * sm_store_parse_ticket, sm_store_ticket_from (reading a fetched ticket
+ * with its thread).
  *
  * The lines are flat JSON objects: string members and an integer "t".
  * They are written in C rather than by the scripts' cjson: encoding the
@@ -126,7 +128,8 @@ json_str(JsonObject *o, const char *name)
 }
 
 /*
- * The records are cjson output of flat objects: string members, and an
+ * The records are flat objects, written by sm_record_* (older ones by the
+ * scripts' cjson): string members, and an
  * integer "t". json-glib sets up a scanner for every line it loads, which
  * costs far more than the line, so lines of exactly that shape - no
  * blanks, the JSON escapes cjson writes, integers without sign, fraction

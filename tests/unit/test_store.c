@@ -913,13 +913,16 @@ test_outbox_claim_finish(fixture *f, gconstpointer data)
 	g_assert_cmpstr(((sm_ticket_msg *)t->messages->pdata[1])->direction, ==, "auto");
 	g_assert_cmpstr(((sm_ticket_msg *)t->messages->pdata[1])->message_id, ==,
 	    "ack1@example.com");
+	g_assert_cmpstr(((sm_ticket_msg *)t->messages->pdata[1])->from, ==, "s@example.com");
+	g_assert_cmpstr(((sm_ticket_msg *)t->messages->pdata[1])->subject, ==, "Re: Printer");
+	g_assert_cmpint(((sm_ticket_msg *)t->messages->pdata[1])->date, ==, NOW);
 	sm_ticket_free(t);
 	/* another worker's lease: the job still goes, the caller is told;
 	 * several jobs in one call */
 	fin[0] = (sm_finished){ .job = c[1].id, .ticket = 2, .from = "s@example.com",
 	    .msgid = "ack2@example.com", .subject = "", .date = NOW };
 	fin[1] = (sm_finished){ .job = 4242, .ticket = 2, .from = "s@example.com",
-	    .msgid = "ack2b@example.com", .subject = "x", .date = NOW };
+	    .msgid = "ack2b@example.com", .subject = "x \"q\"\n\\ \x01/", .date = NOW };
 	g_assert_cmpint(sm_store_outbox_finish(f->st, "not-mine", fin, 2), ==, 0);
 	g_assert_false(fin[0].mine);
 	g_assert_cmpint(fin[0].recorded, ==, 1);
@@ -927,6 +930,9 @@ test_outbox_claim_finish(fixture *f, gconstpointer data)
 	g_assert_cmpint(fin[1].recorded, ==, 1);
 	t = get(f->st, 2);
 	g_assert_cmpuint(t->messages->len, ==, 3);
+	/* a hostile subject stays one record, read back as it was */
+	g_assert_cmpstr(((sm_ticket_msg *)t->messages->pdata[2])->subject, ==,
+	    "x \"q\"\n\\ \x01/");
 	sm_ticket_free(t);
 	g_assert_cmpint(raw_int("ZCARD %s", k, NULL), ==, 0);
 	/* a job whose ticket is gone comes back with no ticket */

@@ -1,14 +1,17 @@
 /*
  * store_testlib.c - helpers shared by the store's tests: configs and queues
  * filled in directly, one-call ingest of a test message, raw Redis commands
- * on a side connection, and private redis-server processes.
+ * on a side connection, private redis-server processes, and the fixture
+ * of test_store and test_store_records.
  */
 #include <config.h>
 
 #include <signal.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <glib.h>
 #include <hiredis/hiredis.h>
@@ -218,4 +221,44 @@ spawn(char **argv)
 	    G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, &pid, NULL))
 		return 0;
 	return pid;
+}
+
+/* ---- the store tests' fixture ---------------------------------------- */
+
+char *test_sock;
+
+long long
+raw_int(const char *fmt, const char *a, const char *b)
+{
+	redisReply *r = raw(test_sock, fmt, a, b);
+	long long v = r->type == REDIS_REPLY_INTEGER ? r->integer :
+	    r->type == REDIS_REPLY_STRING ? atoll(r->str) : -1;
+
+	freeReplyObject(r);
+	return v;
+}
+
+static int prefix_seq;
+
+void
+fx_setup(fixture *f, gconstpointer data)
+{
+	char *err = NULL;
+
+	/* the pid too: the test programs share one server */
+	f->prefix = g_strdup_printf("T%d.%d:", (int)getpid(), ++prefix_seq);
+	f->cfg = cfg_new(test_sock, f->prefix);
+	f->q = queue_new("support");
+	f->st = sm_store_open(f->cfg, &err);
+	if (f->st == NULL)
+		g_error("open: %s", err);
+}
+
+void
+fx_teardown(fixture *f, gconstpointer data)
+{
+	sm_store_close(f->st);
+	queue_free(f->q);
+	cfg_free(f->cfg);
+	g_free(f->prefix);
 }

@@ -1,5 +1,6 @@
 /*
- * store_testlib.h - helpers shared by test_store and test_store_conn.
+ * store_testlib.h - helpers shared by test_store, test_store_records and
+ * test_store_conn.
  */
 #ifndef STORE_TESTLIB_H
 #define STORE_TESTLIB_H
@@ -47,5 +48,22 @@ bool ping_tcp(int port);
 GPid redis_start(const char *sock);
 void redis_stop(GPid pid);
 GPid spawn(char **argv);
+
+/* The store tests' fixture (test_store, test_store_records): a store on
+ * test_sock (set by main from SM_TEST_REDIS_SOCK) with a key prefix of
+ * its own, so tests share the server safely. */
+extern char *test_sock;
+typedef struct fixture {
+	sm_config *cfg;
+	sm_queue *q;
+	sm_store *st;
+	char *prefix;
+} fixture;
+void fx_setup(fixture *f, gconstpointer data);
+void fx_teardown(fixture *f, gconstpointer data);
+#define ADD(name, fn) g_test_add(name, fixture, NULL, fx_setup, fn, fx_teardown)
+/* A command on test_sock whose reply is an integer (or a decimal string);
+ * -1 otherwise. */
+long long raw_int(const char *fmt, const char *a, const char *b);
 
 #endif

@@ -33,4 +33,5 @@ while [ ! -S "$sock" ]; do
 	sleep 0.01
 done
 SM_TEST_REDIS_SOCK=$sock REDIS_SERVER=$server "$builddir/tests/unit/test_store" || exit $?
+SM_TEST_REDIS_SOCK=$sock "$builddir/tests/unit/test_store_records" || exit $?
 REDIS_SERVER=$server "$builddir/tests/unit/test_store_conn"

@@ -1,0 +1,273 @@
+/*
+ * test_store_records.c - what the store keeps of a thread, against a real
+ * redis-server: message records read back as written (whatever JSON wrote
+ * them), and the outbox's claim (jobs with their tickets) and finish (the
+ * sent mail recorded once, the job dropped).
+ *
+ * Run by test_store.sh like test_store (SM_TEST_REDIS_SOCK; skip, 77,
+ * without it); the fixture is store_testlib's.
+ */
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+#include <hiredis/hiredis.h>
+
+#include "sm_store.h"
+#include "store_testlib.h"
+
+/*
+ * Message records read back as written: those in cjson's shape (the
+ * store's own) and any other JSON the same way (json-glib reads what the
+ * fast path leaves), a line that is no JSON object skipped.
+ */
+static void
+test_records(fixture *f, gconstpointer data)
+{
+	static const char text[] =
+	    "{\"a\":\"ann@cust.test\",\"n\":\"Ann \\\"A\\\" Lee\","
+	    "\"s\":\"a\\/b \\u00e9\\t\u20ac\"}\n"
+	    "{\"d\":\"in\",\"f\":\"ann@cust.test\",\"t\":1700000000,"
+	    "\"x\":\"one\\ntwo \\\\ three\\u0001\"}\n"
+	    "{ \"d\" : \"auto\", \"t\": 1700000100, "
+	    "\"s\": \"smile \\ud83d\\ude00\" }\n"
+	    "not json\n"
+	    "{\"f\":\"x@y.test\",\"t\":17e2,\"x\":\"\\u0000cut\"}\n"
+	    "{}";
+	const char *hostile = "Re: \"q\" a/b \\ \x01 \xc3\xa9 \xf0\x9f\x98\x80 \x7f";
+	char *k = g_strdup_printf("%st:1", f->prefix);
+	char *km = g_strdup_printf("%st:1:m", f->prefix);
+	sm_ticket *t;
+	sm_ticket_msg *m;
+
+	freeReplyObject(raw(test_sock, "HSET %s q support s new p normal c 5", k));
+	freeReplyObject(raw(test_sock, "SET %s %b", km, text, strlen(text)));
+	t = get(f->st, 1);
+	g_assert_cmpstr(t->subject, ==, "a/b \xc3\xa9\t\xe2\x82\xac");
+	g_assert_cmpstr(t->requester_name, ==, "Ann \"A\" Lee");
+	g_assert_cmpstr(t->requester_addr, ==, "ann@cust.test");
+	g_assert_cmpuint(t->messages->len, ==, 4);
+	m = t->messages->pdata[0];
+	g_assert_cmpstr(m->direction, ==, "in");
+	g_assert_cmpstr(m->from, ==, "ann@cust.test");
+	g_assert_null(m->message_id);
+	g_assert_cmpint(m->date, ==, 1700000000);
+	g_assert_cmpstr(m->subject, ==, "");
+	g_assert_cmpstr(m->excerpt, ==, "one\ntwo \\ three\x01");
+	m = t->messages->pdata[1];
+	g_assert_cmpstr(m->direction, ==, "auto");
+	g_assert_cmpstr(m->from, ==, "");
+	g_assert_cmpint(m->date, ==, 1700000100);
+	g_assert_cmpstr(m->subject, ==, "smile \xf0\x9f\x98\x80");
+	m = t->messages->pdata[2];
+	g_assert_cmpstr(m->direction, ==, "in");
+	g_assert_cmpstr(m->from, ==, "x@y.test");
+	g_assert_cmpint(m->date, ==, 1700);
+	g_assert_cmpstr(m->excerpt, ==, "");
+	m = t->messages->pdata[3];
+	g_assert_cmpstr(m->direction, ==, "in");
+	g_assert_cmpint(m->date, ==, 0);
+	sm_ticket_free(t);
+
+	/* what the finish script (cjson) writes of a hostile subject */
+	{
+		/* (recorded by the outbox's finish, here without a job) */
+		sm_finished fin = { .job = 0, .ticket = 1, .from = "s@example.com",
+		    .msgid = "h1@example.com", .subject = hostile, .date = 1700000200 };
+
+		g_assert_cmpint(sm_store_outbox_finish(f->st, "tok", &fin, 1), ==, 0);
+		g_assert_cmpint(fin.recorded, ==, 1);
+	}
+	t = get(f->st, 1);
+	g_assert_cmpuint(t->messages->len, ==, 5);
+	m = t->messages->pdata[4];
+	g_assert_cmpstr(m->direction, ==, "auto");
+	g_assert_cmpstr(m->from, ==, "s@example.com");
+	g_assert_cmpstr(m->message_id, ==, "h1@example.com");
+	g_assert_cmpint(m->date, ==, 1700000200);
+	g_assert_cmpstr(m->subject, ==, hostile);
+	sm_ticket_free(t);
+
+	/* what ingest writes (store_record.c) of hostile strings: read back
+	 * the same, one line per record, no raw control character stored */
+	{
+		const char *ex = "line one\nline \"two\"\r\n\ttab \\ \x01\x1f \x7f "
+		    "\xe2\x82\xac {\"x\":1}";
+		tmsg hm = { .msgid = "h2@cust.test", .from = "eve@cust.test",
+		    .subject = hostile, .excerpt = ex,
+		    .name = "Eve \"\\\" \x02 \xc3\xa9" };
+		sm_ingest_result r = ok_ingest(f->st, f->q, &hm);
+		char *kt = g_strdup_printf("%st:%" G_GINT64_FORMAT ":m", f->prefix, r.ticket);
+		redisReply *raw_text = raw(test_sock, "GET %s", kt);
+
+		g_assert_true(r.created);
+		g_assert_nonnull(raw_text);
+		g_assert_cmpint(raw_text->type, ==, REDIS_REPLY_STRING);
+		/* head and one message: exactly one newline, nothing below 0x20 else */
+		{
+			int nl = 0;
+
+			for (size_t i = 0; i < raw_text->len; i++) {
+				unsigned char c = (unsigned char)raw_text->str[i];
+
+				if (c == '\n')
+					nl++;
+				else
+					g_assert_cmpuint(c, >=, 0x20);
+			}
+			g_assert_cmpint(nl, ==, 1);
+		}
+		freeReplyObject(raw_text);
+		t = get(f->st, r.ticket);
+		g_assert_cmpstr(t->subject, ==, hostile);
+		g_assert_cmpstr(t->requester_name, ==, hm.name);
+		g_assert_cmpstr(t->requester_addr, ==, "eve@cust.test");
+		g_assert_cmpuint(t->messages->len, ==, 1);
+		m = t->messages->pdata[0];
+		g_assert_cmpstr(m->direction, ==, "in");
+		g_assert_cmpstr(m->from, ==, "eve@cust.test");
+		g_assert_cmpstr(m->message_id, ==, "h2@cust.test");
+		g_assert_cmpstr(m->subject, ==, hostile);
+		g_assert_cmpstr(m->excerpt, ==, ex);
+		sm_ticket_free(t);
+		sm_ingest_result_clear(&r);
+
+		/* a reply appends its line the same way */
+		hm.msgid = "h3@cust.test";
+		hm.irt = "h2@cust.test";
+		r = ok_ingest(f->st, f->q, &hm);
+		g_assert_false(r.created);
+		t = get(f->st, r.ticket);
+		g_assert_cmpuint(t->messages->len, ==, 2);
+		m = t->messages->pdata[1];
+		g_assert_cmpstr(m->message_id, ==, "h3@cust.test");
+		g_assert_cmpstr(m->excerpt, ==, ex);
+		sm_ticket_free(t);
+		sm_ingest_result_clear(&r);
+		g_free(kt);
+	}
+	g_free(k);
+	g_free(km);
+}
+
+/* The outbox's claim returns each due job with its ticket and leases it;
+ * finish records the mail in the thread and drops the job, once. */
+static void
+test_outbox_claim_finish(fixture *f, gconstpointer data)
+{
+	tmsg a = { .msgid = "c1@cust.test", .from = "ann@cust.test", .want_ack = true };
+	tmsg b = { .msgid = "c2@cust.test", .from = "bob@cust.test", .want_ack = true };
+	sm_claimed c[4];
+	sm_finished fin[2];
+	sm_ingest_result r;
+	sm_ticket *t;
+	char k[64];
+	int n;
+
+	r = ok_ingest(f->st, f->q, &a);
+	sm_ingest_result_clear(&r);
+	r = ok_ingest(f->st, f->q, &b);
+	sm_ingest_result_clear(&r);
+	/* a stale due entry without its job hash is dropped, not returned */
+	g_snprintf(k, sizeof k, "%soutbox:due", f->prefix);
+	freeReplyObject(raw(test_sock, "ZADD %s 0 999", k));
+	/* status and priority are stored as names; the claim reads them so */
+	g_assert_cmpint(sm_store_ticket_set(f->st, 2, &(sm_ticket_change){
+	    .status = SM_ST_OPEN, .priority = SM_PRIO_URGENT, .now = NOW }), ==, 0);
+
+	n = sm_store_outbox_claim(f->st, NOW, 60, "tok", 4, c);
+	g_assert_cmpint(n, ==, 2);
+	g_assert_cmpint(raw_int("ZCARD %s", k, NULL), ==, 2);
+	for (int i = 0; i < n; i++) {
+		const char *want = i == 0 ? "ann@cust.test" : "bob@cust.test";
+		const char *lease = NULL, *ticket = NULL;
+
+		for (size_t j = 0; j + 1 < c[i].nfields; j += 2) {
+			if (strcmp(c[i].fields[j], "lease") == 0)
+				lease = c[i].fields[j + 1];
+			if (strcmp(c[i].fields[j], "ticket") == 0)
+				ticket = c[i].fields[j + 1];
+		}
+		g_assert_cmpstr(lease, ==, "tok");
+		g_assert_cmpint(g_ascii_strtoll(ticket, NULL, 10), ==, i + 1);
+		g_assert_nonnull(c[i].ticket);
+		g_assert_cmpint(c[i].ticket->id, ==, i + 1);
+		g_assert_cmpstr(c[i].ticket->requester_addr, ==, want);
+		g_assert_cmpuint(c[i].ticket->messages->len, ==, 1);
+		g_assert_cmpstr(c[i].ticket->queue, ==, "support");
+		g_assert_cmpint(c[i].ticket->status, ==, i == 0 ? SM_ST_NEW : SM_ST_OPEN);
+		g_assert_cmpint(c[i].ticket->priority, ==,
+		    i == 0 ? SM_PRIO_NORMAL : SM_PRIO_URGENT);
+		g_assert_cmpint(c[i].ticket->created_at, ==, NOW);
+	}
+	/* leased: not claimed again before the lease is over */
+	g_assert_cmpint(sm_store_outbox_claim(f->st, NOW + 30, 60, "other", 4, c + 2), ==, 0);
+
+	fin[0] = (sm_finished){ .job = c[0].id, .ticket = 1, .from = "s@example.com",
+	    .msgid = "ack1@example.com", .subject = "Re: Printer", .date = NOW };
+	g_assert_cmpint(sm_store_outbox_finish(f->st, "tok", fin, 1), ==, 0);
+	g_assert_true(fin[0].mine);
+	g_assert_cmpint(fin[0].recorded, ==, 1);
+	/* a second finish (a retried call) records nothing twice */
+	g_assert_cmpint(sm_store_outbox_finish(f->st, "tok", fin, 1), ==, 0);
+	g_assert_false(fin[0].mine);
+	g_assert_cmpint(fin[0].recorded, ==, 2);
+	t = get(f->st, 1);
+	g_assert_cmpuint(t->messages->len, ==, 2);
+	g_assert_cmpstr(((sm_ticket_msg *)t->messages->pdata[1])->direction, ==, "auto");
+	g_assert_cmpstr(((sm_ticket_msg *)t->messages->pdata[1])->message_id, ==,
+	    "ack1@example.com");
+	g_assert_cmpstr(((sm_ticket_msg *)t->messages->pdata[1])->from, ==, "s@example.com");
+	g_assert_cmpstr(((sm_ticket_msg *)t->messages->pdata[1])->subject, ==, "Re: Printer");
+	g_assert_cmpint(((sm_ticket_msg *)t->messages->pdata[1])->date, ==, NOW);
+	sm_ticket_free(t);
+	/* another worker's lease: the job still goes, the caller is told;
+	 * several jobs in one call */
+	fin[0] = (sm_finished){ .job = c[1].id, .ticket = 2, .from = "s@example.com",
+	    .msgid = "ack2@example.com", .subject = "", .date = NOW };
+	fin[1] = (sm_finished){ .job = 4242, .ticket = 2, .from = "s@example.com",
+	    .msgid = "ack2b@example.com", .subject = "x \"q\"\n\\ \x01/", .date = NOW };
+	g_assert_cmpint(sm_store_outbox_finish(f->st, "not-mine", fin, 2), ==, 0);
+	g_assert_false(fin[0].mine);
+	g_assert_cmpint(fin[0].recorded, ==, 1);
+	g_assert_false(fin[1].mine);
+	g_assert_cmpint(fin[1].recorded, ==, 1);
+	t = get(f->st, 2);
+	g_assert_cmpuint(t->messages->len, ==, 3);
+	/* a hostile subject stays one record, read back as it was */
+	g_assert_cmpstr(((sm_ticket_msg *)t->messages->pdata[2])->subject, ==,
+	    "x \"q\"\n\\ \x01/");
+	sm_ticket_free(t);
+	g_assert_cmpint(raw_int("ZCARD %s", k, NULL), ==, 0);
+	/* a job whose ticket is gone comes back with no ticket */
+	r = ok_ingest(f->st, f->q, &(tmsg){ .msgid = "c3@cust.test", .from = "cy@cust.test",
+	    .want_ack = true });
+	sm_ingest_result_clear(&r);
+	g_snprintf(k, sizeof k, "%st:3", f->prefix);
+	freeReplyObject(raw(test_sock, "DEL %s", k));
+	g_assert_cmpint(sm_store_outbox_claim(f->st, NOW + 120, 60, "tok", 4, c + 2), ==, 1);
+	g_assert_null(c[2].ticket);
+	fin[0] = (sm_finished){ .job = c[2].id, .ticket = 3, .from = "s@example.com",
+	    .msgid = "ack3@example.com", .subject = "", .date = NOW };
+	g_assert_cmpint(sm_store_outbox_finish(f->st, "tok", fin, 1), ==, 0);
+	g_assert_true(fin[0].mine);
+	g_assert_cmpint(fin[0].recorded, ==, 0);
+	for (int i = 0; i < 3; i++)
+		sm_claimed_clear(&c[i]);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	test_sock = (char *)g_getenv("SM_TEST_REDIS_SOCK");
+	if (test_sock == NULL || !ping(test_sock)) {
+		g_printerr("SM_TEST_REDIS_SOCK unset or not answering: skipped\n");
+		return 77;
+	}
+	ADD("/store/records", test_records);
+	ADD("/store/outbox", test_outbox_claim_finish);
+	return g_test_run();
+}

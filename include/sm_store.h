@@ -119,9 +119,10 @@ int sm_store_ticket_set(sm_store *st, gint64 id, const sm_ticket_change *ch);
  * doc/redis-keys.md). claim leases up to max due jobs for lease seconds
  * under token (max at most SM_CLAIM_MAX) and returns each with its ticket,
  * in two round trips (the claim script, then the tickets in one MULTI); a
- * stale due entry (no job hash) is dropped and not returned. finish takes n jobs
- * whose mail is out: each is recorded in its ticket's thread (idempotent
- * on the Message-ID: a mail is recorded once) and deleted, all in one script;
+ * stale due entry (no job hash) is dropped and not returned. finish takes
+ * n jobs whose mail is out: each is recorded in its ticket's thread
+ * (idempotent on the Message-ID: a mail is recorded once) and deleted, all
+ * in one script;
  * per job, mine tells whether the lease was still ours and recorded is 0
  * (no such ticket), 1 or 2 (recorded before). Both return -1 with the
  * store's error set on a store error; claim otherwise the number of

@@ -3,8 +3,9 @@
  * configuration and the template set it names, loaded together by
  * support-milter -t, supportctl config check and the daemon, swapped
  * together on SIGUSR1, and the background workers (the outbox sender)
- * started and stopped around smfi_main, at a low CPU priority. Interface: runtime.h, plus
- * sm_runtime_templates() (sm_mailer.h) for the outbox worker.
+ * started and stopped around smfi_main, at a low CPU priority. Interface:
+ * runtime.h, plus sm_runtime_templates() and
+ * sm_runtime_background_priority() (sm_mailer.h) for the outbox worker.
  *
  * Reload never drops a connection: messages in flight keep the reference
  * to the configuration they started with, the worker the template set it

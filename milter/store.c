@@ -564,7 +564,8 @@ script_load(sm_store *st, enum sm_lua which)
  * halfway cannot be reused.
  */
 redisReply *
-sm_store_multi(sm_store *st, int n, const int *argc, const char *const *const *argv)
+sm_store_multi(sm_store *st, int n, const int *argc,
+    const char *const *const *argv)
 {
 	redisReply *r = NULL, *exec = NULL;
 	bool bad = false;

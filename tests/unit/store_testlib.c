@@ -238,6 +238,18 @@ raw_int(const char *fmt, const char *a, const char *b)
 	return v;
 }
 
+bool
+store_tests_init(int *argc, char ***argv)
+{
+	g_test_init(argc, argv, NULL);
+	test_sock = (char *)g_getenv("SM_TEST_REDIS_SOCK");
+	if (test_sock == NULL || !ping(test_sock)) {
+		g_printerr("SM_TEST_REDIS_SOCK unset or not answering: skipped\n");
+		return false;
+	}
+	return true;
+}
+
 static int prefix_seq;
 
 void

@@ -59,6 +59,9 @@ typedef struct fixture {
 	sm_store *st;
 	char *prefix;
 } fixture;
+/* g_test_init, and test_sock from SM_TEST_REDIS_SOCK; false (the test
+ * program skips) when that is unset or does not answer. */
+bool store_tests_init(int *argc, char ***argv);
 void fx_setup(fixture *f, gconstpointer data);
 void fx_teardown(fixture *f, gconstpointer data);
 #define ADD(name, fn) g_test_add(name, fixture, NULL, fx_setup, fn, fx_teardown)

@@ -261,12 +261,8 @@ test_outbox_claim_finish(fixture *f, gconstpointer data)
 int
 main(int argc, char **argv)
 {
-	g_test_init(&argc, &argv, NULL);
-	test_sock = (char *)g_getenv("SM_TEST_REDIS_SOCK");
-	if (test_sock == NULL || !ping(test_sock)) {
-		g_printerr("SM_TEST_REDIS_SOCK unset or not answering: skipped\n");
-		return 77;
-	}
+	if (!store_tests_init(&argc, &argv))
+		return 77;      /* skipped */
 	ADD("/store/records", test_records);
 	ADD("/store/outbox", test_outbox_claim_finish);
 	return g_test_run();

@@ -72,8 +72,8 @@ void sm_record_msg(GString *g, const char *direction, const char *from,
  * between calls (made on first need; the caller unrefs it). */
 struct _JsonParser;
 sm_ticket *sm_store_parse_ticket(struct _JsonParser **p, const redisReply *e);
-/* The same from its parts: the ticket hash as HGETALL returns it (status
- * and priority as numbers or as the stored names) and the thread text
+/* The same from its parts: the ticket hash as HGETALL returns it and the
+ * thread text
  * (text of len bytes, "" when the key is missing); NULL when the hash is
  * empty (no such ticket). */
 sm_ticket *sm_store_ticket_from(struct _JsonParser **p, gint64 id,

@@ -24,10 +24,9 @@
 	"local PR = {urgent = 0, high = 1, normal = 2, low = 3}\n" \
 	"local PRN = {'urgent', 'high', 'normal', 'low'}\n" \
 	"local STN = {'new', 'open', 'pending', 'resolved', 'closed'}\n" \
-	"-- the same values as text, for replies that carry them as strings (a\n" \
+	"-- status values as text, for the facts, which are strings (a\n" \
 	"-- number turned into text costs a %.14g formatting)\n" \
 	"local SS = {new = '0', open = '1', pending = '2', resolved = '3', closed = '4'}\n" \
-	"local PS = {urgent = '0', high = '1', normal = '2', low = '3'}\n" \
 	"local function tk(id) return P .. 't:' .. id end\n" \
 	"local function ix(q, s) return P .. 'ix:' .. q .. ':' .. s end\n" \
 	"-- Message-ID index: 4096 small hashes keyed by 80 bits of SHA-1\n" \
@@ -209,17 +208,13 @@
 	"addmsg(id)\n" \
 	"return result(id, 0, 0, 0, 0)\n"
 
-/* one ticket as {id, flat hash (s and p as enum numbers), text}: the text
- * is the head JSON line, followed by the message lines when msgs is set */
+/* one ticket as {id, flat hash as stored, text}: the text is the head
+ * JSON line, followed by the message lines when msgs is set */
 #define LUA_FETCH_FN \
 	"local function fetch(id, msgs)\n" \
 	"  local k = tk(id)\n" \
 	"  local h = redis.call('HGETALL', k)\n" \
 	"  if #h == 0 then return {} end\n" \
-	"  for i = 1, #h, 2 do\n" \
-	"    if h[i] == 's' then h[i + 1] = SS[h[i + 1]] or '0'\n" \
-	"    elseif h[i] == 'p' then h[i + 1] = PS[h[i + 1]] or '2' end\n" \
-	"  end\n" \
 	"  local m = redis.call('GET', k .. ':m') or ''\n" \
 	"  if not msgs then\n" \
 	"    local nl = string.find(m, '\\n', 1, true)\n" \

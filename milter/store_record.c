@@ -377,18 +377,15 @@ set_field(sm_ticket *t, const char *k, const char *v)
 		g_ptr_array_add(t->participants, g_strdup(k + 1));
 	else if (strcmp(k, "q") == 0)
 		t->queue = g_strdup(v);
-	/* s and p: enum numbers from the scripts' fetch(), the stored names
-	 * from a plain HGETALL */
+	/* s and p are stored as their names; one not known reads as new,
+	 * normal */
 	else if (strcmp(k, "s") == 0) {
-		if (g_ascii_isalpha(v[0]))
-			n = sm_status_parse(v);
-		t->status = n >= 0 && n < SM_ST_COUNT ? (sm_status)n : SM_ST_NEW;
+		n = sm_status_parse(v);
+		t->status = n >= 0 ? (sm_status)n : SM_ST_NEW;
 	} else if (strcmp(k, "p") == 0) {
-		if (g_ascii_isalpha(v[0]))
-			n = sm_priority_parse(v);
-		t->priority = n >= 0 && n < SM_PRIO_COUNT ? (sm_priority)n : SM_PRIO_NORMAL;
-	}
-	else if (strcmp(k, "rt") == 0)
+		n = sm_priority_parse(v);
+		t->priority = n >= 0 ? (sm_priority)n : SM_PRIO_NORMAL;
+	} else if (strcmp(k, "rt") == 0)
 		t->rating = (int)n;
 	else if (strcmp(k, "a") == 0 && v[0] != '\0')
 		t->assignee = g_strdup(v);

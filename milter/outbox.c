@@ -619,17 +619,15 @@ handed_over(const sm_config *cfg, struct ready *r, struct sent *out)
 }
 
 /*
- * The rendered mails of a claim (claimed: when, monotonic us) go out:
- * through SMTP in one batch, or one sendmail run each, a job started only
- * while enough of its lease is left. Those out are moved into sent[];
- * returns their number.
+ * The rendered mails of a claim go out: through SMTP in one batch, or one
+ * sendmail run each, none started after start_by (monotonic us: while
+ * enough of the lease is left). Those out are moved into sent[]; returns
+ * their number.
  */
 static int
 hand_over(const sm_config *cfg, sm_smtp **smtp, sm_store *st, const char *token,
-    struct ready *r, int n, gint64 claimed, struct sent *sent)
+    struct ready *r, int n, gint64 start_by, struct sent *sent)
 {
-	gint64 start_by = claimed + (gint64)SM_OUTBOX_LEASE * G_USEC_PER_SEC -
-	    LEASE_NEEDED_US;
 	bool handed[CLAIM_MAX] = { false };
 	int nsent = 0;
 
@@ -675,7 +673,7 @@ worker(gpointer arg)
 		struct ready ready[CLAIM_MAX];
 		int ok[CLAIM_MAX], nsent = 0, nready = 0;
 		char *err = NULL;
-		gint64 claimed;
+		gint64 start_by;        /* no job of the claim started after */
 		int rc;
 
 		if (cfg == NULL) {
@@ -710,7 +708,8 @@ worker(gpointer arg)
 		}
 		memset(jobs, 0, sizeof jobs);
 		memset(tickets, 0, sizeof tickets);
-		claimed = g_get_monotonic_time();
+		start_by = g_get_monotonic_time() +
+		    (gint64)SM_OUTBOX_LEASE * G_USEC_PER_SEC - LEASE_NEEDED_US;
 		rc = claim(st, token, jobs, tickets, ok, CLAIM_MAX);
 		if (rc < 0) {
 			/* redial soon: most often Redis restarted or failed over */
@@ -725,8 +724,7 @@ worker(gpointer arg)
 				give_up(st, &jobs[i], token,
 				    "job lacks event, ticket, queue or to");
 			else if (g_atomic_int_get(&stopping) ||
-			    g_get_monotonic_time() - claimed >
-			    (gint64)SM_OUTBOX_LEASE * G_USEC_PER_SEC - LEASE_NEEDED_US)
+			    g_get_monotonic_time() > start_by)
 				/* not started in time (shutdown): due again
 				 * at once, for us or another daemon, instead
 				 * of after the lease */
@@ -735,7 +733,7 @@ worker(gpointer arg)
 			    &ready[nready]))
 				nready++;
 		}
-		nsent = hand_over(cfg, &smtp, st, token, ready, nready, claimed, sent);
+		nsent = hand_over(cfg, &smtp, st, token, ready, nready, start_by, sent);
 		finish(st, token, sent, nsent);
 		for (int i = 0; i < nsent; i++)
 			sent_clear(&sent[i]);

@@ -23,6 +23,12 @@ typedef struct sm_calendar sm_calendar;
  * "holidays: ..." naming the bad key first. */
 sm_calendar *sm_calendar_new(const char *name, const char *timezone,
     const char *hours, const char *holidays, char **err);
+/* The same, with calendar.c's table of day offsets built around the
+ * instant `around` (sm_calendar_new: now), or with none when !table, so
+ * that every instant is asked of GLib: for tests. */
+sm_calendar *sm_calendar_new_at(const char *name, const char *timezone,
+    const char *hours, const char *holidays, gint64 around, bool table,
+    char **err);
 void sm_calendar_free(sm_calendar *cal);
 const char *sm_calendar_name(const sm_calendar *cal);
 /* The calendar's zone (NULL calendar: UTC). Not a new reference. */

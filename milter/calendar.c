@@ -13,6 +13,17 @@
  * is moved to the end of the gap and an ambiguous one (the repeated hour in
  * autumn) takes the later, standard-time occurrence, as GLib does.
  *
+ * Speed: GLib finds a zone's interval by walking its transitions from the
+ * first one (about 1,700 instructions a call for Europe/Berlin in 2026),
+ * and a deadline takes some twenty instants. So a calendar keeps a table
+ * of the days from CAL_TAB_BEFORE days before to CAL_TAB_AFTER days after
+ * its creation: the UTC offset of each local day that lies wholly inside
+ * one interval of the zone, far enough from its neighbours that GLib's
+ * rules for gaps and repeated hours cannot apply (day_offsets() says why).
+ * An instant of such a day is its wall clock minus that offset, which is
+ * what g_time_zone_adjust_time() gives; other days, and days outside the
+ * table, ask GLib as before.
+ *
  * Failure: sm_calendar_new() returns NULL and a message naming the key
  * ("hours: ...", "timezone: ...", "holidays: ..."). A calendar without any
  * opening hours is refused there, so the walks below always make progress;
@@ -36,6 +47,9 @@
 #define CAL_DAY_MIN	(24 * 60)
 #define CAL_WEEK_SECS	((gint64)7 * 86400)
 #define UNIX_EPOCH_JULIAN 719163	/* g_date_get_julian() of 1970-01-01 */
+#define CAL_TAB_BEFORE	92		/* days of the offset table before its */
+#define CAL_TAB_AFTER	740		/* creation, and after */
+#define CAL_NO_OFFSET	G_MININT32	/* a day the table leaves to GLib */
 
 struct cal_range {
 	int start, end;			/* minutes after local midnight */
@@ -54,6 +68,9 @@ struct sm_calendar {
 	size_t nholidays;
 	gint64 week_open;		/* nominal open seconds per week, > 0 */
 	int open_days;			/* weekdays with any opening, > 0 */
+	guint32 tab_first;		/* julian day of tab_off[0] */
+	guint tab_days;			/* 0: no table */
+	gint32 *tab_off;		/* UTC offset of a day, or CAL_NO_OFFSET */
 };
 
 static const char *const day_names[7] = {
@@ -312,9 +329,19 @@ parse_holidays(sm_calendar *cal, const char *holidays, char **err)
 	return true;
 }
 
+static void day_offsets(sm_calendar *cal, gint64 around);
+
 sm_calendar *
 sm_calendar_new(const char *name, const char *timezone, const char *hours,
     const char *holidays, char **err)
+{
+	return sm_calendar_new_at(name, timezone, hours, holidays,
+	    g_get_real_time() / G_USEC_PER_SEC, true, err);
+}
+
+sm_calendar *
+sm_calendar_new_at(const char *name, const char *timezone, const char *hours,
+    const char *holidays, gint64 around, bool table, char **err)
 {
 	sm_calendar *cal;
 	char *dummy = NULL;
@@ -333,6 +360,8 @@ sm_calendar_new(const char *name, const char *timezone, const char *hours,
 	}
 	if (!parse_hours(cal, hours, err) || !parse_holidays(cal, holidays, err))
 		goto fail;
+	if (table)
+		day_offsets(cal, around);
 	return cal;
 
 fail:
@@ -349,6 +378,7 @@ sm_calendar_free(sm_calendar *cal)
 	if (cal->tz != NULL)
 		g_time_zone_unref(cal->tz);
 	g_free(cal->holidays);
+	g_free(cal->tab_off);
 	g_free(cal->name);
 	g_free(cal);
 }
@@ -395,6 +425,15 @@ sat_add(gint64 a, gint64 b)
 	return a + b;
 }
 
+/* The offset the table holds for julian day j, or CAL_NO_OFFSET. */
+static gint32
+tab_offset(const sm_calendar *cal, gint64 j)
+{
+	if (j < (gint64)cal->tab_first || j >= (gint64)cal->tab_first + cal->tab_days)
+		return CAL_NO_OFFSET;
+	return cal->tab_off[j - cal->tab_first];
+}
+
 /* The local date of instant t in the calendar's zone. */
 static bool
 local_date(const sm_calendar *cal, gint64 t, GDate *d)
@@ -402,6 +441,22 @@ local_date(const sm_calendar *cal, gint64 t, GDate *d)
 	GDateTime *u, *l;
 	int y, m, day;
 
+	if (cal->tab_days > 0 && t > G_MININT64 / 2 && t < G_MAXINT64 / 2) {
+		/* a day of the table holds exactly [its midnight, +24h) */
+		gint64 j0 = (t >= 0 ? t / 86400 : -((-t + 86399) / 86400)) +
+		    UNIX_EPOCH_JULIAN;
+
+		for (gint64 j = j0 - 1; j <= j0 + 1; j++) {
+			gint32 off = tab_offset(cal, j);
+			gint64 m0 = (j - UNIX_EPOCH_JULIAN) * 86400 - off;
+
+			if (off != CAL_NO_OFFSET && m0 <= t && t < m0 + 86400) {
+				g_date_clear(d, 1);
+				g_date_set_julian(d, (guint32)j);
+				return true;
+			}
+		}
+	}
 	if ((u = g_date_time_new_from_unix_utc(t)) == NULL)
 		return false;
 	l = g_date_time_to_timezone(u, cal->tz);
@@ -422,8 +477,15 @@ local_instant(const sm_calendar *cal, const GDate *d, int min, gint64 *out)
 {
 	GDate n = *d;
 	gint64 local;
+	gint32 off;
 	gint i;
 
+	if ((off = tab_offset(cal, g_date_get_julian(d))) != CAL_NO_OFFSET) {
+		/* the whole day, 24:00 included, is in one interval */
+		*out = ((gint64)g_date_get_julian(d) - UNIX_EPOCH_JULIAN) * 86400 +
+		    (gint64)min * 60 - off;
+		return true;
+	}
 	if (min >= CAL_DAY_MIN) {
 		if (g_date_get_year(&n) >= 9999)
 			return false;
@@ -444,6 +506,61 @@ local_instant(const sm_calendar *cal, const GDate *d, int min, gint64 *out)
 		return false;
 	*out = local - g_time_zone_get_offset(cal->tz, i);
 	return true;
+}
+
+/*
+ * The table of day offsets around `around` (see the head comment). Day j,
+ * wall clock M0 = its midnight as if UTC and M1 = M0 + 24h, gets the
+ * offset o of interval i (the one GLib fits M0 into) when
+ *   - GLib finds M0 and M1, read as UTC instants, in interval i, and
+ *   - the UTC instants M0 - o - w - 1 and M1 - o + w + 1 are in i too,
+ *     w being the largest difference between o and a neighbour's offset.
+ * Then every wall clock L of [M0, M1] is, as a UTC instant, in i (GLib's
+ * first guess), inside i's local range with room to spare, and outside
+ * the local ranges of i - 1 and i + 1 (they end before M0 and start after
+ * M1 by w's choice): g_time_zone_adjust_time() keeps L and answers i, so
+ * the instant is L - o. The checks ask GLib about each day a few times,
+ * once, when the calendar is made (about 10 ms for Europe/Berlin).
+ */
+static void
+day_offsets(sm_calendar *cal, gint64 around)
+{
+	GTimeZone *tz = cal->tz;
+	gint last = g_time_zone_find_interval(tz, G_TIME_TYPE_UNIVERSAL,
+	    G_MAXINT64);
+	GDate d;
+
+	if (around < -((gint64)1 << 40) || around > ((gint64)1 << 40) ||
+	    !local_date(cal, around, &d) ||
+	    g_date_get_julian(&d) <= CAL_TAB_BEFORE + 1 ||
+	    g_date_get_year(&d) > 9000)
+		return;
+	cal->tab_first = g_date_get_julian(&d) - CAL_TAB_BEFORE;
+	cal->tab_off = g_new(gint32, CAL_TAB_BEFORE + CAL_TAB_AFTER);
+	for (guint k = 0; k < CAL_TAB_BEFORE + CAL_TAB_AFTER; k++) {
+		gint64 m0 = ((gint64)cal->tab_first + k - UNIX_EPOCH_JULIAN) * 86400;
+		gint64 m1 = m0 + 86400, l = m0;
+		gint i = g_time_zone_adjust_time(tz, G_TIME_TYPE_STANDARD, &l);
+		gint32 o, w = 0;
+
+		cal->tab_off[k] = CAL_NO_OFFSET;
+		if (i < 0 || i > last)
+			continue;
+		o = g_time_zone_get_offset(tz, i);
+		if (i > 0)
+			w = MAX(w, ABS(g_time_zone_get_offset(tz, i - 1) - o));
+		if (i < last)
+			w = MAX(w, ABS(g_time_zone_get_offset(tz, i + 1) - o));
+		if (g_time_zone_find_interval(tz, G_TIME_TYPE_UNIVERSAL, m0) != i ||
+		    g_time_zone_find_interval(tz, G_TIME_TYPE_UNIVERSAL, m1) != i ||
+		    g_time_zone_find_interval(tz, G_TIME_TYPE_UNIVERSAL,
+		    m0 - o - w - 1) != i ||
+		    g_time_zone_find_interval(tz, G_TIME_TYPE_UNIVERSAL,
+		    m1 - o + w + 1) != i)
+			continue;
+		cal->tab_off[k] = o;
+	}
+	cal->tab_days = CAL_TAB_BEFORE + CAL_TAB_AFTER;
 }
 
 static bool

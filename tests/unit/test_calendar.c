@@ -423,6 +423,65 @@ test_bounds(void)
 	sm_calendar_free(cal);
 }
 
+/* calendar.c's table of day offsets gives what GLib gives: calendars made
+ * with and without it agree on every operation, day by day over the whole
+ * table and beyond its ends, and every ten minutes around a change. The
+ * zones change at midnight (Sao Paulo, Havana), skip a day (Apia), shift
+ * by half an hour (Lord Howe) or not at all (Kolkata); the hours put range
+ * ends next to the usual times of a change. */
+static void
+test_table(void)
+{
+	static const struct {
+		const char *tz, *around;
+	} z[] = {
+		{ BER, "2026-03-29T01:00:00Z" },
+		{ NYC, "2026-11-01T06:00:00Z" },
+		{ "America/Sao_Paulo", "2018-11-04T03:00:00Z" },
+		{ "America/Havana", "2026-03-08T05:00:00Z" },
+		{ "Pacific/Apia", "2011-12-30T10:00:00Z" },
+		{ "Australia/Lord_Howe", "2026-04-04T15:00:00Z" },
+		{ "Asia/Kolkata", "2026-06-01T00:00:00Z" },
+	};
+	const char *hours = "mon-sun 00:00-00:30 00:59-01:01 01:30-02:00 "
+	    "02:29-02:31 03:00-03:30 12:00-12:01 23:00-23:30 23:59-24:00";
+	size_t n;
+
+	for (n = 0; n < G_N_ELEMENTS(z); n++) {
+		GDateTime *dt = g_date_time_new_from_iso8601(z[n].around, NULL);
+		gint64 around = g_date_time_to_unix(dt), t;
+		sm_calendar *fast = sm_calendar_new_at("t", z[n].tz, hours, XMAS,
+		    around, true, NULL);
+		sm_calendar *glib = sm_calendar_new_at("t", z[n].tz, hours, XMAS,
+		    around, false, NULL);
+
+		g_date_time_unref(dt);
+		g_assert_nonnull(fast);
+		g_assert_nonnull(glib);
+		for (t = around - 100 * 86400; t < around + 750 * 86400;
+		    t += 86400 + 3607) {
+			gint64 x = (t / 7) % H(30) + 1;
+
+			g_assert_cmpint(sm_calendar_elapsed(fast, t, t + 3 * 86400),
+			    ==, sm_calendar_elapsed(glib, t, t + 3 * 86400));
+			g_assert_cmpint(sm_calendar_add(fast, t, x), ==,
+			    sm_calendar_add(glib, t, x));
+			g_assert_cmpint(sm_calendar_is_open(fast, t), ==,
+			    sm_calendar_is_open(glib, t));
+			g_assert_cmpint(sm_calendar_next_open(fast, t), ==,
+			    sm_calendar_next_open(glib, t));
+		}
+		for (t = around - 3 * 86400; t < around + 3 * 86400; t += 601) {
+			g_assert_cmpint(sm_calendar_is_open(fast, t), ==,
+			    sm_calendar_is_open(glib, t));
+			g_assert_cmpint(sm_calendar_next_open(fast, t), ==,
+			    sm_calendar_next_open(glib, t));
+		}
+		sm_calendar_free(fast);
+		sm_calendar_free(glib);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -440,5 +499,6 @@ main(int argc, char **argv)
 	g_test_add_func("/calendar/inverse", test_inverse);
 	g_test_add_func("/calendar/gaps", test_gaps);
 	g_test_add_func("/calendar/bounds", test_bounds);
+	g_test_add_func("/calendar/table", test_table);
 	return g_test_run();
 }

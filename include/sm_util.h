@@ -89,6 +89,10 @@ char *sm_subject_tag_apply(const char *subject, const char *tag, gint64 id);
 char *sm_header_safe(const char *s, size_t max);
 /* Valid UTF-8 copy of arbitrary bytes: invalid sequences become U+FFFD. */
 char *sm_utf8_sanitize(const char *s, gssize len);
+/* g_utf8_strdown(s, -1) of valid UTF-8; ASCII text is lowered with
+ * g_ascii_strdown, which gives the same without Unicode's tables (we set
+ * no locale, so no Turkish dotless i). */
+char *sm_utf8_strdown(const char *s);
 
 /* g_utf8_validate(s, len, NULL), which rejects NUL too, with a fast
  * path: mail text is mostly ASCII, checked here eight bytes at a time,

@@ -19,6 +19,7 @@
 #include <gmime/gmime.h>
 
 #include "sm_message.h"
+#include "sm_util.h"
 #include "message_int.h"
 
 #define HDR_MAX         998     /* bytes in a header-bound string */
@@ -107,16 +108,9 @@ addr_normalize(const char *s)
 		g_free(c);
 		return NULL;
 	}
-	for (const char *p = c; *p; p++)
-		if ((guchar)*p >= 0x80) {
-			low = g_utf8_strdown(c, -1);
-			g_free(c);
-			return low;
-		}
-	/* ASCII: what g_utf8_strdown gives (no locale is set), in place */
-	for (char *p = c; *p; p++)
-		*p = g_ascii_tolower(*p);
-	return c;
+	low = sm_utf8_strdown(c);
+	g_free(c);
+	return low;
 }
 
 /* Private parser options: lenient everywhere, 8-bit header bytes read as

@@ -205,7 +205,7 @@ sm_priority_for(const sm_queue *q, const sm_message *m)
 	    sm_addr_match_list(q->vip, m->from_addr) && p > SM_PRIO_HIGH)
 		p = SM_PRIO_HIGH;
 	if (q != NULL && q->urgent_keywords != NULL && m->subject != NULL) {
-		char *lc = g_utf8_strdown(m->subject, -1);
+		char *lc = sm_utf8_strdown(m->subject);
 		for (char *const *k = q->urgent_keywords; *k != NULL; k++)
 			if (has_keyword(lc, *k)) {
 				p = SM_PRIO_URGENT;

@@ -287,7 +287,7 @@ sm_addr_normalize(const char *raw)
 	at = strrchr(a, '@');
 	if (at == NULL || at == a || at[1] == '\0')
 		goto bad;
-	res = g_utf8_strdown(a, -1);
+	res = sm_utf8_strdown(a);
 	g_free(t);
 	return res;
 bad:
@@ -591,6 +591,15 @@ keep:
 }
 
 /* ---------------------------------------------------------------- headers */
+
+char *
+sm_utf8_strdown(const char *s)
+{
+	for (const char *p = s; *p != '\0'; p++)
+		if ((guchar)*p >= 0x80)
+			return g_utf8_strdown(s, -1);
+	return g_ascii_strdown(s, -1);
+}
 
 char *
 sm_utf8_sanitize(const char *s, gssize len)

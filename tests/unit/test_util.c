@@ -572,6 +572,23 @@ test_header_safe(void)
 	g_free(s);
 }
 
+/* sm_utf8_strdown is g_utf8_strdown, whichever way it takes. */
+static void
+test_strdown(void)
+{
+	const char *in[] = { "", "URGENT Outage", "Mixed.Case@Example.COM",
+	    "\xc3\x84RGER \xc3\x9c\xc3\x96 Stra\xc3\x9f" "e", "I\xc4\xb0i",
+	    "\x7f~ASCII~\x01" };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(in); i++) {
+		char *a = sm_utf8_strdown(in[i]), *b = g_utf8_strdown(in[i], -1);
+
+		g_assert_cmpstr(a, ==, b);
+		g_free(a);
+		g_free(b);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -580,6 +597,7 @@ main(int argc, char **argv)
 	g_test_add_func("/util/size-rate-percent-bool", test_size_rate_percent_bool);
 	g_test_add_func("/util/split-list", test_split_list);
 	g_test_add_func("/util/addr", test_addr);
+	g_test_add_func("/util/strdown", test_strdown);
 	g_test_add_func("/util/cidr", test_cidr);
 	g_test_add_func("/util/token", test_token);
 	g_test_add_func("/util/msgid-loop", test_msgid_loop);

@@ -520,7 +520,8 @@ local_instant(const sm_calendar *cal, const GDate *d, int min, gint64 *out)
  * the local ranges of i - 1 and i + 1 (they end before M0 and start after
  * M1 by w's choice): g_time_zone_adjust_time() keeps L and answers i, so
  * the instant is L - o. The checks ask GLib about each day a few times,
- * once, when the calendar is made (about 10 ms for Europe/Berlin).
+ * once, when the calendar is made (8.6 M instructions, some 3 ms, for
+ * Europe/Berlin).
  */
 static void
 day_offsets(sm_calendar *cal, gint64 around)

@@ -501,6 +501,21 @@ sm_args_add(sm_args *a, const char *s)
 }
 
 void
+sm_args_add_digest(sm_args *a, const char *s, size_t nhex)
+{
+	char *d;
+
+	if (s == NULL || *s == '\0') {
+		sm_args_add(a, "");
+		return;
+	}
+	d = g_compute_checksum_for_string(G_CHECKSUM_SHA1, s, -1);
+	if (nhex < strlen(d))
+		d[nhex] = '\0';
+	g_ptr_array_add(a->v, d);
+}
+
+void
 sm_args_addf(sm_args *a, const char *fmt, ...)
 {
 	va_list ap;

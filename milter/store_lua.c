@@ -29,9 +29,9 @@
 	"local SS = {new = '0', open = '1', pending = '2', resolved = '3', closed = '4'}\n" \
 	"local function tk(id) return P .. 't:' .. id end\n" \
 	"local function ix(q, s) return P .. 'ix:' .. q .. ':' .. s end\n" \
-	"-- Message-ID index: 4096 small hashes keyed by 80 bits of SHA-1\n" \
-	"local function midx(id)\n" \
-	"  local d = redis.sha1hex(id)\n" \
+	"-- Message-ID index: 4096 small hashes keyed by 80 bits of SHA-1; d is\n" \
+	"-- the first 23 hex digits of SHA-1(Message-ID), from the caller\n" \
+	"local function midx(d)\n" \
 	"  return P .. 'mi:' .. d:sub(1, 3), d:sub(4, 23)\n" \
 	"end\n" \
 	"-- One more line of a thread string. Small threads are rewritten whole\n" \
@@ -44,13 +44,15 @@
 	"  local text = redis.call('GET', k) or '{}'\n" \
 	"  return redis.call('SET', k, text .. '\\n' .. line)\n" \
 	"end\n" \
-	"-- tickets per requester: 4096 small hashes, field = address\n" \
-	"local function rqx(a) return P .. 'rq:' .. redis.sha1hex(a):sub(1, 3) end\n"
+	"-- tickets per requester: 4096 small hashes, field = address; b is the\n" \
+	"-- first 3 hex digits of SHA-1(address), from the caller\n" \
+	"local function rqx(b) return P .. 'rq:' .. b end\n"
 
 /* threading facts: a flat list of integers, see gather() */
 #define LUA_GATHER_FN \
-	"-- ARGV: 1 prefix, 2 msgid, 3 sender, 4 signed_ref, 5 token, 6 tag,\n" \
-	"-- 7 fingerprint, 8 nrefs, 9.. refs (In-Reply-To, then References newest first)\n" \
+	"-- ARGV: 1 prefix, 2 msgid digest (midx), 3 sender, 4 signed_ref, 5 token,\n" \
+	"-- 6 tag, 7 fingerprint, 8 nrefs, 9.. digests of the refs (In-Reply-To,\n" \
+	"-- then References newest first)\n" \
 	"-- The facts are kept as the strings Redis and the caller hold (ids and\n" \
 	"-- times are decimal integers both ways): turning 19 numbers into text\n" \
 	"-- for the guard was a tenth of a new ticket's cost in Redis.\n" \
@@ -93,7 +95,8 @@
 	"-- ARGV after the refs (o = 9 + nrefs): action, target, linked_from, queue,\n" \
 	"-- direction, automatic, priority, now, due_first_response, due_resolution,\n" \
 	"-- due_next_response, lines, want_ack, ack_to, ack_limit_count,\n" \
-	"-- ack_limit_window. lines: the message's JSON line, for a new ticket\n" \
+	"-- ack_limit_window, msgid, sender's rqx bucket. lines: the message's\n" \
+	"-- JSON line, for a new ticket\n" \
 	"-- after the head line and a newline (written by the caller:\n" \
 	"-- store_record.c; building them here cost more than all the commands)\n" \
 	"-- CONFLICT carries the facts as read here, so the caller decides again\n" \
@@ -109,7 +112,7 @@
 	"local queue, dir, auto = ARGV[o + 3], ARGV[o + 4], ARGV[o + 5] == '1'\n" \
 	"local prio, now = PRN[tonumber(ARGV[o + 6]) + 1] or 'normal', ARGV[o + 7]\n" \
 	"local dfr, dr, dnr = ARGV[o + 8], ARGV[o + 9], ARGV[o + 10]\n" \
-	"local msgid, sender = ARGV[2], ARGV[3]\n" \
+	"local mdig, sender = ARGV[2], ARGV[3]\n" \
 	"\n" \
 	"-- v: the ticket's q, s, p, dfr, dnr, dr (false where unset)\n" \
 	"local function answer(v, id, created, prev, aq, al)\n" \
@@ -133,8 +136,8 @@
 	"local function addmsg(id, new)\n" \
 	"  local k = tk(id) .. ':m'\n" \
 	"  if new then redis.call('SET', k, ARGV[o + 11]) else addline(k, ARGV[o + 11]) end\n" \
-	"  if msgid ~= '' then\n" \
-	"    local bk, h = midx(msgid)\n" \
+	"  if mdig ~= '' then\n" \
+	"    local bk, h = midx(mdig)\n" \
 	"    redis.call('HSET', bk, h, id)\n" \
 	"  end\n" \
 	"end\n" \
@@ -156,7 +159,7 @@
 	"  redis.call('ZADD', ix(queue, 'new'), id, id)\n" \
 	"  redis.call('SADD', P .. 'queues', queue)\n" \
 	"  local prev = 0\n" \
-	"  if sender ~= '' then prev = redis.call('HINCRBY', rqx(sender), sender, '1') - 1 end\n" \
+	"  if sender ~= '' then prev = redis.call('HINCRBY', rqx(ARGV[o + 17]), sender, '1') - 1 end\n" \
 	"  local aq, al = 0, 0\n" \
 	"  local ack_to = ARGV[o + 13]\n" \
 	"  if ARGV[o + 12] == '1' and ack_to ~= '' then\n" \
@@ -168,7 +171,7 @@
 	"    else\n" \
 	"      local j = string.format('%d', redis.call('INCR', P .. 'seq:job'))\n" \
 	"      redis.call('HSET', P .. 'job:' .. j, 'event', 'ack', 'ticket', id,\n" \
-	"        'queue', queue, 'to', ack_to, 'in_reply_to', msgid, 'created', now,\n" \
+	"        'queue', queue, 'to', ack_to, 'in_reply_to', ARGV[o + 16], 'created', now,\n" \
 	"        'attempts', '0', 'previous_tickets', string.format('%d', prev))\n" \
 	"      redis.call('ZADD', P .. 'outbox:due', now, j)\n" \
 	"      aq = 1\n" \
@@ -290,11 +293,12 @@
  * Message-ID index makes it idempotent: a retried send records once. The
  * line is written by the caller (store_record.c), as ingest's are. */
 #define LUA_RECORD_FN \
-	"-- 0 no such ticket, 1 recorded, 2 recorded before (same Message-ID)\n" \
-	"local function record(id, msgid, line)\n" \
+	"-- 0 no such ticket, 1 recorded, 2 recorded before (same Message-ID);\n" \
+	"-- mdig: the Message-ID's digest (midx)\n" \
+	"local function record(id, mdig, line)\n" \
 	"  local k = tk(id)\n" \
 	"  if redis.call('EXISTS', k) == 0 then return 0 end\n" \
-	"  local bk, h = midx(msgid)\n" \
+	"  local bk, h = midx(mdig)\n" \
 	"  if redis.call('HEXISTS', bk, h) == 1 then return 2 end\n" \
 	"  addline(k .. ':m', line)\n" \
 	"  redis.call('HSET', bk, h, id)\n" \
@@ -344,7 +348,7 @@
  * takes all the jobs of a claim that were sent. */
 #define LUA_FINISH_BODY \
 	"-- ARGV: 1 prefix, 2 lease token, then per job 3 job id, 4 ticket id,\n" \
-	"-- 5 msgid, 6 the thread's line for the mail. Returns per job: recorded\n" \
+	"-- 5 its Message-ID's digest (midx), 6 the thread's line for the mail. Returns per job: recorded\n" \
 	"-- as record() says, then 1 when the lease was still ours else 0.\n" \
 	"local out = {}\n" \
 	"for a = 3, #ARGV - 3, 4 do\n" \

@@ -191,7 +191,7 @@ sm_store_outbox_finish(sm_store *st, const char *token, sm_finished *f, int n)
 		f[i].recorded = 0;
 		sm_args_addi(&a, f[i].job);
 		sm_args_addi(&a, f[i].ticket);
-		sm_args_add(&a, f[i].msgid);
+		sm_args_add_digest(&a, f[i].msgid, SM_MSGID_DIGEST);
 		/* the thread's line, written in C as ingest's are */
 		sm_record_msg(line, "auto", f[i].from, f[i].date, f[i].msgid,
 		    f[i].subject, NULL);

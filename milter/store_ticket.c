@@ -76,7 +76,7 @@ base_args(sm_store *st, const sm_ingest *in, const char *fp, sm_args *a)
 
 	sm_args_add(a, sm_store_prefix(st));
 	/* Message-IDs are keyed by a digest in Redis: any length is fine */
-	sm_args_add(a, in->msgid);
+	sm_args_add_digest(a, in->msgid, SM_MSGID_DIGEST);
 	sm_args_add(a, in->sender);
 	sm_args_addi(a, in->signed_ref_ticket);
 	sm_args_addi(a, in->token_ticket);
@@ -94,7 +94,7 @@ base_args(sm_store *st, const sm_ingest *in, const char *fp, sm_args *a)
 	}
 	sm_args_addi(a, refs->len);
 	for (guint i = 0; i < refs->len; i++)
-		sm_args_add(a, refs->pdata[i]);
+		sm_args_add_digest(a, refs->pdata[i], SM_MSGID_DIGEST);
 	g_ptr_array_free(refs, TRUE);
 }
 
@@ -159,6 +159,8 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
 	sm_args_add(a, in->ack_to);
 	sm_args_addi(a, in->ack_limit_count);
 	sm_args_addi(a, in->ack_limit_window);
+	sm_args_add(a, in->msgid);
+	sm_args_add_digest(a, in->sender, SM_RQ_DIGEST);
 }
 
 static bool

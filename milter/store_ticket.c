@@ -39,7 +39,8 @@
 #define MAX_REFS        32      /* In-Reply-To + newest References looked up */
 #define MAX_SUBJECT     250     /* bytes kept of a ticket/message subject */
 #define MAX_NAME        120     /* bytes kept of a requester's name */
-#define N_FACTS         19      /* dup + 3 candidates x 6 */
+#define N_FACTS         19      /* dup + 3 candidates x 6; the apply
+				 * script spells 19 zeros (store_lua.c) */
 
 /* At most max bytes, cut on a UTF-8 boundary (input is valid UTF-8). */
 static char *

@@ -154,5 +154,9 @@ bool sm_compose_addr_valid(const char *addr);
 /* An id of the form left@right (no <>), printable ASCII without blanks,
  * <>, quotes, commas, semicolons, brackets or backslashes; <= 250 bytes. */
 bool sm_compose_msgid_valid(const char *id);
+/* Is s[0..n) (LF line ends, ending in one) its own quoted-printable form:
+ * lines of at most 75 bytes of printable ASCII but "=", no blank before a
+ * line end? The composer then skips GMime's encoder (compose.c). */
+bool sm_compose_qp_is_plain(const char *s, size_t n);
 
 #endif

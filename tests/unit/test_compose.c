@@ -377,6 +377,91 @@ test_cleaners(void)
 	}
 }
 
+/* GMime's quoted-printable of s (as body_encode calls it). */
+static char *
+qp_gmime(const char *s, size_t n)
+{
+	GMimeEncoding st;
+	char *out;
+	size_t w;
+
+	g_mime_encoding_init_encode(&st, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	out = g_malloc(g_mime_encoding_outlen(&st, n) + 1);
+	w = g_mime_encoding_flush(&st, s, n, out);
+	out[w] = '\0';
+	return out;
+}
+
+/* s is plain by sm_compose_qp_is_plain exactly when want says, and then
+ * GMime leaves it as it is; else (want false) GMime changes it when
+ * changed says so. */
+static void
+qp_check(const char *s, bool want, bool changed)
+{
+	char *q = qp_gmime(s, strlen(s));
+
+	g_assert_cmpint(sm_compose_qp_is_plain(s, strlen(s)), ==, want);
+	if (want || !changed)
+		g_assert_cmpstr(q, ==, s);
+	else
+		g_assert_cmpstr(q, !=, s);
+	g_free(q);
+}
+
+/* The composer's short cut (compose.c): text that is its own
+ * quoted-printable goes out as it is. Every byte value, every line length
+ * to past GMime's soft break, blanks in every place, and random text. */
+static void
+test_qp_plain(void)
+{
+	char line[128];
+	GRand *r = g_rand_new_with_seed(4);
+
+	for (int b = 1; b < 256; b++) {
+		bool ok = (b >= 0x20 && b < 0x7f && b != '=') || b == '\t';
+
+		if (b == '\n')
+			continue;
+		g_snprintf(line, sizeof line, "a%cb\n", b);
+		/* the bytes left to GMime: it changes every one */
+		qp_check(line, ok, true);
+	}
+	for (int len = 1; len <= 80; len++) {
+		memset(line, 'x', len);
+		line[len] = '\n';
+		line[len + 1] = '\0';
+		qp_check(line, len <= 75, true);
+		if (len >= 3) {
+			line[len - 2] = ' ';    /* a blank just before the last */
+			qp_check(line, len <= 75, true);
+			line[len - 2] = 'x';
+		}
+	}
+	qp_check(" lead\n\tlead\nin  side\n\n", true, true);
+	qp_check("trailing \n", false, true);
+	qp_check("trailing\t\n", false, true);
+	qp_check("no final newline", false, false);
+	qp_check("", false, false);
+	for (int i = 0; i < 3000; i++) {
+		static const char alpha[] = "abcXYZ .,;:-_!?()<>@\"'\t\n=\x80~";
+		int n = g_rand_int_range(r, 1, 120);
+		GString *g = g_string_new(NULL);
+		char *q;
+
+		for (int k = 0; k < n; k++)
+			g_string_append_c(g, alpha[g_rand_int_range(r, 0,
+			    sizeof alpha - 1)]);
+		g_string_append_c(g, '\n');
+		if (sm_compose_qp_is_plain(g->str, g->len)) {
+			q = qp_gmime(g->str, g->len);
+			g_assert_cmpstr(q, ==, g->str);
+			g_free(q);
+		}
+		g_string_free(g, TRUE);
+	}
+	g_rand_free(r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -385,6 +470,7 @@ main(int argc, char **argv)
 	g_mime_init();
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/compose/basic", test_basic);
+	g_test_add_func("/compose/qp-plain", test_qp_plain);
 	g_test_add_func("/compose/unicode", test_unicode);
 	g_test_add_func("/compose/injection", test_injection);
 	g_test_add_func("/compose/addresses", test_addresses);

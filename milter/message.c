@@ -577,25 +577,31 @@ parse_taken(sm_message *m, const struct sm_input *in,
 {
 	GMimeObject *top = NULL;
 	char *boundary;
-	size_t line, cut = sm_input_first_part_end(in, &line, &boundary);
+	size_t first, line, cut = sm_input_first_part_end(in, &first, &line,
+	    &boundary);
 
 	if (cut > 0) {
-		top = construct(in, cut, opts, NULL);
-		m->body = sm_body_first_part(top, boundary, line);
-		g_free(boundary);
-		if (m->body == NULL && top != NULL) {
-			g_object_unref(top);
-			top = NULL;
+		/* a plain first part of a common shape without GMime, else
+		 * GMime up to its end */
+		m->body = sm_plain_first_part(in, first, line);
+		if (m->body == NULL) {
+			top = construct(in, cut, opts, NULL);
+			m->body = sm_body_first_part(top, boundary, line);
+			if (m->body == NULL && top != NULL) {
+				g_object_unref(top);
+				top = NULL;
+			}
 		}
+		g_free(boundary);
 	}
-	if (m->body == NULL)
-		top = construct(in, in->bytes->len, opts, NULL);
-	if (top == NULL)
+	if (m->body == NULL &&
+	    (top = construct(in, in->bytes->len, opts, NULL)) == NULL)
 		return;                 /* no header block GMime accepts */
 	get_envelope(m, NULL, opts, in->fields);
 	if (m->body == NULL)
 		m->body = sm_body_get(top);
-	g_object_unref(top);
+	if (top != NULL)
+		g_object_unref(top);
 }
 
 sm_message *

@@ -180,7 +180,6 @@ part_text(GMimeObject *obj, bool html)
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
 	GMimeStream *mem;
 	GByteArray *ba;
-	const char *format;
 	char *text;
 
 	if (dw == NULL)
@@ -188,19 +187,32 @@ part_text(GMimeObject *obj, bool html)
 	mem = g_mime_stream_mem_new();
 	g_mime_data_wrapper_write_to_stream(dw, mem);
 	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	text = sm_text_to_utf8((const char *)ba->data, ba->len,
-	    ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL);
-	g_object_unref(mem);
 	if (html) {
-		char *plain = sm_html_to_text(text, strlen(text));
+		char *plain;
 
+		text = sm_text_to_utf8((const char *)ba->data, ba->len,
+		    ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL);
+		g_object_unref(mem);
+		plain = sm_html_to_text(text, strlen(text));
 		g_free(text);
 		return plain;
 	}
+	text = sm_body_plain_text((const char *)ba->data, ba->len,
+	    ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL,
+	    ct ? g_mime_content_type_get_parameter(ct, "format") : NULL,
+	    ct ? g_mime_content_type_get_parameter(ct, "delsp") : NULL);
+	g_object_unref(mem);
+	return text;
+}
+
+char *
+sm_body_plain_text(const char *data, size_t len, const char *charset,
+    const char *format, const char *delsp)
+{
+	char *text = sm_text_to_utf8(data, len, charset);
+
 	lf_only(text);
-	format = ct ? g_mime_content_type_get_parameter(ct, "format") : NULL;
 	if (format != NULL && g_ascii_strcasecmp(format, "flowed") == 0) {
-		const char *delsp = g_mime_content_type_get_parameter(ct, "delsp");
 		char *joined = unflow(text, delsp != NULL &&
 		    g_ascii_strcasecmp(delsp, "yes") == 0);
 
@@ -210,8 +222,8 @@ part_text(GMimeObject *obj, bool html)
 	return text;
 }
 
-static bool
-is_blank(const char *s)
+bool
+sm_body_is_blank(const char *s)
 {
 	for (; *s; s++)
 		if (!g_ascii_isspace(*s))
@@ -232,7 +244,7 @@ sm_body_get(GMimeObject *top)
 		for (guint k = 0; k < w.slot[i]->len && body == NULL; k++) {
 			body = part_text(g_ptr_array_index(w.slot[i], k),
 			    i == TOP_HTML || i == INNER_HTML);
-			if (is_blank(body)) {
+			if (sm_body_is_blank(body)) {
 				g_free(body);
 				body = NULL;
 			}
@@ -280,7 +292,7 @@ sm_body_first_part(GMimeObject *top, const char *boundary, size_t line)
 	if (end != (gint64)line - 1 && end != (gint64)line - 2)
 		return NULL;
 	body = part_text(first, false);
-	if (is_blank(body)) {
+	if (sm_body_is_blank(body)) {
 		g_free(body);
 		return NULL;
 	}

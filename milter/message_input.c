@@ -334,8 +334,8 @@ part_is_plain(const char *p, const char *end)
  * here (sm_input_prepare()), so scanning starts at Content-Type.
  */
 size_t
-sm_input_first_part_end(const struct sm_input *in, size_t *line,
-    char **boundary)
+sm_input_first_part_end(const struct sm_input *in, size_t *first,
+    size_t *line, char **boundary)
 {
 	const char *data, *end, *v, *ve, *p;
 	char *b;
@@ -375,6 +375,7 @@ sm_input_first_part_end(const struct sm_input *in, size_t *line,
 			if (!part_is_plain(nl + 1, end))
 				break;
 			opened = true;
+			*first = nl + 1 - data;
 		}
 		p = nl + 1;
 	}

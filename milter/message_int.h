@@ -39,11 +39,24 @@ void sm_input_clear(struct sm_input *in);
 /* When the top level is a multipart whose first part looks like text/plain
  * and is followed by another part: the length of the bytes up to the end
  * of the boundary line between them, with *line the offset where that
- * line starts and *boundary (g_free) the boundary. 0 otherwise. Only a
+ * line starts, *first the offset of the first part's header block and
+ * *boundary (g_free) the boundary. 0 otherwise. Only a
  * guess, which GMime must confirm (sm_body_first_part()). */
-size_t sm_input_first_part_end(const struct sm_input *in, size_t *line,
-    char **boundary);
+size_t sm_input_first_part_end(const struct sm_input *in, size_t *first,
+    size_t *line, char **boundary);
 
+/* The decoded bytes of a text/plain part as its text: charset to UTF-8,
+ * LF line ends, format=flowed joined (message_body.c). */
+char *sm_body_plain_text(const char *data, size_t len, const char *charset,
+    const char *format, const char *delsp);
+/* Nothing but white space: no body to take. */
+bool sm_body_is_blank(const char *s);
+/* The first part read without GMime (message_plain.c): its text when the
+ * part is text/plain with a header block of a shape read the same way
+ * here as by GMime, starting at offset first of in->bytes and ended by
+ * the boundary line at offset line; NULL for GMime to decide. */
+char *sm_plain_first_part(const struct sm_input *in, size_t first,
+    size_t line);
 /* The best text body of the tree under top (message_body.c), or NULL. */
 char *sm_body_get(GMimeObject *top);
 /* The body from a tree GMime built from the first n bytes of the input,

@@ -26,9 +26,10 @@
  * a last guard the result is checked for NUL bytes and lines over 998
  * bytes.
  *
- * Cost: about 0.29M instructions for an acknowledgement with a 2 kB text
- * and its HTML twin (1.02M with GMime's object model), mostly the
- * body cleaning and quoted-printable encoding.
+ * Cost: about 0.13M instructions for the stock acknowledgement, a text
+ * and its HTML twin (1.02M with GMime's object model), mostly the body
+ * cleaning and the HTML's quoted-printable encoding: a text that is its
+ * own quoted-printable goes out as it is (sm_compose_qp_is_plain).
  *
  * Failure: NULL with a one-line *err when an input is unusable; a mail is
  * rather not sent than sent to something odd. Pure: no I/O, no logging.

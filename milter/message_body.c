@@ -6,7 +6,10 @@
  * Interface (message_int.h): sm_body_get() for a whole tree, and
  * sm_body_first_part() for a tree GMime built from a prefix of the input
  * only (see sm_input_first_part_end()): it answers only when the first
- * part alone decides the body, as it would in the whole tree.
+ * part alone decides the body, as it would in the whole tree. The text of
+ * a decoded plain part (sm_body_plain_text()) and the blank test
+ * (sm_body_is_blank()) are shared with message_plain.c, which reads the
+ * common first part without GMime's tree.
  */
 #include <stdbool.h>
 #include <stddef.h>

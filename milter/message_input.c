@@ -350,8 +350,11 @@ sm_input_first_part_end(const struct sm_input *in, size_t *first,
 	ve = v + in->ctype_len;
 	while (v < ve && g_ascii_isspace(*v))
 		v++;
+	/* a digest's parts are messages; GMime takes no text out of
+	 * multipart/encrypted at all */
 	if (ve - v < 11 || g_ascii_strncasecmp(v, "multipart/", 10) != 0 ||
 	    (ve - v >= 16 && g_ascii_strncasecmp(v + 10, "digest", 6) == 0) ||
+	    (ve - v >= 19 && g_ascii_strncasecmp(v + 10, "encrypted", 9) == 0) ||
 	    (b = boundary_param(v + 10, ve)) == NULL)
 		return 0;
 	n = strlen(b);

@@ -165,18 +165,10 @@ sm_plain_first_part(const struct sm_input *in, size_t first, size_t line)
 	struct plain_type t = { .has_charset = false };
 	bool seen_type = false, seen_enc = false;
 	size_t n;
-	char *text;
+	char *text, *dec = NULL;   /* dec: the decoded content */
 
-	if (line <= first || line > in->bytes->len || in->ctype_len == 0)
+	if (line <= first || line > in->bytes->len)
 		return NULL;
-	/* GMime never takes text out of multipart/encrypted */
-	for (p = data + in->ctype; p < data + in->ctype + in->ctype_len &&
-	    g_ascii_isspace(*p); p++)
-		;
-	if ((size_t)(data + in->ctype + in->ctype_len - p) >= 19 &&
-	    g_ascii_strncasecmp(p, "multipart/encrypted", 19) == 0)
-		return NULL;
-	p = data + first;
 	/* the header block, ended by an empty line before the boundary */
 	while (p < end) {
 		const char *nl = memchr(p, '\n', end - p), *le, *v;
@@ -218,19 +210,15 @@ sm_plain_first_part(const struct sm_input *in, size_t first, size_t line)
 	if (enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
 	    enc == GMIME_CONTENT_ENCODING_BASE64) {
 		GMimeEncoding st;
-		char *dec;
-		size_t w;
 
 		g_mime_encoding_init_decode(&st, enc);
 		dec = g_malloc(g_mime_encoding_outlen(&st, n) + 1);
-		w = g_mime_encoding_flush(&st, body, n, dec);
-		text = sm_body_plain_text(dec, w, t.has_charset ? t.charset : NULL,
-		    t.has_format ? t.format : NULL, t.has_delsp ? t.delsp : NULL);
-		g_free(dec);
-	} else {
-		text = sm_body_plain_text(body, n, t.has_charset ? t.charset : NULL,
-		    t.has_format ? t.format : NULL, t.has_delsp ? t.delsp : NULL);
+		n = g_mime_encoding_flush(&st, body, n, dec);
+		body = dec;
 	}
+	text = sm_body_plain_text(body, n, t.has_charset ? t.charset : NULL,
+	    t.has_format ? t.format : NULL, t.has_delsp ? t.delsp : NULL);
+	g_free(dec);
 	if (sm_body_is_blank(text)) {
 		g_free(text);
 		return NULL;

@@ -33,6 +33,11 @@ struct redisContext;
 struct redisContext *sm_store_redis(sm_store *st);
 void sm_store_set_error(sm_store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *sm_store_prefix(const sm_store *st);
+/* The first nhex hex digits of SHA-1(s) (g_free): the keys of the
+ * Message-ID and requester indexes of doc/redis-keys.md. */
+#define SM_MSGID_DIGEST 23      /* bucket (3) and field (20) of {p}mi: */
+#define SM_RQ_DIGEST    3       /* bucket of {p}rq: */
+char *sm_store_digest(const char *s, size_t nhex);
 
 /* Dial per [redis] (address, password, database, timeout_ms, sentinels). */
 sm_store *sm_store_open(const sm_config *cfg, char **err);

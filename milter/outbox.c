@@ -193,8 +193,8 @@ previous_tickets(sm_store *st, sm_job *j, const char *requester)
 
 	if (c == NULL || j->previous_tickets >= 0 || requester == NULL || *requester == '\0')
 		return;
-	sum = g_compute_checksum_for_string(G_CHECKSUM_SHA1, requester, -1);
-	rkey = g_strdup_printf("%srq:%.3s", sm_store_prefix(st), sum);
+	sum = sm_store_digest(requester, SM_RQ_DIGEST);
+	rkey = g_strdup_printf("%srq:%s", sm_store_prefix(st), sum);
 	g_free(sum);
 	hget[0] = "HGET"; hget[1] = rkey; hget[2] = requester;
 	r = redisCommandArgv(c, 3, hget, NULL);

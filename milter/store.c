@@ -500,19 +500,23 @@ sm_args_add(sm_args *a, const char *s)
 	g_ptr_array_add(a->v, g_strdup(s ? s : ""));
 }
 
+char *
+sm_store_digest(const char *s, size_t nhex)
+{
+	char *d = g_compute_checksum_for_string(G_CHECKSUM_SHA1, s, -1);
+
+	if (nhex < strlen(d))
+		d[nhex] = '\0';
+	return d;
+}
+
 void
 sm_args_add_digest(sm_args *a, const char *s, size_t nhex)
 {
-	char *d;
-
-	if (s == NULL || *s == '\0') {
+	if (s == NULL || *s == '\0')
 		sm_args_add(a, "");
-		return;
-	}
-	d = g_compute_checksum_for_string(G_CHECKSUM_SHA1, s, -1);
-	if (nhex < strlen(d))
-		d[nhex] = '\0';
-	g_ptr_array_add(a->v, d);
+	else
+		g_ptr_array_add(a->v, sm_store_digest(s, nhex));
 }
 
 void

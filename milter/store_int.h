@@ -37,12 +37,9 @@ void sm_args_clear(sm_args *a);
 void sm_args_add(sm_args *a, const char *s);        /* NULL -> "" */
 void sm_args_addf(sm_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sm_args_addi(sm_args *a, gint64 v);
-/* The first nhex hex digits of SHA-1(s), "" for NULL or "": the keys of
- * the Message-ID and requester indexes (doc/redis-keys.md), hashed here
- * rather than with redis.sha1hex, which costs the one Redis ~5,000
- * instructions a call where the daemons scale out. */
-#define SM_MSGID_DIGEST 23      /* bucket (3) and field (20) of {p}mi: */
-#define SM_RQ_DIGEST    3       /* bucket of {p}rq: */
+/* sm_store_digest(s, nhex), "" for NULL or "": the scripts get the index
+ * keys hashed rather than calling redis.sha1hex, which costs the one
+ * Redis ~5,000 instructions a call where the daemons scale out. */
 void sm_args_add_digest(sm_args *a, const char *s, size_t nhex);
 
 /* v in decimal into buf (at least SM_INT_STR_MAX bytes); returns the

@@ -360,8 +360,9 @@
  * takes all the jobs of a claim that were sent. */
 #define LUA_FINISH_BODY \
 	"-- ARGV: 1 prefix, 2 lease token, then per job 3 job id, 4 ticket id,\n" \
-	"-- 5 its Message-ID's digest (midx), 6 the thread's line for the mail. Returns per job: recorded\n" \
-	"-- as record() says, then 1 when the lease was still ours else 0.\n" \
+	"-- 5 its Message-ID's digest (midx), 6 the thread's line for the mail.\n" \
+	"-- Returns per job: recorded as record() says, then 1 when the lease\n" \
+	"-- was still ours else 0.\n" \
 	"local out = {}\n" \
 	"for a = 3, #ARGV - 3, 4 do\n" \
 	"  local id = ARGV[a]\n" \

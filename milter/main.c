@@ -36,6 +36,7 @@
 #include "sm_log.h"
 #include "sm_store.h"
 #include "milter.h"
+#include "mio.h"
 #include "runtime.h"
 
 static const char *config_path = SYSCONFDIR "/support-milter/support-milter.conf";
@@ -193,6 +194,7 @@ main(int argc, char **argv)
 	}
 	sm_log_set_level(cfg->log_level);
 	sm_config_set_current(cfg);
+	sm_mio_init();
 
 	if (smfi_register(sm_milter_desc) == MI_FAILURE)
 		fatalx("smfi_register failed");
@@ -226,7 +228,8 @@ main(int argc, char **argv)
 	pthread_detach(tid);
 	sm_runtime_start(cfg);
 
-	log_info("support-milter %s listening on %s", PACKAGE_VERSION, cfg->socket);
+	log_info("support-milter %s listening on %s%s", PACKAGE_VERSION, cfg->socket,
+	    sm_mio_active() ? "" : " (libmilter does its own socket I/O)");
 	sm_config_unref(cfg);
 	rc = smfi_main();
 	log_info("support-milter stopping");

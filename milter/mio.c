@@ -85,6 +85,7 @@ struct mio {
 	size_t held_cap;
 	unsigned char *held;
 	int wr_timeout;             /* ms, from libmilter's last poll for output */
+	bool readable;              /* the kernel said so, and nothing was read since */
 	unsigned char in[MIO_INBUF];
 };
 
@@ -146,6 +147,7 @@ sm_mio_register(int fd)
 	m->held_len = m->held_cap = 0;
 	m->held = NULL;
 	m->wr_timeout = -1;
+	m->readable = false;
 	m = atomic_exchange_explicit(&table[fd], m, memory_order_acq_rel);
 	if (m != NULL) {            /* a descriptor closed behind our back */
 		g_free(m->held);
@@ -244,6 +246,7 @@ sm_mio_read(int fd, void *buf, size_t n)
 		if (mio_flush(fd, m) == -1)
 			return -1;
 		atomic_fetch_add_explicit(&n_reads, 1, memory_order_relaxed);
+		m->readable = false;
 		if (n >= MIO_INBUF)     /* a large read needs no copy */
 			return real_read(fd, buf, n);
 		r = real_read(fd, m->in, MIO_INBUF);
@@ -327,13 +330,19 @@ sm_mio_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 		}
 		return ready;
 	}
-	if (nfds == 1 && fds[0].events == POLLOUT) {
+	if (nfds == 1) {
 		struct mio *m = mio_get(fds[0].fd);
 
-		if (m != NULL) {
+		if (m != NULL && fds[0].events == POLLOUT) {
 			/* the write that follows waits, if it has to, in mio_send */
 			m->wr_timeout = timeout;
 			fds[0].revents = POLLOUT;
+			return 1;
+		}
+		/* libmilter polls twice before it reads a command: the second
+		 * time, the kernel's first answer still holds */
+		if (m != NULL && m->readable && (fds[0].events & POLLIN)) {
+			fds[0].revents = POLLIN;
 			return 1;
 		}
 	}
@@ -352,7 +361,14 @@ sm_mio_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 				atomic_fetch_add_explicit(&n_polls, 1, memory_order_relaxed);
 				break;
 			}
-	return real_poll(fds, nfds, timeout);
+	ready = real_poll(fds, nfds, timeout);
+	if (ready == 1 && nfds == 1 && fds[0].revents == POLLIN) {
+		struct mio *m = mio_get(fds[0].fd);
+
+		if (m != NULL)
+			m->readable = true;
+	}
+	return ready;
 }
 
 int

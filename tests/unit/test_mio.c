@@ -97,6 +97,20 @@ test_read_ahead(void)
 	g_assert_cmpint(sm_mio_poll(&p, 1, 0), ==, 0);
 	counts(&r1, &p1, &w1);
 	g_assert_cmpuint(p1 - p0, ==, 1);
+	/* the kernel's "readable" holds until something is read */
+	g_assert_cmpint(write(sv[1], "Q", 1), ==, 1);
+	g_assert_cmpint(sm_mio_poll(&p, 1, 1000), ==, 1);
+	g_assert_true(p.revents & POLLIN);
+	counts(&r0, &p0, &w0);
+	p.revents = 0;
+	g_assert_cmpint(sm_mio_poll(&p, 1, 1000), ==, 1);
+	g_assert_cmpint(p.revents, ==, POLLIN);
+	counts(&r1, &p1, &w1);
+	g_assert_cmpuint(p1 - p0, ==, 0);
+	g_assert_cmpint(sm_mio_read(sv[0], buf, 5), ==, 1);
+	g_assert_cmpint(buf[0], ==, 'Q');
+	p.revents = 0;
+	g_assert_cmpint(sm_mio_poll(&p, 1, 0), ==, 0);
 	/* then EOF, after the data */
 	g_assert_cmpint(write(sv[1], "xy", 2), ==, 2);
 	close(sv[1]);

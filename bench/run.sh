@@ -39,6 +39,7 @@ OUT=${BENCH_OUT:-}
 only() { [ -z "$ONLY" ] && return 0; case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 DRIVER=$top_builddir/bench/driver
 NULLF=$top_builddir/bench/nullfilter
+NULLM=$top_builddir/bench/nullfilter-mio
 SMD=$top_builddir/milter/support-milter
 SAMPLE=$top_srcdir/bench/sample-12k.eml
 REDIS_SERVER=${REDIS_SERVER:-}
@@ -76,7 +77,7 @@ fi
 RES=$W/results		# label rep RESULT key=value...
 LOG=$W/bench.log
 : >"$RES"
-PID_REDIS= PID_NULL= PID_NULLC= PID_NULL7= PID_NULLT= PID_SM= PID_SMT= PF=
+PID_REDIS= PID_NULL= PID_NULLC= PID_NULLM= PID_NULL7= PID_NULLT= PID_SM= PID_SMT= PF=
 PID_SINK=
 
 say() { echo "bench: $*"; echo "$(date -u +%T) $*" >>"$LOG"; }
@@ -113,6 +114,7 @@ cleanup()
 	kill_wait "$PID_NULL"
 	kill_wait "$PID_NULL7"
 	kill_wait "$PID_NULLC"
+	kill_wait "$PID_NULLM"
 	kill_wait "$PID_NULLT"
 	kill_wait "$PID_SMT"
 	kill_wait "$PID_REDIS"
@@ -128,7 +130,7 @@ trap 'exit 1' INT TERM HUP
 
 now() { date +%s.%N; }
 
-# Loopback TCP ports: six in a row that nobody listens on, from 10025 up
+# Loopback TCP ports: seven in a row that nobody listens on, from 10025 up
 # (a test suite or a second bench may hold some).
 port_free() { ! ss -ltnH 2>/dev/null | awk '{ print $4 }' | grep -q ":$1\$"; }
 pick_ports()
@@ -136,14 +138,14 @@ pick_ports()
 	_p=10025
 	while [ $_p -lt 11000 ]; do
 		_ok=1
-		for _o in 0 1 2 3 4 5; do
+		for _o in 0 1 2 3 4 5 6; do
 			port_free $((_p + _o)) || { _ok=0; break; }
 		done
 		[ $_ok = 1 ] && break
-		_p=$((_p + 6))
+		_p=$((_p + 7))
 	done
 	P_NONE=$_p P_NULL=$((_p + 1)) P_SM=$((_p + 2)) P_NULL7=$((_p + 3))
-	P_TCP_NULL=$((_p + 4)) P_TCP_SM=$((_p + 5))
+	P_TCP_NULL=$((_p + 4)) P_TCP_SM=$((_p + 5)) P_NULLM=$((_p + 6))
 }
 pick_ports
 HZ=$(getconf CLK_TCK)
@@ -193,6 +195,17 @@ start_nullc()
 	"$NULLF" -c -p "unix:$S/nullc.sock" </dev/null >>"$W/nullfilter.log" 2>&1 &
 	PID_NULLC=$!
 	wait_for 10 test -S "$S/nullc.sock" || { say "nullfilter -c did not start"; exit 1; }
+}
+
+# The do-nothing filter on support-milter's socket I/O layer (milter/mio.c,
+# when configure found libmilter.a): what that layer alone is worth.
+start_nullm()
+{
+	[ -x "$NULLM" ] && nm "$NULLM" 2>/dev/null | grep -q __wrap_read || return 0
+	"$NULLM" -p "unix:$S/nullm.sock" </dev/null >>"$W/nullfilter.log" 2>&1 &
+	PID_NULLM=$!
+	wait_for 10 test -S "$S/nullm.sock" || { say "nullfilter-mio did not start"; PID_NULLM=; return 0; }
+	chmod 0666 "$S/nullm.sock"
 }
 
 # Over TCP on loopback: the do-nothing filter, and a second support-milter
@@ -349,7 +362,8 @@ drive()
 	shift 2
 	case $_label in
 	*tcp-null*) _fpid=$PID_NULLT ;; *tcp*) _fpid=$PID_SMT ;;
-	*nullc*) _fpid=$PID_NULLC ;; *null*) _fpid=$PID_NULL ;; *) _fpid=$PID_SM ;;
+	*nullc*) _fpid=$PID_NULLC ;; *nullm*) _fpid=$PID_NULLM ;;
+	*null*) _fpid=$PID_NULL ;; *) _fpid=$PID_SM ;;
 	esac
 	_f0=$(cpu_ticks "$_fpid") _r0=$(cpu_ticks "$PID_REDIS")
 	_line=$("$DRIVER" -T "$DRIVER_LIMIT" -f "${DFILE:-$SAMPLE}" "$@" 2>>"$W/driver.log" |
@@ -406,6 +420,7 @@ EOF
 127.0.0.1:$P_NULL inet n - n - - smtpd -o smtpd_milters=unix:$S/null.sock
 127.0.0.1:$P_SM inet n - n - - smtpd -o smtpd_milters=unix:$S/sm.sock
 127.0.0.1:$P_NULL7 inet n - n - - smtpd -o smtpd_milters=unix:$S/null7.sock
+127.0.0.1:$P_NULLM inet n - n - - smtpd -o smtpd_milters=unix:$S/nullm.sock
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -456,6 +471,7 @@ pf_run()
 	wait_for 60 pf_queue_empty
 	case $_port in
 	$P_NULL) _fpid=$PID_NULL ;; $P_SM) _fpid=$PID_SM ;; $P_NULL7) _fpid=$PID_NULL7 ;;
+	$P_NULLM) _fpid=$PID_NULLM ;;
 	*) _fpid= ;;
 	esac
 	# Redis's per-command figures of each support-milter run, in the log
@@ -564,6 +580,7 @@ say "work dir $W; quick=$QUICK reps=$REPS n=$N"
 start_redis
 start_null
 start_nullc
+start_nullm
 write_sm_config
 start_sm || say "support-milter rows skipped: $SM_WHY"
 SM_EVER=$SM_OK
@@ -577,6 +594,8 @@ while [ $rep -le $REPS ]; do
 		# second is mostly noise
 		drive "d-null-$c" $rep -s "unix:$S/null.sock" -c $c -n $((N * 5))
 		[ $c = 4 ] && drive "d-nullc-$c" $rep -s "unix:$S/nullc.sock" -c $c -n $N
+		[ -n "$PID_NULLM" ] &&
+		    drive "d-nullm-$c" $rep -s "unix:$S/nullm.sock" -c $c -n $((N * 5))
 		if [ $SM_OK = 1 ]; then
 			drive "d-fast-$c" $rep -s "unix:$S/sm.sock" -c $c -n $((N * 5)) -r nobody@other.test
 			drive "d-new-$c" $rep -s "unix:$S/sm.sock" -c $c -n $N -r support@example.com
@@ -637,6 +656,7 @@ elif pf_start; then
 		pf_run p-none $rep $P_NONE 0
 		pf_run p-null $rep $P_NULL 0
 		pf_run p-null7 $rep $P_NULL7 0
+		[ -n "$PID_NULLM" ] && pf_run p-nullm $rep $P_NULLM 0
 		if [ $SM_OK = 1 ]; then
 			pf_run p-sm0 $rep $P_SM 0
 			pf_run p-sm10 $rep $P_SM 10

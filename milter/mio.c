@@ -288,8 +288,13 @@ sm_mio_writev(int fd, const struct iovec *iov, int iovcnt)
 	struct mio *m = mio_get(fd);
 	size_t total = 0;
 
-	if (m == NULL || iovcnt < 0 || iovcnt > MIO_IOV_MAX)
+	if (m == NULL)
 		return real_writev(fd, iov, iovcnt);
+	if (iovcnt < 0 || iovcnt > MIO_IOV_MAX) {   /* not libmilter's: in order */
+		if (mio_flush(fd, m) == -1)
+			return -1;
+		return real_writev(fd, iov, iovcnt);
+	}
 	for (int i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;
 	if (is_edit(iov, iovcnt) && m->held_len + total <= MIO_HOLD_MAX) {

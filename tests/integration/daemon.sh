@@ -26,6 +26,16 @@ check "-V prints the version" eval '"$D" -V | grep -q "^support-milter [0-9]"'
 
 sm_start_daemon
 
+# The socket I/O layer under libmilter (milter/mio.c) is in place wherever
+# configure found libmilter.a: every test below then runs through it.
+if [ -n "${SM_MIO:-}" ]; then
+	check "the daemon runs on its own socket I/O under libmilter" \
+	    wait_for 5 eval "grep 'listening on' '$T/daemon.log' | grep -vq 'does its own socket I/O'"
+else
+	check "without libmilter.a, libmilter does its own socket I/O (logged)" \
+	    wait_for 5 grep -q "does its own socket I/O" "$T/daemon.log"
+fi
+
 # one log line per handled message
 sm_mail "$T/m1.eml" 'Ann Lee <ann@customer.test>' 'First' '<d1@customer.test>'
 o=$(sm_send "$T/m1.eml")

@@ -36,12 +36,14 @@
  * triggered it (the reply), so libmilter aborts the session as it would
  * have on the first failed write; a send that cannot proceed within the
  * timeout of libmilter's last poll() for output fails with ETIMEDOUT.
- * Descriptors beyond the table (RLIMIT_NOFILE at start) pass through.
+ * Descriptors beyond the table (RLIMIT_NOFILE at start) pass through, and
+ * so does every call in a child of fork() (pthread_atfork).
  */
 #include <config.h>
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,7 +93,16 @@ struct mio {
 
 static struct mio *_Atomic *table;
 static int table_size;
+/* In a child of fork() (the mailer's sendmail) every call passes through:
+ * its copy of the table must neither free nor send anything. */
+static bool forked;
 static atomic_ulong n_reads, n_polls, n_writes;
+
+static void
+mio_child(void)
+{
+	forked = true;
+}
 
 void
 sm_mio_init(void)
@@ -107,6 +118,7 @@ sm_mio_init(void)
 		n = MIO_TABLE_MAX;
 	table = g_new0(struct mio *_Atomic, n);
 	table_size = (int)n;
+	pthread_atfork(NULL, NULL, mio_child);
 }
 
 bool
@@ -130,7 +142,7 @@ sm_mio_counts(unsigned long *reads, unsigned long *polls, unsigned long *writes)
 static struct mio *
 mio_get(int fd)
 {
-	if (fd < 0 || fd >= table_size)
+	if (fd < 0 || fd >= table_size || forked)
 		return NULL;
 	return atomic_load_explicit(&table[fd], memory_order_acquire);
 }
@@ -381,7 +393,7 @@ sm_mio_close(int fd)
 {
 	struct mio *m = NULL;
 
-	if (fd >= 0 && fd < table_size)
+	if (fd >= 0 && fd < table_size && !forked)
 		m = atomic_exchange_explicit(&table[fd], NULL, memory_order_acq_rel);
 	if (m != NULL) {
 		if (m->held_len > 0) {      /* as the kernel would deliver it */
@@ -426,7 +438,7 @@ __wrap_accept(int fd, struct sockaddr *sa, socklen_t *len)
 {
 	int s = real_accept(fd, sa, len);
 
-	if (s >= 0 && table != NULL)
+	if (s >= 0 && table != NULL && !forked)
 		sm_mio_register(s);
 	return s;
 }

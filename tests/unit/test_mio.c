@@ -312,6 +312,37 @@ test_passthrough(void)
 	close(sv[1]);
 }
 
+/* A forked child (the mailer's sendmail) closes inherited descriptors:
+ * that must neither send what the parent holds nor touch its table. */
+static void
+test_fork_child(void)
+{
+	int sv[2], st = -1;
+	GString *s;
+
+	pair(sv);
+	g_assert_cmpint(put(sv[0], SMFIR_ADDHEADER, "X-A"), ==, 8);
+	if (fork() == 0) {
+		char c;
+		int ok = sm_mio_close(sv[0]) == 0;
+
+		/* and a read in the child goes straight to the kernel */
+		ok = ok && sm_mio_read(sv[1], &c, 0) == 0;
+		_exit(ok ? 0 : 1);
+	}
+	g_assert_cmpint(wait(&st), >, 0);
+	g_assert_cmpint(st, ==, 0);
+	s = drain(sv[1]);
+	g_assert_cmpuint(s->len, ==, 0);        /* the child sent nothing */
+	g_string_free(s, TRUE);
+	g_assert_cmpint(put(sv[0], SMFIR_CONTINUE, NULL), ==, 5);
+	s = drain(sv[1]);
+	g_assert_cmpmem(s->str, s->len, "\0\0\0\4hX-A\0\0\0\1c", 13);
+	g_string_free(s, TRUE);
+	sm_mio_close(sv[0]);
+	close(sv[1]);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -324,5 +355,6 @@ main(int argc, char **argv)
 	g_test_add_func("/mio/send-timeout", test_send_timeout);
 	g_test_add_func("/mio/poll-many", test_poll_many);
 	g_test_add_func("/mio/passthrough", test_passthrough);
+	g_test_add_func("/mio/fork-child", test_fork_child);
 	return g_test_run();
 }

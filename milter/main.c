@@ -6,8 +6,9 @@
  *   parse flags -> g_mime_init (before any thread) -> load and check the
  *   configuration (and templates) -> -t: report and exit -> open the milter
  *   socket as root -> TCP_NODELAY on an inet listener -> drop privileges
- *   (setgroups, setgid, setuid, in that order, then verify) -> start the
- *   reload thread -> smfi_main().
+ *   (setgroups, setgid, setuid, in that order, then verify) -> detach
+ *   (without -f) -> the socket I/O layer under libmilter (mio.c) -> start
+ *   the reload thread -> smfi_main().
  * libmilter owns SIGHUP, SIGINT and SIGTERM (they stop it cleanly); SIGUSR1
  * is ours: a dedicated thread sigwait()s for it and swaps the configuration.
  */
@@ -194,7 +195,6 @@ main(int argc, char **argv)
 	}
 	sm_log_set_level(cfg->log_level);
 	sm_config_set_current(cfg);
-	sm_mio_init();
 
 	if (smfi_register(sm_milter_desc) == MI_FAILURE)
 		fatalx("smfi_register failed");
@@ -206,6 +206,8 @@ main(int argc, char **argv)
 	drop_privileges(cfg->user);
 	if (!foreground)
 		daemonize();
+	/* after the fork above: a child of fork() passes every call through */
+	sm_mio_init();
 
 	/*
 	 * Block the signals before any thread exists, so every thread

@@ -125,7 +125,7 @@ bool
 sm_mio_active(void)
 {
 #ifdef SM_MIO_WRAP
-	return table != NULL;
+	return table != NULL && !forked;
 #else
 	return false;
 #endif

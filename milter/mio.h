@@ -15,7 +15,9 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
-/* Size the socket table (from RLIMIT_NOFILE); before smfi_main(). */
+/* Size the socket table (from RLIMIT_NOFILE); before smfi_main() and
+ * after any fork() that makes the daemon (a child passes everything
+ * through). */
 void sm_mio_init(void);
 /* True when the daemon was linked with the layer in place. */
 bool sm_mio_active(void);

@@ -61,6 +61,7 @@
 #define MIO_HOLD_MAX (64 * 1024)     /* held edits beyond this go out */
 #define MIO_TABLE_MAX (1 << 20)
 #define MIO_IOV_MAX 16
+#define MIO_WR_TIMEOUT (7210 * 1000) /* ms, libmilter's default, until it polls */
 
 #ifdef SM_MIO_WRAP
 ssize_t __real_read(int, void *, size_t);
@@ -158,7 +159,7 @@ sm_mio_register(int fd)
 	m->in_off = m->in_len = 0;
 	m->held_len = m->held_cap = 0;
 	m->held = NULL;
-	m->wr_timeout = -1;
+	m->wr_timeout = MIO_WR_TIMEOUT;
 	m->readable = false;
 	m = atomic_exchange_explicit(&table[fd], m, memory_order_acq_rel);
 	if (m != NULL) {            /* a descriptor closed behind our back */

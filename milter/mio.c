@@ -330,6 +330,7 @@ int
 sm_mio_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
 	int ready = 0;
+	bool ours = false;          /* a registered socket is in the set */
 
 	for (nfds_t i = 0; i < nfds; i++) {
 		struct mio *m = mio_get(fds[i].fd);
@@ -367,18 +368,17 @@ sm_mio_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	for (nfds_t i = 0; i < nfds; i++) {
 		struct mio *m = mio_get(fds[i].fd);
 
-		if (m != NULL && mio_flush(fds[i].fd, m) == -1) {
+		if (m == NULL)
+			continue;
+		if (mio_flush(fds[i].fd, m) == -1) {
 			for (nfds_t j = 0; j < nfds; j++)
 				fds[j].revents = j == i ? POLLERR : 0;
 			return 1;
 		}
+		ours = true;
 	}
-	if (table != NULL)
-		for (nfds_t i = 0; i < nfds; i++)
-			if (mio_get(fds[i].fd) != NULL) {
-				atomic_fetch_add_explicit(&n_polls, 1, memory_order_relaxed);
-				break;
-			}
+	if (ours)
+		atomic_fetch_add_explicit(&n_polls, 1, memory_order_relaxed);
 	ready = real_poll(fds, nfds, timeout);
 	if (ready == 1 && nfds == 1 && fds[0].revents == POLLIN) {
 		struct mio *m = mio_get(fds[0].fd);

@@ -162,6 +162,17 @@ void sm_outbox_start(void);
  * queued in this process, e.g. when sm_store_ingest says ack_queued).
  * Cheap, thread-safe, harmless when the worker is not running. */
 void sm_outbox_kick(void);
+/*
+ * The in-memory hand-over of acknowledgements (milter/outbox_handoff.c).
+ * sm_outbox_lease: the running worker's lease token (g_malloc'ed) to pass
+ * as sm_ingest.ack_lease, or NULL (no worker, or enough jobs waiting:
+ * queue the job unleased). sm_outbox_offer: hand the job ingest returned
+ * (sm_ingest_result.ack) to the worker; on true it was moved out of *c,
+ * on false *c is untouched and the job is claimed once its lease ran out.
+ */
+struct sm_claimed;
+char *sm_outbox_lease(void);
+bool sm_outbox_offer(struct sm_claimed *c, const char *lease, gint64 lease_until);
 /* Stop it: a send in progress gets at most about one more second, then
  * its process is killed and the job is left to its lease. Returns when the
  * thread has exited. */

@@ -81,7 +81,22 @@ typedef struct sm_ingest {
 	const char *ack_to;         /* envelope sender */
 	int ack_limit_count;
 	gint64 ack_limit_window;
+	/* When set, the job is created leased to this outbox token until
+	 * ack_lease_until (unix s) and comes back in sm_ingest_result.ack,
+	 * for the worker to be handed in memory (milter/outbox.c). */
+	const char *ack_lease;
+	gint64 ack_lease_until;
 } sm_ingest;
+
+/* An outbox job with its ticket, as a claim returns it, or as ingest
+ * created it (sm_ingest.ack_lease). */
+typedef struct sm_claimed {
+	gint64 id;              /* job id */
+	char **fields;          /* the job hash, flat: name, value, ... */
+	size_t nfields;
+	sm_ticket *ticket;      /* with its messages; NULL: no such ticket */
+} sm_claimed;
+
 
 typedef struct sm_ingest_result {
 	sm_thread_decision decision;
@@ -94,6 +109,9 @@ typedef struct sm_ingest_result {
 	gint64 previous_tickets;    /* earlier tickets of this requester */
 	bool ack_queued;            /* an acknowledgement job was queued */
 	bool ack_limited;           /* wanted, but over ack_limit */
+	/* with ack_lease: the job queued and its ticket, built from the
+	 * very fields the script wrote (id 0: none) */
+	sm_claimed ack;
 } sm_ingest_result;
 
 int sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out);
@@ -134,13 +152,6 @@ int sm_store_ticket_set(sm_store *st, gint64 id, const sm_ticket_change *ch);
  * entries filled, finish 0.
  */
 #define SM_CLAIM_MAX 64         /* most jobs one claim takes */
-
-typedef struct sm_claimed {
-	gint64 id;              /* job id */
-	char **fields;          /* the job hash, flat: name, value, ... */
-	size_t nfields;
-	sm_ticket *ticket;      /* with its messages; NULL: no such ticket */
-} sm_claimed;
 
 typedef struct sm_finished {
 	gint64 job;

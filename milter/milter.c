@@ -455,7 +455,7 @@ sm_eom(SMFICTX *ctx)
 	sm_ingest in;
 	sm_ingest_result res;
 	sm_store *st;
-	char *err = NULL, *msgid = NULL;
+	char *err = NULL, *msgid = NULL, *lease = NULL;
 	const char *authserv;
 	bool loop_valid, dmarc_fail;
 	sfsistat rc = SMFIS_ACCEPT;
@@ -517,6 +517,12 @@ sm_eom(SMFICTX *ctx)
 	in.ack_to = m->env_sender;
 	in.ack_limit_count = m->queue->ack_limit_count;
 	in.ack_limit_window = m->queue->ack_limit_window;
+	/* the ack job leased at birth to our outbox worker, which is then
+	 * handed it in memory (milter/outbox_handoff.c) */
+	if (in.want_ack && (lease = sm_outbox_lease()) != NULL) {
+		in.ack_lease = lease;
+		in.ack_lease_until = in.now + SM_OUTBOX_LEASE;
+	}
 
 	st = sm_store_pool_get(m->cfg, &err);
 	if (st == NULL) {
@@ -532,8 +538,10 @@ sm_eom(SMFICTX *ctx)
 		goto out;
 	}
 	sm_store_pool_put(st);
-	if (res.ack_queued)
-		sm_outbox_kick();       /* the ack leaves now, not at the next poll */
+	/* the ack leaves now, not at the next poll (an offer kicks too) */
+	if ((res.ack.id <= 0 || !sm_outbox_offer(&res.ack, lease, in.ack_lease_until)) &&
+	    res.ack_queued)
+		sm_outbox_kick();
 
 	stamp(ctx, m, pm, &res);
 	log_info("%s: role=%s ticket=%" G_GINT64_FORMAT " action=%s via=%s queue=%s "
@@ -547,6 +555,7 @@ sm_eom(SMFICTX *ctx)
 	    res.ack_limited ? " ack=limited" : (dmarc_fail && res.created ? " ack=dmarc-fail" : ""));
 	sm_ingest_result_clear(&res);
 out:
+	g_free(lease);
 	g_free(msgid);
 	sm_message_free(pm);
 	msg_free(m);

@@ -58,6 +58,7 @@
 #include "sm_template.h"
 #include "sm_ticket.h"
 #include "sm_util.h"
+#include "outbox_int.h"
 
 #define REDIAL_MIN_MS   250
 #define REDIAL_MAX_MS   5000    /* an ack waits at most this after Redis is back */
@@ -94,6 +95,7 @@ static const char lua_fail[] =
 	"return 1\n";
 
 static GThread *worker_thread;
+static char *worker_token;      /* the lease token of its claims */
 static gint stopping;
 static gint kicked;             /* a job was queued here: look now */
 static GMutex wake_mu;
@@ -208,10 +210,32 @@ previous_tickets(sm_store *st, sm_job *j, const char *requester)
 }
 
 #define CLAIM_MAX       16      /* jobs claimed at once */
+#define CLAIM_KEEP      4       /* of them, kept for due jobs (take_offered) */
 G_STATIC_ASSERT(CLAIM_MAX <= SM_CLAIM_MAX);
 /* A claimed job is only started while this much of its lease is left:
  * a send may take SM_OUTBOX_SEND_TIMEOUT, and the rest is margin. */
 #define LEASE_NEEDED_US ((gint64)(SM_OUTBOX_SEND_TIMEOUT + 10) * G_USEC_PER_SEC)
+
+static void release(sm_store *st, const sm_job *j, const char *token, bool late);
+
+/* One claimed (or offered) job into *j and *t (moved); *ok as claim()
+ * says. */
+static void
+from_claimed(sm_claimed *c, sm_job *j, sm_ticket **t, int *ok)
+{
+	j->id = c->id;
+	if (sm_job_from_fields(j, c->fields, c->nfields))
+		*ok = 1;
+	else {
+		/* unusable: never worth retrying */
+		log_warnx("outbox: job %" G_GINT64_FORMAT " lacks event, ticket, "
+		    "queue or to", j->id);
+		*ok = 2;
+	}
+	*t = c->ticket;
+	c->ticket = NULL;
+	sm_claimed_clear(c);
+}
 
 /*
  * Claim up to max due jobs with their tickets in one round trip into
@@ -228,24 +252,61 @@ claim(sm_store *st, const char *token, sm_job *jobs, sm_ticket **tickets,
 	int n;
 
 	max = MIN(max, CLAIM_MAX);
+	if (max <= 0)
+		return 0;
 	n = sm_store_outbox_claim(st, time(NULL), SM_OUTBOX_LEASE, token, max, got);
-	for (int i = 0; i < n; i++) {
-		sm_job *j = &jobs[i];
-
-		j->id = got[i].id;
-		if (sm_job_from_fields(j, got[i].fields, got[i].nfields))
-			ok[i] = 1;
-		else {
-			/* unusable: never worth retrying */
-			log_warnx("outbox: job %" G_GINT64_FORMAT " lacks event, ticket, "
-			    "queue or to", j->id);
-			ok[i] = 2;
-		}
-		tickets[i] = got[i].ticket;
-		got[i].ticket = NULL;
-		sm_claimed_clear(&got[i]);
-	}
+	for (int i = 0; i < n; i++)
+		from_claimed(&got[i], &jobs[i], &tickets[i], &ok[i]);
 	return n;
+}
+
+/*
+ * Up to max acknowledgements the milter's threads handed over in memory
+ * (outbox_handoff.c), into the same arrays as a claim: leased to us at
+ * birth, with their tickets. One that waited until too little of its
+ * lease is left is handed back instead (due at once: claimed as usual).
+ */
+static int
+take_offered(sm_store *st, const char *token, sm_job *jobs, sm_ticket **tickets,
+    int *ok, int max)
+{
+	sm_claimed got[CLAIM_MAX];
+	gint64 until[CLAIM_MAX], now = time(NULL);
+	int n, k = 0;
+
+	n = sm_handoff_take(got, until, MIN(max, CLAIM_MAX));
+	for (int i = 0; i < n; i++) {
+		memset(&jobs[k], 0, sizeof jobs[k]);
+		from_claimed(&got[i], &jobs[k], &tickets[k], &ok[k]);
+		if (until[i] - now < LEASE_NEEDED_US / G_USEC_PER_SEC) {
+			release(st, &jobs[k], token, true);
+			sm_job_clear(&jobs[k]);
+			if (tickets[k] != NULL)
+				sm_ticket_free(tickets[k]);
+			tickets[k] = NULL;
+			continue;
+		}
+		k++;
+	}
+	return k;
+}
+
+/* Hand back every job still offered (stopping, or the store changed). */
+static void
+release_offered(sm_store *st, const char *token)
+{
+	sm_claimed got[CLAIM_MAX];
+	gint64 until[CLAIM_MAX];
+	int n;
+
+	while ((n = sm_handoff_take(got, until, CLAIM_MAX)) > 0)
+		for (int i = 0; i < n; i++) {
+			sm_job j = { .id = got[i].id };
+
+			if (st != NULL)
+				release(st, &j, token, false);
+			sm_claimed_clear(&got[i]);
+		}
 }
 
 /* Hand a claimed job back (see lua_release); errors only cost the lease. */
@@ -663,15 +724,14 @@ worker(gpointer arg)
 	bool down_logged = false;
 
 	sm_runtime_background_priority();
-	token = g_strdup_printf("%s.%d.%08x%08x", g_get_host_name(), (int)getpid(),
-	    g_random_int(), g_random_int());
+	token = worker_token;
 	while (!g_atomic_int_get(&stopping)) {
 		sm_config *cfg = sm_config_current();
 		sm_job jobs[CLAIM_MAX];
 		sm_ticket *tickets[CLAIM_MAX];
 		struct sent sent[CLAIM_MAX];
 		struct ready ready[CLAIM_MAX];
-		int ok[CLAIM_MAX], nsent = 0, nready = 0;
+		int ok[CLAIM_MAX], nsent = 0, nready = 0, noff = 0, want;
 		char *err = NULL;
 		gint64 start_by;        /* no job of the claim started after */
 		int rc;
@@ -681,7 +741,9 @@ worker(gpointer arg)
 			continue;
 		}
 		if (st != NULL && scfg != cfg) {
-			/* reloaded: [redis] and [mail] may have changed */
+			/* reloaded: [redis] and [mail] may have changed; jobs
+			 * offered before were most likely made in the old store */
+			release_offered(st, token);
 			sm_store_close(st);
 			st = NULL;
 			g_clear_pointer(&smtp, sm_smtp_free);
@@ -710,13 +772,21 @@ worker(gpointer arg)
 		memset(tickets, 0, sizeof tickets);
 		start_by = g_get_monotonic_time() +
 		    (gint64)SM_OUTBOX_LEASE * G_USEC_PER_SEC - LEASE_NEEDED_US;
-		rc = claim(st, token, jobs, tickets, ok, CLAIM_MAX);
+		/* Jobs handed over in memory fill the round, but for
+		 * CLAIM_KEEP places: due jobs (retries, reminders) are claimed
+		 * in every round, however many acks a burst queues. */
+		want = (int)MIN(sm_handoff_waiting(), (guint)(CLAIM_MAX - CLAIM_KEEP));
+		rc = claim(st, token, jobs, tickets, ok, CLAIM_MAX - want);
 		if (rc < 0) {
 			/* redial soon: most often Redis restarted or failed over */
 			log_warnx("outbox: cannot claim jobs: %s", sm_store_error(st));
 			sm_store_close(st);
 			st = NULL;
 			nap(REDIAL_MIN_MS);
+		} else {
+			noff = take_offered(st, token, jobs + rc, tickets + rc, ok + rc,
+			    CLAIM_MAX - rc);
+			rc += noff;
 		}
 		/* render them all, then hand them over together */
 		for (int i = 0; i < rc; i++) {
@@ -751,19 +821,21 @@ worker(gpointer arg)
 		 * one claim serves several mails: an ack waits GATHER_MS
 		 * more, and an empty claim after each mail was a third of the
 		 * outbox's Redis calls at low load. */
-		if (rc >= 0 && rc < CLAIM_MAX) {
+		if (rc >= 0 && rc < CLAIM_MAX && sm_handoff_waiting() == 0) {
 			if (rc == 0)
 				sm_smtp_idle(smtp, SMTP_IDLE_MS);
 			if (nap_kicked(SM_OUTBOX_POLL_MS))
 				g_usleep(GATHER_MS * 1000);
 		}
 	}
+	/* offers are closed (sm_outbox_stop): what waits goes back, due at
+	 * once for the next daemon, instead of after its lease */
+	release_offered(st, token);
 	sm_smtp_free(smtp);
 	if (st != NULL)
 		sm_store_close(st);
 	if (scfg != NULL)
 		sm_config_unref(scfg);
-	g_free(token);
 	return NULL;
 }
 
@@ -775,6 +847,10 @@ sm_outbox_start(void)
 	if (worker_thread != NULL)
 		return;
 	g_atomic_int_set(&stopping, 0);
+	g_free(worker_token);
+	worker_token = g_strdup_printf("%s.%d.%08x%08x", g_get_host_name(),
+	    (int)getpid(), g_random_int(), g_random_int());
+	sm_handoff_start(worker_token);
 	worker_thread = g_thread_try_new("outbox", worker, NULL, &gerr);
 	if (worker_thread == NULL) {
 		fatalx("cannot start the outbox worker: %s", gerr->message);
@@ -787,6 +863,7 @@ sm_outbox_stop(void)
 {
 	if (worker_thread == NULL)
 		return;
+	sm_handoff_stop();
 	g_mutex_lock(&wake_mu);
 	g_atomic_int_set(&stopping, 1);
 	g_cond_broadcast(&wake_cv);

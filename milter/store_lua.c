@@ -95,7 +95,8 @@
 	"-- ARGV after the refs (o = 9 + nrefs): action, target, linked_from, queue,\n" \
 	"-- direction, automatic, priority, now, due_first_response, due_resolution,\n" \
 	"-- due_next_response, lines, want_ack, ack_to, ack_limit_count,\n" \
-	"-- ack_limit_window, msgid, sender's rqx bucket. lines: the message's\n" \
+	"-- ack_limit_window, msgid, sender's rqx bucket, lease token, lease end.\n" \
+	"-- lines: the message's\n" \
 	"-- JSON line, for a new ticket\n" \
 	"-- after the head line and a newline (written by the caller:\n" \
 	"-- store_record.c; building them here cost more than all the commands)\n" \
@@ -182,11 +183,24 @@
 	"      al = 1\n" \
 	"    else\n" \
 	"      local j = string.format('%d', redis.call('INCR', P .. 'seq:job'))\n" \
-	"      redis.call('HSET', P .. 'job:' .. j, 'event', 'ack', 'ticket', id,\n" \
-	"        'queue', queue, 'to', ack_to, 'in_reply_to', ARGV[o + 16], 'created', now,\n" \
-	"        'attempts', '0', 'previous_tickets', string.format('%d', prev))\n" \
-	"      redis.call('ZADD', P .. 'outbox:due', now, j)\n" \
+	"      local jh = {'event', 'ack', 'ticket', id, 'queue', queue, 'to', ack_to,\n" \
+	"        'in_reply_to', ARGV[o + 16], 'created', now, 'attempts', '0',\n" \
+	"        'previous_tickets', string.format('%d', prev)}\n" \
+	"      -- leased at birth to the caller's outbox worker, which is handed\n" \
+	"      -- the job in memory: due once the lease is over, as a claimed job\n" \
+	"      local lease, due = ARGV[o + 18], now\n" \
+	"      if lease ~= '' then\n" \
+	"        jh[#jh + 1] = 'lease'; jh[#jh + 1] = lease; due = ARGV[o + 19]\n" \
+	"      end\n" \
+	"      redis.call('HSET', P .. 'job:' .. j, unpack(jh))\n" \
+	"      redis.call('ZADD', P .. 'outbox:due', due, j)\n" \
 	"      aq = 1\n" \
+	"      if lease ~= '' then\n" \
+	"        -- the job and the ticket's hash as written, for that hand-over\n" \
+	"        local a = answer({queue, 'new', prio, dfr, false, dr}, tn, 1, prev, aq, al)\n" \
+	"        a[11] = tonumber(j); a[12] = h; a[13] = jh\n" \
+	"        return a\n" \
+	"      end\n" \
 	"    end\n" \
 	"  end\n" \
 	"  -- what result() would read back, known here\n" \
@@ -307,13 +321,14 @@
 #define LUA_RECORD_FN \
 	"-- 0 no such ticket, 1 recorded, 2 recorded before (same Message-ID);\n" \
 	"-- mdig: the Message-ID's digest (midx)\n" \
+	"-- HSETNX stands for HEXISTS + HSET (each command costs Redis a few us\n" \
+	"-- on top of its own work).\n" \
 	"local function record(id, mdig, line)\n" \
 	"  local k = tk(id)\n" \
 	"  if redis.call('EXISTS', k) == 0 then return 0 end\n" \
 	"  local bk, h = midx(mdig)\n" \
-	"  if redis.call('HEXISTS', bk, h) == 1 then return 2 end\n" \
+	"  if redis.call('HSETNX', bk, h, id) == 0 then return 2 end\n" \
 	"  addline(k .. ':m', line)\n" \
-	"  redis.call('HSET', bk, h, id)\n" \
 	"  return 1\n" \
 	"end\n"
 

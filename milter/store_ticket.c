@@ -117,9 +117,10 @@ action_arg(sm_thread_action a)
 	return "new";
 }
 
+/* lines: set to the thread's new lines (the caller frees it) */
 static void
 apply_args(sm_store *st, const sm_ingest *in, const char *fp,
-    const sm_thread_decision *d, sm_args *a)
+    const sm_thread_decision *d, sm_args *a, GString **lines_out)
 {
 	const sm_message *m = in->msg;
 	GString *lines, *rec;
@@ -154,7 +155,7 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
 	g_string_append_len(lines, rec->str, rec->len);
 	sm_args_add(a, lines->str);
 	g_string_free(rec, TRUE);
-	g_string_free(lines, TRUE);
+	*lines_out = lines;
 	g_free(subject);
 	sm_args_add(a, in->want_ack ? "1" : "0");
 	sm_args_add(a, in->ack_to);
@@ -162,6 +163,8 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
 	sm_args_addi(a, in->ack_limit_window);
 	sm_args_add(a, in->msgid);
 	sm_args_add_digest(a, in->sender, SM_RQ_DIGEST);
+	sm_args_add(a, in->ack_lease ? in->ack_lease : "");
+	sm_args_addi(a, in->ack_lease_until);
 }
 
 static bool
@@ -251,10 +254,44 @@ predict_facts(const sm_ingest *in, gint64 *v)
 	return true;
 }
 
-/* {'OK', ticket, status, priority, created, prev, ack_queued, ack_limited,
- *  due, queue} */
+/*
+ * A job leased at birth (the script's elements 11-13: job id, the ticket
+ * hash and the job hash as it wrote them): out->ack gets the job and its
+ * ticket, built from those fields and the thread text this process wrote
+ * (lines), by the code that reads them back from Redis - so the worker
+ * renders the very ticket a claim would have read.
+ */
 static bool
-parse_result(const redisReply *r, sm_ingest_result *out)
+parse_ack(const redisReply *r, const GString *lines, sm_ingest_result *out)
+{
+	const redisReply *h = r->element[11], *jh = r->element[12];
+	JsonParser *p = NULL;
+	gint64 id;
+
+	if (!int_at(r, 10, &id) || id <= 0 || h->type != REDIS_REPLY_ARRAY ||
+	    jh->type != REDIS_REPLY_ARRAY || lines == NULL)
+		return false;
+	for (size_t i = 0; i < jh->elements; i++)
+		if (jh->element[i]->type != REDIS_REPLY_STRING)
+			return false;
+	out->ack.ticket = sm_store_ticket_from(&p, out->ticket, h, lines->str,
+	    lines->len);
+	if (p != NULL)
+		g_object_unref(p);
+	if (out->ack.ticket == NULL)
+		return false;
+	out->ack.id = id;
+	out->ack.nfields = jh->elements;
+	out->ack.fields = g_new0(char *, jh->elements + 1);
+	for (size_t i = 0; i < jh->elements; i++)
+		out->ack.fields[i] = g_strndup(jh->element[i]->str, jh->element[i]->len);
+	return true;
+}
+
+/* {'OK', ticket, status, priority, created, prev, ack_queued, ack_limited,
+ *  due, queue[, job, ticket hash, job hash]} */
+static bool
+parse_result(const redisReply *r, const GString *lines, sm_ingest_result *out)
 {
 	gint64 v[9];
 
@@ -274,6 +311,9 @@ parse_result(const redisReply *r, sm_ingest_result *out)
 	out->due = v[8];
 	g_free(out->queue);
 	out->queue = g_strndup(r->element[9]->str, r->element[9]->len);
+	if (r->elements >= 13 && !parse_ack(r, lines, out))
+		/* queued all the same: the job is claimed once its lease ran out */
+		sm_claimed_clear(&out->ack);
 	return true;
 }
 
@@ -288,7 +328,7 @@ is_conflict(const redisReply *r)
 int
 sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out)
 {
-	GString *fp = g_string_new(NULL);
+	GString *fp = g_string_new(NULL), *lines = NULL;
 	gint64 v[N_FACTS];
 	bool have_facts = false;        /* v holds facts read by a script */
 	bool may_predict = true;        /* no conflict yet */
@@ -331,7 +371,9 @@ sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out)
 		out->decision = sm_thread_decide(&f);
 
 		sm_args_init(&a);
-		apply_args(st, in, fp->str, &out->decision, &a);
+		if (lines != NULL)
+			g_string_free(lines, TRUE);
+		apply_args(st, in, fp->str, &out->decision, &a, &lines);
 		r = sm_store_eval(st, SM_LUA_APPLY, &a, &io);
 		sm_args_clear(&a);
 		if (r == NULL) {
@@ -351,7 +393,7 @@ sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out)
 			    in->msgid ? in->msgid : "(no id)");
 			continue;
 		}
-		if (!parse_result(r, out)) {
+		if (!parse_result(r, lines, out)) {
 			freeReplyObject(r);
 			sm_store_set_error(st, "redis: malformed ingest result");
 			goto done;
@@ -364,6 +406,8 @@ sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out)
 	    MAX_TRIES);
 done:
 	g_string_free(fp, TRUE);
+	if (lines != NULL)
+		g_string_free(lines, TRUE);
 	return rc;
 }
 
@@ -373,6 +417,7 @@ sm_ingest_result_clear(sm_ingest_result *r)
 	if (r == NULL)
 		return;
 	g_free(r->queue);
+	sm_claimed_clear(&r->ack);
 	memset(r, 0, sizeof *r);
 }
 

@@ -9,7 +9,10 @@
 #      command statistics;
 #      the worker thread runs at nice 19, the others at 0;
 #   2. idle afterwards, the worker polls at its interval (250 ms) and does
-#      not spin: claims per second stay bounded.
+#      not spin: claims per second stay bounded;
+#   3. acknowledgements queued by the running daemon are handed to its
+#      worker in memory, leased at birth: sent once each, with no claim
+#      returning a job and no ticket read back (no HGETALL, no MULTI).
 # The 20 ms gathering wait after a kick is a timing matter and is not
 # asserted here (the bench's per-command figures show it).
 . "$top_srcdir/tests/lib/common.sh"
@@ -100,5 +103,27 @@ c=$(stat zrangebyscore)
 el=$(( $(date +%s) - t1 + 1 ))
 check "idle for ~${el} s: $c claims (at most 4/s + 2)" test "${c:-0}" -le $((4 * el + 2))
 check "idle: no other script ran" test "$(stat evalsha)" = "${c:-0}"
+
+# ---- 3. handed over in memory ------------------------------------------
+M=5
+before=$(sent)
+redis_cli CONFIG RESETSTAT >/dev/null
+: >"$T/list2"
+i=1
+while [ $i -le $M ]; do
+	sm_mail "$T/h$i.eml" "Other $i <o$i@customer.test>" "Handed $i" "<hand-$i@customer.test>"
+	echo "$T/h$i.eml" >>"$T/list2"
+	i=$((i + 1))
+done
+sm_send_list "$T/list2" "$T/out2" || fail "miltertest failed"
+check "$M more acknowledgements sent" wait_for 30 eval '[ "$(sent)" -ge $((before + M)) ] && [ "$(redis_cli ZCARD sm:outbox:due)" = 0 ]'
+check "no job left after them" test "$(redis_cli --scan --pattern 'sm:job:*' | wc -l)" -eq 0
+snap
+check "no job claimed nor ticket read back for them (HGETALL: $(stat hgetall))" \
+    test -z "$(stat hgetall)"
+check "no MULTI for them ($(stat exec))" test -z "$(stat exec)"
+check "each recorded once in its thread (HSETNX: $(stat hsetnx))" test "$(stat hsetnx)" = $M
+check "each of them once (distinct Message-IDs: $((N + M)))" \
+    test "$(grep -h -i '^Message-ID:' "$SENT"/*.eml | sort -u | wc -l)" -eq $((N + M))
 
 sm_finish

@@ -30,6 +30,8 @@ typedef struct tmsg {
 	const char *subject;    /* NULL: "Printer on fire" */
 	const char *excerpt;    /* NULL: "It is burning." */
 	const char *name;       /* NULL: "Ann Lee" */
+	const char *lease;      /* ack job leased at birth to this token */
+	gint64 lease_until;
 } tmsg;
 
 sm_config *cfg_new(const char *sock, const char *prefix);

@@ -14,6 +14,7 @@
 
 #include <glib.h>
 #include <hiredis/hiredis.h>
+#include <json-glib/json-glib.h>
 
 #include "sm_store.h"
 #include "store_testlib.h"
@@ -258,6 +259,105 @@ test_outbox_claim_finish(fixture *f, gconstpointer data)
 		sm_claimed_clear(&c[i]);
 }
 
+static char *
+ticket_json(const sm_ticket *t)
+{
+	JsonNode *n = sm_ticket_to_json(t, true);
+	char *s = json_to_string(n, FALSE);
+
+	json_node_unref(n);
+	return s;
+}
+
+/*
+ * An ack job leased at birth (sm_ingest.ack_lease, for the outbox's
+ * in-memory hand-over): the job and the ticket ingest returns are the
+ * very ones a claim reads back from Redis once the lease is over, field
+ * for field - so the worker renders the same mail either way. Without a
+ * lease the job is due at once and nothing comes back.
+ */
+static void
+test_ack_leased(fixture *f, gconstpointer data)
+{
+	tmsg a = { .msgid = "l1@cust.test", .from = "ann@cust.test", .want_ack = true,
+	    .lease = "tok1", .lease_until = NOW + 60, .name = "Ann \"A\" L\xc3\xa9" "e",
+	    .subject = "Re: \"q\" a/b \\ \x01 \xc3\xa9 \xf0\x9f\x98\x80",
+	    .excerpt = "line one\nline \"two\" \\ \t\xe2\x82\xac" };
+	tmsg b = { .msgid = "l2@cust.test", .from = "bob@cust.test", .want_ack = true };
+	sm_ingest_result r, rb;
+	sm_claimed c[2];
+	sm_ticket *t;
+	char k[64], *j1, *j2;
+	int n;
+
+	r = ok_ingest(f->st, f->q, &a);
+	g_assert_true(r.created);
+	g_assert_true(r.ack_queued);
+	g_assert_cmpint(r.ack.id, >, 0);
+	g_assert_nonnull(r.ack.ticket);
+	/* the job hash, as stored */
+	{
+		redisReply *h;
+
+		g_snprintf(k, sizeof k, "%sjob:%" G_GINT64_FORMAT, f->prefix, r.ack.id);
+		h = raw(test_sock, "HGETALL %s", k);
+		g_assert_cmpuint(h->elements, ==, r.ack.nfields);
+		for (size_t i = 0; i < h->elements; i++)
+			g_assert_cmpstr(h->element[i]->str, ==, r.ack.fields[i]);
+		freeReplyObject(h);
+	}
+	/* due once the lease is over, so no claim takes it before */
+	g_snprintf(k, sizeof k, "%soutbox:due", f->prefix);
+	{
+		char id[32];
+
+		g_snprintf(id, sizeof id, "%" G_GINT64_FORMAT, r.ack.id);
+		g_assert_cmpint(raw_int("ZSCORE %s %s", k, id), ==, NOW + 60);
+	}
+	g_assert_cmpint(sm_store_outbox_claim(f->st, NOW + 59, 60, "tok2", 2, c), ==, 0);
+	/* the ticket handed over is the one Redis holds */
+	t = get(f->st, r.ticket);
+	j1 = ticket_json(t);
+	j2 = ticket_json(r.ack.ticket);
+	g_assert_cmpstr(j1, ==, j2);
+	g_assert_cmpuint(r.ack.ticket->messages->len, ==, 1);
+	g_assert_cmpstr(r.ack.ticket->subject, ==, a.subject);
+	g_assert_cmpstr(r.ack.ticket->requester_name, ==, a.name);
+	g_assert_cmpstr(((sm_ticket_msg *)r.ack.ticket->messages->pdata[0])->excerpt,
+	    ==, a.excerpt);
+	g_free(j1);
+	sm_ticket_free(t);
+	/* and the one a claim reads once the lease ran out, job and all
+	 * (but for the claim's own lease token) */
+	n = sm_store_outbox_claim(f->st, NOW + 61, 60, "tok2", 2, c);
+	g_assert_cmpint(n, ==, 1);
+	g_assert_cmpint(c[0].id, ==, r.ack.id);
+	j1 = ticket_json(c[0].ticket);
+	g_assert_cmpstr(j1, ==, j2);
+	g_assert_cmpuint(c[0].nfields, ==, r.ack.nfields);
+	for (size_t i = 0; i < c[0].nfields; i++)
+		if (i == 0 || strcmp(c[0].fields[i - 1], "lease") != 0)
+			g_assert_cmpstr(c[0].fields[i], ==, r.ack.fields[i]);
+		else
+			g_assert_cmpstr(c[0].fields[i], ==, "tok2");
+	g_free(j1);
+	g_free(j2);
+	sm_claimed_clear(&c[0]);
+	sm_ingest_result_clear(&r);
+	g_assert_cmpint(r.ack.id, ==, 0);
+
+	/* no lease asked for: due now, nothing handed back */
+	rb = ok_ingest(f->st, f->q, &b);
+	g_assert_true(rb.ack_queued);
+	g_assert_cmpint(rb.ack.id, ==, 0);
+	g_assert_null(rb.ack.ticket);
+	n = sm_store_outbox_claim(f->st, NOW, 60, "tok3", 2, c);
+	g_assert_cmpint(n, ==, 1);
+	g_assert_cmpint(c[0].ticket->id, ==, rb.ticket);
+	sm_claimed_clear(&c[0]);
+	sm_ingest_result_clear(&rb);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -265,5 +365,6 @@ main(int argc, char **argv)
 		return 77;      /* skipped */
 	ADD("/store/records", test_records);
 	ADD("/store/outbox", test_outbox_claim_finish);
+	ADD("/store/ack_leased", test_ack_leased);
 	return g_test_run();
 }

@@ -65,35 +65,6 @@
 #define SMTP_IDLE_MS    10000   /* an idle SMTP connection is closed after this */
 #define GATHER_MS       20      /* after a kick, wait this for more jobs to claim */
 
-/* ARGV: 1 prefix, 2 job id, 3 lease token, 4 now. A claimed job this
- * worker will not get to in time goes back, due at once, without counting
- * an attempt - only while the lease is still ours. */
-static const char lua_release[] =
-	"local P, id = ARGV[1], ARGV[2]\n"
-	"local k = P .. 'job:' .. id\n"
-	"if redis.call('HGET', k, 'lease') ~= ARGV[3] then return 0 end\n"
-	"redis.call('HDEL', k, 'lease')\n"
-	"redis.call('ZADD', P .. 'outbox:due', ARGV[4], id)\n"
-	"return 1\n";
-
-/* ARGV: 1 prefix, 2 job id, 3 lease token, 4 next try (unix s), 5 '1' to
- * give up, 6 reason, 7 now. Returns 0 (lease no longer ours: nothing
- * done), 1 re-scheduled, 2 dead-lettered. */
-static const char lua_fail[] =
-	"local P, id = ARGV[1], ARGV[2]\n"
-	"local k = P .. 'job:' .. id\n"
-	"if redis.call('HGET', k, 'lease') ~= ARGV[3] then return 0 end\n"
-	"redis.call('HINCRBY', k, 'attempts', 1)\n"
-	"redis.call('HSET', k, 'last_error', ARGV[6])\n"
-	"redis.call('HDEL', k, 'lease')\n"
-	"if ARGV[5] == '1' then\n"
-	"  redis.call('ZREM', P .. 'outbox:due', id)\n"
-	"  redis.call('ZADD', P .. 'outbox:dead', ARGV[7], id)\n"
-	"  return 2\n"
-	"end\n"
-	"redis.call('ZADD', P .. 'outbox:due', ARGV[4], id)\n"
-	"return 1\n";
-
 static GThread *worker_thread;
 static char *worker_token;      /* the lease token of its claims */
 static gint stopping;
@@ -102,121 +73,12 @@ static GMutex wake_mu;
 static GCond wake_cv;
 
 /* ---- Redis ------------------------------------------------------------ */
-
-/* The SHA-1 of one of the scripts above, computed once per process (it
- * was a tenth of the worker's own work per job). */
-static const char *
-script_sha(const char *text)
-{
-	static const char *const texts[] = { lua_fail, lua_release };
-	static gsize done_once[G_N_ELEMENTS(texts)];
-	static char *shas[G_N_ELEMENTS(texts)];
-
-	for (size_t i = 0; i < G_N_ELEMENTS(texts); i++) {
-		if (texts[i] != text)
-			continue;
-		if (g_once_init_enter(&done_once[i])) {
-			shas[i] = g_compute_checksum_for_string(G_CHECKSUM_SHA1,
-			    text, -1);
-			g_once_init_leave(&done_once[i], 1);
-		}
-		return shas[i];
-	}
-	return NULL;
-}
-
-/*
- * EVALSHA, and EVAL (which also caches it) on NOSCRIPT. args are the ARGV
- * strings (NULL-terminated). Returns the reply or NULL with the store's
- * error set (the store then redials on next use).
- */
-static redisReply *
-run_script(sm_store *st, const char *text, const char *const *args)
-{
-	redisContext *c = sm_store_redis(st);
-	const char *known = script_sha(text);
-	char *sha = known != NULL ? NULL :
-	    g_compute_checksum_for_string(G_CHECKSUM_SHA1, text, -1);
-	GPtrArray *argv = g_ptr_array_new();
-	redisReply *r = NULL;
-	size_t nargs = 0;
-
-	if (c == NULL) {
-		g_free(sha);
-		g_ptr_array_unref(argv);
-		return NULL;
-	}
-	while (args[nargs] != NULL)
-		nargs++;
-	for (int pass = 0; pass < 2; pass++) {
-		g_ptr_array_set_size(argv, 0);
-		g_ptr_array_add(argv, pass == 0 ? "EVALSHA" : "EVAL");
-		g_ptr_array_add(argv, pass == 0 ? (char *)(known != NULL ? known : sha) :
-		    (char *)text);
-		g_ptr_array_add(argv, "0");
-		for (size_t i = 0; i < nargs; i++)
-			g_ptr_array_add(argv, (char *)args[i]);
-		r = redisCommandArgv(c, (int)argv->len, (const char **)argv->pdata, NULL);
-		if (r == NULL) {
-			sm_store_set_error(st, "redis: %s", c->errstr[0] ? c->errstr : "I/O error");
-			break;
-		}
-		if (r->type != REDIS_REPLY_ERROR)
-			break;
-		if (pass == 0 && strncmp(r->str, "NOSCRIPT", 8) == 0) {
-			freeReplyObject(r);
-			r = NULL;
-			continue;
-		}
-		sm_store_set_error(st, "redis: %s", r->str);
-		freeReplyObject(r);
-		r = NULL;
-		break;
-	}
-	g_free(sha);
-	g_ptr_array_unref(argv);
-	return r;
-}
-
-/*
- * customer.previous_tickets for a job that does not carry it (jobs queued
- * before ingest recorded it): the requester index of doc/redis-keys.md
- * ({p}rq:<first 3 hex of SHA-1(address)>, field address: the tickets the
- * address started, this one included). Left at -1 on any error: the
- * value is a nicety of the template, not worth a retry.
- */
-static void
-previous_tickets(sm_store *st, sm_job *j, const char *requester)
-{
-	redisContext *c = sm_store_redis(st);
-	const char *hget[3];
-	char *rkey, *sum;
-	redisReply *r;
-
-	if (c == NULL || j->previous_tickets >= 0 || requester == NULL || *requester == '\0')
-		return;
-	sum = sm_store_digest(requester, SM_RQ_DIGEST);
-	rkey = g_strdup_printf("%srq:%s", sm_store_prefix(st), sum);
-	g_free(sum);
-	hget[0] = "HGET"; hget[1] = rkey; hget[2] = requester;
-	r = redisCommandArgv(c, 3, hget, NULL);
-	if (r == NULL)
-		sm_store_set_error(st, "redis: %s", c->errstr[0] ? c->errstr : "I/O error");
-	else if (r->type == REDIS_REPLY_STRING)
-		j->previous_tickets = MAX(g_ascii_strtoll(r->str, NULL, 10) - 1, 0);
-	if (r != NULL)
-		freeReplyObject(r);
-	g_free(rkey);
-}
-
 #define CLAIM_MAX       16      /* jobs claimed at once */
 #define CLAIM_KEEP      4       /* of them, kept for due jobs (take_offered) */
 G_STATIC_ASSERT(CLAIM_MAX <= SM_CLAIM_MAX);
 /* A claimed job is only started while this much of its lease is left:
  * a send may take SM_OUTBOX_SEND_TIMEOUT, and the rest is margin. */
 #define LEASE_NEEDED_US ((gint64)(SM_OUTBOX_SEND_TIMEOUT + 10) * G_USEC_PER_SEC)
-
-static void release(sm_store *st, const sm_job *j, const char *token, bool late);
 
 /* One claimed (or offered) job into *j and *t (moved); *ok as claim()
  * says. */
@@ -279,7 +141,7 @@ take_offered(sm_store *st, const char *token, sm_job *jobs, sm_ticket **tickets,
 		memset(&jobs[k], 0, sizeof jobs[k]);
 		from_claimed(&got[i], &jobs[k], &tickets[k], &ok[k]);
 		if (until[i] - now < LEASE_NEEDED_US / G_USEC_PER_SEC) {
-			release(st, &jobs[k], token, true);
+			sm_outbox_release(st, &jobs[k], token, true);
 			sm_job_clear(&jobs[k]);
 			if (tickets[k] != NULL)
 				sm_ticket_free(tickets[k]);
@@ -304,49 +166,9 @@ release_offered(sm_store *st, const char *token)
 			sm_job j = { .id = got[i].id };
 
 			if (st != NULL)
-				release(st, &j, token, false);
+				sm_outbox_release(st, &j, token, false);
 			sm_claimed_clear(&got[i]);
 		}
-}
-
-/* Hand a claimed job back (see lua_release); errors only cost the lease. */
-static void
-release(sm_store *st, const sm_job *j, const char *token, bool late)
-{
-	char id[32], now[32];
-	const char *args[] = { sm_store_prefix(st), id, token, now, NULL };
-	redisReply *r;
-
-	g_snprintf(id, sizeof id, "%" G_GINT64_FORMAT, j->id);
-	g_snprintf(now, sizeof now, "%" G_GINT64_FORMAT, (gint64)time(NULL));
-	if ((r = run_script(st, lua_release, args)) != NULL) {
-		if (late && r->type == REDIS_REPLY_INTEGER && r->integer == 1)
-			log_info("outbox: job %" G_GINT64_FORMAT " (ticket %" G_GINT64_FORMAT
-			    ") not started while enough of its lease was left: "
-			    "handed back", j->id, j->ticket);
-		freeReplyObject(r);
-	}
-}
-
-/* 0 lease lost, 1 re-scheduled, 2 dead-lettered, -1 store error */
-static int
-fail(sm_store *st, const sm_job *j, const char *token, gint64 next, bool dead,
-    const char *why)
-{
-	char id[32], nx[32], now[32];
-	const char *args[] = { sm_store_prefix(st), id, token, nx,
-	    dead ? "1" : "0", why, now, NULL };
-	redisReply *r;
-	int rc;
-
-	g_snprintf(id, sizeof id, "%" G_GINT64_FORMAT, j->id);
-	g_snprintf(nx, sizeof nx, "%" G_GINT64_FORMAT, next);
-	g_snprintf(now, sizeof now, "%" G_GINT64_FORMAT, (gint64)time(NULL));
-	if ((r = run_script(st, lua_fail, args)) == NULL)
-		return -1;
-	rc = r->type == REDIS_REPLY_INTEGER ? (int)r->integer : -1;
-	freeReplyObject(r);
-	return rc;
 }
 
 /* ---- sleeping --------------------------------------------------------- */
@@ -395,7 +217,7 @@ sm_outbox_kick(void)
 static void
 give_up(sm_store *st, const sm_job *j, const char *token, const char *why)
 {
-	int rc = fail(st, j, token, 0, true, why);
+	int rc = sm_outbox_fail(st, j, token, 0, true, why);
 
 	if (rc == 2)
 		log_warnx("outbox: job %" G_GINT64_FORMAT " (%s, ticket %" G_GINT64_FORMAT
@@ -418,7 +240,7 @@ retry_later(sm_store *st, const sm_job *j, const char *token, const char *why)
 		return;
 	}
 	next = now + sm_mailer_backoff(j->attempts + 1);
-	rc = fail(st, j, token, next, false, why);
+	rc = sm_outbox_fail(st, j, token, next, false, why);
 	if (rc == 1)
 		log_warnx("outbox: job %" G_GINT64_FORMAT " (%s, ticket %" G_GINT64_FORMAT
 		    ") failed (attempt %d): %s; next try in %" G_GINT64_FORMAT " s",
@@ -558,7 +380,7 @@ hand_over_smtp(const sm_config *cfg, sm_smtp **smtp, sm_store *st,
 	}
 	for (int i = k; i < n; i++)
 		/* not started in time (slow sends before it, or shutdown) */
-		release(st, r[i].j, token, !g_atomic_int_get(&stopping));
+		sm_outbox_release(st, r[i].j, token, !g_atomic_int_get(&stopping));
 	if (n > 1)
 		log_debug("outbox: %d mails in one SMTP batch: %d sent, %d "
 		    "not, %d handed back", n, nok, k - nok, n - k);
@@ -631,7 +453,7 @@ prepare(sm_store *st, const sm_config *cfg, sm_job *j, const sm_ticket *t,
 		give_up(st, j, token, "cannot make a Message-ID");
 		goto out;
 	}
-	previous_tickets(st, j, t->requester_addr);
+	sm_outbox_previous_tickets(st, j, t->requester_addr);
 	tpl = sm_runtime_templates();
 	if (!sm_mailer_render(cfg, tpl, j, t, msgid, time(NULL), &out->mail, &err)) {
 		/* no template loaded yet is an admin's fix away: retry */
@@ -700,7 +522,7 @@ hand_over(const sm_config *cfg, sm_smtp **smtp, sm_store *st, const char *token,
 		for (int i = 0; i < n; i++) {
 			if (g_atomic_int_get(&stopping) ||
 			    g_get_monotonic_time() > start_by)
-				release(st, r[i].j, token, !g_atomic_int_get(&stopping));
+				sm_outbox_release(st, r[i].j, token, !g_atomic_int_get(&stopping));
 			else
 				handed[i] = hand_over_sendmail(cfg, st, r[i].j, token,
 				    &r[i].mail);
@@ -798,7 +620,7 @@ worker(gpointer arg)
 				/* not started in time (shutdown): due again
 				 * at once, for us or another daemon, instead
 				 * of after the lease */
-				release(st, &jobs[i], token, !g_atomic_int_get(&stopping));
+				sm_outbox_release(st, &jobs[i], token, !g_atomic_int_get(&stopping));
 			else if (prepare(st, cfg, &jobs[i], tickets[i], token,
 			    &ready[nready]))
 				nready++;

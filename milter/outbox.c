@@ -13,13 +13,18 @@
  *          and a daemon killed mid-send leaves them to be claimed again
  *          once the lease ran out; each comes with its ticket
  *          (sm_store_outbox_claim);
+ *   offered an acknowledgement the milter's thread just queued comes
+ *          leased at birth, with its ticket, in memory instead
+ *          (outbox_handoff.c): no claim and no ticket read back for it;
+ *          each round leaves CLAIM_KEEP places to claimed jobs;
  *   release a claimed job not started while enough of its lease was left
  *          (slow sends before it, shutdown) is due again at once;
  *   finish records the sent mails of a claim in their tickets' threads
  *          and deletes their jobs (sm_store_outbox_finish), once all of
  *          them were handed over;
  *   fail   counts the attempt and re-schedules it with backoff, or moves
- *          it to the dead-letter set - only while the lease is still ours.
+ *          it to the dead-letter set - only while the lease is still ours
+ *          (release and fail: outbox_jobs.c).
  * A job's Message-ID is derived from the job (its id and creation time):
  * every attempt carries the same one without storing it first.
  *

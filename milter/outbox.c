@@ -69,11 +69,15 @@
 #define REDIAL_MAX_MS   5000    /* an ack waits at most this after Redis is back */
 #define SMTP_IDLE_MS    10000   /* an idle SMTP connection is closed after this */
 #define GATHER_MS       20      /* after a kick, wait this for more jobs to claim */
+#define YIELD_PCT       25      /* CPU pressure at which the worker gives way */
+#define YIELD_MAX_S     5       /* a job waits at most this for the MTA's mail */
+#define YIELD_NAP_MS    50      /* pressure sampled at most this often */
 
 static GThread *worker_thread;
 static char *worker_token;      /* the lease token of its claims */
 static gint stopping;
 static gint kicked;             /* a job was queued here: look now */
+static gint yielding;           /* giving way to the MTA: no kicks */
 static GMutex wake_mu;
 static GCond wake_cv;
 
@@ -108,12 +112,13 @@ from_claimed(sm_claimed *c, sm_job *j, sm_ticket **t, int *ok)
  * Claim up to max due jobs with their tickets in one round trip into
  * jobs[] and tickets[] (cleared by the caller; tickets[i] NULL when the
  * ticket is gone). ok[i] is 1 for a usable job, 2 for one lacking a
- * required field (to be given up). Returns the number of entries, -1 on
- * a store error.
+ * required field (to be given up). Only jobs due at least age seconds
+ * ago (giving way: see below); their lease ends as ever. Returns the
+ * number of entries, -1 on a store error.
  */
 static int
 claim(sm_store *st, const char *token, sm_job *jobs, sm_ticket **tickets,
-    int *ok, int max)
+    int *ok, int max, int age)
 {
 	sm_claimed got[CLAIM_MAX];
 	int n;
@@ -121,7 +126,8 @@ claim(sm_store *st, const char *token, sm_job *jobs, sm_ticket **tickets,
 	max = MIN(max, CLAIM_MAX);
 	if (max <= 0)
 		return 0;
-	n = sm_store_outbox_claim(st, time(NULL), SM_OUTBOX_LEASE, token, max, got);
+	n = sm_store_outbox_claim(st, time(NULL) - age, SM_OUTBOX_LEASE + age, token,
+	    max, got);
 	for (int i = 0; i < n; i++)
 		from_claimed(&got[i], &jobs[i], &tickets[i], &ok[i]);
 	return n;
@@ -130,18 +136,19 @@ claim(sm_store *st, const char *token, sm_job *jobs, sm_ticket **tickets,
 /*
  * Up to max acknowledgements the milter's threads handed over in memory
  * (outbox_handoff.c), into the same arrays as a claim: leased to us at
- * birth, with their tickets. One that waited until too little of its
- * lease is left is handed back instead (due at once: claimed as usual).
+ * birth, with their tickets; only those queued at least age seconds ago.
+ * One that waited until too little of its lease is left is handed back
+ * instead (due at once: claimed as usual).
  */
 static int
 take_offered(sm_store *st, const char *token, sm_job *jobs, sm_ticket **tickets,
-    int *ok, int max)
+    int *ok, int max, int age)
 {
 	sm_claimed got[CLAIM_MAX];
 	gint64 until[CLAIM_MAX], now = time(NULL);
 	int n, k = 0;
 
-	n = sm_handoff_take(got, until, MIN(max, CLAIM_MAX));
+	n = sm_handoff_take(got, until, MIN(max, CLAIM_MAX), now - age);
 	for (int i = 0; i < n; i++) {
 		memset(&jobs[k], 0, sizeof jobs[k]);
 		from_claimed(&got[i], &jobs[k], &tickets[k], &ok[k]);
@@ -166,7 +173,7 @@ release_offered(sm_store *st, const char *token)
 	gint64 until[CLAIM_MAX];
 	int n;
 
-	while ((n = sm_handoff_take(got, until, CLAIM_MAX)) > 0)
+	while ((n = sm_handoff_take(got, until, CLAIM_MAX, G_MAXINT64)) > 0)
 		for (int i = 0; i < n; i++) {
 			sm_job j = { .id = got[i].id };
 
@@ -209,7 +216,7 @@ sm_outbox_kick(void)
 	/* A kick already pending will be seen (the worker reads the flag
 	 * under the mutex before it waits): the milter's threads need not
 	 * take the lock for every queued mail while one is pending. */
-	if (g_atomic_int_get(&kicked))
+	if (g_atomic_int_get(&kicked) || g_atomic_int_get(&yielding))
 		return;
 	g_mutex_lock(&wake_mu);
 	g_atomic_int_set(&kicked, 1);
@@ -538,6 +545,32 @@ hand_over(const sm_config *cfg, sm_smtp **smtp, sm_store *st, const char *token,
 	return nsent;
 }
 
+/* ---- giving way ------------------------------------------------------- */
+
+/*
+ * The worker runs at nice 19, but what it sets off does not: Redis runs
+ * its scripts, and the MTA (or sendmail) takes its mail, at normal
+ * priority, and on a saturated machine that work competes with the MTA's
+ * sessions all the same. So while tasks wait for a CPU at least YIELD_PCT
+ * of the time (the kernel's CPU pressure stall information, pressure.c),
+ * the worker sends only what has waited YIELD_MAX_S: a burst of mail is
+ * taken in first and acknowledged within seconds, and under sustained
+ * load jobs go out at the rate they come, YIELD_MAX_S late. Without PSI
+ * it never gives way. Returns the age a job needs now (0: any).
+ */
+static int
+give_way(struct sm_pressure *psi, int age)
+{
+	int pct = sm_pressure_sample(psi);
+	int now_age = pct >= YIELD_PCT ? YIELD_MAX_S : 0;
+
+	if (now_age != age)
+		log_debug("outbox: CPU pressure %d%%: %s", pct, now_age ?
+		    "giving way to the MTA" : "sending at once");
+	g_atomic_int_set(&yielding, now_age > 0);
+	return now_age;
+}
+
 /* ---- the thread ------------------------------------------------------- */
 
 static gpointer
@@ -549,6 +582,9 @@ worker(gpointer arg)
 	char *token;
 	int wait_ms = REDIAL_MIN_MS;
 	bool down_logged = false;
+	struct sm_pressure psi = { 0 };
+	gint64 psi_next = 0;            /* monotonic us: sample again then */
+	int age = 0;                    /* YIELD_MAX_S while giving way */
 
 	sm_runtime_background_priority();
 	token = worker_token;
@@ -595,6 +631,10 @@ worker(gpointer arg)
 				sm_config_unref(scfg);
 			scfg = sm_config_ref(cfg);
 		}
+		if (g_get_monotonic_time() >= psi_next) {
+			age = give_way(&psi, age);
+			psi_next = g_get_monotonic_time() + YIELD_NAP_MS * 1000;
+		}
 		memset(jobs, 0, sizeof jobs);
 		memset(tickets, 0, sizeof tickets);
 		start_by = g_get_monotonic_time() +
@@ -603,7 +643,7 @@ worker(gpointer arg)
 		 * CLAIM_KEEP places: due jobs (retries, reminders) are claimed
 		 * in every round, however many acks a burst queues. */
 		want = (int)MIN(sm_handoff_waiting(), (guint)(CLAIM_MAX - CLAIM_KEEP));
-		rc = claim(st, token, jobs, tickets, ok, CLAIM_MAX - want);
+		rc = claim(st, token, jobs, tickets, ok, CLAIM_MAX - want, age);
 		if (rc < 0) {
 			/* redial soon: most often Redis restarted or failed over */
 			log_warnx("outbox: cannot claim jobs: %s", sm_store_error(st));
@@ -612,7 +652,7 @@ worker(gpointer arg)
 			nap(REDIAL_MIN_MS);
 		} else {
 			noff = take_offered(st, token, jobs + rc, tickets + rc, ok + rc,
-			    CLAIM_MAX - rc);
+			    CLAIM_MAX - rc, age);
 			rc += noff;
 		}
 		/* render them all, then hand them over together */
@@ -648,13 +688,18 @@ worker(gpointer arg)
 		 * one claim serves several mails: an ack waits GATHER_MS
 		 * more, and an empty claim after each mail was a third of the
 		 * outbox's Redis calls at low load. */
-		if (rc >= 0 && rc < CLAIM_MAX && sm_handoff_waiting() == 0) {
+		if (rc >= 0 && rc < CLAIM_MAX && age > 0)
+			/* giving way, with no job overdue: look again later
+			 * (the milter's kicks are off meanwhile) */
+			nap(YIELD_NAP_MS);
+		else if (rc >= 0 && rc < CLAIM_MAX && sm_handoff_waiting() == 0) {
 			if (rc == 0)
 				sm_smtp_idle(smtp, SMTP_IDLE_MS);
 			if (nap_kicked(SM_OUTBOX_POLL_MS))
 				g_usleep(GATHER_MS * 1000);
 		}
 	}
+	g_atomic_int_set(&yielding, 0);
 	/* offers are closed (sm_outbox_stop): what waits goes back, due at
 	 * once for the next daemon, instead of after its lease */
 	release_offered(st, token);

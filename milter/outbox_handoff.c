@@ -41,6 +41,7 @@
 struct offered {
 	sm_claimed c;
 	gint64 lease_until;     /* unix s */
+	gint64 born;            /* unix s: queued then */
 };
 
 static GMutex mu;
@@ -94,6 +95,7 @@ sm_outbox_offer(sm_claimed *c, const char *lease, gint64 lease_until)
 		o = g_new(struct offered, 1);
 		o->c = *c;
 		o->lease_until = lease_until;
+		o->born = lease_until - SM_OUTBOX_LEASE;
 		memset(c, 0, sizeof *c);
 		g_queue_push_tail(&waiting, o);
 	}
@@ -115,12 +117,13 @@ sm_handoff_waiting(void)
 }
 
 int
-sm_handoff_take(sm_claimed *out, gint64 *lease_until, int max)
+sm_handoff_take(sm_claimed *out, gint64 *lease_until, int max, gint64 born_by)
 {
 	int n = 0;
 
 	g_mutex_lock(&mu);
-	while (n < max && !g_queue_is_empty(&waiting)) {
+	while (n < max && !g_queue_is_empty(&waiting) &&
+	    ((struct offered *)g_queue_peek_head(&waiting))->born <= born_by) {
 		struct offered *o = g_queue_pop_head(&waiting);
 
 		out[n] = o->c;

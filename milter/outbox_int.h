@@ -6,6 +6,7 @@
 #ifndef OUTBOX_INT_H
 #define OUTBOX_INT_H
 
+#include <stdbool.h>
 #include <glib.h>
 
 #include "sm_mailer.h"
@@ -16,9 +17,24 @@ void sm_handoff_start(const char *worker_token);
 void sm_handoff_stop(void);
 /* Jobs waiting to be taken. */
 guint sm_handoff_waiting(void);
-/* Move up to max offered jobs into out[] (oldest first) with the end of
- * their lease (unix s); returns their number. */
-int sm_handoff_take(sm_claimed *out, gint64 *lease_until, int max);
+/* Move up to max offered jobs queued at or before born_by (unix s) into
+ * out[] (oldest first) with the end of their lease (unix s); returns
+ * their number. */
+int sm_handoff_take(sm_claimed *out, gint64 *lease_until, int max, gint64 born_by);
+
+/* pressure.c: CPU pressure stall information (PSI). parse: the "some"
+ * total (us) of /proc/pressure/cpu's text. pct: the share of the time
+ * between two samples (monotonic us) in which a task waited for a CPU.
+ * sample: read it; the pct since the previous sample (0 for the first),
+ * -1 when the kernel offers no PSI (then always -1). */
+struct sm_pressure {
+	guint64 total;
+	gint64 at_us;
+	bool unavailable;
+};
+bool sm_pressure_parse(const char *text, guint64 *some_total_us);
+int sm_pressure_pct(guint64 prev_total, gint64 prev_us, guint64 total, gint64 now_us);
+int sm_pressure_sample(struct sm_pressure *s);
 
 /* outbox_jobs.c: hand a held job back, due at once (late: log that it
  * was not started in time); errors only cost the lease. */

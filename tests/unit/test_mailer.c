@@ -20,6 +20,7 @@
 #include "sm_template.h"
 #include "sm_ticket.h"
 #include "sm_util.h"
+#include "../../milter/outbox_int.h"
 
 static void
 test_argv(void)
@@ -498,6 +499,49 @@ test_run(void)
 	g_free(dir);
 }
 
+/* The outbox gives way on CPU pressure (pressure.c): the "some" total of
+ * /proc/pressure/cpu, and the share of a span spent stalled. */
+static void
+test_pressure(void)
+{
+	guint64 t = 1;
+	struct sm_pressure s = { 0 };
+	int pct;
+
+	g_assert_true(sm_pressure_parse("some avg10=1.67 avg60=20.62 avg300=14.77 "
+	    "total=7657163555\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n", &t));
+	g_assert_cmpuint(t, ==, 7657163555ULL);
+	g_assert_true(sm_pressure_parse("some avg10=0.00 avg60=0.00 avg300=0.00 total=0", &t));
+	g_assert_cmpuint(t, ==, 0);
+	/* only "some" counts, and only a whole number */
+	g_assert_false(sm_pressure_parse("full avg10=0.00 avg60=0.00 avg300=0.00 total=5\n", &t));
+	g_assert_false(sm_pressure_parse("some avg10=0.00 avg60=0.00 avg300=0.00\n"
+	    "full avg10=0.00 avg60=0.00 avg300=0.00 total=5\n", &t));
+	g_assert_false(sm_pressure_parse("some avg10=0.00 total=\n", &t));
+	g_assert_false(sm_pressure_parse("some avg10=0.00 total=12x\n", &t));
+	g_assert_false(sm_pressure_parse("", &t));
+	g_assert_false(sm_pressure_parse(NULL, &t));
+	g_assert_cmpuint(t, ==, 0);
+	/* 25 ms stalled in 100 ms; capped; a span of nothing or a counter that
+	 * went back (another kernel?) says 0 */
+	g_assert_cmpint(sm_pressure_pct(1000, 5000000, 26000, 5100000), ==, 25);
+	g_assert_cmpint(sm_pressure_pct(0, 0, 400000, 100000), ==, 100);
+	g_assert_cmpint(sm_pressure_pct(1000, 5000000, 2000, 5000000), ==, 0);
+	g_assert_cmpint(sm_pressure_pct(9000, 5000000, 2000, 5100000), ==, 0);
+	/* the machine's own file: a share, or -1 (no PSI) from then on */
+	pct = sm_pressure_sample(&s);
+	g_assert_true(pct == 0 || pct == -1);
+	if (pct == 0) {
+		g_usleep(20000);
+		pct = sm_pressure_sample(&s);
+		g_assert_cmpint(pct, >=, 0);
+		g_assert_cmpint(pct, <=, 100);
+	} else {
+		g_assert_true(s.unavailable);
+		g_assert_cmpint(sm_pressure_sample(&s), ==, -1);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -511,5 +555,6 @@ main(int argc, char **argv)
 	g_test_add_func("/mailer/values", test_values);
 	g_test_add_func("/mailer/render", test_render);
 	g_test_add_func("/mailer/run", test_run);
+	g_test_add_func("/mailer/pressure", test_pressure);
 	return g_test_run();
 }

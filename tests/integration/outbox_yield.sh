@@ -1,0 +1,64 @@
+#!/bin/sh
+# outbox_yield.sh - the outbox worker gives way to the MTA on a saturated
+# machine (milter/outbox.c, give_way): while the kernel's CPU pressure
+# stall information (/proc/pressure/cpu) shows tasks waiting for a CPU 25%
+# of the time or more, generated mail waits - at most 5 s - and goes out
+# once the pressure is gone or the wait is over.
+#   1. no pressure: an acknowledgement leaves at once;
+#   2. CPU hogs (more than the CPUs) make pressure: the worker logs that
+#      it gives way, a new ticket's acknowledgement is still queued 2 s
+#      later, and it is sent all the same, within the 5 s bound (plus the
+#      time a nice-19 thread needs to get a CPU under that load);
+#   3. the hogs gone, acknowledgements leave at once again.
+# Skipped where the kernel offers no PSI (the worker never gives way).
+. "$top_srcdir/tests/lib/common.sh"
+
+if ! head -n 1 /proc/pressure/cpu 2>/dev/null | grep -q '^some .*total='; then
+	skip "no CPU pressure stall information (/proc/pressure/cpu)"
+fi
+sm_init
+sm_start_redis
+sm_write_config
+sm_start_daemon
+
+acks() { grep -l "^X-Ticket-Event: ack\$" "$SENT"/*.eml 2>/dev/null | wc -l; }
+outbox_empty() { [ "$(redis_cli ZCARD sm:outbox:due)" = 0 ]; }
+
+# ---- 1. idle -------------------------------------------------------------
+sm_mail "$T/m1.eml" 'Ann Lee <ann@customer.test>' 'Quiet day' '<y-1@customer.test>'
+sm_send "$T/m1.eml" >/dev/null || fail "miltertest failed"
+check "no pressure: the acknowledgement leaves at once" wait_for 10 eval '[ "$(acks)" -ge 1 ]'
+
+# ---- 2. saturated ----------------------------------------------------------
+n=$(( $(nproc) * 2 + 1 ))
+HOGS=
+i=0
+while [ $i -lt $n ]; do
+	timeout 40 sh -c 'while :; do :; done' &
+	HOGS="$HOGS $!"
+	i=$((i + 1))
+done
+stop_hogs() { [ -n "$HOGS" ] && kill $HOGS 2>/dev/null; wait $HOGS 2>/dev/null; HOGS=; }
+check "$n CPU hogs: the worker gives way" \
+    wait_for 10 grep -q "outbox: CPU pressure [0-9]*%: giving way to the MTA" "$T/daemon.log"
+sm_mail "$T/m2.eml" 'Bob Roe <bob@customer.test>' 'Busy day' '<y-2@customer.test>'
+sm_send "$T/m2.eml" >/dev/null || fail "miltertest failed"
+t0=$(date +%s)
+# bounded wait of about 2 s (no sleep: the suite's rule)
+wait_for 2 false
+check "2 s later its acknowledgement still waits in the outbox" \
+    eval '[ "$(acks)" -eq 1 ] && [ "$(redis_cli ZCARD sm:outbox:due)" = 1 ]'
+check "and is sent within the bound all the same" wait_for 25 eval '[ "$(acks)" -ge 2 ]'
+el=$(( $(date +%s) - t0 ))
+check "it waited at least the 5 s ($el s)" test "$el" -ge 4
+stop_hogs
+
+# ---- 3. calm again -----------------------------------------------------------
+check "the pressure gone, the worker sends at once again" \
+    wait_for 10 grep -q "outbox: CPU pressure [0-9]*%: sending at once" "$T/daemon.log"
+sm_mail "$T/m3.eml" 'Cy Doe <cy@customer.test>' 'Quiet again' '<y-3@customer.test>'
+sm_send "$T/m3.eml" >/dev/null || fail "miltertest failed"
+check "its acknowledgement leaves at once" wait_for 10 eval '[ "$(acks)" -ge 3 ]'
+check "nothing left in the outbox" wait_for 10 outbox_empty
+
+sm_finish

@@ -255,43 +255,73 @@ predict_facts(const sm_ingest *in, gint64 *v)
 }
 
 /*
- * A job leased at birth (the script's elements 11-13: job id, the ticket
- * hash and the job hash as it wrote them): out->ack gets the job and its
- * ticket, built from those fields and the thread text this process wrote
- * (lines), by the code that reads them back from Redis - so the worker
- * renders the very ticket a claim would have read.
+ * A job leased at birth (the script's element 11: its id): out->ack gets
+ * the job and its ticket as the script wrote them - the ticket's hash
+ * and the job's, rebuilt here from the same arguments the script was
+ * given, field for field as LUA_APPLY_BODY writes them (the script
+ * returning them cost Redis 12 us a ticket), read by the code that reads
+ * them back from Redis, with the thread text this process wrote (lines).
+ * test_store_records checks both against what a claim reads.
  */
 static bool
-parse_ack(const redisReply *r, const GString *lines, sm_ingest_result *out)
+parse_ack(const redisReply *r, const sm_ingest *in, const GString *lines,
+    sm_ingest_result *out)
 {
-	const redisReply *h = r->element[11], *jh = r->element[12];
+	GPtrArray *h, *jh;
 	JsonParser *p = NULL;
 	gint64 id;
 
-	if (!int_at(r, 10, &id) || id <= 0 || h->type != REDIS_REPLY_ARRAY ||
-	    jh->type != REDIS_REPLY_ARRAY || lines == NULL)
+	if (!int_at(r, 10, &id) || id <= 0 || lines == NULL)
 		return false;
-	for (size_t i = 0; i < jh->elements; i++)
-		if (jh->element[i]->type != REDIS_REPLY_STRING)
-			return false;
-	out->ack.ticket = sm_store_ticket_from(&p, out->ticket, h, lines->str,
-	    lines->len);
+	h = g_ptr_array_new_with_free_func(g_free);
+#define KV(v, k, val) do { g_ptr_array_add(v, g_strdup(k)); \
+	g_ptr_array_add(v, (val)); } while (0)
+	KV(h, "q", g_strdup(in->queue->name));
+	KV(h, "s", g_strdup("new"));
+	KV(h, "p", g_strdup(sm_priority_name(in->priority)));
+	KV(h, "c", g_strdup_printf("%" G_GINT64_FORMAT, in->now));
+	KV(h, "u", g_strdup_printf("%" G_GINT64_FORMAT, in->now));
+	KV(h, "r", g_strdup("1"));
+	if (in->due_first_response > 0)
+		KV(h, "dfr", g_strdup_printf("%" G_GINT64_FORMAT, in->due_first_response));
+	if (in->due_resolution > 0)
+		KV(h, "dr", g_strdup_printf("%" G_GINT64_FORMAT, in->due_resolution));
+	if (out->decision.action == SM_THREAD_NEW_LINKED)
+		KV(h, "lf", g_strdup_printf("%" G_GINT64_FORMAT, out->decision.linked_from));
+	if (in->sender != NULL && *in->sender != '\0') {
+		g_ptr_array_add(h, g_strconcat("+", in->sender, NULL));
+		g_ptr_array_add(h, g_strdup(""));
+	}
+	out->ack.ticket = sm_store_ticket_from_fields(&p, out->ticket,
+	    (const char *const *)h->pdata, h->len, lines->str, lines->len);
+	g_ptr_array_free(h, TRUE);
 	if (p != NULL)
 		g_object_unref(p);
 	if (out->ack.ticket == NULL)
 		return false;
+	jh = g_ptr_array_new();
+	KV(jh, "event", g_strdup("ack"));
+	KV(jh, "ticket", g_strdup_printf("%" G_GINT64_FORMAT, out->ticket));
+	KV(jh, "queue", g_strdup(in->queue->name));
+	KV(jh, "to", g_strdup(in->ack_to ? in->ack_to : ""));
+	KV(jh, "in_reply_to", g_strdup(in->msgid ? in->msgid : ""));
+	KV(jh, "created", g_strdup_printf("%" G_GINT64_FORMAT, in->now));
+	KV(jh, "attempts", g_strdup("0"));
+	KV(jh, "previous_tickets", g_strdup_printf("%" G_GINT64_FORMAT, out->previous_tickets));
+	KV(jh, "lease", g_strdup(in->ack_lease));
+#undef KV
 	out->ack.id = id;
-	out->ack.nfields = jh->elements;
-	out->ack.fields = g_new0(char *, jh->elements + 1);
-	for (size_t i = 0; i < jh->elements; i++)
-		out->ack.fields[i] = g_strndup(jh->element[i]->str, jh->element[i]->len);
+	out->ack.nfields = jh->len;
+	g_ptr_array_add(jh, NULL);
+	out->ack.fields = (char **)g_ptr_array_free(jh, FALSE);
 	return true;
 }
 
 /* {'OK', ticket, status, priority, created, prev, ack_queued, ack_limited,
- *  due, queue[, job, ticket hash, job hash]} */
+ *  due, queue[, leased job]} */
 static bool
-parse_result(const redisReply *r, const GString *lines, sm_ingest_result *out)
+parse_result(const redisReply *r, const sm_ingest *in, const GString *lines,
+    sm_ingest_result *out)
 {
 	gint64 v[9];
 
@@ -311,7 +341,7 @@ parse_result(const redisReply *r, const GString *lines, sm_ingest_result *out)
 	out->due = v[8];
 	g_free(out->queue);
 	out->queue = g_strndup(r->element[9]->str, r->element[9]->len);
-	if (r->elements >= 13 && !parse_ack(r, lines, out))
+	if (r->elements >= 11 && in->ack_lease != NULL && !parse_ack(r, in, lines, out))
 		/* queued all the same: the job is claimed once its lease ran out */
 		sm_claimed_clear(&out->ack);
 	return true;
@@ -393,7 +423,7 @@ sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out)
 			    in->msgid ? in->msgid : "(no id)");
 			continue;
 		}
-		if (!parse_result(r, lines, out)) {
+		if (!parse_result(r, in, lines, out)) {
 			freeReplyObject(r);
 			sm_store_set_error(st, "redis: malformed ingest result");
 			goto done;

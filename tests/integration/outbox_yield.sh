@@ -9,7 +9,11 @@
 #      it gives way, a new ticket's acknowledgement is still queued 2 s
 #      later, and it is sent all the same, within the 5 s bound (plus the
 #      time a nice-19 thread needs to get a CPU under that load);
-#   3. the hogs gone, acknowledgements leave at once again.
+#   3. a daemon killed (SIGKILL) while an acknowledgement waits in its
+#      memory, handed over at birth: the job stays in Redis, leased to the
+#      dead worker until the lease ends; a new daemon leaves it alone until
+#      then, and sends it once after (the lease's end moved, not waited);
+#   4. the hogs gone, acknowledgements leave at once again.
 # Skipped where the kernel offers no PSI (the worker never gives way).
 . "$top_srcdir/tests/lib/common.sh"
 
@@ -51,14 +55,37 @@ check "2 s later its acknowledgement still waits in the outbox" \
 check "and is sent within the bound all the same" wait_for 25 eval '[ "$(acks)" -ge 2 ]'
 el=$(( $(date +%s) - t0 ))
 check "it waited at least the 5 s ($el s)" test "$el" -ge 4
-stop_hogs
 
-# ---- 3. calm again -----------------------------------------------------------
-check "the pressure gone, the worker sends at once again" \
-    wait_for 10 grep -q "outbox: CPU pressure [0-9]*%: sending at once" "$T/daemon.log"
+# ---- 3. killed with an acknowledgement in memory ---------------------------
+sm_mail "$T/m4.eml" 'Dee Fox <dee@customer.test>' 'Killed day' '<y-4@customer.test>'
+id4=$(out_stamp "$(sm_send "$T/m4.eml")" X-Ticket-ID)
+job=$(redis_cli ZRANGE sm:outbox:due 0 -1 | head -n 1)
+lease=$(redis_cli HGET "sm:job:$job" lease)
+check "ticket $id4's ack job $job is queued leased at birth ($lease)" \
+    eval '[ -n "$job" ] && [ -n "$lease" ] && [ "$(acks)" -eq 2 ]'
+kill -KILL "$SM_PID_DAEMON"
+wait "$SM_PID_DAEMON" 2>/dev/null
+SM_PID_DAEMON=
+stop_hogs
+l0=$(wc -l <"$T/daemon.log")
+score=$(redis_cli ZSCORE sm:outbox:due "$job")
+now=$(date +%s)
+check "the killed daemon's job stays leased (due in $((${score%.*} - now)) s)" \
+    test "${score%.*}" -gt $((now + 40))
+sm_start_daemon
+wait_for 3 eval '[ "$(acks)" -ge 3 ]'
+check "a new daemon leaves it alone while the lease lasts" test "$(acks)" -eq 2
+redis_cli ZADD sm:outbox:due 0 "$job" >/dev/null
+check "after the lease it is sent" wait_for 15 eval '[ "$(acks)" -ge 3 ]'
+check "once" eval 'wait_for 10 outbox_empty && [ "$(acks)" -eq 3 ]'
+
+# ---- 4. calm again -----------------------------------------------------------
+tail -n +$((l0 + 1)) "$T/daemon.log" >"$T/daemon.log.2"
+check "the new daemon's worker has not given way" \
+    eval '! grep -q "outbox: CPU pressure [0-9]*%: giving way" "$T/daemon.log.2"'
 sm_mail "$T/m3.eml" 'Cy Doe <cy@customer.test>' 'Quiet again' '<y-3@customer.test>'
 sm_send "$T/m3.eml" >/dev/null || fail "miltertest failed"
-check "its acknowledgement leaves at once" wait_for 10 eval '[ "$(acks)" -ge 3 ]'
+check "its acknowledgement leaves at once" wait_for 10 eval '[ "$(acks)" -ge 4 ]'
 check "nothing left in the outbox" wait_for 10 outbox_empty
 
 sm_finish

@@ -81,7 +81,7 @@ static gint yielding;           /* giving way to the MTA: no kicks */
 static GMutex wake_mu;
 static GCond wake_cv;
 
-/* ---- Redis ------------------------------------------------------------ */
+/* ---- a round's jobs: claimed or offered ------------------------------ */
 #define CLAIM_MAX       16      /* jobs claimed at once */
 #define CLAIM_KEEP      4       /* of them, kept for due jobs (take_offered) */
 G_STATIC_ASSERT(CLAIM_MAX <= SM_CLAIM_MAX);

@@ -11,9 +11,10 @@
  * ingest of a new ticket. So the ingest script creates the ack job
  * already leased to this daemon's worker (sm_ingest.ack_lease: the job
  * hash carries the worker's token, its due score is the end of the lease)
- * and returns the job and the ticket hash it wrote; the milter's thread
- * offers them here and the worker takes them with its next round, as if
- * it had claimed them: finish() records and deletes the job as before.
+ * and returns its id; the daemon rebuilds the job and the ticket as the
+ * script wrote them (store_ticket.c), the milter's thread offers them
+ * here and the worker takes them with its next round, as if it had
+ * claimed them: finish() records and deletes the job as before.
  *
  * Delivery contract (sm_mailer.h) unchanged: the job is in Redis, leased,
  * before the milter answers the MTA. A daemon killed with jobs here
@@ -38,10 +39,10 @@
 
 #define HANDOFF_MAX     4096    /* jobs waiting here, at most (about): ~2 kB each */
 
+/* queued at lease_until - SM_OUTBOX_LEASE (the milter leases from now) */
 struct offered {
 	sm_claimed c;
 	gint64 lease_until;     /* unix s */
-	gint64 born;            /* unix s: queued then */
 };
 
 static GMutex mu;
@@ -95,7 +96,6 @@ sm_outbox_offer(sm_claimed *c, const char *lease, gint64 lease_until)
 		o = g_new(struct offered, 1);
 		o->c = *c;
 		o->lease_until = lease_until;
-		o->born = lease_until - SM_OUTBOX_LEASE;
 		memset(c, 0, sizeof *c);
 		g_queue_push_tail(&waiting, o);
 	}
@@ -123,7 +123,8 @@ sm_handoff_take(sm_claimed *out, gint64 *lease_until, int max, gint64 born_by)
 
 	g_mutex_lock(&mu);
 	while (n < max && !g_queue_is_empty(&waiting) &&
-	    ((struct offered *)g_queue_peek_head(&waiting))->born <= born_by) {
+	    ((struct offered *)g_queue_peek_head(&waiting))->lease_until -
+	    SM_OUTBOX_LEASE <= born_by) {
 		struct offered *o = g_queue_pop_head(&waiting);
 
 		out[n] = o->c;

@@ -30,15 +30,23 @@ chmod 0755 "$T/fail-sendmail"
 sed -i "s|^sendmail = .*|sendmail = $T/fail-sendmail|" "$CONF"
 sm_start_daemon
 
+# send_customers TAG N: N new customer mails, one ticket each, in one
+# miltertest run
+send_customers()
+{
+	local tag=$1 n=$2 i=1
+	: >"$T/list.$tag"
+	while [ $i -le $n ]; do
+		sm_mail "$T/$tag$i.eml" "Customer $tag$i <$tag$i@customer.test>" \
+		    "Question $tag $i" "<$tag-$i@customer.test>"
+		echo "$T/$tag$i.eml" >>"$T/list.$tag"
+		i=$((i + 1))
+	done
+	sm_send_list "$T/list.$tag" "$T/out.$tag" || fail "miltertest failed"
+}
+
 N=20
-: >"$T/list"
-i=1
-while [ $i -le $N ]; do
-	sm_mail "$T/m$i.eml" "Customer $i <c$i@customer.test>" "Question $i" "<batch-$i@customer.test>"
-	echo "$T/m$i.eml" >>"$T/list"
-	i=$((i + 1))
-done
-sm_send_list "$T/list" "$T/out" || fail "miltertest failed"
+send_customers batch $N
 check "$N tickets opened" test "$(redis_cli GET sm:seq:t)" = $N
 check "$N ack jobs queued" wait_for 10 eval '[ "$(redis_cli ZCARD sm:outbox:due)" = $N ]'
 tried() { n=0; for j in $(redis_cli ZRANGE sm:outbox:due 0 -1); do
@@ -108,14 +116,7 @@ check "idle: no other script ran" test "$(stat evalsha)" = "${c:-0}"
 M=5
 before=$(sent)
 redis_cli CONFIG RESETSTAT >/dev/null
-: >"$T/list2"
-i=1
-while [ $i -le $M ]; do
-	sm_mail "$T/h$i.eml" "Other $i <o$i@customer.test>" "Handed $i" "<hand-$i@customer.test>"
-	echo "$T/h$i.eml" >>"$T/list2"
-	i=$((i + 1))
-done
-sm_send_list "$T/list2" "$T/out2" || fail "miltertest failed"
+send_customers hand $M
 check "$M more acknowledgements sent" wait_for 30 eval '[ "$(sent)" -ge $((before + M)) ] && [ "$(redis_cli ZCARD sm:outbox:due)" = 0 ]'
 check "no job left after them" test "$(redis_cli --scan --pattern 'sm:job:*' | wc -l)" -eq 0
 snap

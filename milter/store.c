@@ -483,21 +483,38 @@ sm_store_pool_flush(void)
 void
 sm_args_init(sm_args *a)
 {
-	a->v = g_ptr_array_new_with_free_func(g_free);
+	a->resp = g_string_sized_new(2048);
+	a->n = 0;
 }
 
 void
 sm_args_clear(sm_args *a)
 {
-	if (a->v != NULL)
-		g_ptr_array_free(a->v, TRUE);
-	a->v = NULL;
+	if (a->resp != NULL)
+		g_string_free(a->resp, TRUE);
+	a->resp = NULL;
+	a->n = 0;
+}
+
+void
+sm_args_add_len(sm_args *a, const char *s, size_t len)
+{
+	char num[SM_INT_STR_MAX];
+
+	g_string_append_c(a->resp, '$');
+	g_string_append(a->resp, sm_int_str(num, (gint64)len));
+	g_string_append_len(a->resp, "\r\n", 2);
+	g_string_append_len(a->resp, s, (gssize)len);
+	g_string_append_len(a->resp, "\r\n", 2);
+	a->n++;
 }
 
 void
 sm_args_add(sm_args *a, const char *s)
 {
-	g_ptr_array_add(a->v, g_strdup(s ? s : ""));
+	if (s == NULL)
+		s = "";
+	sm_args_add_len(a, s, strlen(s));
 }
 
 char *
@@ -513,20 +530,15 @@ sm_store_digest(const char *s, size_t nhex)
 void
 sm_args_add_digest(sm_args *a, const char *s, size_t nhex)
 {
-	if (s == NULL || *s == '\0')
+	char *d;
+
+	if (s == NULL || *s == '\0') {
 		sm_args_add(a, "");
-	else
-		g_ptr_array_add(a->v, sm_store_digest(s, nhex));
-}
-
-void
-sm_args_addf(sm_args *a, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	g_ptr_array_add(a->v, g_strdup_vprintf(fmt, ap));
-	va_end(ap);
+		return;
+	}
+	d = sm_store_digest(s, nhex);
+	sm_args_add(a, d);
+	g_free(d);
 }
 
 char *
@@ -550,7 +562,7 @@ sm_args_addi(sm_args *a, gint64 v)
 {
 	char buf[SM_INT_STR_MAX];
 
-	g_ptr_array_add(a->v, g_strdup(sm_int_str(buf, v)));
+	sm_args_add(a, sm_int_str(buf, v));
 }
 
 static bool
@@ -628,12 +640,29 @@ sm_store_multi(sm_store *st, int n, const int *argc,
 	return exec;
 }
 
+/* One EVALSHA of the arguments, formatted here (see sm_args); NULL with
+ * c->err set when the connection failed. */
+static redisReply *
+evalsha(redisContext *c, enum sm_lua which, const sm_args *args)
+{
+	char head[80], num[SM_INT_STR_MAX];
+	int n;
+	void *r = NULL;
+
+	n = snprintf(head, sizeof head, "*%s\r\n$7\r\nEVALSHA\r\n$40\r\n%s\r\n$1\r\n0\r\n",
+	    sm_int_str(num, 3 + args->n), lua_sha[which]);
+	if (n < 0 || (size_t)n >= sizeof head ||
+	    redisAppendFormattedCommand(c, head, (size_t)n) != REDIS_OK ||
+	    redisAppendFormattedCommand(c, args->resp->str, args->resp->len) != REDIS_OK ||
+	    redisGetReply(c, &r) != REDIS_OK)
+		return NULL;
+	return r;
+}
+
 redisReply *
 sm_store_eval(sm_store *st, enum sm_lua which, const sm_args *args, bool *io)
 {
-	const char **argv;
 	redisReply *r = NULL;
-	int argc = 3 + (int)args->v->len;
 	bool load_failed = false;
 
 	if (io != NULL)
@@ -642,14 +671,8 @@ sm_store_eval(sm_store *st, enum sm_lua which, const sm_args *args, bool *io)
 		return NULL;
 	if (!st->loaded[which] && !script_load(st, which))
 		goto fail;
-	argv = g_new(const char *, argc);
-	argv[0] = "EVALSHA";
-	argv[1] = lua_sha[which];
-	argv[2] = "0";
-	for (guint i = 0; i < args->v->len; i++)
-		argv[3 + i] = args->v->pdata[i];
 	for (int attempt = 0; attempt < 2; attempt++) {
-		r = redisCommandArgv(st->c, argc, argv, NULL);
+		r = evalsha(st->c, which, args);
 		if (r == NULL || r->type != REDIS_REPLY_ERROR ||
 		    strncmp(r->str, "NOSCRIPT", 8) != 0 || attempt == 1)
 			break;
@@ -661,7 +684,6 @@ sm_store_eval(sm_store *st, enum sm_lua which, const sm_args *args, bool *io)
 			break;
 		}
 	}
-	g_free(argv);
 	if (r == NULL) {
 		if (!load_failed)
 			sm_store_set_error(st, "redis: %s", st->c->err ?

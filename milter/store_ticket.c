@@ -117,10 +117,9 @@ action_arg(sm_thread_action a)
 	return "new";
 }
 
-/* lines: set to the thread's new lines (the caller frees it) */
 static void
 apply_args(sm_store *st, const sm_ingest *in, const char *fp,
-    const sm_thread_decision *d, sm_args *a, GString **lines_out)
+    const sm_thread_decision *d, sm_args *a)
 {
 	const sm_message *m = in->msg;
 	GString *lines, *rec;
@@ -153,9 +152,9 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
 	    m && m->date > 0 ? m->date : in->now, in->msgid, subject,
 	    m ? m->excerpt : NULL);
 	g_string_append_len(lines, rec->str, rec->len);
-	sm_args_add(a, lines->str);
+	sm_args_add_len(a, lines->str, lines->len);
 	g_string_free(rec, TRUE);
-	*lines_out = lines;
+	g_string_free(lines, TRUE);
 	g_free(subject);
 	sm_args_add(a, in->want_ack ? "1" : "0");
 	sm_args_add(a, in->ack_to);
@@ -255,60 +254,79 @@ predict_facts(const sm_ingest *in, gint64 *v)
 }
 
 /*
+ * The new ticket as Redis now holds it, from the values the apply script
+ * was given: what sm_store_ticket_from() reads back from its hash and its
+ * thread string (the head line and the message's line, store_record.c),
+ * without writing and parsing that JSON again (a tenth of a new ticket's
+ * instructions). /store/ack_leased compares the two.
+ */
+static sm_ticket *
+handed_ticket(const sm_ingest *in, const sm_ingest_result *out)
+{
+	const sm_message *m = in->msg;
+	bool has_sender = in->sender != NULL && *in->sender != '\0';
+	sm_ticket *t = sm_ticket_new();
+	sm_ticket_msg *msg = g_new0(sm_ticket_msg, 1);
+	char *name;
+
+	t->id = out->ticket;
+	t->queue = g_strdup(in->queue->name);
+	t->status = SM_ST_NEW;
+	t->priority = in->priority;
+	t->created_at = t->updated_at = in->now;
+	t->due_first_response = MAX(in->due_first_response, 0);
+	t->due_resolution = MAX(in->due_resolution, 0);
+	if (out->decision.action == SM_THREAD_NEW_LINKED)
+		t->linked_from = out->decision.linked_from;
+	if (has_sender)
+		g_ptr_array_add(t->participants, g_strdup(in->sender));
+	t->subject = utf8_cut(m ? m->subject : NULL, MAX_SUBJECT);
+	name = utf8_cut(in->sender_name, MAX_NAME);
+	if (*name != '\0')
+		t->requester_name = name;
+	else
+		g_free(name);
+	t->requester_addr = g_strdup(has_sender ? in->sender : "");
+	msg->direction = g_strdup(in->direction ? in->direction : "in");
+	msg->from = g_strdup(in->sender ? in->sender : "");
+	msg->date = m && m->date > 0 ? m->date : in->now;
+	if (in->msgid != NULL && *in->msgid != '\0')
+		msg->message_id = g_strdup(in->msgid);
+	msg->subject = g_strdup(t->subject);
+	msg->excerpt = g_strdup(m && m->excerpt ? m->excerpt : "");
+	g_ptr_array_add(t->messages, msg);
+	return t;
+}
+
+/*
  * A job leased at birth (the script's element 11: its id): out->ack gets
- * the job and its ticket as the script wrote them - the ticket's hash
- * and the job's, rebuilt here from the same arguments the script was
- * given, field for field as LUA_APPLY_BODY writes them (the script
- * returning them cost Redis 12 us a ticket), read by the code that reads
- * them back from Redis, with the thread text this process wrote (lines).
- * test_store_records checks both against what a claim reads.
+ * the job and its ticket as the script wrote them, rebuilt here from the
+ * same arguments the script was given (the script returning them cost
+ * Redis 12 us a ticket): the job's hash field for field as LUA_APPLY_BODY
+ * writes it. test_store_records checks both against what a claim reads.
  */
 static bool
-parse_ack(const redisReply *r, const sm_ingest *in, const GString *lines,
-    sm_ingest_result *out)
+parse_ack(const redisReply *r, const sm_ingest *in, sm_ingest_result *out)
 {
-	GPtrArray *h, *jh;
-	JsonParser *p = NULL;
+	char num[SM_INT_STR_MAX];
+	GPtrArray *jh;
 	gint64 id;
 
-	if (!int_at(r, 10, &id) || id <= 0 || lines == NULL)
+	if (!int_at(r, 10, &id) || id <= 0)
 		return false;
-	h = g_ptr_array_new_with_free_func(g_free);
-#define KV(v, k, val) do { g_ptr_array_add(v, g_strdup(k)); \
-	g_ptr_array_add(v, (val)); } while (0)
-	KV(h, "q", g_strdup(in->queue->name));
-	KV(h, "s", g_strdup("new"));
-	KV(h, "p", g_strdup(sm_priority_name(in->priority)));
-	KV(h, "c", g_strdup_printf("%" G_GINT64_FORMAT, in->now));
-	KV(h, "u", g_strdup_printf("%" G_GINT64_FORMAT, in->now));
-	KV(h, "r", g_strdup("1"));
-	if (in->due_first_response > 0)
-		KV(h, "dfr", g_strdup_printf("%" G_GINT64_FORMAT, in->due_first_response));
-	if (in->due_resolution > 0)
-		KV(h, "dr", g_strdup_printf("%" G_GINT64_FORMAT, in->due_resolution));
-	if (out->decision.action == SM_THREAD_NEW_LINKED)
-		KV(h, "lf", g_strdup_printf("%" G_GINT64_FORMAT, out->decision.linked_from));
-	if (in->sender != NULL && *in->sender != '\0') {
-		g_ptr_array_add(h, g_strconcat("+", in->sender, NULL));
-		g_ptr_array_add(h, g_strdup(""));
-	}
-	out->ack.ticket = sm_store_ticket_from_fields(&p, out->ticket,
-	    (const char *const *)h->pdata, h->len, lines->str, lines->len);
-	g_ptr_array_free(h, TRUE);
-	if (p != NULL)
-		g_object_unref(p);
-	if (out->ack.ticket == NULL)
-		return false;
+	out->ack.ticket = handed_ticket(in, out);
 	jh = g_ptr_array_new();
-	KV(jh, "event", g_strdup("ack"));
-	KV(jh, "ticket", g_strdup_printf("%" G_GINT64_FORMAT, out->ticket));
-	KV(jh, "queue", g_strdup(in->queue->name));
-	KV(jh, "to", g_strdup(in->ack_to ? in->ack_to : ""));
-	KV(jh, "in_reply_to", g_strdup(in->msgid ? in->msgid : ""));
-	KV(jh, "created", g_strdup_printf("%" G_GINT64_FORMAT, in->now));
-	KV(jh, "attempts", g_strdup("0"));
-	KV(jh, "previous_tickets", g_strdup_printf("%" G_GINT64_FORMAT, out->previous_tickets));
-	KV(jh, "lease", g_strdup(in->ack_lease));
+#define KV(k, val) do { g_ptr_array_add(jh, g_strdup(k)); \
+	g_ptr_array_add(jh, g_strdup(val)); } while (0)
+	KV("event", "ack");
+	KV("ticket", sm_int_str(num, out->ticket));
+	KV("queue", in->queue->name);
+	KV("to", in->ack_to ? in->ack_to : "");
+	KV("in_reply_to", in->msgid ? in->msgid : "");
+	KV("created", sm_int_str(num, in->now));
+	KV("attempts", "0");
+	KV("previous_tickets", sm_int_str(num, out->previous_tickets));
+	KV("lease", in->ack_lease);
 #undef KV
 	out->ack.id = id;
 	out->ack.nfields = jh->len;
@@ -320,8 +338,7 @@ parse_ack(const redisReply *r, const sm_ingest *in, const GString *lines,
 /* {'OK', ticket, status, priority, created, prev, ack_queued, ack_limited,
  *  due, queue[, leased job]} */
 static bool
-parse_result(const redisReply *r, const sm_ingest *in, const GString *lines,
-    sm_ingest_result *out)
+parse_result(const redisReply *r, const sm_ingest *in, sm_ingest_result *out)
 {
 	gint64 v[9];
 
@@ -341,7 +358,7 @@ parse_result(const redisReply *r, const sm_ingest *in, const GString *lines,
 	out->due = v[8];
 	g_free(out->queue);
 	out->queue = g_strndup(r->element[9]->str, r->element[9]->len);
-	if (r->elements >= 11 && in->ack_lease != NULL && !parse_ack(r, in, lines, out))
+	if (r->elements >= 11 && in->ack_lease != NULL && !parse_ack(r, in, out))
 		/* queued all the same: the job is claimed once its lease ran out */
 		sm_claimed_clear(&out->ack);
 	return true;
@@ -358,7 +375,7 @@ is_conflict(const redisReply *r)
 int
 sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out)
 {
-	GString *fp = g_string_new(NULL), *lines = NULL;
+	GString *fp = g_string_new(NULL);
 	gint64 v[N_FACTS];
 	bool have_facts = false;        /* v holds facts read by a script */
 	bool may_predict = true;        /* no conflict yet */
@@ -401,9 +418,7 @@ sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out)
 		out->decision = sm_thread_decide(&f);
 
 		sm_args_init(&a);
-		if (lines != NULL)
-			g_string_free(lines, TRUE);
-		apply_args(st, in, fp->str, &out->decision, &a, &lines);
+		apply_args(st, in, fp->str, &out->decision, &a);
 		r = sm_store_eval(st, SM_LUA_APPLY, &a, &io);
 		sm_args_clear(&a);
 		if (r == NULL) {
@@ -423,7 +438,7 @@ sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out)
 			    in->msgid ? in->msgid : "(no id)");
 			continue;
 		}
-		if (!parse_result(r, in, lines, out)) {
+		if (!parse_result(r, in, out)) {
 			freeReplyObject(r);
 			sm_store_set_error(st, "redis: malformed ingest result");
 			goto done;
@@ -436,8 +451,6 @@ sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out)
 	    MAX_TRIES);
 done:
 	g_string_free(fp, TRUE);
-	if (lines != NULL)
-		g_string_free(lines, TRUE);
 	return rc;
 }
 

@@ -353,10 +353,10 @@ stamp(SMFICTX *ctx, struct msg *m, const sm_message *pm, const sm_ingest_result 
 
 	/* Subject: insert the tag once; a tag already there is not doubled. */
 	if (sm_subject_tag_find(pm->subject, q->tag) != r->ticket) {
-		char *tag = g_strdup_printf("[%s #%s]", q->tag, idbuf);
+		char *tag = g_strconcat("[", q->tag, " #", idbuf, "]", NULL);
 		char *safe_tag = sm_header_safe(tag, 200);
 		if (m->n_subject > 0) {
-			v = g_strdup_printf("%s %s", safe_tag, m->subject_raw ? m->subject_raw : "");
+			v = g_strconcat(safe_tag, " ", m->subject_raw ? m->subject_raw : "", NULL);
 			smfi_chgheader(ctx, "Subject", 1, v);
 		} else {
 			v = g_strdup(safe_tag);
@@ -392,7 +392,7 @@ stamp(SMFICTX *ctx, struct msg *m, const sm_message *pm, const sm_ingest_result 
 		char *local = NULL, *detail = NULL, *domain = NULL;
 		char *token = sm_token_make(m->cfg->secret, r->ticket);
 		if (token != NULL && sm_addr_split(q->addresses[0], &local, &detail, &domain))
-			v = g_strdup_printf("%s+%s@%s", local, token, domain);
+			v = g_strconcat(local, "+", token, "@", domain, NULL);
 		else
 			v = g_strdup(q->addresses[0]);
 		smfi_addheader(ctx, "Reply-To", v);

@@ -500,12 +500,21 @@ void
 sm_args_add_len(sm_args *a, const char *s, size_t len)
 {
 	char num[SM_INT_STR_MAX];
+	const char *d = sm_int_str(num, (gint64)len);
+	size_t dl = strlen(d), at = a->resp->len;
+	char *p;
 
-	g_string_append_c(a->resp, '$');
-	g_string_append(a->resp, sm_int_str(num, (gint64)len));
-	g_string_append_len(a->resp, "\r\n", 2);
-	g_string_append_len(a->resp, s, (gssize)len);
-	g_string_append_len(a->resp, "\r\n", 2);
+	g_string_set_size(a->resp, at + 1 + dl + 2 + len + 2);
+	p = a->resp->str + at;
+	*p++ = '$';
+	memcpy(p, d, dl);
+	p += dl;
+	*p++ = '\r';
+	*p++ = '\n';
+	memcpy(p, s, len);
+	p += len;
+	*p++ = '\r';
+	*p = '\n';
 	a->n++;
 }
 

@@ -30,25 +30,61 @@
 
 /* ---- writing ------------------------------------------------------------ */
 
+/* Bytes a JSON string must escape: controls, '"' and '\\'. */
+static inline bool
+needs_escape(unsigned char c)
+{
+	return c < 0x20 || c == '"' || c == '\\';
+}
+
+/* The length of the run at s (n bytes) that needs no escape: eight bytes
+ * at a time while none of them is a control, '"' or '\\' (the excerpt,
+ * a kilobyte of plain text, is most of a new ticket's line). */
+static size_t
+plain_run(const char *s, size_t n)
+{
+	const guint64 ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		guint64 x, ctl, quote, bslash;
+
+		memcpy(&x, s + i, 8);
+		/* a byte below 0x20 (high bit clear), or equal to '"' or '\\' */
+		ctl = (x - ones * 0x20) & ~x & highs;
+		quote = ((x ^ (ones * '"')) - ones) & ~(x ^ (ones * '"')) & highs;
+		bslash = ((x ^ (ones * '\\')) - ones) & ~(x ^ (ones * '\\')) & highs;
+		if ((ctl | quote | bslash) != 0)
+			break;
+	}
+	while (i < n && !needs_escape((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
 /* ,"key":"value" (without the comma for the first member) */
 static void
 member(GString *g, const char *key, const char *v)
 {
 	static const char hex[] = "0123456789abcdef";
+	size_t n = strlen(v);
 
 	if (g->str[g->len - 1] != '{')
 		g_string_append_c(g, ',');
 	g_string_append_c(g, '"');
 	g_string_append(g, key);
-	g_string_append(g, "\":\"");
-	for (const char *run = v;; v++) {
-		unsigned char c = (unsigned char)*v;
+	g_string_append_len(g, "\":\"", 3);
+	while (n > 0) {
+		size_t run = plain_run(v, n);
+		unsigned char c;
 
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		g_string_append_len(g, run, v - run);
-		if (c == '\0')
+		g_string_append_len(g, v, (gssize)run);
+		v += run;
+		n -= run;
+		if (n == 0)
 			break;
+		c = (unsigned char)*v++;
+		n--;
 		g_string_append_c(g, '\\');
 		switch (c) {
 		case '"': case '\\': g_string_append_c(g, (char)c); break;
@@ -58,11 +94,10 @@ member(GString *g, const char *key, const char *v)
 		case '\r': g_string_append_c(g, 'r'); break;
 		case '\t': g_string_append_c(g, 't'); break;
 		default:
-			g_string_append(g, "u00");
+			g_string_append_len(g, "u00", 3);
 			g_string_append_c(g, hex[c >> 4]);
 			g_string_append_c(g, hex[c & 15]);
 		}
-		run = v + 1;
 	}
 	g_string_append_c(g, '"');
 }

@@ -280,6 +280,15 @@ test_rfc5322(void)
 	s = sm_time_rfc5322(1795366800, ny);
 	g_assert_cmpstr(s, ==, "Sun, 22 Nov 2026 12:00:00 -0500");
 	g_free(s);
+	/* minutes in the offset, seconds, single-digit fields, leap day */
+	g_time_zone_unref(ny);
+	ny = g_time_zone_new_identifier("Asia/Kolkata");
+	s = sm_time_rfc5322(1709200861, ny);            /* 2024-02-29 10:01:01 UTC */
+	g_assert_cmpstr(s, ==, "Thu, 29 Feb 2024 15:31:01 +0530");
+	g_free(s);
+	s = sm_time_rfc5322(0, NULL);
+	g_assert_cmpstr(s, ==, "Thu, 01 Jan 1970 00:00:00 +0000");
+	g_free(s);
 	g_time_zone_unref(berlin);
 	g_time_zone_unref(ny);
 }

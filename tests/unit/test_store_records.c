@@ -18,6 +18,7 @@
 
 #include "sm_store.h"
 #include "store_testlib.h"
+#include "../../milter/store_int.h"
 
 /*
  * Message records read back as written: those in cjson's shape (the
@@ -358,6 +359,72 @@ test_ack_leased(fixture *f, gconstpointer data)
 	sm_ingest_result_clear(&rb);
 }
 
+/* JSON escaping of a record, one byte at a time, as the writer must do */
+static void
+ref_member(GString *g, const char *key, const char *v)
+{
+	g_string_append_printf(g, ",\"%s\":\"", key);
+	for (; *v != '\0'; v++) {
+		unsigned char c = (unsigned char)*v;
+
+		if (c == '"' || c == '\\')
+			g_string_append_printf(g, "\\%c", c);
+		else if (c == '\n')
+			g_string_append(g, "\\n");
+		else if (c == '\t')
+			g_string_append(g, "\\t");
+		else if (c == '\r')
+			g_string_append(g, "\\r");
+		else if (c == '\b')
+			g_string_append(g, "\\b");
+		else if (c == '\f')
+			g_string_append(g, "\\f");
+		else if (c < 0x20)
+			g_string_append_printf(g, "\\u%04x", c);
+		else
+			g_string_append_c(g, (char)c);
+	}
+	g_string_append_c(g, '"');
+}
+
+/*
+ * The record writer (which skips eight plain bytes at a time) escapes
+ * every byte that needs it wherever it stands: each such byte at every
+ * offset of a 21-byte value with UTF-8 and DEL in it, alone and two in a
+ * row. The writer copies other bytes as they are (its input is valid
+ * UTF-8, which it does not check).
+ */
+static void
+test_record_escape(fixture *f, gconstpointer data)
+{
+	static const char special[] = "\"\\\n\t\r\b\f\x01\x1f";
+	GString *g = g_string_new(NULL), *want = g_string_new(NULL);
+
+	for (size_t k = 0; k < sizeof special - 1; k++)
+		for (size_t at = 0; at < 21; at++)
+			for (int pair = 0; pair < 2; pair++) {
+				char v[32];
+
+				memcpy(v, "abc\xc3\xa9" "defgh\x7fijklmnopq", 21);
+				v[21] = '\0';
+				v[at] = special[k];
+				if (pair && at + 1 < 21)
+					v[at + 1] = special[(k + 1) % (sizeof special - 1)];
+				sm_record_msg(g, "in", "a@b.test", 5, NULL, v, v);
+				g_string_assign(want, "{");
+				ref_member(want, "d", "in");
+				ref_member(want, "f", "a@b.test");
+				g_string_append(want, ",\"t\":5");
+				ref_member(want, "s", v);
+				ref_member(want, "x", v);
+				g_string_append_c(want, '}');
+				g_string_erase(want, 1, 1);     /* the first comma */
+				g_assert_cmpstr(g->str, ==, want->str);
+			}
+	g_string_free(g, TRUE);
+	g_string_free(want, TRUE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -366,5 +433,6 @@ main(int argc, char **argv)
 	ADD("/store/records", test_records);
 	ADD("/store/outbox", test_outbox_claim_finish);
 	ADD("/store/ack_leased", test_ack_leased);
+	ADD("/store/record_escape", test_record_escape);
 	return g_test_run();
 }

@@ -173,6 +173,22 @@ lines_are_attribution(const struct line *v, size_t i, size_t n)
 	char buf[512];
 	size_t len = 0;
 
+	if (!on && !am && !le && !el) {
+		/* Only the last test below can hold, and "wrote:" has no
+		 * blank, so it ends the joined lines only if it ends the last
+		 * one: the same test without joining (most lines come here). */
+		for (size_t j = i; j < n && j < i + 3; j++) {
+			struct line l = line_core(v[j]);
+
+			if (l.len == 0 || len + l.len + 1 >= sizeof(buf))
+				break;
+			len += l.len + (len ? 1 : 0);
+			if (l.len >= 6 && g_ascii_strncasecmp(l.s + l.len - 6, "wrote:", 6) == 0 &&
+			    j + 1 < n && line_is_quote(v[j + 1]))
+				return j - i + 1;
+		}
+		return 0;
+	}
 	for (size_t j = i; j < n && j < i + 3; j++) {
 		struct line l = line_core(v[j]);
 

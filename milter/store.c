@@ -42,6 +42,10 @@ struct sm_store {
 	int db;
 	int timeout_ms;
 	bool loaded[SM_LUA_COUNT];
+	/* the queue this connection last added to the set of queues, and
+	 * when: the apply script skips the SADD for it for a while */
+	char *queue_known;
+	gint64 queue_known_at;
 };
 
 /* ---- scripts' SHA1, computed once ------------------------------------- */
@@ -81,6 +85,9 @@ drop_conn(sm_store *st)
 		redisFree(st->c);
 	st->c = NULL;
 	memset(st->loaded, 0, sizeof st->loaded);
+	/* another server, maybe (a restart, a failover) */
+	g_free(st->queue_known);
+	st->queue_known = NULL;
 }
 
 static void
@@ -399,6 +406,34 @@ sm_store_close(sm_store *st)
 	g_strfreev(st->sentinels);
 	g_free(st->master);
 	g_free(st);
+}
+
+/*
+ * Every new ticket's script added its queue to the set of queues (SADD),
+ * one of its 13 commands, although the set changes only when a queue is
+ * first used. A connection now skips that for the queue it added last,
+ * for QUEUE_KNOWN_S; a new connection (after a restart or a failover)
+ * adds it again, and a set emptied by hand on a live server is whole
+ * again within that time of the next ticket.
+ */
+#define QUEUE_KNOWN_S   60
+
+bool
+sm_store_queue_known(const sm_store *st, const char *queue, gint64 now)
+{
+	return st->queue_known != NULL && strcmp(st->queue_known, queue) == 0 &&
+	    now >= st->queue_known_at && now - st->queue_known_at < QUEUE_KNOWN_S;
+}
+
+void
+sm_store_queue_added(sm_store *st, const char *queue, gint64 now)
+{
+	if (st->queue_known == NULL || strcmp(st->queue_known, queue) != 0) {
+		g_free(st->queue_known);
+		st->queue_known = g_strdup(queue);
+	} else if (now >= st->queue_known_at && now - st->queue_known_at < QUEUE_KNOWN_S)
+		return;         /* known: the script did not add it */
+	st->queue_known_at = now;
 }
 
 struct redisContext *

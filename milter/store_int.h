@@ -24,6 +24,12 @@ enum sm_lua {
 	SM_LUA_COUNT
 };
 
+/* Whether the apply script may skip adding queue to the set of queues
+ * on this connection (it did so lately), and noting that it added it
+ * (store.c). */
+bool sm_store_queue_known(const sm_store *st, const char *queue, gint64 now);
+void sm_store_queue_added(sm_store *st, const char *queue, gint64 now);
+
 /* The text of a script (store_lua.c); static storage. */
 const char *sm_lua_text(enum sm_lua which);
 

@@ -95,7 +95,8 @@
 	"-- ARGV after the refs (o = 9 + nrefs): action, target, linked_from, queue,\n" \
 	"-- direction, automatic, priority, now, due_first_response, due_resolution,\n" \
 	"-- due_next_response, lines, want_ack, ack_to, ack_limit_count,\n" \
-	"-- ack_limit_window, msgid, sender's rqx bucket, lease token, lease end.\n" \
+	"-- ack_limit_window, msgid, sender's rqx bucket, lease token, lease end,\n" \
+	"-- queue known ('1': this connection added the queue to the set lately).\n" \
 	"-- lines: the message's\n" \
 	"-- JSON line, for a new ticket\n" \
 	"-- after the head line and a newline (written by the caller:\n" \
@@ -170,15 +171,19 @@
 	"  redis.call('HSET', k, unpack(h))\n" \
 	"  addmsg(id, true)\n" \
 	"  redis.call('ZADD', ix(queue, 'new'), id, id)\n" \
-	"  redis.call('SADD', P .. 'queues', queue)\n" \
+	"  if ARGV[o + 20] ~= '1' then redis.call('SADD', P .. 'queues', queue) end\n" \
 	"  local prev = 0\n" \
 	"  if sender ~= '' then prev = redis.call('HINCRBY', rqx(ARGV[o + 17]), sender, '1') - 1 end\n" \
 	"  local aq, al = 0, 0\n" \
 	"  local ack_to = ARGV[o + 13]\n" \
 	"  if ARGV[o + 12] == '1' and ack_to ~= '' then\n" \
 	"    local lk = P .. 'acklimit:' .. ack_to\n" \
-	"    local n = redis.call('INCR', lk)\n" \
-	"    if n == 1 and tonumber(ARGV[o + 15]) > 0 then redis.call('EXPIRE', lk, ARGV[o + 15]) end\n" \
+	"    -- the window starts with the first ack: one command then\n" \
+	"    local n = 1\n" \
+	"    if tonumber(ARGV[o + 15]) <= 0 or\n" \
+	"        not redis.call('SET', lk, '1', 'EX', ARGV[o + 15], 'NX') then\n" \
+	"      n = redis.call('INCR', lk)\n" \
+	"    end\n" \
 	"    if n > tonumber(ARGV[o + 14]) then\n" \
 	"      al = 1\n" \
 	"    else\n" \

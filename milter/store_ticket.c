@@ -164,6 +164,7 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
 	sm_args_add_digest(a, in->sender, SM_RQ_DIGEST);
 	sm_args_add(a, in->ack_lease ? in->ack_lease : "");
 	sm_args_addi(a, in->ack_lease_until);
+	sm_args_add(a, sm_store_queue_known(st, in->queue->name, in->now) ? "1" : "0");
 }
 
 static bool
@@ -444,6 +445,8 @@ sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out)
 			goto done;
 		}
 		freeReplyObject(r);
+		if (out->created)
+			sm_store_queue_added(st, in->queue->name, in->now);
 		rc = 0;
 		goto done;
 	}

@@ -576,6 +576,48 @@ test_ack(fixture *f, gconstpointer data)
 	}
 }
 
+/*
+ * The set of queues (supportctl list without a queue reads it): a new
+ * ticket adds its queue; a connection that added it within the last 60 s
+ * skips that command, a new connection does not, nor does another queue.
+ */
+static void
+test_queue_set(fixture *f, gconstpointer data)
+{
+	const gint64 t0 = 1790000000;
+	sm_queue *sales = queue_new("sales");
+	sm_store *other;
+	char k[64], id[64];
+	struct { gint64 at; sm_queue *q; bool fresh; int want; } step[] = {
+		{ t0, f->q, false, 1 },         /* added */
+		{ t0 + 10, f->q, false, 0 },    /* deleted below: known here */
+		{ t0 + 61, f->q, false, 1 },    /* known too long: added again */
+		{ t0 + 62, f->q, true, 1 },     /* a new connection adds it */
+		{ t0 + 63, sales, false, 1 },   /* another queue */
+	};
+
+	g_snprintf(k, sizeof k, "%squeues", f->prefix);
+	for (size_t i = 0; i < G_N_ELEMENTS(step); i++) {
+		tmsg m = { .msgid = id, .from = "ann@cust.test", .now = step[i].at };
+		sm_ingest_result r;
+
+		freeReplyObject(raw(test_sock, "DEL %s", k));
+		g_snprintf(id, sizeof id, "qs%zu@cust.test", i);
+		if (step[i].fresh) {
+			other = sm_store_open(f->cfg, NULL);
+			g_assert_nonnull(other);
+			r = ok_ingest(other, step[i].q, &m);
+			sm_store_close(other);
+		} else
+			r = ok_ingest(f->st, step[i].q, &m);
+		g_assert_true(r.created);
+		sm_ingest_result_clear(&r);
+		g_assert_cmpint(raw_int("SISMEMBER %s %s", k, step[i].q->name), ==,
+		    step[i].want);
+	}
+	queue_free(sales);
+}
+
 static void
 test_list(fixture *f, gconstpointer data)
 {
@@ -701,6 +743,7 @@ main(int argc, char **argv)
 	ADD("/store/reopen", test_reopen);
 	ADD("/store/ack", test_ack);
 	ADD("/store/list", test_list);
+	ADD("/store/queue_set", test_queue_set);
 	ADD("/store/set", test_set);
 	return g_test_run();
 }

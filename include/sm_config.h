@@ -100,6 +100,8 @@ typedef struct sm_config {
 	GPtrArray *calendars;           /* sm_calendar * */
 
 	gint refcount;
+	guint serial;                   /* unique per load (from 1); 0 in a
+					 * config not made by sm_config_load */
 } sm_config;
 
 /*

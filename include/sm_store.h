@@ -120,9 +120,12 @@ void sm_ingest_result_clear(sm_ingest_result *r);
 /* 0 found (*out set), 1 not found, -1 error */
 int sm_store_ticket_get(sm_store *st, gint64 id, bool with_messages, sm_ticket **out);
 /* Newest first. statuses: NULL-terminated names or NULL for all; queue NULL
- * for all. *out: GPtrArray of sm_ticket * (without messages). */
+ * for all: those in the store's set of queues and those named in queues
+ * (NULL-terminated, may be NULL; pass the configured ones, as the set may
+ * lag a minute behind a flush). *out: GPtrArray of sm_ticket * (without
+ * messages). */
 int sm_store_ticket_list(sm_store *st, char *const *statuses, const char *queue,
-    int limit, GPtrArray **out);
+    const char *const *queues, int limit, GPtrArray **out);
 
 /* Change a ticket as an agent command or `supportctl ticket set` would, in
  * one script: the status index moves with the status, closed_at is set on

@@ -314,6 +314,11 @@ sm_config_load(const char *path, bool check_secret, GPtrArray *errors)
 
 	cfg = g_new0(sm_config, 1);
 	cfg->refcount = 1;
+	{
+		static gint serials;
+
+		cfg->serial = (guint)g_atomic_int_add(&serials, 1) + 1;
+	}
 	cfg->path = g_strdup(path);
 	cfg->queues = g_ptr_array_new_with_free_func(queue_free);
 	cfg->slas = g_ptr_array_new_with_free_func(sla_free);

@@ -34,6 +34,7 @@ struct sm_store {
 	redisContext *c;        /* NULL: not connected (dial on next use) */
 	char *err;              /* last error, g_malloc'ed */
 	char *ident;            /* connection parameters, for the pool */
+	guint cfg_serial;       /* of a config known to have that ident */
 	char *prefix;
 	char *address;
 	char *password;
@@ -374,6 +375,7 @@ sm_store_open(const sm_config *cfg, char **err)
 
 	lua_sha_init();
 	st->ident = make_ident(cfg);
+	st->cfg_serial = cfg->serial;
 	st->prefix = g_strdup(cfg->key_prefix ? cfg->key_prefix : "sm:");
 	st->address = g_strdup(cfg->redis_address ? cfg->redis_address :
 	    "127.0.0.1:6379");
@@ -450,16 +452,28 @@ static GPtrArray *pool_idle;    /* sm_store *, healthy */
 sm_store *
 sm_store_pool_get(const sm_config *cfg, char **err)
 {
-	char *ident = make_ident(cfg);
-	GPtrArray *stale = g_ptr_array_new();
+	char *ident;
+	GPtrArray *stale;
 	sm_store *st = NULL;
 
+	/* the idle connection on top was made or used for this very config
+	 * (the usual case: one per message): no need to compare idents */
+	g_mutex_lock(&pool_mu);
+	if (cfg->serial != 0 && pool_idle != NULL && pool_idle->len > 0 &&
+	    ((sm_store *)pool_idle->pdata[pool_idle->len - 1])->cfg_serial == cfg->serial)
+		st = g_ptr_array_steal_index(pool_idle, pool_idle->len - 1);
+	g_mutex_unlock(&pool_mu);
+	if (st != NULL)
+		return st;
+	ident = make_ident(cfg);
+	stale = g_ptr_array_new();
 	g_mutex_lock(&pool_mu);
 	while (pool_idle != NULL && pool_idle->len > 0) {
 		sm_store *s = g_ptr_array_steal_index(pool_idle, pool_idle->len - 1);
 
 		if (strcmp(s->ident, ident) == 0) {
 			st = s;
+			st->cfg_serial = cfg->serial;
 			break;
 		}
 		g_ptr_array_add(stale, s);      /* [redis] changed: drop */

@@ -265,11 +265,22 @@
 	"return out\n"
 
 #define LUA_LIST_BODY \
-	"-- ARGV: 1 prefix, 2 queue ('' all), 3 limit (<= 0 all), 4.. statuses (none: all)\n" \
+	"-- ARGV: 1 prefix, 2 queue ('' all), 3 limit (<= 0 all), 4 n, 5..4+n the\n" \
+	"-- configured queues, then statuses (none: all). All queues are those\n" \
+	"-- in the set and the configured ones: the set may lag (the apply\n" \
+	"-- script skips adding a queue that a connection added lately).\n" \
+	"local nq = tonumber(ARGV[4])\n" \
 	"local qs = {ARGV[2]}\n" \
-	"if ARGV[2] == '' then qs = redis.call('SMEMBERS', P .. 'queues') end\n" \
+	"if ARGV[2] == '' then\n" \
+	"  qs = redis.call('SMEMBERS', P .. 'queues')\n" \
+	"  local seen = {}\n" \
+	"  for _, q in ipairs(qs) do seen[q] = true end\n" \
+	"  for i = 5, 4 + nq do\n" \
+	"    if not seen[ARGV[i]] then seen[ARGV[i]] = true; qs[#qs + 1] = ARGV[i] end\n" \
+	"  end\n" \
+	"end\n" \
 	"local ss = {}\n" \
-	"for i = 4, #ARGV do ss[#ss + 1] = ARGV[i] end\n" \
+	"for i = 5 + nq, #ARGV do ss[#ss + 1] = ARGV[i] end\n" \
 	"if #ss == 0 then ss = {'new', 'open', 'pending', 'resolved', 'closed'} end\n" \
 	"local limit = tonumber(ARGV[3])\n" \
 	"local stop = -1\n" \

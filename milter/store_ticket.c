@@ -509,8 +509,10 @@ sm_store_ticket_get(sm_store *st, gint64 id, bool with_messages, sm_ticket **out
 
 int
 sm_store_ticket_list(sm_store *st, char *const *statuses, const char *queue,
-    int limit, GPtrArray **out)
+    const char *const *queues, int limit, GPtrArray **out)
 {
+	int nq = 0;
+
 	JsonParser *p = NULL;
 	redisReply *r;
 	sm_args a;
@@ -520,6 +522,11 @@ sm_store_ticket_list(sm_store *st, char *const *statuses, const char *queue,
 	sm_args_add(&a, sm_store_prefix(st));
 	sm_args_add(&a, queue);
 	sm_args_addi(&a, limit);
+	while (queues != NULL && queues[nq] != NULL)
+		nq++;
+	sm_args_addi(&a, nq);
+	for (int i = 0; i < nq; i++)
+		sm_args_add(&a, queues[i]);
 	for (int i = 0; statuses != NULL && statuses[i] != NULL; i++)
 		sm_args_add(&a, statuses[i]);
 	r = sm_store_eval(st, SM_LUA_LIST, &a, NULL);

@@ -185,8 +185,8 @@ cmd_ticket_list(const sm_config *cfg, int argc, char **argv)
 {
 	char **statuses = NULL;
 	const char *queue = NULL;
-	int limit = 50, rc = EX_DONE;
-	GPtrArray *out = NULL;
+	int limit = 50, rc = EX_DONE, rc_list;
+	GPtrArray *out = NULL, *names;
 	sm_store *st;
 
 	for (int i = 0; i < argc; i++) {
@@ -222,7 +222,14 @@ cmd_ticket_list(const sm_config *cfg, int argc, char **argv)
 		g_strfreev(statuses);
 		return rc;
 	}
-	if (sm_store_ticket_list(st, statuses, queue, limit, &out) < 0) {
+	names = g_ptr_array_new();
+	for (guint i = 0; i < cfg->queues->len; i++)
+		g_ptr_array_add(names, ((sm_queue *)cfg->queues->pdata[i])->name);
+	g_ptr_array_add(names, NULL);
+	rc_list = sm_store_ticket_list(st, statuses, queue,
+	    (const char *const *)names->pdata, limit, &out);
+	g_ptr_array_free(names, TRUE);
+	if (rc_list < 0) {
 		rc = die(EX_STORE, "store error: %s", sm_store_error(st));
 	} else if (opt_json) {
 		JsonArray *arr = json_array_new();

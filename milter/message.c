@@ -4,7 +4,9 @@
  * and the headers that decide role and priority.
  *
  * Interface (sm_message.h): sm_message_parse(), sm_message_free(). The
- * input is prepared in message_input.c, the body chosen in message_body.c.
+ * input is prepared in message_input.c, the body chosen in message_body.c;
+ * simple envelope fields are read in message_envelope.c (the sm_field_*
+ * functions of message_int.h choose between that and GMime).
  * It cannot fail: GMime is lenient, and whatever GMime cannot make sense of
  * is left empty (NULL/""), never guessed. Every string handed out is valid
  * UTF-8 without NUL; header-bound strings have no control characters and
@@ -34,14 +36,12 @@
  * to one space, ends trimmed, at most max bytes. NULL when nothing is
  * left, so "missing" and "empty" look the same to callers. */
 static char *
-hdr_clean(const char *s, size_t max)
+clean_utf8(const char *s, size_t max)
 {
 	GString *out;
 	char *u;
 	bool space = false;
 
-	if (s == NULL)
-		return NULL;
 	u = sm_text_to_utf8(s, strlen(s), NULL);
 	out = g_string_sized_new(strlen(u) + 1);
 	for (const char *p = u; *p; p = g_utf8_next_char(p)) {
@@ -70,6 +70,25 @@ hdr_clean(const char *s, size_t max)
 		return NULL;
 	}
 	return g_string_free(out, FALSE);
+}
+
+/* ASCII (most values) without the conversion and the GString. */
+char *
+sm_field_clean(const char *s, size_t max, bool general)
+{
+	char *c;
+
+	if (s == NULL)
+		return NULL;
+	if (!general && sm_env_clean(s, max, &c))
+		return c;
+	return clean_utf8(s, max);
+}
+
+static char *
+hdr_clean(const char *s, size_t max)
+{
+	return sm_field_clean(s, max, false);
 }
 
 /* An id from Message-ID/References: cleaned, without <>. */
@@ -115,8 +134,8 @@ addr_normalize(const char *s)
 
 /* Private parser options: lenient everywhere, 8-bit header bytes read as
  * UTF-8 and else Windows-1252. */
-static GMimeParserOptions *
-options_new(void)
+GMimeParserOptions *
+sm_parser_options_new(void)
 {
 	static const char *fallback[] = { "utf-8", "windows-1252", NULL };
 	GMimeParserOptions *o;
@@ -294,24 +313,34 @@ first_mailbox(InternetAddressList *list, int depth)
 	return NULL;
 }
 
-static void
-get_from(sm_message *m, GMimeParserOptions *opts, const char *raw)
+/* The sender of a raw From value: a simple mailbox read here
+ * (sm_env_from()), else, or with gmime set, by GMime. */
+void
+sm_field_from(GMimeParserOptions *opts, const char *raw, bool gmime,
+    char **name, char **addr)
 {
 	InternetAddressList *list;
 	InternetAddressMailbox *mb;
-	char *decoded;
+	char *decoded, *n, *a;
 
+	*name = *addr = NULL;
 	if (raw == NULL)
 		return;
+	if (!gmime && sm_env_from(raw, &n, &a)) {
+		*addr = addr_normalize(a);
+		*name = hdr_clean(n, HDR_MAX);
+		g_free(a);
+		g_free(n);
+		return;
+	}
 	decoded = rfc2047_decode(raw, true);
 	list = internet_address_list_parse(opts, decoded);
 	g_free(decoded);
 	if (list == NULL)
 		return;
 	if ((mb = first_mailbox(list, 0)) != NULL) {
-		m->from_addr = addr_normalize(
-		    internet_address_mailbox_get_addr(mb));
-		m->from_name = hdr_clean(internet_address_get_name(
+		*addr = addr_normalize(internet_address_mailbox_get_addr(mb));
+		*name = hdr_clean(internet_address_get_name(
 		    INTERNET_ADDRESS(mb)), HDR_MAX);
 	}
 	g_object_unref(list);
@@ -444,7 +473,8 @@ get_headers(sm_message *m, const GArray *fields, GMimeParserOptions *opts)
 		}
 		if (!have_from && g_ascii_strcasecmp(name, "From") == 0) {
 			have_from = true;
-			get_from(m, opts, raw);
+			sm_field_from(opts, raw, false, &m->from_name,
+			    &m->from_addr);
 			continue;
 		}
 		if (!have_subject && g_ascii_strcasecmp(name, "Subject") == 0) {
@@ -477,13 +507,58 @@ get_headers(sm_message *m, const GArray *fields, GMimeParserOptions *opts)
 	}
 }
 
-/* What GMime makes of a Message-ID or Date field (the last one counts):
- * the value unfolded and decoded as unstructured text. */
+/* What GMime makes of a raw Message-ID or Date value: unfolded and
+ * decoded as unstructured text; plain text without GMime unless gmime is
+ * set (sm_env_text()). */
+char *
+sm_field_text(GMimeParserOptions *opts, const char *raw, bool gmime)
+{
+	char *unfolded, *value;
+
+	if (!gmime && (value = sm_env_text(raw)) != NULL)
+		return value;
+	unfolded = g_mime_utils_header_unfold(raw);
+	value = g_mime_utils_header_decode_text(opts, unfolded);
+	g_free(unfolded);
+	return value;
+}
+
+/* The id of a Message-ID value v (sm_field_text()), cleaned. */
+char *
+sm_field_message_id(const char *v, bool gmime)
+{
+	char *id = NULL, *c;
+
+	if (gmime || (id = sm_env_message_id(v)) == NULL)
+		id = g_mime_utils_decode_message_id(v);
+	c = id_clean(id);
+	g_free(id);
+	return c;
+}
+
+/* The Unix time of a Date value v (sm_field_text()), 0 when there is
+ * none or it is before 1970. */
+gint64
+sm_field_date(const char *v, bool gmime)
+{
+	GDateTime *date;
+	gint64 t;
+
+	if (gmime || !sm_env_date(v, &t)) {
+		if ((date = g_mime_utils_header_decode_date(v)) == NULL)
+			return 0;
+		t = g_date_time_to_unix(date);
+		g_date_time_unref(date);
+	}
+	return t > 0 ? t : 0;
+}
+
+/* The value of the last field named name (the one GMime would keep) as
+ * unstructured text, or NULL. */
 static char *
 gmime_value(GMimeParserOptions *opts, const GArray *fields, const char *name)
 {
 	const char *raw = NULL;
-	char *unfolded, *value;
 
 	for (guint i = 0; i < fields->len; i++) {
 		const struct sm_field *f = &g_array_index(fields, struct sm_field, i);
@@ -491,12 +566,7 @@ gmime_value(GMimeParserOptions *opts, const GArray *fields, const char *name)
 		if (g_ascii_strcasecmp(f->name, name) == 0)
 			raw = f->raw;
 	}
-	if (raw == NULL)
-		return NULL;
-	unfolded = g_mime_utils_header_unfold(raw);
-	value = g_mime_utils_header_decode_text(opts, unfolded);
-	g_free(unfolded);
-	return value;
+	return raw != NULL ? sm_field_text(opts, raw, false) : NULL;
 }
 
 /* fields NULL: all fields went to GMime, read them there. */
@@ -515,14 +585,11 @@ get_envelope(sm_message *m, GMimeMessage *msg, GMimeParserOptions *opts,
 		fields = own = fields_of(msg);
 	} else {
 		if ((v = gmime_value(opts, fields, "Message-ID")) != NULL) {
-			char *id = g_mime_utils_decode_message_id(v);
-
-			m->message_id = id_clean(id);
-			g_free(id);
+			m->message_id = sm_field_message_id(v, false);
 			g_free(v);
 		}
 		if ((v = gmime_value(opts, fields, "Date")) != NULL) {
-			date = g_mime_utils_header_decode_date(v);
+			m->date = sm_field_date(v, false);
 			g_free(v);
 		}
 	}
@@ -615,7 +682,7 @@ sm_message_parse(const char *data, size_t len, bool truncated)
 	m->references = g_ptr_array_new_with_free_func(g_free);
 	m->auth_results = g_ptr_array_new_with_free_func(g_free);
 	m->truncated = truncated;
-	opts = options_new();
+	opts = sm_parser_options_new();
 	sm_input_prepare(data ? data : "", data ? len : 0, field_is_read, &in);
 	if (in.fields != NULL) {
 		parse_taken(m, &in, opts);

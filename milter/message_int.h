@@ -1,6 +1,7 @@
 /*
  * message_int.h - private to the message parser (message.c), its input
- * preparation (message_input.c) and body choice (message_body.c).
+ * preparation (message_input.c), body choice (message_body.c) and the
+ * envelope fields read without GMime (message_envelope.c).
  */
 #ifndef SM_MESSAGE_INT_H
 #define SM_MESSAGE_INT_H
@@ -64,5 +65,30 @@ char *sm_body_get(GMimeObject *top);
  * decides it. */
 char *sm_body_first_part(GMimeObject *top, const char *boundary,
     size_t line);
+
+/* message.c's parser options (g_mime_parser_options_free). */
+GMimeParserOptions *sm_parser_options_new(void);
+/* The envelope fields as message.c reads them (g_free): each through its
+ * fast path below when that takes the value, else, or with gmime or
+ * general set, through GMime or the general code; the two must agree. */
+char *sm_field_clean(const char *s, size_t max, bool general);
+char *sm_field_text(GMimeParserOptions *opts, const char *raw, bool gmime);
+char *sm_field_message_id(const char *v, bool gmime);
+gint64 sm_field_date(const char *v, bool gmime);
+void sm_field_from(GMimeParserOptions *opts, const char *raw, bool gmime,
+    char **name, char **addr);
+
+/* The fast paths (message_envelope.c): NULL/false for GMime to decide.
+ * Unfolded and decoded unstructured text of a raw value: */
+char *sm_env_text(const char *raw);
+/* The id of a Message-ID value, as g_mime_utils_decode_message_id(): */
+char *sm_env_message_id(const char *v);
+/* The Unix time of a Date value, as g_mime_utils_header_decode_date(): */
+bool sm_env_date(const char *v, gint64 *t);
+/* The first mailbox of a raw From value, name (NULL: none) up to white
+ * space and addr as GMime's: */
+bool sm_env_from(const char *raw, char **name, char **addr);
+/* The cleaning of an ASCII value (sm_field_clean()); *out NULL: empty. */
+bool sm_env_clean(const char *s, size_t max, char **out);
 
 #endif

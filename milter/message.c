@@ -327,9 +327,18 @@ sm_field_from(GMimeParserOptions *opts, const char *raw, bool gmime,
 	if (raw == NULL)
 		return;
 	if (!gmime && sm_env_from(raw, &n, &a)) {
-		*addr = addr_normalize(a);
+		/* a dot-atom address has nothing addr_normalize() would
+		 * clean or refuse: only the case changes */
+		if (strlen(a) <= HDR_MAX) {
+			for (char *p = a; *p != '\0'; p++)
+				if (*p >= 'A' && *p <= 'Z')
+					*p += 'a' - 'A';
+			*addr = a;
+		} else {
+			*addr = addr_normalize(a);
+			g_free(a);
+		}
 		*name = hdr_clean(n, HDR_MAX);
-		g_free(a);
 		g_free(n);
 		return;
 	}
@@ -529,7 +538,10 @@ sm_field_message_id(const char *v, bool gmime)
 {
 	char *id = NULL, *c;
 
-	if (gmime || (id = sm_env_message_id(v)) == NULL)
+	if (!gmime && (id = sm_env_message_id(v)) != NULL &&
+	    strlen(id) <= HDR_MAX)
+		return id;      /* a dot-atom id: nothing to clean */
+	if (id == NULL)
 		id = g_mime_utils_decode_message_id(v);
 	c = id_clean(id);
 	g_free(id);

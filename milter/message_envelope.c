@@ -24,20 +24,53 @@
 
 #define FAST_MAX        4096    /* longer values: GMime */
 
-/* RFC 5322 atext: what an atom of GMime's address parser is made of. */
-static bool
-is_atext(char c)
+/* Character classes of the ASCII bytes; 8-bit bytes have none. */
+#define C_TEXT          0x01    /* printable or white space */
+#define C_LWSP          0x02    /* GMime's linear white space */
+#define C_ATEXT         0x04    /* RFC 5322 atext: GMime's atom */
+#define C_DOMAIN        0x08    /* letter, digit, hyphen */
+
+static const guint8 cclass[128] = {
+	['\t'] = C_TEXT | C_LWSP, ['\n'] = C_TEXT | C_LWSP,
+	['\r'] = C_TEXT | C_LWSP, [' '] = C_TEXT | C_LWSP,
+	['"'] = C_TEXT, ['('] = C_TEXT, [')'] = C_TEXT, [','] = C_TEXT,
+	['.'] = C_TEXT, [':'] = C_TEXT, [';'] = C_TEXT, ['<'] = C_TEXT,
+	['>'] = C_TEXT, ['@'] = C_TEXT, ['['] = C_TEXT, ['\\'] = C_TEXT,
+	[']'] = C_TEXT,
+	['!'] = C_TEXT | C_ATEXT, ['#'] = C_TEXT | C_ATEXT,
+	['$'] = C_TEXT | C_ATEXT, ['%'] = C_TEXT | C_ATEXT,
+	['&'] = C_TEXT | C_ATEXT, ['\''] = C_TEXT | C_ATEXT,
+	['*'] = C_TEXT | C_ATEXT, ['+'] = C_TEXT | C_ATEXT,
+	['/'] = C_TEXT | C_ATEXT, ['='] = C_TEXT | C_ATEXT,
+	['?'] = C_TEXT | C_ATEXT, ['^'] = C_TEXT | C_ATEXT,
+	['_'] = C_TEXT | C_ATEXT, ['`'] = C_TEXT | C_ATEXT,
+	['{'] = C_TEXT | C_ATEXT, ['|'] = C_TEXT | C_ATEXT,
+	['}'] = C_TEXT | C_ATEXT, ['~'] = C_TEXT | C_ATEXT,
+	['-'] = C_TEXT | C_ATEXT | C_DOMAIN,
+#define D C_TEXT | C_ATEXT | C_DOMAIN
+	['0'] = D, ['1'] = D, ['2'] = D, ['3'] = D, ['4'] = D, ['5'] = D,
+	['6'] = D, ['7'] = D, ['8'] = D, ['9'] = D,
+	['A'] = D, ['B'] = D, ['C'] = D, ['D'] = D, ['E'] = D, ['F'] = D,
+	['G'] = D, ['H'] = D, ['I'] = D, ['J'] = D, ['K'] = D, ['L'] = D,
+	['M'] = D, ['N'] = D, ['O'] = D, ['P'] = D, ['Q'] = D, ['R'] = D,
+	['S'] = D, ['T'] = D, ['U'] = D, ['V'] = D, ['W'] = D, ['X'] = D,
+	['Y'] = D, ['Z'] = D,
+	['a'] = D, ['b'] = D, ['c'] = D, ['d'] = D, ['e'] = D, ['f'] = D,
+	['g'] = D, ['h'] = D, ['i'] = D, ['j'] = D, ['k'] = D, ['l'] = D,
+	['m'] = D, ['n'] = D, ['o'] = D, ['p'] = D, ['q'] = D, ['r'] = D,
+	['s'] = D, ['t'] = D, ['u'] = D, ['v'] = D, ['w'] = D, ['x'] = D,
+	['y'] = D, ['z'] = D,
+#undef D
+};
+
+static inline bool
+is_class(char c, guint8 cl)
 {
-	return g_ascii_isalnum(c) || (c != '\0' &&
-	    strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+	return (guchar)c < 0x80 && (cclass[(guchar)c] & cl) != 0;
 }
 
-/* GMime's linear white space (g_mime_utils_header_unfold). */
-static bool
-is_lwsp(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
+#define is_atext(c)     is_class((c), C_ATEXT)
+#define is_lwsp(c)      is_class((c), C_LWSP)
 
 /* Printable ASCII and linear white space only, no "=?" (the start of an
  * encoded word, also inside a word in loose mode), shorter than
@@ -50,7 +83,7 @@ plain_len(const char *s)
 	for (n = 0; s[n] != '\0'; n++) {
 		if (n >= FAST_MAX)
 			return 0;
-		if ((s[n] < 0x20 || s[n] > 0x7E) && !is_lwsp(s[n]))
+		if (!is_class(s[n], C_TEXT))
 			return 0;
 		if (s[n] == '=' && s[n + 1] == '?')
 			return 0;
@@ -95,7 +128,7 @@ dot_atom(const char *p, bool domain)
 	for (;;) {
 		const char *a = p;
 
-		while (domain ? g_ascii_isalnum(*p) || *p == '-' : is_atext(*p))
+		while (is_class(*p, domain ? C_DOMAIN : C_ATEXT))
 			p++;
 		if (p == a)
 			return NULL;
@@ -117,7 +150,8 @@ addr_spec(const char *p)
 	    (end = dot_atom(at + 1, true)) == NULL)
 		return NULL;
 	for (const char *d = at + 1; d + 4 <= end; d++)
-		if (g_ascii_strncasecmp(d, "xn--", 4) == 0)
+		if ((d[0] | 0x20) == 'x' && (d[1] | 0x20) == 'n' &&
+		    d[2] == '-' && d[3] == '-')
 			return NULL;
 	return end;
 }
@@ -311,21 +345,26 @@ sm_env_from(const char *raw, char **name, char **addr)
 bool
 sm_env_clean(const char *s, size_t max, char **out)
 {
-	size_t len = 0, o = 0;
+	size_t len = strlen(s), o = 0;
 	bool space = false;
+	const char *p;
 	char *r;
 
-	for (const char *p = s; *p != '\0'; p++, len++)
-		if ((guchar)*p >= 0x80)
-			return false;
 	r = g_malloc(MIN(len, max) + 1);
-	for (const char *p = s; *p != '\0'; p++) {
+	for (p = s; *p != '\0'; p++) {
+		if ((guchar)*p >= 0x80)
+			goto general;
 		if ((guchar)*p <= 0x20 || *p == 0x7F) {
 			space = o > 0;
 			continue;
 		}
-		if (o + (space ? 1 : 0) + 1 > max)
+		if (o + (space ? 1 : 0) + 1 > max) {
+			/* the rest is cut, but must be ASCII too */
+			for (; *p != '\0'; p++)
+				if ((guchar)*p >= 0x80)
+					goto general;
 			break;
+		}
 		if (space)
 			r[o++] = ' ';
 		space = false;
@@ -339,4 +378,7 @@ sm_env_clean(const char *s, size_t max, char **out)
 	r[o] = '\0';
 	*out = r;
 	return true;
+general:
+	g_free(r);
+	return false;
 }

@@ -427,6 +427,35 @@ test_clean(void)
 		check_all(cleans[i]);
 }
 
+/* Values around the bounds: HDR_MAX (998) bytes of a cleaned value,
+ * 4096 bytes taken by the fast paths. */
+static void
+test_long(void)
+{
+	static const size_t lens[] = { 990, 996, 997, 998, 999, 1000, 4000,
+	    4090, 4100, 20000 };
+	GString *s = g_string_new(NULL);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(lens); i++) {
+		char *local = g_strnfill(lens[i], 'A');
+		char *word = g_strnfill(lens[i], 'w');
+
+		g_string_printf(s, " <%s@EXAMPLE.com>\n", local);
+		check_all(s->str);
+		g_string_printf(s, "<%s@h>", local);
+		check_all(s->str);
+		g_string_printf(s, " %s <a@b.example>\n", word);
+		check_all(s->str);
+		g_string_printf(s, " \"%s\" <a@b.example>\n", word);
+		check_all(s->str);
+		g_string_printf(s, " %s%s\n", word, " a b");
+		check_all(s->str);
+		g_free(local);
+		g_free(word);
+	}
+	g_string_free(s, TRUE);
+}
+
 /* Random strings over the characters that decide these shapes, and
  * random splices of the cases above. */
 static void
@@ -475,6 +504,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse-envelope/date-sweep", test_date_sweep);
 	g_test_add_func("/parse-envelope/from", test_from);
 	g_test_add_func("/parse-envelope/clean", test_clean);
+	g_test_add_func("/parse-envelope/long", test_long);
 	g_test_add_func("/parse-envelope/random", test_random);
 	rc = g_test_run();
 	g_mime_parser_options_free(opts);

@@ -242,7 +242,7 @@ sm_env_date(const char *v, gint64 *t)
 		if (!spaces(&p))
 			return false;
 	}
-	len = g_ascii_isdigit(p[1]) ? 2 : 1;
+	len = g_ascii_isdigit(p[0]) && g_ascii_isdigit(p[1]) ? 2 : 1;
 	if (!digits(&p, len, &day) || !spaces(&p))
 		return false;
 	for (mon = 0; mon < 12; mon++)

@@ -91,9 +91,5 @@ sm_ticket *sm_store_parse_ticket(struct _JsonParser **p, const redisReply *e);
  * empty (no such ticket). */
 sm_ticket *sm_store_ticket_from(struct _JsonParser **p, gint64 id,
     const redisReply *h, const char *text, size_t len);
-/* The same from a flat name, value, ... list (n entries; a NULL pair is
- * skipped). */
-sm_ticket *sm_store_ticket_from_fields(struct _JsonParser **p, gint64 id,
-    const char *const *kv, size_t n, const char *text, size_t len);
 
 #endif

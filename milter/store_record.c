@@ -453,29 +453,6 @@ sm_ticket *
 sm_store_ticket_from(JsonParser **p, gint64 id, const redisReply *h,
     const char *text, size_t len)
 {
-	const char **kv;
-	sm_ticket *t;
-
-	if (h->type != REDIS_REPLY_ARRAY || h->elements == 0)
-		return NULL;
-	/* a field or value that is no string is left out, as a pair */
-	kv = g_new(const char *, h->elements);
-	for (size_t i = 0; i + 1 < h->elements; i += 2) {
-		bool ok = h->element[i]->type == REDIS_REPLY_STRING &&
-		    h->element[i + 1]->type == REDIS_REPLY_STRING;
-
-		kv[i] = ok ? h->element[i]->str : NULL;
-		kv[i + 1] = ok ? h->element[i + 1]->str : NULL;
-	}
-	t = sm_store_ticket_from_fields(p, id, kv, h->elements, text, len);
-	g_free(kv);
-	return t;
-}
-
-sm_ticket *
-sm_store_ticket_from_fields(JsonParser **p, gint64 id, const char *const *kv,
-    size_t n, const char *text, size_t len)
-{
 	static const char *const head_strs[] = { "s", "n", "a", NULL };
 	static const char *const no_ints[] = { NULL };
 	struct flat f;
@@ -483,15 +460,16 @@ sm_store_ticket_from_fields(JsonParser **p, gint64 id, const char *const *kv,
 	JsonObject *o;
 	sm_ticket *t;
 
-	if (n == 0)
+	if (h->type != REDIS_REPLY_ARRAY || h->elements == 0)
 		return NULL;
 	if ((nl = memchr(text, '\n', len)) == NULL)
 		nl = end;
 	t = sm_ticket_new();
 	t->id = id;
-	for (size_t i = 0; i + 1 < n; i += 2)
-		if (kv[i] != NULL && kv[i + 1] != NULL)
-			set_field(t, kv[i], kv[i + 1]);
+	for (size_t i = 0; i + 1 < h->elements; i += 2)
+		if (h->element[i]->type == REDIS_REPLY_STRING &&
+		    h->element[i + 1]->type == REDIS_REPLY_STRING)
+			set_field(t, h->element[i]->str, h->element[i + 1]->str);
 	if (flat_parse(text, nl - text, &f) && flat_types(&f, head_strs, no_ints)) {
 		t->subject = flat_str(&f, "s");
 		t->requester_name = flat_str(&f, "n");

@@ -97,7 +97,6 @@ typedef struct sm_claimed {
 	sm_ticket *ticket;      /* with its messages; NULL: no such ticket */
 } sm_claimed;
 
-
 typedef struct sm_ingest_result {
 	sm_thread_decision decision;
 	gint64 ticket;

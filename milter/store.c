@@ -430,11 +430,12 @@ sm_store_queue_known(const sm_store *st, const char *queue, gint64 now)
 void
 sm_store_queue_added(sm_store *st, const char *queue, gint64 now)
 {
+	if (sm_store_queue_known(st, queue, now))
+		return;         /* the script did not add it */
 	if (st->queue_known == NULL || strcmp(st->queue_known, queue) != 0) {
 		g_free(st->queue_known);
 		st->queue_known = g_strdup(queue);
-	} else if (now >= st->queue_known_at && now - st->queue_known_at < QUEUE_KNOWN_S)
-		return;         /* known: the script did not add it */
+	}
 	st->queue_known_at = now;
 }
 

@@ -511,11 +511,10 @@ int
 sm_store_ticket_list(sm_store *st, char *const *statuses, const char *queue,
     const char *const *queues, int limit, GPtrArray **out)
 {
-	int nq = 0;
-
 	JsonParser *p = NULL;
 	redisReply *r;
 	sm_args a;
+	int nq = 0;
 
 	*out = NULL;
 	sm_args_init(&a);

@@ -118,16 +118,16 @@ sm_time_rfc5322(gint64 t, GTimeZone *tz)
 	 * is in every stamped mail. GDateTime's years are 1..9999. */
 	{
 		char buf[40], *p = buf;
-		int year, ymd[3], hms[3], zone[2];
+		int year, month, day, hms[3], zone[2];
 
-		g_date_time_get_ymd(dt, &year, &ymd[1], &ymd[2]);
+		g_date_time_get_ymd(dt, &year, &month, &day);
 		memcpy(p, days[g_date_time_get_day_of_week(dt) - 1], 3);
 		p += 3;
 		*p++ = ',';
 		*p++ = ' ';
-		p = two_digits(p, ymd[2]);
+		p = two_digits(p, day);
 		*p++ = ' ';
-		memcpy(p, months[ymd[1] - 1], 3);
+		memcpy(p, months[month - 1], 3);
 		p += 3;
 		*p++ = ' ';
 		p = two_digits(two_digits(p, year / 100), year % 100);

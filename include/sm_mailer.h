@@ -83,6 +83,9 @@ typedef struct sm_job {
 	char *message_id;       /* kept across retries; NULL before the first */
 	gint64 previous_tickets;/* -1: not recorded in the job */
 	char *agent_name;       /* may be NULL */
+	/* the worker's, not the job hash's: */
+	gint64 lease_end;       /* unix s: our lease lasts until then; 0: not known */
+	gint64 thread_len;      /* sm_claimed.thread_len */
 } sm_job;
 
 void sm_job_clear(sm_job *j);

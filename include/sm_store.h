@@ -95,6 +95,8 @@ typedef struct sm_claimed {
 	char **fields;          /* the job hash, flat: name, value, ... */
 	size_t nfields;
 	sm_ticket *ticket;      /* with its messages; NULL: no such ticket */
+	gint64 thread_len;      /* bytes of the ticket's thread as read or
+				 * written then; 0: not known */
 } sm_claimed;
 
 typedef struct sm_ingest_result {
@@ -148,8 +150,11 @@ int sm_store_ticket_set(sm_store *st, gint64 id, const sm_ticket_change *ch);
  * n jobs whose mail is out: each is recorded in its ticket's thread
  * (idempotent on the Message-ID: a mail is recorded once) and deleted, all
  * in one script;
- * per job, mine tells whether the lease was still ours and recorded is 0
- * (no such ticket), 1 or 2 (recorded before). Both return -1 with the
+ * per job, mine tells whether the lease was still ours (not read when the
+ * caller says leased: it knows the lease has not run out) and recorded is
+ * 0 (no such ticket), 1 or 2 (recorded before). thread_len, the thread's
+ * length when last seen, only saves Redis a command: a stale one does no
+ * harm. Both return -1 with the
  * store's error set on a store error; claim otherwise the number of
  * entries filled, finish 0.
  */
@@ -162,6 +167,8 @@ typedef struct sm_finished {
 	const char *msgid;
 	const char *subject;
 	gint64 date;
+	bool leased;            /* in: our lease on the job is surely not over */
+	gint64 thread_len;      /* in: see above; 0: not known */
 	bool mine;              /* out */
 	int recorded;           /* out */
 } sm_finished;

@@ -72,6 +72,7 @@
 #define YIELD_PCT       25      /* CPU pressure at which the worker gives way */
 #define YIELD_MAX_S     5       /* a job waits at most this for the MTA's mail */
 #define YIELD_NAP_MS    50      /* pressure sampled at most this often */
+#define LEASE_MARGIN_S  5       /* a lease this close to its end is read back */
 
 static GThread *worker_thread;
 static char *worker_token;      /* the lease token of its claims */
@@ -103,6 +104,7 @@ from_claimed(sm_claimed *c, sm_job *j, sm_ticket **t, int *ok)
 		    "queue or to", j->id);
 		*ok = 2;
 	}
+	j->thread_len = c->thread_len;
 	*t = c->ticket;
 	c->ticket = NULL;
 	sm_claimed_clear(c);
@@ -121,15 +123,19 @@ claim(sm_store *st, const char *token, sm_job *jobs, sm_ticket **tickets,
     int *ok, int max, int age)
 {
 	sm_claimed got[CLAIM_MAX];
+	gint64 now = time(NULL);
 	int n;
 
 	max = MIN(max, CLAIM_MAX);
 	if (max <= 0)
 		return 0;
-	n = sm_store_outbox_claim(st, time(NULL) - age, SM_OUTBOX_LEASE + age, token,
+	n = sm_store_outbox_claim(st, now - age, SM_OUTBOX_LEASE + age, token,
 	    max, got);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		from_claimed(&got[i], &jobs[i], &tickets[i], &ok[i]);
+		/* the script's due score: (now - age) + (lease + age) */
+		jobs[i].lease_end = now + SM_OUTBOX_LEASE;
+	}
 	return n;
 }
 
@@ -152,6 +158,7 @@ take_offered(sm_store *st, const char *token, sm_job *jobs, sm_ticket **tickets,
 	for (int i = 0; i < n; i++) {
 		memset(&jobs[k], 0, sizeof jobs[k]);
 		from_claimed(&got[i], &jobs[k], &tickets[k], &ok[k]);
+		jobs[k].lease_end = until[i];
 		if (until[i] - now < LEASE_NEEDED_US / G_USEC_PER_SEC) {
 			sm_outbox_release(st, &jobs[k], token, true);
 			sm_job_clear(&jobs[k]);
@@ -268,6 +275,7 @@ retry_later(sm_store *st, const sm_job *j, const char *token, const char *why)
 struct sent {
 	sm_finished f;
 	char *from, *msgid, *subject;
+	gint64 lease_end;       /* sm_job.lease_end */
 };
 
 static void
@@ -295,6 +303,12 @@ finish(sm_store *st, const char *token, struct sent *s, int n)
 	for (int i = 0; i < n; i++)
 		f[i] = s[i].f;
 	for (;;) {
+		/* A lease that has not run out is ours (a claim takes only
+		 * jobs due, and a leased job is due when its lease ends):
+		 * Redis need not be asked. The margin covers the clocks of
+		 * other daemons; asked again on every retry. */
+		for (int i = 0; i < n; i++)
+			f[i].leased = s[i].lease_end > time(NULL) + LEASE_MARGIN_S;
 		if (sm_store_outbox_finish(st, token, f, n) == 0)
 			break;
 		if (g_atomic_int_get(&stopping))
@@ -511,6 +525,8 @@ handed_over(const sm_config *cfg, struct ready *r, struct sent *out)
 	out->f.msgid = out->msgid;
 	out->f.subject = out->subject ? out->subject : "";
 	out->f.date = time(NULL);
+	out->f.thread_len = j->thread_len;
+	out->lease_end = j->lease_end;
 }
 
 /*

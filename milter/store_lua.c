@@ -337,15 +337,32 @@
  * line is written by the caller (store_record.c), as ingest's are. */
 #define LUA_RECORD_FN \
 	"-- 0 no such ticket, 1 recorded, 2 recorded before (same Message-ID);\n" \
-	"-- mdig: the Message-ID's digest (midx)\n" \
-	"-- HSETNX stands for HEXISTS + HSET (each command costs Redis a few us\n" \
-	"-- on top of its own work).\n" \
-	"local function record(id, mdig, line)\n" \
-	"  local k = tk(id)\n" \
-	"  if redis.call('EXISTS', k) == 0 then return 0 end\n" \
+	"-- mdig: the Message-ID's digest (midx); n: the thread's length when\n" \
+	"-- the caller last saw it, '0' not known.\n" \
+	"-- Each command costs Redis a few us on top of its own work, so: the\n" \
+	"-- thread is written with the ticket and stands for it (no EXISTS);\n" \
+	"-- one seen short is read at once, as addline() would (no STRLEN; if\n" \
+	"-- it grew past 8 kB since, it is appended to all the same); HSETNX\n" \
+	"-- stands for HEXISTS + HSET.\n" \
+	"local function record(id, mdig, line, n)\n" \
+	"  local k = tk(id) .. ':m'\n" \
+	"  local text\n" \
+	"  n = tonumber(n) or 0\n" \
+	"  if n > 0 and n <= 8192 then\n" \
+	"    text = redis.call('GET', k)\n" \
+	"    if not text then return 0 end\n" \
+	"  else\n" \
+	"    n = redis.call('STRLEN', k)\n" \
+	"    if n == 0 then return 0 end\n" \
+	"    if n <= 8192 then text = redis.call('GET', k) end\n" \
+	"  end\n" \
 	"  local bk, h = midx(mdig)\n" \
 	"  if redis.call('HSETNX', bk, h, id) == 0 then return 2 end\n" \
-	"  addline(k .. ':m', line)\n" \
+	"  if text and #text <= 8192 then\n" \
+	"    redis.call('SET', k, text .. '\\n' .. line)\n" \
+	"  else\n" \
+	"    redis.call('APPEND', k, '\\n' .. line)\n" \
+	"  end\n" \
 	"  return 1\n" \
 	"end\n"
 
@@ -392,19 +409,21 @@
  * takes all the jobs of a claim that were sent. */
 #define LUA_FINISH_BODY \
 	"-- ARGV: 1 prefix, 2 lease token, then per job 3 job id, 4 ticket id,\n" \
-	"-- 5 its Message-ID's digest (midx), 6 the thread's line for the mail.\n" \
+	"-- 5 its Message-ID's digest (midx), 6 the thread's line for the mail,\n" \
+	"-- 7 '1' when the caller knows its lease is not over (not read then),\n" \
+	"-- 8 the thread's length as the caller saw it (record()).\n" \
 	"-- Returns per job: recorded as record() says, then 1 when the lease\n" \
 	"-- was still ours else 0.\n" \
 	"local out = {}\n" \
-	"for a = 3, #ARGV - 3, 4 do\n" \
+	"for a = 3, #ARGV - 5, 6 do\n" \
 	"  local id = ARGV[a]\n" \
 	"  local k = P .. 'job:' .. id\n" \
-	"  local mine = 0\n" \
-	"  if redis.call('HGET', k, 'lease') == ARGV[2] then mine = 1 end\n" \
+	"  local mine = 1\n" \
+	"  if ARGV[a + 4] ~= '1' and redis.call('HGET', k, 'lease') ~= ARGV[2] then mine = 0 end\n" \
 	"  redis.call('DEL', k)\n" \
 	"  redis.call('ZREM', P .. 'outbox:due', id)\n" \
 	"  local rec = 0\n" \
-	"  if ARGV[a + 2] ~= '' then rec = record(ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]) end\n" \
+	"  if ARGV[a + 2] ~= '' then rec = record(ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 5]) end\n" \
 	"  out[#out + 1] = rec\n" \
 	"  out[#out + 1] = mine\n" \
 	"end\n" \

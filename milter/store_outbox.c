@@ -111,6 +111,7 @@ claimed_tickets(sm_store *st, sm_claimed *c, int n)
 		cl->ticket = sm_store_ticket_from(&p, job_ticket(cl), h,
 		    t->type == REDIS_REPLY_STRING ? t->str : "",
 		    t->type == REDIS_REPLY_STRING ? t->len : 0);
+		cl->thread_len = t->type == REDIS_REPLY_STRING ? (gint64)t->len : 0;
 	}
 	if (p != NULL)
 		g_object_unref(p);
@@ -195,7 +196,9 @@ sm_store_outbox_finish(sm_store *st, const char *token, sm_finished *f, int n)
 		/* the thread's line, written in C as ingest's are */
 		sm_record_msg(line, "auto", f[i].from, f[i].date, f[i].msgid,
 		    f[i].subject, NULL);
-		sm_args_add(&a, line->str);
+		sm_args_add_len(&a, line->str, line->len);
+		sm_args_add(&a, f[i].leased ? "1" : "0");
+		sm_args_addi(&a, MAX(f[i].thread_len, 0));
 	}
 	g_string_free(line, TRUE);
 	r = sm_store_eval(st, SM_LUA_FINISH, &a, NULL);

@@ -117,13 +117,16 @@ action_arg(sm_thread_action a)
 	return "new";
 }
 
-static void
+/* Returns the length of the thread's lines passed (a new ticket's whole
+ * thread). */
+static gint64
 apply_args(sm_store *st, const sm_ingest *in, const char *fp,
     const sm_thread_decision *d, sm_args *a)
 {
 	const sm_message *m = in->msg;
 	GString *lines, *rec;
 	char *s, *subject;
+	gint64 nlines;
 
 	base_args(st, in, fp, a);
 	sm_args_add(a, action_arg(d->action));
@@ -153,6 +156,7 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
 	    m ? m->excerpt : NULL);
 	g_string_append_len(lines, rec->str, rec->len);
 	sm_args_add_len(a, lines->str, lines->len);
+	nlines = (gint64)lines->len;
 	g_string_free(rec, TRUE);
 	g_string_free(lines, TRUE);
 	g_free(subject);
@@ -165,6 +169,7 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
 	sm_args_add(a, in->ack_lease ? in->ack_lease : "");
 	sm_args_addi(a, in->ack_lease_until);
 	sm_args_add(a, sm_store_queue_known(st, in->queue->name, in->now) ? "1" : "0");
+	return nlines;
 }
 
 static bool
@@ -307,7 +312,8 @@ handed_ticket(const sm_ingest *in, const sm_ingest_result *out)
  * writes it. test_store_records checks both against what a claim reads.
  */
 static bool
-parse_ack(const redisReply *r, const sm_ingest *in, sm_ingest_result *out)
+parse_ack(const redisReply *r, const sm_ingest *in, gint64 thread_len,
+    sm_ingest_result *out)
 {
 	char num[SM_INT_STR_MAX];
 	GPtrArray *jh;
@@ -316,6 +322,7 @@ parse_ack(const redisReply *r, const sm_ingest *in, sm_ingest_result *out)
 	if (!int_at(r, 10, &id) || id <= 0)
 		return false;
 	out->ack.ticket = handed_ticket(in, out);
+	out->ack.thread_len = thread_len;
 	jh = g_ptr_array_new();
 #define KV(k, val) do { g_ptr_array_add(jh, g_strdup(k)); \
 	g_ptr_array_add(jh, g_strdup(val)); } while (0)
@@ -339,7 +346,8 @@ parse_ack(const redisReply *r, const sm_ingest *in, sm_ingest_result *out)
 /* {'OK', ticket, status, priority, created, prev, ack_queued, ack_limited,
  *  due, queue[, leased job]} */
 static bool
-parse_result(const redisReply *r, const sm_ingest *in, sm_ingest_result *out)
+parse_result(const redisReply *r, const sm_ingest *in, gint64 thread_len,
+    sm_ingest_result *out)
 {
 	gint64 v[9];
 
@@ -359,7 +367,8 @@ parse_result(const redisReply *r, const sm_ingest *in, sm_ingest_result *out)
 	out->due = v[8];
 	g_free(out->queue);
 	out->queue = g_strndup(r->element[9]->str, r->element[9]->len);
-	if (r->elements >= 11 && in->ack_lease != NULL && !parse_ack(r, in, out))
+	if (r->elements >= 11 && in->ack_lease != NULL &&
+	    !parse_ack(r, in, thread_len, out))
 		/* queued all the same: the job is claimed once its lease ran out */
 		sm_claimed_clear(&out->ack);
 	return true;
@@ -393,6 +402,7 @@ sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out)
 		sm_thread_facts f;
 		sm_args a;
 		redisReply *r;
+		gint64 thread_len;
 		bool io;
 
 		if (!have_facts && !(may_predict && predict_facts(in, v))) {
@@ -419,7 +429,7 @@ sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out)
 		out->decision = sm_thread_decide(&f);
 
 		sm_args_init(&a);
-		apply_args(st, in, fp->str, &out->decision, &a);
+		thread_len = apply_args(st, in, fp->str, &out->decision, &a);
 		r = sm_store_eval(st, SM_LUA_APPLY, &a, &io);
 		sm_args_clear(&a);
 		if (r == NULL) {
@@ -439,7 +449,7 @@ sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out)
 			    in->msgid ? in->msgid : "(no id)");
 			continue;
 		}
-		if (!parse_result(r, in, out)) {
+		if (!parse_result(r, in, thread_len, out)) {
 			freeReplyObject(r);
 			sm_store_set_error(st, "redis: malformed ingest result");
 			goto done;

@@ -6,7 +6,8 @@
 #      once and re-scheduled), then made due together for a fresh daemon
 #      with a working sendmail: all 20 go out exactly once, in 2 claims
 #      with jobs and 2 finish calls (16 + 4), counted in Redis's own
-#      command statistics;
+#      command statistics; finish reads neither the lease it knows it
+#      holds nor the length of a thread the claim read;
 #      the worker thread runs at nice 19, the others at 0;
 #   2. idle afterwards, the worker polls at its interval (250 ms) and does
 #      not spin: claims per second stay bounded;
@@ -73,8 +74,13 @@ check "no job left" test "$(redis_cli --scan --pattern 'sm:job:*' | wc -l)" -eq 
 snap() { redis_cli INFO commandstats | tr -d '\r' >"$T/stats"; }
 stat() { sed -n "s/^cmdstat_$1:calls=\([0-9]*\),.*/\1/p" "$T/stats"; }
 snap
-# the lease check (HGET lease) and DEL run once per job, in finish only
-check "finish ran for every job (HGET lease: $(stat hget))" test "$(stat hget)" -eq $N
+# DEL runs once per job, in finish only; the lease is not read back (the
+# worker knows it has not run out), nor the thread's length (the claim
+# read the thread), nor whether the ticket exists (its thread is read)
+check "finish ran for every job (DEL: $(stat del))" test "$(stat del)" -eq $N
+check "no lease read back in finish (HGET: $(stat hget))" test -z "$(stat hget)"
+check "no STRLEN nor EXISTS in finish ($(stat strlen) $(stat exists))" \
+    test -z "$(stat strlen)$(stat exists)"
 claims=$(stat zrangebyscore)
 evals=$(stat evalsha)
 finishes=$((evals - claims))

@@ -243,12 +243,13 @@ test_outbox_claim_finish(fixture *f, gconstpointer data)
 	    "x \"q\"\n\\ \x01/");
 	sm_ticket_free(t);
 	g_assert_cmpint(raw_int("ZCARD %s", k, NULL), ==, 0);
-	/* a job whose ticket is gone comes back with no ticket */
+	/* a job whose ticket is gone (its two keys) comes back with no
+	 * ticket, and is not recorded */
 	r = ok_ingest(f->st, f->q, &(tmsg){ .msgid = "c3@cust.test", .from = "cy@cust.test",
 	    .want_ack = true });
 	sm_ingest_result_clear(&r);
 	g_snprintf(k, sizeof k, "%st:3", f->prefix);
-	freeReplyObject(raw(test_sock, "DEL %s", k));
+	freeReplyObject(raw(test_sock, "DEL %s %s:m", k, k));
 	g_assert_cmpint(sm_store_outbox_claim(f->st, NOW + 120, 60, "tok", 4, c + 2), ==, 1);
 	g_assert_null(c[2].ticket);
 	fin[0] = (sm_finished){ .job = c[2].id, .ticket = 3, .from = "s@example.com",
@@ -333,6 +334,9 @@ test_ack_leased(fixture *f, gconstpointer data)
 	n = sm_store_outbox_claim(f->st, NOW + 61, 60, "tok2", 2, c);
 	g_assert_cmpint(n, ==, 1);
 	g_assert_cmpint(c[0].id, ==, r.ack.id);
+	/* the thread's length, known to both (a hint for the finish) */
+	g_assert_cmpint(r.ack.thread_len, >, 0);
+	g_assert_cmpint(c[0].thread_len, ==, r.ack.thread_len);
 	j1 = ticket_json(c[0].ticket);
 	g_assert_cmpstr(j1, ==, j2);
 	g_assert_cmpuint(c[0].nfields, ==, r.ack.nfields);
@@ -425,6 +429,115 @@ test_record_escape(fixture *f, gconstpointer data)
 	g_string_free(want, TRUE);
 }
 
+/* Calls of one command the server has run so far (INFO commandstats). */
+static long long
+calls(const char *cmd)
+{
+	redisReply *r = raw(test_sock, "INFO commandstats");
+	char *key = g_strdup_printf("cmdstat_%s:calls=", cmd);
+	const char *p = r != NULL && r->type == REDIS_REPLY_STRING ? strstr(r->str, key) : NULL;
+	long long n = p != NULL ? atoll(p + strlen(key)) : 0;
+
+	g_free(key);
+	freeReplyObject(r);
+	return n;
+}
+
+/* The finish's hints save commands and change nothing: a lease the
+ * caller knows is not over is not read back; a thread seen short is read
+ * without STRLEN, one that grew long since is appended to all the same; a
+ * ticket gone is not recorded either way. */
+static void
+test_finish_hints(fixture *f, gconstpointer data)
+{
+	tmsg a = { .msgid = "fh1@cust.test", .from = "ann@cust.test", .want_ack = true,
+	    .lease = "tok", .lease_until = NOW + 60 };
+	sm_ingest_result r;
+	sm_finished fin;
+	char km[64];
+	redisReply *before, *after;
+	long long hget, strlen0, get0;
+	GString *big = g_string_new(NULL);
+
+	r = ok_ingest(f->st, f->q, &a);
+	g_assert_cmpint(r.ack.id, >, 0);
+	g_snprintf(km, sizeof km, "%st:%" G_GINT64_FORMAT ":m", f->prefix, r.ticket);
+
+	/* leased and short: neither the lease nor the length is asked for;
+	 * the lease token given is not ours, so a read would say so */
+	hget = calls("hget");
+	strlen0 = calls("strlen");
+	before = raw(test_sock, "GET %s", km);
+	get0 = calls("get");
+	fin = (sm_finished){ .job = r.ack.id, .ticket = r.ticket, .from = "s@example.com",
+	    .msgid = "fh-ack1@example.com", .subject = "Re: one", .date = NOW,
+	    .leased = true, .thread_len = r.ack.thread_len };
+	g_assert_cmpint(sm_store_outbox_finish(f->st, "someone-else", &fin, 1), ==, 0);
+	g_assert_true(fin.mine);
+	g_assert_cmpint(fin.recorded, ==, 1);
+	g_assert_cmpint(calls("hget"), ==, hget);
+	g_assert_cmpint(calls("strlen"), ==, strlen0);
+	g_assert_cmpint(calls("get"), ==, get0 + 1);
+	after = raw(test_sock, "GET %s", km);
+	g_assert_cmpuint(after->len, >, before->len + 1);
+	g_assert_cmpint(memcmp(after->str, before->str, before->len), ==, 0);
+	g_assert_cmpint(after->str[before->len], ==, '\n');
+	g_assert_nonnull(strstr(after->str + before->len, "fh-ack1@example.com"));
+	freeReplyObject(before);
+	freeReplyObject(after);
+
+	/* not known to be leased: read, and told it is not ours */
+	fin = (sm_finished){ .job = r.ack.id + 1000, .ticket = r.ticket,
+	    .from = "s@example.com", .msgid = "fh-ack2@example.com", .subject = "",
+	    .date = NOW };
+	g_assert_cmpint(sm_store_outbox_finish(f->st, "tok", &fin, 1), ==, 0);
+	g_assert_false(fin.mine);
+	g_assert_cmpint(fin.recorded, ==, 1);
+	g_assert_cmpint(calls("hget"), ==, hget + 1);
+	/* no length known: asked for */
+	g_assert_cmpint(calls("strlen"), ==, strlen0 + 1);
+
+	/* the thread grew past 8 kB since it was seen short: appended, the
+	 * same text as without the hint */
+	for (int i = 0; i < 90; i++)
+		g_string_append(big, "0123456789abcdefghijklmnopqrstuvwxyz0123456789"
+		    "abcdefghijklmnopqrstuvwxyz0123456789abcdef\n");
+	freeReplyObject(raw(test_sock, "APPEND %s %b", km, big->str, big->len));
+	before = raw(test_sock, "GET %s", km);
+	g_assert_cmpuint(before->len, >, 8192);
+	fin = (sm_finished){ .job = 0, .ticket = r.ticket, .from = "s@example.com",
+	    .msgid = "fh-ack3@example.com", .subject = "Re: three", .date = NOW,
+	    .leased = true, .thread_len = r.ack.thread_len };
+	g_assert_cmpint(sm_store_outbox_finish(f->st, "tok", &fin, 1), ==, 0);
+	g_assert_cmpint(fin.recorded, ==, 1);
+	after = raw(test_sock, "GET %s", km);
+	g_assert_cmpint(memcmp(after->str, before->str, before->len), ==, 0);
+	g_assert_cmpint(after->str[before->len], ==, '\n');
+	g_assert_nonnull(strstr(after->str + before->len, "fh-ack3@example.com"));
+	g_assert_null(memchr(after->str + before->len + 1, '\n',
+	    after->len - before->len - 1));
+	freeReplyObject(before);
+	freeReplyObject(after);
+	/* and recorded once: the same Message-ID again is not */
+	g_assert_cmpint(sm_store_outbox_finish(f->st, "tok", &fin, 1), ==, 0);
+	g_assert_cmpint(fin.recorded, ==, 2);
+
+	/* the ticket gone: nothing recorded, with or without the hint, and
+	 * no thread made up */
+	freeReplyObject(raw(test_sock, "DEL %s", km));
+	for (int hint = 0; hint < 2; hint++) {
+		fin = (sm_finished){ .job = 0, .ticket = r.ticket, .from = "s@example.com",
+		    .msgid = hint ? "fh-ack5@example.com" : "fh-ack4@example.com",
+		    .subject = "", .date = NOW, .leased = true,
+		    .thread_len = hint ? r.ack.thread_len : 0 };
+		g_assert_cmpint(sm_store_outbox_finish(f->st, "tok", &fin, 1), ==, 0);
+		g_assert_cmpint(fin.recorded, ==, 0);
+		g_assert_cmpint(raw_int("EXISTS %s", km, NULL), ==, 0);
+	}
+	g_string_free(big, TRUE);
+	sm_ingest_result_clear(&r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -434,5 +547,6 @@ main(int argc, char **argv)
 	ADD("/store/outbox", test_outbox_claim_finish);
 	ADD("/store/ack_leased", test_ack_leased);
 	ADD("/store/record_escape", test_record_escape);
+	ADD("/store/finish_hints", test_finish_hints);
 	return g_test_run();
 }

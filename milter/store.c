@@ -47,6 +47,8 @@ struct sm_store {
 	 * when: the apply script skips the SADD for it for a while */
 	char *queue_known;
 	gint64 queue_known_at;
+	/* ack job ids reserved on this connection: next, end (exclusive) */
+	gint64 job_next, job_end;
 };
 
 /* ---- scripts' SHA1, computed once ------------------------------------- */
@@ -89,6 +91,7 @@ drop_conn(sm_store *st)
 	/* another server, maybe (a restart, a failover) */
 	g_free(st->queue_known);
 	st->queue_known = NULL;
+	st->job_next = st->job_end = 0;
 }
 
 static void
@@ -437,6 +440,48 @@ sm_store_queue_added(sm_store *st, const char *queue, gint64 now)
 		st->queue_known = g_strdup(queue);
 	}
 	st->queue_known_at = now;
+}
+
+/*
+ * The id for this connection's next acknowledgement job. Ids come from
+ * seq:job JOB_BLOCK at a time, with one INCRBY, so that the apply script
+ * need not INCR it for every ack (each command costs Redis a few us over
+ * its own work). A block serves only the connection that reserved it: a
+ * new one (restart, failover - where the INCRBY may not have reached the
+ * new master) reserves anew, and drop_conn forgets it. An id is taken for
+ * one script call, whatever comes of it: never passed twice. Ids a daemon
+ * did not use are skipped; everything else that makes jobs INCRs the same
+ * counter, past the blocks. 0 when Redis gave none, or this connection
+ * is not up yet: the script INCRs.
+ */
+#define JOB_BLOCK       64
+
+gint64
+sm_store_job_id(sm_store *st)
+{
+	const char *argv[3] = { "INCRBY", NULL, G_STRINGIFY(JOB_BLOCK) };
+	char *key;
+	redisReply *r;
+
+	if (st->job_next > 0 && st->job_next < st->job_end)
+		return st->job_next++;
+	if (st->c == NULL)
+		return 0;       /* not connected: the script's call dials, once */
+	key = g_strconcat(st->prefix, "seq:job", NULL);
+	argv[1] = key;
+	r = redisCommandArgv(st->c, 3, argv, NULL);
+	g_free(key);
+	if (r == NULL) {
+		/* the connection is unusable: the script's call redials */
+		drop_conn(st);
+		return 0;
+	}
+	if (r->type == REDIS_REPLY_INTEGER && r->integer >= JOB_BLOCK) {
+		st->job_next = r->integer - JOB_BLOCK + 1;
+		st->job_end = r->integer + 1;
+	}
+	freeReplyObject(r);
+	return st->job_next < st->job_end ? st->job_next++ : 0;
 }
 
 struct redisContext *

@@ -29,6 +29,8 @@ enum sm_lua {
  * (store.c). */
 bool sm_store_queue_known(const sm_store *st, const char *queue, gint64 now);
 void sm_store_queue_added(sm_store *st, const char *queue, gint64 now);
+/* the id for the next ack job made on this connection; 0: none reserved */
+gint64 sm_store_job_id(sm_store *st);
 
 /* The text of a script (store_lua.c); static storage. */
 const char *sm_lua_text(enum sm_lua which);

@@ -96,7 +96,9 @@
 	"-- direction, automatic, priority, now, due_first_response, due_resolution,\n" \
 	"-- due_next_response, lines, want_ack, ack_to, ack_limit_count,\n" \
 	"-- ack_limit_window, msgid, sender's rqx bucket, lease token, lease end,\n" \
-	"-- queue known ('1': this connection added the queue to the set lately).\n" \
+	"-- queue known ('1': this connection added the queue to the set lately),\n" \
+	"-- the ack job's id ('0': INCR seq:job here; the caller reserves them in\n" \
+	"-- blocks, sm_store_job_id).\n" \
 	"-- lines: the message's\n" \
 	"-- JSON line, for a new ticket\n" \
 	"-- after the head line and a newline (written by the caller:\n" \
@@ -187,7 +189,8 @@
 	"    if n > tonumber(ARGV[o + 14]) then\n" \
 	"      al = 1\n" \
 	"    else\n" \
-	"      local j = string.format('%d', redis.call('INCR', P .. 'seq:job'))\n" \
+	"      local j = ARGV[o + 21]\n" \
+	"      if j == '0' then j = string.format('%d', redis.call('INCR', P .. 'seq:job')) end\n" \
 	"      local jh = {'event', 'ack', 'ticket', id, 'queue', queue, 'to', ack_to,\n" \
 	"        'in_reply_to', ARGV[o + 16], 'created', now, 'attempts', '0',\n" \
 	"        'previous_tickets', string.format('%d', prev)}\n" \

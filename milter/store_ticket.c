@@ -169,6 +169,11 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
 	sm_args_add(a, in->ack_lease ? in->ack_lease : "");
 	sm_args_addi(a, in->ack_lease_until);
 	sm_args_add(a, sm_store_queue_known(st, in->queue->name, in->now) ? "1" : "0");
+	/* a new ticket's ack job: its id, reserved on this connection */
+	if (in->want_ack && (d->action == SM_THREAD_NEW || d->action == SM_THREAD_NEW_LINKED))
+		sm_args_addi(a, sm_store_job_id(st));
+	else
+		sm_args_add(a, "0");
 	return nlines;
 }
 

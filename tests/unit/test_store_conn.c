@@ -1,7 +1,8 @@
 /*
  * test_store_conn.c - the store's connections against real redis-servers
  * it starts and kills itself: pool redial after Redis dies and comes back,
- * NOSCRIPT after a restart or SCRIPT FLUSH, Redis Sentinel, bad addresses.
+ * NOSCRIPT after a restart or SCRIPT FLUSH, Redis Sentinel, bad addresses,
+ * ack job ids reserved per connection.
  * Run by test_store.sh (skip, 77, when redis-server cannot be found).
  */
 #include <config.h>
@@ -77,6 +78,120 @@ test_restart(void)
 	sm_store_pool_put(st);
 
 	sm_store_pool_flush();
+	redis_stop(pid);
+	unlink(sock);
+	rmdir(dir);
+	g_free(sock);
+	g_free(dir);
+	queue_free(q);
+	cfg_free(cfg);
+}
+
+/* A command on sock whose reply is an integer (or a decimal string). */
+static long long
+sock_int(const char *sock, const char *fmt, const char *arg)
+{
+	redisReply *r = raw(sock, fmt, arg);
+	long long v = r->type == REDIS_REPLY_INTEGER ? r->integer :
+	    r->type == REDIS_REPLY_STRING ? g_ascii_strtoll(r->str, NULL, 10) : -1;
+
+	freeReplyObject(r);
+	return v;
+}
+
+/* One new ticket with its ack job leased at birth on st; the job's id. */
+static gint64
+ack_job(sm_store *st, const sm_queue *q, int n)
+{
+	char id[64], from[64];
+	tmsg m = { .msgid = id, .from = from, .want_ack = true, .lease = "tok",
+	    .lease_until = 2000000000 };
+	sm_ingest_result r;
+	gint64 job;
+
+	g_snprintf(id, sizeof id, "j%d@cust.test", n);
+	g_snprintf(from, sizeof from, "c%d@cust.test", n);  /* under ack_limit */
+	g_assert_cmpint(ingest(st, q, &m, &r), ==, 0);
+	g_assert_true(r.created);
+	g_assert_true(r.ack_queued);
+	job = r.ack.id;
+	g_assert_cmpint(job, >, 0);
+	sm_ingest_result_clear(&r);
+	return job;
+}
+
+/*
+ * Ack job ids come in blocks of 64 per connection (one INCRBY of seq:job,
+ * not an INCR per ack in the script): consecutive on one connection,
+ * another block on another, never one that an INCR of seq:job (anything
+ * else making jobs) gives; a connection that lost its server (restarted
+ * empty) forgets its block.
+ */
+static void
+test_job_ids(void)
+{
+	char *dir = g_dir_make_tmp("sm-store-XXXXXX", NULL);
+	char *sock = g_build_filename(dir, "r.sock", NULL);
+	sm_config *cfg = cfg_new(sock, "J:");
+	sm_queue *q = queue_new("support");
+	GPid pid = redis_start(sock);
+	char *err = NULL;
+	sm_store *a, *b;
+	GHashTable *seen = g_hash_table_new(g_int64_hash, g_int64_equal);
+	gint64 ids[70], j;
+	int n = 0;
+
+	a = sm_store_open(cfg, &err);
+	b = sm_store_open(cfg, &err);
+	g_assert_nonnull(a);
+	g_assert_nonnull(b);
+	/* a block each (open dials): 1..64 for a, 65..128 for b */
+	for (int i = 0; i < 4; i++) {
+		ids[i] = ack_job(a, q, n++);
+		g_assert_cmpint(ids[i], ==, 1 + i);
+	}
+	g_assert_cmpint(sock_int(sock, "GET %s", "J:seq:job"), ==, 64);
+	g_assert_cmpint(ack_job(b, q, n++), ==, 65);
+	g_assert_cmpint(ack_job(b, q, n++), ==, 66);
+	g_assert_cmpint(sock_int(sock, "GET %s", "J:seq:job"), ==, 128);
+	/* what anything else INCRs lies past the blocks */
+	j = sock_int(sock, "INCR %s", "J:seq:job");
+	g_assert_cmpint(j, ==, 129);
+	/* a's block runs out (60 more: 5..64), then the next one */
+	for (int i = 4; i < 64; i++)
+		ids[i] = ack_job(a, q, n++);
+	g_assert_cmpint(ids[63], ==, 64);
+	ids[64] = ack_job(a, q, n++);
+	g_assert_cmpint(ids[64], ==, 130);
+	ids[65] = ack_job(a, q, n++);
+	g_assert_cmpint(ids[65], ==, 131);
+	ids[66] = ack_job(b, q, n++);
+	g_assert_cmpint(ids[66], ==, 67);
+	for (int i = 0; i < 67; i++) {
+		g_assert_false(g_hash_table_contains(seen, &ids[i]));
+		g_hash_table_add(seen, &ids[i]);
+	}
+	g_assert_false(g_hash_table_contains(seen, &j));
+	/* each id has its job */
+	for (int i = 0; i < 67; i += 11) {
+		char key[64];
+
+		g_snprintf(key, sizeof key, "J:job:%" G_GINT64_FORMAT, ids[i]);
+		g_assert_cmpint(sock_int(sock, "EXISTS %s", key), ==, 1);
+	}
+
+	/* restarted empty under a: the redial forgets the block (the call
+	 * on the new connection takes its id in the script), and the ids
+	 * start again from the new server's counter */
+	redis_stop(pid);
+	pid = redis_start(sock);
+	g_assert_cmpint(ack_job(a, q, n++), ==, 1);
+	g_assert_cmpint(ack_job(a, q, n++), ==, 2);
+	g_assert_cmpint(sock_int(sock, "GET %s", "J:seq:job"), ==, 65);
+
+	g_hash_table_destroy(seen);
+	sm_store_close(a);
+	sm_store_close(b);
 	redis_stop(pid);
 	unlink(sock);
 	rmdir(dir);
@@ -231,5 +346,6 @@ main(int argc, char **argv)
 	g_test_add_func("/store/restart", test_restart);
 	g_test_add_func("/store/sentinel", test_sentinel);
 	g_test_add_func("/store/bad-address", test_bad_address);
+	g_test_add_func("/store/job-ids", test_job_ids);
 	return g_test_run();
 }

@@ -111,9 +111,24 @@
 	"-- 320k instructions. (19 zeros: N_FACTS in store_ticket.c.)\n" \
 	"local quick = ARGV[7] == '0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0' and\n" \
 	"  ARGV[8] == '0' and ARGV[4] == '0' and ARGV[5] == '0' and ARGV[6] == '0'\n" \
+	"local o = 9 + tonumber(ARGV[8])\n" \
+	"-- A new ticket's number is taken here, and its Message-ID indexed to it\n" \
+	"-- by the very command that checks for it (HSETNX instead of HGET now\n" \
+	"-- and HSET below: a command less). An id found stored gives the\n" \
+	"-- number back: nothing else runs in between, a script is atomic.\n" \
+	"local tn, indexed\n" \
 	"if quick and ARGV[2] ~= '' then\n" \
 	"  local k, h = midx(ARGV[2])\n" \
-	"  quick = not redis.call('HGET', k, h)\n" \
+	"  if ARGV[o] == 'new' then\n" \
+	"    tn = redis.call('INCR', P .. 'seq:t')\n" \
+	"    indexed = string.format('%d', tn)\n" \
+	"    if redis.call('HSETNX', k, h, indexed) == 0 then\n" \
+	"      redis.call('DECR', P .. 'seq:t')\n" \
+	"      tn, indexed, quick = nil, nil, false\n" \
+	"    end\n" \
+	"  else\n" \
+	"    quick = not redis.call('HGET', k, h)\n" \
+	"  end\n" \
 	"end\n" \
 	"if not quick then\n" \
 	"  local facts = gather()\n" \
@@ -123,7 +138,6 @@
 	"    if table.concat(facts, ',') ~= ARGV[7] then return {'CONFLICT', unpack(facts)} end\n" \
 	"  end\n" \
 	"end\n" \
-	"local o = 9 + tonumber(ARGV[8])\n" \
 	"local action, target, linked = ARGV[o], ARGV[o + 1], ARGV[o + 2]\n" \
 	"local queue, dir, auto = ARGV[o + 3], ARGV[o + 4], ARGV[o + 5] == '1'\n" \
 	"local prio, now = PRN[tonumber(ARGV[o + 6]) + 1] or 'normal', ARGV[o + 7]\n" \
@@ -152,7 +166,7 @@
 	"local function addmsg(id, new)\n" \
 	"  local k = tk(id) .. ':m'\n" \
 	"  if new then redis.call('SET', k, ARGV[o + 11]) else addline(k, ARGV[o + 11]) end\n" \
-	"  if mdig ~= '' then\n" \
+	"  if mdig ~= '' and id ~= indexed then\n" \
 	"    local bk, h = midx(mdig)\n" \
 	"    redis.call('HSET', bk, h, id)\n" \
 	"  end\n" \
@@ -162,8 +176,8 @@
 	"\n" \
 	"if action == 'new' or action == 'linked' then\n" \
 	"  -- numbers from INCR are formatted once (%.14g per use otherwise)\n" \
-	"  local tn = redis.call('INCR', P .. 'seq:t')\n" \
-	"  local id = string.format('%d', tn)\n" \
+	"  tn = tn or redis.call('INCR', P .. 'seq:t')\n" \
+	"  local id = indexed or string.format('%d', tn)\n" \
 	"  local k = tk(id)\n" \
 	"  local h = {'q', queue, 's', 'new', 'p', prio, 'c', now, 'u', now, 'r', '1'}\n" \
 	"  if tonumber(dfr) > 0 then h[#h + 1] = 'dfr'; h[#h + 1] = dfr end\n" \

@@ -16,18 +16,52 @@
 #include "sm_store.h"
 #include "store_testlib.h"
 
+/* A redis-server of the test's own on a unix socket in a fresh directory,
+ * with a config and a queue for it. */
+typedef struct own_redis {
+	char *dir, *sock;
+	sm_config *cfg;
+	sm_queue *q;
+	GPid pid;
+} own_redis;
+
+static void
+own_start(own_redis *o, const char *prefix)
+{
+	o->dir = g_dir_make_tmp("sm-store-XXXXXX", NULL);
+	o->sock = g_build_filename(o->dir, "r.sock", NULL);
+	o->cfg = cfg_new(o->sock, prefix);
+	o->q = queue_new("support");
+	o->pid = redis_start(o->sock);
+}
+
+static void
+own_stop(own_redis *o)
+{
+	redis_stop(o->pid);
+	unlink(o->sock);
+	rmdir(o->dir);
+	g_free(o->sock);
+	g_free(o->dir);
+	queue_free(o->q);
+	cfg_free(o->cfg);
+}
+
 static void
 test_restart(void)
 {
-	char *dir = g_dir_make_tmp("sm-store-XXXXXX", NULL);
-	char *sock = g_build_filename(dir, "r.sock", NULL);
-	sm_config *cfg = cfg_new(sock, "R:");
-	sm_queue *q = queue_new("support");
+	own_redis o;
 	tmsg m = { .msgid = "x1@cust.test", .from = "ann@cust.test" };
 	sm_ingest_result r;
 	sm_store *st;
 	char *err = NULL;
-	GPid pid = redis_start(sock);
+	sm_config *cfg;
+	sm_queue *q;
+	const char *sock;
+	GPid pid;
+
+	own_start(&o, "R:");
+	cfg = o.cfg, q = o.q, sock = o.sock, pid = o.pid;
 
 	st = sm_store_pool_get(cfg, &err);
 	g_assert_nonnull(st);
@@ -78,13 +112,8 @@ test_restart(void)
 	sm_store_pool_put(st);
 
 	sm_store_pool_flush();
-	redis_stop(pid);
-	unlink(sock);
-	rmdir(dir);
-	g_free(sock);
-	g_free(dir);
-	queue_free(q);
-	cfg_free(cfg);
+	o.pid = pid;
+	own_stop(&o);
 }
 
 /* A command on sock whose reply is an integer (or a decimal string). */
@@ -130,19 +159,19 @@ ack_job(sm_store *st, const sm_queue *q, int n)
 static void
 test_job_ids(void)
 {
-	char *dir = g_dir_make_tmp("sm-store-XXXXXX", NULL);
-	char *sock = g_build_filename(dir, "r.sock", NULL);
-	sm_config *cfg = cfg_new(sock, "J:");
-	sm_queue *q = queue_new("support");
-	GPid pid = redis_start(sock);
+	own_redis o;
+	const char *sock;
+	sm_queue *q;
 	char *err = NULL;
 	sm_store *a, *b;
 	GHashTable *seen = g_hash_table_new(g_int64_hash, g_int64_equal);
 	gint64 ids[70], j;
 	int n = 0;
 
-	a = sm_store_open(cfg, &err);
-	b = sm_store_open(cfg, &err);
+	own_start(&o, "J:");
+	sock = o.sock, q = o.q;
+	a = sm_store_open(o.cfg, &err);
+	b = sm_store_open(o.cfg, &err);
 	g_assert_nonnull(a);
 	g_assert_nonnull(b);
 	/* a block each (open dials): 1..64 for a, 65..128 for b */
@@ -183,8 +212,8 @@ test_job_ids(void)
 	/* restarted empty under a: the redial forgets the block (the call
 	 * on the new connection takes its id in the script), and the ids
 	 * start again from the new server's counter */
-	redis_stop(pid);
-	pid = redis_start(sock);
+	redis_stop(o.pid);
+	o.pid = redis_start(sock);
 	g_assert_cmpint(ack_job(a, q, n++), ==, 1);
 	g_assert_cmpint(ack_job(a, q, n++), ==, 2);
 	g_assert_cmpint(sock_int(sock, "GET %s", "J:seq:job"), ==, 65);
@@ -192,13 +221,7 @@ test_job_ids(void)
 	g_hash_table_destroy(seen);
 	sm_store_close(a);
 	sm_store_close(b);
-	redis_stop(pid);
-	unlink(sock);
-	rmdir(dir);
-	g_free(sock);
-	g_free(dir);
-	queue_free(q);
-	cfg_free(cfg);
+	own_stop(&o);
 }
 
 /* redis-server on a random loopback port (retried when taken), with extra

@@ -538,6 +538,58 @@ test_finish_hints(fixture *f, gconstpointer data)
 	sm_ingest_result_clear(&r);
 }
 
+/* Status and priority names <-> numbers in the scripts (spelt out as
+ * comparisons): every value written by the set script as its name, and
+ * read back as its number by the apply script's answer and the facts. */
+static void
+test_names(fixture *f, gconstpointer data)
+{
+	static const char *const st[] = { "new", "open", "pending", "resolved", "closed" };
+	static const char *const pr[] = { "urgent", "high", "normal", "low" };
+	tmsg m = { .msgid = "n0@cust.test", .from = "ann@cust.test" };
+	sm_ingest_result r;
+	char k[64], id[32];
+
+	r = ok_ingest(f->st, f->q, &m);
+	g_assert_cmpint(r.priority, ==, SM_PRIO_NORMAL);
+	g_assert_cmpint(r.status, ==, SM_ST_NEW);
+	sm_ingest_result_clear(&r);
+	g_snprintf(k, sizeof k, "%st:1", f->prefix);
+	for (int i = 0; i < SM_ST_COUNT; i++) {
+		int p = i % SM_PRIO_COUNT;
+		redisReply *v;
+
+		g_assert_cmpint(sm_store_ticket_set(f->st, 1, &(sm_ticket_change){
+		    .status = (sm_status)i, .priority = (sm_priority)p, .now = NOW }), ==, 0);
+		v = raw(test_sock, "HMGET %s s p", k);
+		g_assert_cmpstr(v->element[0]->str, ==, st[i]);
+		g_assert_cmpstr(v->element[1]->str, ==, pr[p]);
+		freeReplyObject(v);
+		/* an automatic mail in the thread changes nothing: the answer
+		 * reads both back */
+		g_snprintf(id, sizeof id, "n%d@cust.test", i + 1);
+		r = ok_ingest(f->st, f->q, &(tmsg){ .msgid = id, .from = "ann@cust.test",
+		    .irt = "n0@cust.test", .automatic = true });
+		if (r.ticket == 1) {
+			g_assert_cmpint(r.status, ==, i);
+			g_assert_cmpint(r.priority, ==, p);
+		} else
+			g_assert_cmpint(i, ==, SM_ST_CLOSED);   /* closed: a new one */
+		sm_ingest_result_clear(&r);
+	}
+	/* out of range: unchanged */
+	g_assert_cmpint(sm_store_ticket_set(f->st, 1, &(sm_ticket_change){
+	    .status = (sm_status)-1, .priority = (sm_priority)-1, .now = NOW }), ==, 0);
+	g_assert_cmpint(raw_int("HEXISTS %s %s", k, "s"), ==, 1);
+	{
+		redisReply *v = raw(test_sock, "HMGET %s s p", k);
+
+		g_assert_cmpstr(v->element[0]->str, ==, "closed");
+		g_assert_cmpstr(v->element[1]->str, ==, "urgent");
+		freeReplyObject(v);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -548,5 +600,6 @@ main(int argc, char **argv)
 	ADD("/store/ack_leased", test_ack_leased);
 	ADD("/store/record_escape", test_record_escape);
 	ADD("/store/finish_hints", test_finish_hints);
+	ADD("/store/names", test_names);
 	return g_test_run();
 }

@@ -35,11 +35,14 @@
 	"-- One more line of a thread string. Small threads are rewritten whole\n" \
 	"-- (APPEND over-allocates: memory per ticket counts); past 8 kB the\n" \
 	"-- rewrite would make every reply cost the whole thread, so APPEND.\n" \
-	"local function addline(k, line)\n" \
-	"  if redis.call('STRLEN', k) > 8192 then\n" \
+	"-- text: the thread, when the caller read it already; n: its length,\n" \
+	"-- when the caller asked for that (else STRLEN here).\n" \
+	"local function addline(k, line, text, n)\n" \
+	"  n = n or (text and #text) or redis.call('STRLEN', k)\n" \
+	"  if n > 8192 then\n" \
 	"    return redis.call('APPEND', k, '\\n' .. line)\n" \
 	"  end\n" \
-	"  local text = redis.call('GET', k) or '{}'\n" \
+	"  text = text or redis.call('GET', k) or '{}'\n" \
 	"  return redis.call('SET', k, text .. '\\n' .. line)\n" \
 	"end\n" \
 	"-- tickets per requester: 4096 small hashes, field = address; b is the\n" \
@@ -369,9 +372,9 @@
 	"-- the caller last saw it, '0' not known.\n" \
 	"-- Each command costs Redis a few us on top of its own work, so: the\n" \
 	"-- thread is written with the ticket and stands for it (no EXISTS);\n" \
-	"-- one seen short is read at once, as addline() would (no STRLEN; if\n" \
-	"-- it grew past 8 kB since, it is appended to all the same); HSETNX\n" \
-	"-- stands for HEXISTS + HSET.\n" \
+	"-- one seen short is read at once (no STRLEN; if it grew past 8 kB\n" \
+	"-- since, addline() appends to it all the same); HSETNX stands for\n" \
+	"-- HEXISTS + HSET.\n" \
 	"local function record(id, mdig, line, n)\n" \
 	"  local k = tk(id) .. ':m'\n" \
 	"  local text\n" \
@@ -379,18 +382,14 @@
 	"  if n > 0 and n <= 8192 then\n" \
 	"    text = redis.call('GET', k)\n" \
 	"    if not text then return 0 end\n" \
+	"    n = nil\n" \
 	"  else\n" \
 	"    n = redis.call('STRLEN', k)\n" \
 	"    if n == 0 then return 0 end\n" \
-	"    if n <= 8192 then text = redis.call('GET', k) end\n" \
 	"  end\n" \
 	"  local bk, h = midx(mdig)\n" \
 	"  if redis.call('HSETNX', bk, h, id) == 0 then return 2 end\n" \
-	"  if text and #text <= 8192 then\n" \
-	"    redis.call('SET', k, text .. '\\n' .. line)\n" \
-	"  else\n" \
-	"    redis.call('APPEND', k, '\\n' .. line)\n" \
-	"  end\n" \
+	"  addline(k, line, text, n)\n" \
 	"  return 1\n" \
 	"end\n"
 

@@ -107,11 +107,11 @@ claimed_tickets(sm_store *st, sm_claimed *c, int n)
 	for (int j = 0; j < m; j++) {
 		const redisReply *h = r->element[2 * j], *t = r->element[2 * j + 1];
 		sm_claimed *cl = &c[who[j]];
+		bool text = t->type == REDIS_REPLY_STRING;
 
 		cl->ticket = sm_store_ticket_from(&p, job_ticket(cl), h,
-		    t->type == REDIS_REPLY_STRING ? t->str : "",
-		    t->type == REDIS_REPLY_STRING ? t->len : 0);
-		cl->thread_len = t->type == REDIS_REPLY_STRING ? (gint64)t->len : 0;
+		    text ? t->str : "", text ? t->len : 0);
+		cl->thread_len = text ? (gint64)t->len : 0;
 	}
 	if (p != NULL)
 		g_object_unref(p);

@@ -117,11 +117,12 @@ action_arg(sm_thread_action a)
 	return "new";
 }
 
-/* Returns the length of the thread's lines passed (a new ticket's whole
+/* job: the id for a new ticket's ack job, 0 for the script to take one.
+ * Returns the length of the thread's lines passed (a new ticket's whole
  * thread). */
 static gint64
 apply_args(sm_store *st, const sm_ingest *in, const char *fp,
-    const sm_thread_decision *d, sm_args *a)
+    const sm_thread_decision *d, gint64 job, sm_args *a)
 {
 	const sm_message *m = in->msg;
 	GString *lines, *rec;
@@ -169,11 +170,7 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
 	sm_args_add(a, in->ack_lease ? in->ack_lease : "");
 	sm_args_addi(a, in->ack_lease_until);
 	sm_args_add(a, sm_store_queue_known(st, in->queue->name, in->now) ? "1" : "0");
-	/* a new ticket's ack job: its id, reserved on this connection */
-	if (in->want_ack && (d->action == SM_THREAD_NEW || d->action == SM_THREAD_NEW_LINKED))
-		sm_args_addi(a, sm_store_job_id(st));
-	else
-		sm_args_add(a, "0");
+	sm_args_addi(a, job);
 	return nlines;
 }
 
@@ -407,7 +404,7 @@ sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out)
 		sm_thread_facts f;
 		sm_args a;
 		redisReply *r;
-		gint64 thread_len;
+		gint64 thread_len, job;
 		bool io;
 
 		if (!have_facts && !(may_predict && predict_facts(in, v))) {
@@ -434,7 +431,10 @@ sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out)
 		out->decision = sm_thread_decide(&f);
 
 		sm_args_init(&a);
-		thread_len = apply_args(st, in, fp->str, &out->decision, &a);
+		/* a new ticket's ack job: its id, reserved on this connection */
+		job = in->want_ack && (out->decision.action == SM_THREAD_NEW ||
+		    out->decision.action == SM_THREAD_NEW_LINKED) ? sm_store_job_id(st) : 0;
+		thread_len = apply_args(st, in, fp->str, &out->decision, job, &a);
 		r = sm_store_eval(st, SM_LUA_APPLY, &a, &io);
 		sm_args_clear(&a);
 		if (r == NULL) {

@@ -34,10 +34,11 @@ struct redisContext *sm_store_redis(sm_store *st);
 void sm_store_set_error(sm_store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *sm_store_prefix(const sm_store *st);
 /* The first nhex hex digits of SHA-1(s) (g_free): the keys of the
- * Message-ID and requester indexes of doc/redis-keys.md. */
-#define SM_MSGID_DIGEST 23      /* bucket (3) and field (20) of {p}mi: */
-#define SM_RQ_DIGEST    3       /* bucket of {p}rq: */
+ * Message-ID index of doc/redis-keys.md. */
+#define SM_MSGID_DIGEST 23      /* bucket (4) and field (19) of {p}mi: */
 char *sm_store_digest(const char *s, size_t nhex);
+/* The requester index's bucket of an address ({p}rq:<this>, g_free). */
+char *sm_store_rq_bucket(const char *addr);
 
 /* Dial per [redis] (address, password, database, timeout_ms, sentinels). */
 sm_store *sm_store_open(const sm_config *cfg, char **err);

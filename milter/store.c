@@ -3,6 +3,8 @@
  * through Redis Sentinel), AUTH/SELECT, the per-process pool used by the
  * milter's worker threads, and the EVALSHA/SCRIPT LOAD dance.
  *
+ * Every new connection checks the store's layout first (store_layout.c).
+ *
  * Interface: sm_store_open/close/error/redis/set_error/prefix,
  * sm_store_pool_get/put/flush (sm_store.h), sm_store_eval (store_int.h).
  *
@@ -304,7 +306,8 @@ dial(sm_store *st)
 	if (st->sentinels == NULL || st->sentinels[0] == NULL) {
 		redisContext *c = connect_addr(st->address, st->timeout_ms, &err);
 
-		if (c != NULL && !prepare(st, c, st->address, &err)) {
+		if (c != NULL && (!prepare(st, c, st->address, &err) ||
+		    !sm_store_layout(c, st->prefix, &err))) {
 			redisFree(c);
 			c = NULL;
 		}
@@ -325,7 +328,8 @@ dial(sm_store *st)
 			goto next;
 		c = connect_addr(addr, st->timeout_ms, &err);
 		if (c != NULL && (!prepare(st, c, addr, &err) ||
-		    !is_master(c, addr, &err))) {
+		    !is_master(c, addr, &err) ||
+		    !sm_store_layout(c, st->prefix, &err))) {
 			redisFree(c);
 			c = NULL;
 		}
@@ -619,30 +623,6 @@ sm_args_add(sm_args *a, const char *s)
 	if (s == NULL)
 		s = "";
 	sm_args_add_len(a, s, strlen(s));
-}
-
-char *
-sm_store_digest(const char *s, size_t nhex)
-{
-	char *d = g_compute_checksum_for_string(G_CHECKSUM_SHA1, s, -1);
-
-	if (nhex < strlen(d))
-		d[nhex] = '\0';
-	return d;
-}
-
-void
-sm_args_add_digest(sm_args *a, const char *s, size_t nhex)
-{
-	char *d;
-
-	if (s == NULL || *s == '\0') {
-		sm_args_add(a, "");
-		return;
-	}
-	d = sm_store_digest(s, nhex);
-	sm_args_add(a, d);
-	g_free(d);
 }
 
 char *

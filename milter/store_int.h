@@ -2,7 +2,7 @@
  * store_int.h - internals shared by the store's source files (store.c:
  * connections, pool and script calls; store_lua.c: the Lua scripts;
  * store_ticket.c: ingest and ticket reads; store_outbox.c: the outbox's
- * claim and finish). Not for other modules.
+ * claim and finish; store_layout.c: the layout check and move). Not for other modules.
  */
 #ifndef SM_STORE_INT_H
 #define SM_STORE_INT_H
@@ -68,6 +68,10 @@ char *sm_int_str(char *buf, gint64 v);
  */
 redisReply *sm_store_eval(sm_store *st, enum sm_lua which, const sm_args *args,
     bool *io);
+
+/* The store's layout on a fresh connection (store_layout.c): checked,
+ * and an older one moved to ours; false with *err (g_free) on failure. */
+bool sm_store_layout(redisContext *c, const char *prefix, char **err);
 
 /* MULTI + n commands + EXEC in one round trip (store.c): EXEC's array
  * reply, or NULL with the store's error set. */

@@ -27,10 +27,11 @@
 	"local P = ARGV[1]\n" \
 	"local function tk(id) return P .. 't:' .. id end\n" \
 	"local function ix(q, s) return P .. 'ix:' .. q .. ':' .. s end\n" \
-	"-- Message-ID index: 4096 small hashes keyed by 80 bits of SHA-1; d is\n" \
-	"-- the first 23 hex digits of SHA-1(Message-ID), from the caller\n" \
+	"-- Message-ID index: 65536 small hashes keyed by 76 bits of SHA-1; d is\n" \
+	"-- the first 23 hex digits of SHA-1(Message-ID), from the caller (a\n" \
+	"-- bucket is scanned whole by a miss: small ones, store_layout.c)\n" \
 	"local function midx(d)\n" \
-	"  return P .. 'mi:' .. d:sub(1, 3), d:sub(4, 23)\n" \
+	"  return P .. 'mi:' .. d:sub(1, 4), d:sub(5, 23)\n" \
 	"end\n" \
 	"-- One more line of a thread string. Small threads are rewritten whole\n" \
 	"-- (APPEND over-allocates: memory per ticket counts); past 8 kB the\n" \
@@ -45,8 +46,8 @@
 	"  text = text or redis.call('GET', k) or '{}'\n" \
 	"  return redis.call('SET', k, text .. '\\n' .. line)\n" \
 	"end\n" \
-	"-- tickets per requester: 4096 small hashes, field = address; b is the\n" \
-	"-- first 3 hex digits of SHA-1(address), from the caller\n" \
+	"-- tickets per requester: 16384 small hashes, field = address; b is\n" \
+	"-- the bucket, from the caller (sm_store_rq_bucket)\n" \
 	"local function rqx(b) return P .. 'rq:' .. b end\n"
 
 /* threading facts: a flat list of integers, see gather() */

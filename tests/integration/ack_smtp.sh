@@ -78,7 +78,7 @@ check "customer mail from gone@ queued" customer gone@customer.test 'Gone' smtp-
 check "the 550 dead-letters the job at once" \
     wait_for 20 eval '[ "$(redis_cli ZCARD sm:outbox:dead)" = 1 ]'
 check "the give-up is logged with the reply" \
-    grep -q "given up after 1 attempt(s): smtp 127.0.0.1:$SMTP_PORT: RCPT TO: 550 5.1.1" "$T/daemon.log"
+    wait_for 10 grep -q "given up after 1 attempt(s): smtp 127.0.0.1:$SMTP_PORT: RCPT TO: 550 5.1.1" "$T/daemon.log"
 
 # ---- 3. Postfix restarted between two mails ---------------------------
 postfix -c "$PF/etc" stop >/dev/null 2>&1

@@ -2,11 +2,12 @@
  * test_store_conn.c - the store's connections against real redis-servers
  * it starts and kills itself: pool redial after Redis dies and comes back,
  * NOSCRIPT after a restart or SCRIPT FLUSH, Redis Sentinel, bad addresses,
- * ack job ids reserved per connection.
+ * ack job ids reserved per connection, the store's layout and its move.
  * Run by test_store.sh (skip, 77, when redis-server cannot be found).
  */
 #include <config.h>
 
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -356,6 +357,125 @@ test_bad_address(void)
 	cfg_free(cfg);
 }
 
+/* An integer reply (or decimal string) of a command on o's server. */
+static long long
+own_int(const own_redis *o, const char *fmt, const char *a, const char *b)
+{
+	redisReply *r = raw(o->sock, fmt, a, b);
+	long long v = r->type == REDIS_REPLY_INTEGER ? r->integer :
+	    r->type == REDIS_REPLY_STRING ? atoll(r->str) : -1;
+
+	freeReplyObject(r);
+	return v;
+}
+
+/*
+ * A store written in layout 1 (the Message-ID and requester indexes in
+ * 4,096 buckets) is moved to layout 2 on the first connection: every entry
+ * is found in its new bucket (counts added to one counted into already),
+ * the old buckets go, a reply still threads, a new ticket from a known
+ * requester counts the earlier ones; the move is done
+ * once; a layout this version does not know is refused; an empty store
+ * is marked at once.
+ */
+static void
+test_layout(void)
+{
+	/* SHA-1("a1@cust.test") = d8d8011fa2e6d9efae0567ce... */
+	static const char fill[] =
+	    "for i = 1, 450 do redis.call('HSET', 'L:mi:abc',"
+	    " string.format('0%019x', i), tostring(i + 100)) end\n"
+	    "for i = 1, 30 do redis.call('HSET', 'L:mi:abc',"
+	    " string.format('%x%019x', i % 15 + 1, i), tostring(i + 1000)) end\n"
+	    "return 1\n";
+	own_redis o;
+	tmsg m = { .msgid = "a2@cust.test", .from = "ann@cust.test",
+	    .irt = "a1@cust.test" };
+	sm_ingest_result r;
+	sm_store *st;
+	char *err = NULL;
+
+	own_start(&o, "L:");
+	freeReplyObject(raw(o.sock, "SET L:seq:t 1"));
+	freeReplyObject(raw(o.sock, "HSET L:t:1 q support s new p normal c 1800000000 "
+	    "u 1800000000 r 1 +ann@cust.test %s", ""));
+	freeReplyObject(raw(o.sock, "SET L:t:1:m %s", "{\"s\":\"Printer on fire\"}\n"
+	    "{\"d\":\"in\",\"f\":\"ann@cust.test\",\"i\":\"a1@cust.test\",\"t\":1800000000}"));
+	freeReplyObject(raw(o.sock, "ZADD L:ix:support:new 1 1"));
+	freeReplyObject(raw(o.sock, "HSET L:mi:d8d 8011fa2e6d9efae0567c 1"));
+	freeReplyObject(raw(o.sock, "EVAL %s 0", fill));
+	/* requesters: SHA-1("ann@cust.test") = 1081..., "bob@cust.test"
+	 * 716..., "cy@cust.test" 8b6...: 14 bits are 1081, 3160, 0b68 */
+	freeReplyObject(raw(o.sock, "HSET L:rq:108 ann@cust.test 1"));
+	freeReplyObject(raw(o.sock, "HSET L:rq:716 bob@cust.test 4"));
+	freeReplyObject(raw(o.sock, "HSET L:rq:8b6 cy@cust.test 2"));
+	/* as if a move had been killed halfway: buckets moved already, one
+	 * counted into since */
+	freeReplyObject(raw(o.sock, "HSET L:mi:1230 0000000000000000007 7"));
+	freeReplyObject(raw(o.sock, "HSET L:rq:0b68 cy@cust.test 1"));
+
+	st = sm_store_open(o.cfg, &err);
+	if (st == NULL)
+		g_error("open: %s", err);
+	g_assert_cmpint(own_int(&o, "GET L:layout", NULL, NULL), ==, 2);
+	g_assert_cmpint(own_int(&o, "EXISTS L:mi:d8d", NULL, NULL), ==, 0);
+	g_assert_cmpint(own_int(&o, "EXISTS L:mi:abc", NULL, NULL), ==, 0);
+	g_assert_cmpint(own_int(&o, "HGET L:mi:d8d8 %s", "011fa2e6d9efae0567c", NULL), ==, 1);
+	/* a bucket past the script's batch of 400 arguments, whole */
+	g_assert_cmpint(own_int(&o, "HLEN L:mi:abc0", NULL, NULL), ==, 450);
+	g_assert_cmpint(own_int(&o, "HGET L:mi:abc0 %s", "00000000000000001c2", NULL), ==, 550);
+	g_assert_cmpint(own_int(&o, "HGET L:mi:abc2 %s", "0000000000000000001", NULL), ==, 1001);
+	g_assert_cmpint(own_int(&o, "HGET L:mi:1230 %s", "0000000000000000007", NULL), ==, 7);
+	g_assert_cmpint(own_int(&o, "HGET L:rq:1081 %s", "ann@cust.test", NULL), ==, 1);
+	g_assert_cmpint(own_int(&o, "HGET L:rq:3160 %s", "bob@cust.test", NULL), ==, 4);
+	g_assert_cmpint(own_int(&o, "HGET L:rq:0b68 %s", "cy@cust.test", NULL), ==, 3);
+	g_assert_cmpint(own_int(&o, "EVAL %s 0", "return #redis.call('KEYS', 'L:rq:???')",
+	    NULL), ==, 0);
+
+	/* a reply to the stored message threads into its ticket */
+	r = ok_ingest(st, o.q, &m);
+	g_assert_false(r.created);
+	g_assert_cmpint(r.ticket, ==, 1);
+	sm_ingest_result_clear(&r);
+	/* bob's fifth ticket */
+	{
+		tmsg b = { .msgid = "b5@cust.test", .from = "bob@cust.test" };
+
+		r = ok_ingest(st, o.q, &b);
+		g_assert_true(r.created);
+		g_assert_cmpint(r.previous_tickets, ==, 4);
+		sm_ingest_result_clear(&r);
+	}
+	sm_store_close(st);
+
+	/* marked: a second connection moves nothing (an old bucket written
+	 * now stays where it is) */
+	freeReplyObject(raw(o.sock, "HSET L:mi:fff 00000000000000000001 9"));
+	st = sm_store_open(o.cfg, &err);
+	g_assert_nonnull(st);
+	sm_store_close(st);
+	g_assert_cmpint(own_int(&o, "HGET L:mi:fff %s", "00000000000000000001", NULL), ==, 9);
+
+	/* a newer layout: refused, with the reason */
+	freeReplyObject(raw(o.sock, "SET L:layout 3"));
+	g_assert_null(sm_store_open(o.cfg, &err));
+	g_test_message("newer layout: %s", err);
+	g_assert_nonnull(strstr(err, "layout is 3"));
+	g_free(err);
+	err = NULL;
+
+	/* an empty store (another prefix): marked, nothing else written */
+	g_free(o.cfg->key_prefix);
+	o.cfg->key_prefix = g_strdup("E:");
+	st = sm_store_open(o.cfg, &err);
+	g_assert_nonnull(st);
+	sm_store_close(st);
+	g_assert_cmpint(own_int(&o, "GET E:layout", NULL, NULL), ==, 2);
+	g_assert_cmpint(own_int(&o, "DBSIZE", NULL, NULL), ==,
+	    own_int(&o, "EVAL %s 0", "return #redis.call('KEYS', 'L:*') + 1", NULL));
+	own_stop(&o);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -370,5 +490,6 @@ main(int argc, char **argv)
 	g_test_add_func("/store/sentinel", test_sentinel);
 	g_test_add_func("/store/bad-address", test_bad_address);
 	g_test_add_func("/store/job-ids", test_job_ids);
+	g_test_add_func("/store/layout", test_layout);
 	return g_test_run();
 }

@@ -33,10 +33,10 @@ struct redisContext;
 struct redisContext *sm_store_redis(sm_store *st);
 void sm_store_set_error(sm_store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *sm_store_prefix(const sm_store *st);
-/* The first nhex hex digits of SHA-1(s) (g_free): the keys of the
- * Message-ID index of doc/redis-keys.md. */
+/* The first nhex hex digits of SHA-1(s), the first taken modulo 4
+ * (g_free): the keys of the indexes of doc/redis-keys.md. */
 #define SM_MSGID_DIGEST 23      /* bucket (4) and field (19) of {p}mi: */
-char *sm_store_digest(const char *s, size_t nhex);
+char *sm_store_index_key(const char *s, size_t nhex);
 /* The requester index's bucket of an address ({p}rq:<this>, g_free). */
 char *sm_store_rq_bucket(const char *addr);
 

@@ -48,7 +48,7 @@ void sm_args_clear(sm_args *a);
 void sm_args_add(sm_args *a, const char *s);        /* NULL -> "" */
 void sm_args_add_len(sm_args *a, const char *s, size_t len);
 void sm_args_addi(sm_args *a, gint64 v);
-/* sm_store_digest(s, nhex), "" for NULL or "": the scripts get the index
+/* sm_store_index_key(s, nhex), "" for NULL or "": the scripts get the index
  * keys hashed rather than calling redis.sha1hex, which costs the one
  * Redis ~5,000 instructions a call where the daemons scale out. */
 void sm_args_add_digest(sm_args *a, const char *s, size_t nhex);

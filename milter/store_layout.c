@@ -5,21 +5,22 @@
  * earlier layout.
  *
  * Layout 1: the Message-ID and requester indexes in 4,096 buckets each
- * ({p}mi:<3 hex>, field 20 hex; {p}rq:<3 hex>). Layout 2: the Message-ID
- * index in 65,536 buckets ({p}mi:<4 hex>, field 19 hex: the same 23 hex
- * digits of SHA-1, split one digit later), the requester index in 16,384
- * ({p}rq:<14 bits of SHA-1 as 4 hex>).
+ * ({p}mi:<3 hex>, field 20 hex; {p}rq:<3 hex>). Layout 2: 16,384 buckets
+ * each, keyed by 14 bits of SHA-1 written as 4 hex digits of which the
+ * first is 0-3 ({p}mi:<bhhh>, field the next 19 hex digits: the same 23
+ * digits, split one later; {p}rq:<bhhh>).
  *
  * Why: a bucket is a listpack (up to Redis's hash-max-listpack-entries,
  * 512 by default) that every lookup scans from its start, and a new ticket
  * misses in both indexes, so it scans whole buckets (the Message-ID index
  * twice with its acknowledgement). At a million stored messages 4,096
  * buckets held 250 entries each: those scans cost a new ticket 15-20 us of
- * its 90 in Redis. More buckets cost their keys' fixed size, ~40 and ~10
- * bytes per ticket at 100,000 tickets, a share that shrinks as the store
- * grows.
+ * its 90 in Redis. The buckets' keys cost memory of their own: 16,384 in
+ * each index add ~25 bytes per ticket at 100,000 tickets (a share that
+ * shrinks as the store grows); 65,536 for Message-IDs added 89 (Redis's
+ * key table doubled), over issue 4's 2 kB per ticket.
  *
- * Interface: sm_store_digest, sm_store_rq_bucket, sm_args_add_digest (the
+ * Interface: sm_store_index_key, sm_store_rq_bucket, sm_args_add_digest (the
  * index keys, computed in the daemon: redis.sha1hex costs the one Redis
  * ~5,000 instructions a call); sm_store_layout(c, prefix, &err), after
  * AUTH/SELECT on a fresh connection. False with *err (g_malloc'ed) when Redis fails or the
@@ -82,9 +83,11 @@ static const char lua_move[] =
 	"local first = tonumber(ARGV[2])\n"
 	"for b = first, first + tonumber(ARGV[3]) - 1 do\n"
 	"  local hb = string.format('%03x', b)\n"
-	"  local mk = P .. 'mi:' .. hb\n"
-	"  move(mk, function(f)\n"
-	"    if #f == 20 then return mk .. f:sub(1, 1), f:sub(2) end\n"
+	"  -- 14 bits: the first hex digit taken modulo 4\n"
+	"  local x = tonumber(hb:sub(1, 1), 16) % 4 + 1\n"
+	"  local nb = P .. 'mi:' .. ('0123'):sub(x, x) .. hb:sub(2, 3)\n"
+	"  move(P .. 'mi:' .. hb, function(f)\n"
+	"    if #f == 20 then return nb .. f:sub(1, 1), f:sub(2) end\n"
 	"  end)\n"
 	"  -- the requester's bucket: 14 bits of SHA-1(address)\n"
 	"  move(P .. 'rq:' .. hb, function(f)\n"
@@ -97,24 +100,23 @@ static const char lua_move[] =
 
 /* ---- where an index entry lives ---------------------------------------- */
 
+/* SHA-1(s) in hex, the first nhex digits, the first of them taken modulo
+ * 4: the first four are a bucket of 14 bits (16,384 buckets) */
 char *
-sm_store_digest(const char *s, size_t nhex)
+sm_store_index_key(const char *s, size_t nhex)
 {
 	char *d = g_compute_checksum_for_string(G_CHECKSUM_SHA1, s, -1);
 
 	if (nhex < strlen(d))
 		d[nhex] = '\0';
+	d[0] = "0123"[g_ascii_xdigit_value(d[0]) & 3];
 	return d;
 }
 
-/* 14 bits of SHA-1(addr): 4 hex digits, the first 0-3 (16,384 buckets) */
 char *
 sm_store_rq_bucket(const char *addr)
 {
-	char *d = sm_store_digest(addr, 4);
-
-	d[0] = "0123"[g_ascii_xdigit_value(d[0]) & 3];
-	return d;
+	return sm_store_index_key(addr, 4);
 }
 
 void
@@ -126,7 +128,7 @@ sm_args_add_digest(sm_args *a, const char *s, size_t nhex)
 		sm_args_add(a, "");
 		return;
 	}
-	d = sm_store_digest(s, nhex);
+	d = sm_store_index_key(s, nhex);
 	sm_args_add(a, d);
 	g_free(d);
 }

@@ -27,9 +27,9 @@
 	"local P = ARGV[1]\n" \
 	"local function tk(id) return P .. 't:' .. id end\n" \
 	"local function ix(q, s) return P .. 'ix:' .. q .. ':' .. s end\n" \
-	"-- Message-ID index: 65536 small hashes keyed by 76 bits of SHA-1; d is\n" \
-	"-- the first 23 hex digits of SHA-1(Message-ID), from the caller (a\n" \
-	"-- bucket is scanned whole by a miss: small ones, store_layout.c)\n" \
+	"-- Message-ID index: 16384 small hashes keyed by 76 bits of SHA-1; d is\n" \
+	"-- the first 23 hex digits of SHA-1(Message-ID), the first taken modulo\n" \
+	"-- 4, from the caller (a miss scans a whole bucket: store_layout.c)\n" \
 	"local function midx(d)\n" \
 	"  return P .. 'mi:' .. d:sub(1, 4), d:sub(5, 23)\n" \
 	"end\n" \

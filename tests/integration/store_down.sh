@@ -2,7 +2,8 @@
 # store_down.sh - SPEC section 10: with Redis unreachable and
 # on_store_failure = tempfail, a queue mail is answered 451 4.3.0 (the MTA
 # keeps and retries it); once Redis is back the retry is ticketed. Mail for
-# no queue address is still accepted. supportctl exits 2.
+# no queue address is still accepted. supportctl exits 2. A store marked
+# with a newer layout is refused the same way.
 . "$top_srcdir/tests/lib/common.sh"
 sm_setup
 
@@ -47,4 +48,21 @@ if wait_for 10 retry_ok; then
 else
 	fail "the retry after restarting Redis was not ticketed within 10 s (last reply '$(out_result "$o")')"
 fi
+# A store marked with a layout newer than this version's is refused as
+# if Redis were down: the mail is kept by the MTA, nothing is written in
+# a layout this version does not know.
+sm_stop_redis
+sm_start_redis
+redis_cli SET sm:layout 3 >/dev/null
+sm_mail "$T/n.eml" 'Cy <cy@customer.test>' 'From a newer store' '<n.sd@customer.test>'
+o=$(sm_send "$T/n.eml")
+r=$(out_result "$o")
+check "newer store layout: tempfail (reply '$r')" eval '[ "$r" = t ] || [ "$r" = y ]'
+check "newer store layout: no ticket written" test -z "$(redis_cli GET sm:seq:t)"
+check "newer store layout: the log says why" \
+    wait_for 5 grep -q "the store's layout is 3, this version knows 2" "$T/daemon.log"
+sm_ctl ticket list --json >/dev/null 2>"$T/ctl.err"
+rc=$?
+check "supportctl on a newer store exits 2 (got $rc) and says why" \
+    eval '[ $rc -eq 2 ] && grep -q "layout is 3" "$T/ctl.err"'
 sm_finish

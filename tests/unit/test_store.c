@@ -91,7 +91,7 @@ test_new(fixture *f, gconstpointer data)
 	 * by any version is found: SHA-1("a1@cust.test") = d8d8011fa2e6d9efa
 	 * e0567ce..., SHA-1("ann@cust.test") = 1081a0f9... (rq: 14 bits) */
 	{
-		char *k = g_strdup_printf("%smi:d8d8", f->prefix);
+		char *k = g_strdup_printf("%smi:18d8", f->prefix);
 		char *rq = g_strdup_printf("%srq:1081", f->prefix);
 
 		g_assert_cmpint(raw_int("HGET %s %s", k, "011fa2e6d9efae0567c"),

@@ -193,9 +193,9 @@ connect_addr(const char *addr, int timeout_ms, char **err)
 	return c;
 }
 
-/* Run one command; a non-error reply is returned, else NULL with *err. */
-static redisReply *
-command(redisContext *c, const char *what, int argc, const char **argv, char **err)
+redisReply *
+sm_redis_command(redisContext *c, const char *what, int argc, const char **argv,
+    char **err)
 {
 	redisReply *r = redisCommandArgv(c, argc, argv, NULL);
 
@@ -222,7 +222,7 @@ prepare(sm_store *st, redisContext *c, const char *addr, char **err)
 	if (st->password != NULL && st->password[0] != '\0') {
 		const char *argv[] = { "AUTH", st->password };
 
-		if ((r = command(c, "AUTH", 2, argv, &e)) == NULL)
+		if ((r = sm_redis_command(c, "AUTH", 2, argv, &e)) == NULL)
 			goto fail;
 		freeReplyObject(r);
 	}
@@ -231,7 +231,7 @@ prepare(sm_store *st, redisContext *c, const char *addr, char **err)
 		const char *argv[] = { "SELECT", db };
 
 		g_snprintf(db, sizeof db, "%d", st->db);
-		if ((r = command(c, "SELECT", 2, argv, &e)) == NULL)
+		if ((r = sm_redis_command(c, "SELECT", 2, argv, &e)) == NULL)
 			goto fail;
 		freeReplyObject(r);
 	}
@@ -253,7 +253,7 @@ sentinel_ask(sm_store *st, const char *sentinel, char **err)
 
 	if ((c = connect_addr(sentinel, st->timeout_ms, err)) == NULL)
 		return NULL;
-	if ((r = command(c, "SENTINEL get-master-addr-by-name", 3, argv, &e)) == NULL) {
+	if ((r = sm_redis_command(c, "SENTINEL get-master-addr-by-name", 3, argv, &e)) == NULL) {
 		*err = g_strdup_printf("sentinel %s: %s", sentinel, e);
 		g_free(e);
 	} else if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
@@ -283,7 +283,7 @@ is_master(redisContext *c, const char *addr, char **err)
 	char *e = NULL;
 	bool ok;
 
-	if ((r = command(c, "ROLE", 1, argv, &e)) == NULL) {
+	if ((r = sm_redis_command(c, "ROLE", 1, argv, &e)) == NULL) {
 		*err = g_strdup_printf("%s: %s", addr, e);
 		g_free(e);
 		return false;
@@ -656,7 +656,7 @@ script_load(sm_store *st, enum sm_lua which)
 	redisReply *r;
 	char *e = NULL;
 
-	if ((r = command(st->c, "SCRIPT LOAD", 3, argv, &e)) == NULL) {
+	if ((r = sm_redis_command(st->c, "SCRIPT LOAD", 3, argv, &e)) == NULL) {
 		sm_store_set_error(st, "redis %s", e);
 		g_free(e);
 		return false;

@@ -69,6 +69,11 @@ char *sm_int_str(char *buf, gint64 v);
 redisReply *sm_store_eval(sm_store *st, enum sm_lua which, const sm_args *args,
     bool *io);
 
+/* Run one command on c: a non-error reply, else NULL with *err (g_free)
+ * saying what failed. */
+redisReply *sm_redis_command(redisContext *c, const char *what, int argc,
+    const char **argv, char **err);
+
 /* The store's layout on a fresh connection (store_layout.c): checked,
  * and an older one moved to ours; false with *err (g_free) on failure. */
 bool sm_store_layout(redisContext *c, const char *prefix, char **err);

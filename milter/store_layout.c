@@ -137,30 +137,12 @@ sm_args_add_digest(sm_args *a, const char *s, size_t nhex)
 
 static GMutex move_mu;
 
-/* One command; its reply (an error reply is an error), else NULL, *err. */
-static redisReply *
-run(redisContext *c, int argc, const char **argv, char **err)
-{
-	redisReply *r = redisCommandArgv(c, argc, argv, NULL);
-
-	if (r == NULL) {
-		*err = g_strdup_printf("%s: %s", argv[0], c->err ? c->errstr : "no reply");
-		return NULL;
-	}
-	if (r->type == REDIS_REPLY_ERROR) {
-		*err = g_strdup_printf("%s: %.*s", argv[0], (int)r->len, r->str);
-		freeReplyObject(r);
-		return NULL;
-	}
-	return r;
-}
-
 /* {p}layout: 1 it is ours, 0 not set, -1 *err (Redis failed, or another) */
 static int
 layout_get(redisContext *c, const char *key, char **err)
 {
 	const char *argv[] = { "GET", key };
-	redisReply *r = run(c, 2, argv, err);
+	redisReply *r = sm_redis_command(c, argv[0], 2, argv, err);
 	int ok;
 
 	if (r == NULL)
@@ -192,7 +174,7 @@ move_index(redisContext *c, const char *prefix, char **err)
 
 		g_snprintf(first, sizeof first, "%d", b);
 		g_snprintf(step, sizeof step, "%d", MOVE_STEP);
-		if ((r = run(c, 6, argv, err)) == NULL)
+		if ((r = sm_redis_command(c, argv[0], 6, argv, err)) == NULL)
 			return -1;
 		if (r->type == REDIS_REPLY_INTEGER)
 			moved += r->integer;
@@ -225,7 +207,7 @@ sm_store_layout(redisContext *c, const char *prefix, char **err)
 	}
 	/* no ticket yet: nothing to move (a store made by this version, or
 	 * one emptied by hand) */
-	if ((r = run(c, 2, exists, err)) == NULL)
+	if ((r = sm_redis_command(c, exists[0], 2, exists, err)) == NULL)
 		goto unlock;
 	have = r->type == REDIS_REPLY_INTEGER && r->integer > 0;
 	freeReplyObject(r);
@@ -235,7 +217,7 @@ sm_store_layout(redisContext *c, const char *prefix, char **err)
 		if ((moved = move_index(c, prefix, err)) < 0)
 			goto unlock;
 	}
-	if ((r = run(c, 3, set, err)) == NULL)
+	if ((r = sm_redis_command(c, set[0], 3, set, err)) == NULL)
 		goto unlock;
 	freeReplyObject(r);
 	if (have)

@@ -26,7 +26,7 @@
  * AUTH/SELECT on a fresh connection. False with *err (g_malloc'ed) when Redis fails or the
  * store's layout is one this version does not know (a newer one).
  *
- * The move: scripts of 64 old buckets each; each moves its buckets'
+ * The move: scripts of 16 old buckets each (a million tickets took 9 s); each moves its buckets'
  * entries and deletes them in one step, so a daemon killed halfway goes
  * on where it stopped and nothing is counted twice. {p}layout is set once
  * all are moved. A process mutex holds this process's other connections
@@ -46,7 +46,8 @@
 
 #define LAYOUT          "2"
 #define OLD_BUCKETS     4096
-#define MOVE_STEP       64      /* old buckets per script */
+#define MOVE_STEP       16      /* old buckets per script: ~35 ms of
+                                 * Redis's time at a million tickets */
 
 /*
  * ARGV: 1 prefix, 2 first old bucket, 3 how many. Returns the entries

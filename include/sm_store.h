@@ -36,9 +36,8 @@ const char *sm_store_prefix(const sm_store *st);
 /* The first nhex hex digits of SHA-1(s), the first taken modulo 4
  * (g_free): the keys of the indexes of doc/redis-keys.md. */
 #define SM_MSGID_DIGEST 23      /* bucket (4) and field (19) of {p}mi: */
+#define SM_RQ_DIGEST    4       /* bucket of {p}rq: */
 char *sm_store_index_key(const char *s, size_t nhex);
-/* The requester index's bucket of an address ({p}rq:<this>, g_free). */
-char *sm_store_rq_bucket(const char *addr);
 
 /* Dial per [redis] (address, password, database, timeout_ms, sentinels). */
 sm_store *sm_store_open(const sm_config *cfg, char **err);

@@ -133,7 +133,7 @@ run_script(sm_store *st, const char *text, const char *const *args)
 /*
  * customer.previous_tickets for a job that does not carry it (jobs queued
  * before ingest recorded it): the requester index of doc/redis-keys.md
- * ({p}rq:<sm_store_rq_bucket(address)>, field address: the tickets the
+ * ({p}rq:<sm_store_index_key(address, 4)>, field address: the tickets the
  * address started, this one included). Left at -1 on any error: the
  * value is a nicety of the template, not worth a retry.
  */
@@ -147,7 +147,7 @@ sm_outbox_previous_tickets(sm_store *st, sm_job *j, const char *requester)
 
 	if (c == NULL || j->previous_tickets >= 0 || requester == NULL || *requester == '\0')
 		return;
-	sum = sm_store_rq_bucket(requester);
+	sum = sm_store_index_key(requester, SM_RQ_DIGEST);
 	rkey = g_strdup_printf("%srq:%s", sm_store_prefix(st), sum);
 	g_free(sum);
 	hget[0] = "HGET"; hget[1] = rkey; hget[2] = requester;

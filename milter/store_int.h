@@ -2,7 +2,8 @@
  * store_int.h - internals shared by the store's source files (store.c:
  * connections, pool and script calls; store_lua.c: the Lua scripts;
  * store_ticket.c: ingest and ticket reads; store_outbox.c: the outbox's
- * claim and finish; store_layout.c: the layout check and move). Not for other modules.
+ * claim and finish; store_layout.c: the index keys, the layout check and
+ * move). Not for other modules.
  */
 #ifndef SM_STORE_INT_H
 #define SM_STORE_INT_H

@@ -20,15 +20,16 @@
  * shrinks as the store grows); 65,536 for Message-IDs added 89 (Redis's
  * key table doubled), over issue 4's 2 kB per ticket.
  *
- * Interface: sm_store_index_key, sm_store_rq_bucket, sm_args_add_digest (the
- * index keys, computed in the daemon: redis.sha1hex costs the one Redis
- * ~5,000 instructions a call); sm_store_layout(c, prefix, &err), after
- * AUTH/SELECT on a fresh connection. False with *err (g_malloc'ed) when Redis fails or the
- * store's layout is one this version does not know (a newer one).
+ * Interface: sm_store_index_key, sm_args_add_digest (the index keys,
+ * computed in the daemon: redis.sha1hex costs the one Redis ~5,000
+ * instructions a call); sm_store_layout(c, prefix, &err), after AUTH/SELECT
+ * on a fresh connection. False with *err (g_malloc'ed) when Redis fails or
+ * the store's layout is one this version does not know (a newer one).
  *
- * The move: scripts of 16 old buckets each (a million tickets took 9 s); each moves its buckets'
- * entries and deletes them in one step, so a daemon killed halfway goes
- * on where it stopped and nothing is counted twice. {p}layout is set once
+ * The move: scripts of 16 old buckets each (a million tickets took 9 s);
+ * each moves its buckets' entries and deletes them in one step, so a
+ * daemon killed halfway goes on where it stopped and nothing is counted
+ * twice. {p}layout is set once
  * all are moved. A process mutex holds this process's other connections
  * back while it runs (their lookups would miss); daemons of an older
  * version must not run against the store meanwhile (README).
@@ -114,12 +115,6 @@ sm_store_index_key(const char *s, size_t nhex)
 	return d;
 }
 
-char *
-sm_store_rq_bucket(const char *addr)
-{
-	return sm_store_index_key(addr, 4);
-}
-
 void
 sm_args_add_digest(sm_args *a, const char *s, size_t nhex)
 {
@@ -166,15 +161,15 @@ layout_get(redisContext *c, const char *key, char **err)
 static long long
 move_index(redisContext *c, const char *prefix, char **err)
 {
+	char first[16], step[16];
+	const char *argv[] = { "EVAL", lua_move, "0", prefix, first, step };
 	long long moved = 0;
 
+	g_snprintf(step, sizeof step, "%d", MOVE_STEP);
 	for (int b = 0; b < OLD_BUCKETS; b += MOVE_STEP) {
-		char first[16], step[16];
-		const char *argv[] = { "EVAL", lua_move, "0", prefix, first, step };
 		redisReply *r;
 
 		g_snprintf(first, sizeof first, "%d", b);
-		g_snprintf(step, sizeof step, "%d", MOVE_STEP);
 		if ((r = sm_redis_command(c, argv[0], 6, argv, err)) == NULL)
 			return -1;
 		if (r->type == REDIS_REPLY_INTEGER)

@@ -47,7 +47,7 @@
 	"  return redis.call('SET', k, text .. '\\n' .. line)\n" \
 	"end\n" \
 	"-- tickets per requester: 16384 small hashes, field = address; b is\n" \
-	"-- the bucket, from the caller (sm_store_rq_bucket)\n" \
+	"-- the bucket, from the caller (sm_store_index_key)\n" \
 	"local function rqx(b) return P .. 'rq:' .. b end\n"
 
 /* threading facts: a flat list of integers, see gather() */

@@ -166,13 +166,7 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
 	sm_args_addi(a, in->ack_limit_count);
 	sm_args_addi(a, in->ack_limit_window);
 	sm_args_add(a, in->msgid);
-	if (in->sender != NULL && *in->sender != '\0') {
-		char *b = sm_store_rq_bucket(in->sender);
-
-		sm_args_add(a, b);
-		g_free(b);
-	} else
-		sm_args_add(a, "");
+	sm_args_add_digest(a, in->sender, SM_RQ_DIGEST);
 	sm_args_add(a, in->ack_lease ? in->ack_lease : "");
 	sm_args_addi(a, in->ack_lease_until);
 	sm_args_add(a, sm_store_queue_known(st, in->queue->name, in->now) ? "1" : "0");

@@ -232,7 +232,13 @@ char *test_sock;
 long long
 raw_int(const char *fmt, const char *a, const char *b)
 {
-	redisReply *r = raw(test_sock, fmt, a, b);
+	return raw_int_on(test_sock, fmt, a, b);
+}
+
+long long
+raw_int_on(const char *sock, const char *fmt, const char *a, const char *b)
+{
+	redisReply *r = raw(sock, fmt, a, b);
 	long long v = r->type == REDIS_REPLY_INTEGER ? r->integer :
 	    r->type == REDIS_REPLY_STRING ? atoll(r->str) : -1;
 

@@ -67,8 +67,9 @@ bool store_tests_init(int *argc, char ***argv);
 void fx_setup(fixture *f, gconstpointer data);
 void fx_teardown(fixture *f, gconstpointer data);
 #define ADD(name, fn) g_test_add(name, fixture, NULL, fx_setup, fn, fx_teardown)
-/* A command on test_sock whose reply is an integer (or a decimal string);
- * -1 otherwise. */
+/* A command on test_sock (raw_int_on: on sock) whose reply is an integer
+ * (or a decimal string); -1 otherwise. */
 long long raw_int(const char *fmt, const char *a, const char *b);
+long long raw_int_on(const char *sock, const char *fmt, const char *a, const char *b);
 
 #endif

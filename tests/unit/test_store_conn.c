@@ -7,7 +7,6 @@
  */
 #include <config.h>
 
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -357,18 +356,6 @@ test_bad_address(void)
 	cfg_free(cfg);
 }
 
-/* An integer reply (or decimal string) of a command on o's server. */
-static long long
-own_int(const own_redis *o, const char *fmt, const char *a, const char *b)
-{
-	redisReply *r = raw(o->sock, fmt, a, b);
-	long long v = r->type == REDIS_REPLY_INTEGER ? r->integer :
-	    r->type == REDIS_REPLY_STRING ? atoll(r->str) : -1;
-
-	freeReplyObject(r);
-	return v;
-}
-
 /*
  * A store written in layout 1 (the Message-ID and requester indexes in
  * 4,096 buckets) is moved to layout 2 on the first connection: every entry
@@ -417,19 +404,19 @@ test_layout(void)
 	st = sm_store_open(o.cfg, &err);
 	if (st == NULL)
 		g_error("open: %s", err);
-	g_assert_cmpint(own_int(&o, "GET L:layout", NULL, NULL), ==, 2);
-	g_assert_cmpint(own_int(&o, "EXISTS L:mi:d8d", NULL, NULL), ==, 0);
-	g_assert_cmpint(own_int(&o, "EXISTS L:mi:abc", NULL, NULL), ==, 0);
-	g_assert_cmpint(own_int(&o, "HGET L:mi:18d8 %s", "011fa2e6d9efae0567c", NULL), ==, 1);
+	g_assert_cmpint(raw_int_on(o.sock, "GET L:layout", NULL, NULL), ==, 2);
+	g_assert_cmpint(raw_int_on(o.sock, "EXISTS L:mi:d8d", NULL, NULL), ==, 0);
+	g_assert_cmpint(raw_int_on(o.sock, "EXISTS L:mi:abc", NULL, NULL), ==, 0);
+	g_assert_cmpint(raw_int_on(o.sock, "HGET L:mi:18d8 %s", "011fa2e6d9efae0567c", NULL), ==, 1);
 	/* a bucket past the script's batch of 400 arguments, whole */
-	g_assert_cmpint(own_int(&o, "HLEN L:mi:2bc0", NULL, NULL), ==, 450);
-	g_assert_cmpint(own_int(&o, "HGET L:mi:2bc0 %s", "00000000000000001c2", NULL), ==, 550);
-	g_assert_cmpint(own_int(&o, "HGET L:mi:2bc2 %s", "0000000000000000001", NULL), ==, 1001);
-	g_assert_cmpint(own_int(&o, "HGET L:mi:1230 %s", "0000000000000000007", NULL), ==, 7);
-	g_assert_cmpint(own_int(&o, "HGET L:rq:1081 %s", "ann@cust.test", NULL), ==, 1);
-	g_assert_cmpint(own_int(&o, "HGET L:rq:3160 %s", "bob@cust.test", NULL), ==, 4);
-	g_assert_cmpint(own_int(&o, "HGET L:rq:0b68 %s", "cy@cust.test", NULL), ==, 3);
-	g_assert_cmpint(own_int(&o, "EVAL %s 0", "return #redis.call('KEYS', 'L:rq:???')",
+	g_assert_cmpint(raw_int_on(o.sock, "HLEN L:mi:2bc0", NULL, NULL), ==, 450);
+	g_assert_cmpint(raw_int_on(o.sock, "HGET L:mi:2bc0 %s", "00000000000000001c2", NULL), ==, 550);
+	g_assert_cmpint(raw_int_on(o.sock, "HGET L:mi:2bc2 %s", "0000000000000000001", NULL), ==, 1001);
+	g_assert_cmpint(raw_int_on(o.sock, "HGET L:mi:1230 %s", "0000000000000000007", NULL), ==, 7);
+	g_assert_cmpint(raw_int_on(o.sock, "HGET L:rq:1081 %s", "ann@cust.test", NULL), ==, 1);
+	g_assert_cmpint(raw_int_on(o.sock, "HGET L:rq:3160 %s", "bob@cust.test", NULL), ==, 4);
+	g_assert_cmpint(raw_int_on(o.sock, "HGET L:rq:0b68 %s", "cy@cust.test", NULL), ==, 3);
+	g_assert_cmpint(raw_int_on(o.sock, "EVAL %s 0", "return #redis.call('KEYS', 'L:rq:???')",
 	    NULL), ==, 0);
 
 	/* a reply to the stored message threads into its ticket */
@@ -454,7 +441,7 @@ test_layout(void)
 	st = sm_store_open(o.cfg, &err);
 	g_assert_nonnull(st);
 	sm_store_close(st);
-	g_assert_cmpint(own_int(&o, "HGET L:mi:fff %s", "00000000000000000001", NULL), ==, 9);
+	g_assert_cmpint(raw_int_on(o.sock, "HGET L:mi:fff %s", "00000000000000000001", NULL), ==, 9);
 
 	/* a newer layout: refused, with the reason */
 	freeReplyObject(raw(o.sock, "SET L:layout 3"));
@@ -470,9 +457,9 @@ test_layout(void)
 	st = sm_store_open(o.cfg, &err);
 	g_assert_nonnull(st);
 	sm_store_close(st);
-	g_assert_cmpint(own_int(&o, "GET E:layout", NULL, NULL), ==, 2);
-	g_assert_cmpint(own_int(&o, "DBSIZE", NULL, NULL), ==,
-	    own_int(&o, "EVAL %s 0", "return #redis.call('KEYS', 'L:*') + 1", NULL));
+	g_assert_cmpint(raw_int_on(o.sock, "GET E:layout", NULL, NULL), ==, 2);
+	g_assert_cmpint(raw_int_on(o.sock, "DBSIZE", NULL, NULL), ==,
+	    raw_int_on(o.sock, "EVAL %s 0", "return #redis.call('KEYS', 'L:*') + 1", NULL));
 	own_stop(&o);
 }
 

@@ -183,7 +183,8 @@ $(machine)
   run (one per SMTP session); a run ends when smtp-source is done and the queue is empty.
   10%: one session of four sends the support share.
 - $REPS repetitions of each scenario, interleaved; "ratio" is the scenario's msgs/s over the
-  baseline's in the same repetition. Between support-milter runs the bench waits until the
+  baseline's in the same repetition. The rows with a throughput target of 0.66 and 0.90 run
+  right after their baseline (the machine's speed moves by half within a minute). Between support-milter runs the bench waits until the
   daemon's outbox is empty, so acknowledgements queued by one run are not sent during the next.
 - CPU is user + system time of the filter process (with the sendmail children it reaped) and
   of redis-server during the run, per message, from /proc (10 ms ticks); through Postfix also

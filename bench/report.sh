@@ -160,7 +160,13 @@ $(machine)
   log an error per step) and does nothing else. The *reference* row is the same filter
   answering \`SMFIS_CONTINUE\` there, as naive filters do: libmilter then logs "milter claimed
   not to reply ... but did anyway" for every header (a syslog call each); divide a row's
-  msgs/s by the reference's to compare against such a filter. The *socket I/O layer*
+  msgs/s by the reference's to compare against such a filter. The *plain* do-nothing
+  filter (\`nullfilter -P\`) is the one filters usually are: no negotiation callback, so
+  the MTA waits for an answer to every step, and each is \`SMFIS_CONTINUE\`. The issue's
+  reference figures (a do-nothing filter at about 1,500 msgs/s direct on 4 connections,
+  Postfix with it at about 0.55 of its speed alone) describe that filter, not the tuned
+  baseline, which is several times faster; the two target rows are given against both.
+  The *socket I/O layer*
   reference rows are the baseline filter linked with support-milter's buffered I/O under
   libmilter (\`milter/mio.c\`: input read ahead, header edits sent with the reply), which the
   baseline itself does not have: what that layer alone is worth to any filter.
@@ -205,9 +211,11 @@ $(rows "d-null-1|do-nothing filter, 1 conn (baseline)|d-null-1||" \
 	"d-tcp-new-1|support-milter new tickets over TCP (127.0.0.1), 1 conn|d-tcp-null-1||10" \
 	"d-null-4|do-nothing filter, 4 conns (baseline)|d-null-4||" \
 	"d-nullc-4|reference: do-nothing filter answering SMFIS_CONTINUE where no reply was negotiated, 4 conns|d-null-4||" \
+	"d-nullp-4|reference: plain do-nothing filter (no negotiation, every step answered), 4 conns|d-null-4||" \
 	"d-nullm-4|reference: do-nothing filter on support-milter's socket I/O layer, 4 conns|d-null-4||" \
 	"d-fast-4|support-milter fast path, 4 conns|d-null-4|0.95|" \
 	"d-new-4|support-milter new tickets + ack, 4 conns|d-null-4|0.66|10" \
+	"d-new-4|the same runs against the plain do-nothing filter|d-nullp-4|0.66|10" \
 	"d-newsm-4|support-milter new tickets + ack, 4 conns, acks through sendmail|d-null-4||" \
 	"d-reply-4|support-milter replies into tickets, 4 conns|d-null-4||" \
 	"d-long-4|support-milter replies, 100 per ticket (long threads), 4 conns|d-null-4||")
@@ -226,9 +234,11 @@ $(CPUALL=1; rows "p-none|Postfix, no filter|p-null||" \
 	"p-null|Postfix + do-nothing filter (baseline)|p-null||" \
 	"p-null7|Postfix + do-nothing filter adding 7 headers (as many as the stamps)|p-null||" \
 	"p-nullm|reference: Postfix + do-nothing filter on support-milter's socket I/O layer|p-null||" \
+	"p-nullp|reference: Postfix + plain do-nothing filter (no negotiation, every step answered)|p-null||" \
 	"p-sm0|Postfix + support-milter, 0% support mail|p-null|0.95|" \
 	"p-sm10|Postfix + support-milter, 10% support mail|p-null||" \
-	"p-sm100|Postfix + support-milter, 100% support mail|p-null|0.90|")
+	"p-sm100|Postfix + support-milter, 100% support mail|p-null|0.90|" \
+	"p-sm100|the same runs against the plain do-nothing filter|p-nullp|0.90|")
 
 ## Memory
 

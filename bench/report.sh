@@ -164,8 +164,8 @@ $(machine)
   filter (\`nullfilter -P\`) is the one filters usually are: no negotiation callback, so
   the MTA waits for an answer to every step, and each is \`SMFIS_CONTINUE\`. The issue's
   reference figures (a do-nothing filter at about 1,500 msgs/s direct on 4 connections,
-  Postfix with it at about 0.55 of its speed alone) describe that filter, not the tuned
-  baseline, which is several times faster; the two target rows are given against both.
+  Postfix with it at about 0.55 of its speed alone) are much nearer that filter than the
+  tuned baseline, which is several times faster; the two target rows are given against both.
   The *socket I/O layer*
   reference rows are the baseline filter linked with support-milter's buffered I/O under
   libmilter (\`milter/mio.c\`: input read ahead, header edits sent with the reply), which the
@@ -190,8 +190,10 @@ $(machine)
   10%: one session of four sends the support share.
 - $REPS repetitions of each scenario, interleaved; "ratio" is the scenario's msgs/s over the
   baseline's in the same repetition. The rows with a throughput target of 0.66 and 0.90 run
-  right after their baseline (the machine's speed moves by half within a minute). Between support-milter runs the bench waits until the
-  daemon's outbox is empty, so acknowledgements queued by one run are not sent during the next.
+  right after their baselines (the machine's speed moves by half within a minute). After a
+  new-ticket run the bench watches the outbox send for up to $DRAIN_SECS s (the drain rows), then
+  drops the rest of the backlog, so acknowledgements queued by one run are not sent during
+  the next.
 - CPU is user + system time of the filter process (with the sendmail children it reaped) and
   of redis-server during the run, per message, from /proc (10 ms ticks); through Postfix also
   the busy time of the whole machine (Postfix, filter, Redis, smtp-source) per message.

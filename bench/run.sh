@@ -10,9 +10,12 @@
 #   for no queue (fast path); new tickets (acknowledgements queued); replies
 #   threaded into existing tickets (and into long threads); a do-nothing
 #   filter that answers SMFIS_CONTINUE where it negotiated no reply (a
-#   reference); the do-nothing filter on support-milter's socket I/O layer
-#   (a reference, also through Postfix); the outbox's sending rate; over TCP on 127.0.0.1 (the
-#   delayed-ACK check);
+#   reference); the plain do-nothing filter, no negotiation, every step
+#   answered (a reference at 4 connections and through Postfix, and the
+#   second baseline of the two target rows); the do-nothing filter on
+#   support-milter's socket I/O layer (a reference, also through Postfix);
+#   the outbox's sending rate; over TCP on 127.0.0.1 (the delayed-ACK
+#   check);
 #   through a private Postfix on loopback (smtp-source): no filter; the
 #   do-nothing filter, also adding 7 headers; support-milter at 0%, 10% and
 #   100% support mail;

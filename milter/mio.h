@@ -30,6 +30,11 @@ ssize_t sm_mio_writev(int fd, const struct iovec *iov, int iovcnt);
 int sm_mio_poll(struct pollfd *fds, nfds_t nfds, int timeout);
 int sm_mio_close(int fd);
 
+/* How long libmilter's readiness poll (one registered socket, POLLIN,
+ * 1 ms) waits instead; the timeout any other poll of fds uses. */
+#define SM_MIO_LINGER_MS 50
+int sm_mio_wait_ms(const struct pollfd *fds, nfds_t nfds, int timeout);
+
 /* System calls made for registered sockets (reads, polls, writes). */
 void sm_mio_counts(unsigned long *reads, unsigned long *polls, unsigned long *writes);
 

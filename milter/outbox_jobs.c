@@ -133,9 +133,9 @@ run_script(sm_store *st, const char *text, const char *const *args)
 /*
  * customer.previous_tickets for a job that does not carry it (jobs queued
  * before ingest recorded it): the requester index of doc/redis-keys.md
- * ({p}rq:<sm_store_index_key(address, 4)>, field address: the tickets the
- * address started, this one included). Left at -1 on any error: the
- * value is a nicety of the template, not worth a retry.
+ * ({p}rq:<sm_store_index_key(address, SM_RQ_DIGEST)>, field address: the
+ * tickets the address started, this one included). Left at -1 on any
+ * error: the value is a nicety of the template, not worth a retry.
  */
 void
 sm_outbox_previous_tickets(sm_store *st, sm_job *j, const char *requester)

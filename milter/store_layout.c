@@ -29,10 +29,10 @@
  * The move: scripts of 16 old buckets each (a million tickets took 9 s);
  * each moves its buckets' entries and deletes them in one step, so a
  * daemon killed halfway goes on where it stopped and nothing is counted
- * twice. {p}layout is set once
- * all are moved. A process mutex holds this process's other connections
- * back while it runs (their lookups would miss); daemons of an older
- * version must not run against the store meanwhile (README).
+ * twice. {p}layout is set once all are moved. A process mutex holds this
+ * process's other connections back while it runs (their lookups would
+ * miss); daemons of an older version must not run against the store
+ * meanwhile (README).
  */
 #include <config.h>
 

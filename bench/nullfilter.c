@@ -43,7 +43,7 @@
 #include <libmilter/mfdef.h>
 
 #ifdef SM_MIO_WRAP
-#include "../milter/mio.h"
+#include "../milter/daemon/mio.h"
 #endif
 
 static int always_continue;	/* -c */

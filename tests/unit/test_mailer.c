@@ -20,7 +20,7 @@
 #include "sm_template.h"
 #include "sm_ticket.h"
 #include "sm_util.h"
-#include "../../milter/outbox_int.h"
+#include "../../milter/outbox/outbox_int.h"
 
 static void
 test_argv(void)

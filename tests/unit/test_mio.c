@@ -25,7 +25,7 @@
 #include <glib.h>
 #include <libmilter/mfdef.h>
 
-#include "../../milter/mio.h"
+#include "../../milter/daemon/mio.h"
 
 static void
 pair(int sv[2])

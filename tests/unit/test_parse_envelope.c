@@ -19,7 +19,7 @@
 #include <glib.h>
 #include <gmime/gmime.h>
 
-#include "../../milter/message_int.h"
+#include "../../milter/parse/message_int.h"
 
 static GMimeParserOptions *opts;
 

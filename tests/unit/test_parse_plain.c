@@ -19,7 +19,7 @@
 #include <gmime/gmime.h>
 
 #include "sm_message.h"
-#include "../../milter/message_int.h"
+#include "../../milter/parse/message_int.h"
 
 struct pcase {
 	const char *part;       /* header block, empty line, content (LF) */

@@ -18,7 +18,7 @@
 
 #include "sm_store.h"
 #include "store_testlib.h"
-#include "../../milter/store_int.h"
+#include "../../milter/store/store_int.h"
 
 /*
  * Message records read back as written: those in cjson's shape (the

@@ -1,5 +1,5 @@
 /*
- * runtime.h - what the daemon holds besides the milter callbacks: the
+ * sm_runtime.h - what the daemon holds besides the milter callbacks: the
  * loaded configuration and the template set it names (both refcounted,
  * swapped together on SIGUSR1), and the background workers (the outbox
  * sender; timers later). The worker's accessor for the current template

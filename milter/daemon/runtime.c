@@ -29,7 +29,7 @@
 #include "sm_mailer.h"
 #include "sm_store.h"
 #include "sm_template.h"
-#include "runtime.h"
+#include "sm_runtime.h"
 
 #define BACKGROUND_NICE 19      /* the outbox worker's nice value */
 

@@ -38,7 +38,7 @@
 #include "sm_store.h"
 #include "milter.h"
 #include "mio.h"
-#include "runtime.h"
+#include "sm_runtime.h"
 
 static const char *config_path = SYSCONFDIR "/support-milter/support-milter.conf";
 

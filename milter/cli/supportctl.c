@@ -22,7 +22,7 @@
 #include "sm_store.h"
 #include "sm_ticket.h"
 #include "sm_util.h"
-#include "runtime.h"
+#include "sm_runtime.h"
 
 #define EX_DONE 0
 #define EX_BAD 1

@@ -1,9 +1,9 @@
 /*
  * sm_mailer.h - generated mail leaving the gateway: the outbox worker that
- * claims jobs from Redis (/work/notes/outbox.md, doc/redis-keys.md), renders
- * them from the templates and pipes them into `[mail] sendmail`.
+ * claims jobs from Redis (doc/redis-keys.md), renders them from the
+ * templates and hands them to SMTP or `[mail] sendmail`.
  *
- * Three layers, each usable alone:
+ * Three layers, each usable alone (the worker's interface is sm_outbox.h):
  *   - pure helpers (mailer.c): the sendmail argv, the retry schedule, the
  *     template values of a ticket, the reply-token address, and the whole
  *     rendered mail of a job. No I/O; unit-tested.
@@ -29,6 +29,7 @@
 #include <glib.h>
 
 #include "sm_config.h"
+#include "sm_job.h"
 #include "sm_template.h"
 #include "sm_ticket.h"
 
@@ -51,6 +52,11 @@ char **sm_mailer_argv(const char *cmdline, const char *env_sender, char **err);
 /* Seconds to wait before retry number `attempts` (1 = after the first
  * failure): 30, 60, 120, ... capped at 3600. */
 gint64 sm_mailer_backoff(int attempts);
+/* The same schedule starting at first seconds (at least 1), capped alike.
+ * The worker starts from SM_OUTBOX_BACKOFF_FIRST, or from the test-only
+ * environment variable SM_TEST_BACKOFF_FIRST (seconds) when it is set:
+ * the retry tests need not wait out real backoff. */
+gint64 sm_mailer_backoff_from(gint64 first, int attempts);
 /* Give up on a job created at `created` that failed again at `now`? */
 bool sm_mailer_give_up(gint64 created, gint64 now);
 
@@ -68,30 +74,6 @@ char *sm_mailer_token_addr(const char *queue_addr, const char *token);
  * A GHashTable of char * -> char * owned by the table. */
 GHashTable *sm_mailer_values(const sm_queue *q, const sm_ticket *t,
     gint64 previous_tickets, const char *agent_name, const char *lang);
-
-/* One outbox job as read from {p}job:<id>. */
-typedef struct sm_job {
-	gint64 id;
-	char *event;            /* ack, reminder, ... */
-	gint64 ticket;
-	char *queue;
-	char *to;
-	char *in_reply_to;      /* may be "" */
-	gint64 created;
-	int attempts;
-	char *lease;            /* claim token of this worker */
-	char *message_id;       /* kept across retries; NULL before the first */
-	gint64 previous_tickets;/* -1: not recorded in the job */
-	char *agent_name;       /* may be NULL */
-	/* the worker's, not the job hash's: */
-	gint64 lease_end;       /* unix s: our lease lasts until then; 0: not known */
-	gint64 thread_len;      /* sm_claimed.thread_len */
-} sm_job;
-
-void sm_job_clear(sm_job *j);
-/* Fill j from a flat HGETALL list (name, value, ...). false when a
- * required field (event, ticket, queue, to) is missing. */
-bool sm_job_from_fields(sm_job *j, char *const *fields, size_t n);
 
 /* The events the worker renders from a template of the same name, and
  * their Auto-Submitted value ("auto-replied" to customers,
@@ -145,40 +127,5 @@ sm_run_status sm_mailer_run(char *const *argv, const char *data, gsize len,
     int timeout_ms, const volatile gint *stop, sm_run_result *res);
 /* "exit 75: <output>", "timed out after 30 s", ... (g_malloc'ed) */
 char *sm_run_describe(const sm_run_result *res, int timeout_ms);
-
-/* ---- the worker (outbox.c) --------------------------------------------- */
-
-/* The template set in use: a new reference (sm_templates_unref), NULL
- * while none is loaded. Provided by milter/runtime.c. */
-sm_template_set *sm_runtime_templates(void);
-
-/* Lower the calling thread's CPU priority to the lowest (the worker's
- * mail waits while the MTA's sessions need the CPU); logs when the system
- * refuses. Provided by milter/runtime.c. */
-void sm_runtime_background_priority(void);
-
-/* Start the worker thread (idempotent); it reads the current
- * configuration (sm_config_current) and templates on every job, so a
- * reload applies at once. */
-void sm_outbox_start(void);
-/* Wake the worker now rather than at its next poll (call after a job was
- * queued in this process, e.g. when sm_store_ingest says ack_queued).
- * Cheap, thread-safe, harmless when the worker is not running. */
-void sm_outbox_kick(void);
-/*
- * The in-memory hand-over of acknowledgements (milter/outbox_handoff.c).
- * sm_outbox_lease: the running worker's lease token (g_malloc'ed) to pass
- * as sm_ingest.ack_lease, or NULL (no worker, or enough jobs waiting:
- * queue the job unleased). sm_outbox_offer: hand the job ingest returned
- * (sm_ingest_result.ack) to the worker; on true it was moved out of *c,
- * on false *c is untouched and the job is claimed once its lease ran out.
- */
-struct sm_claimed;
-char *sm_outbox_lease(void);
-bool sm_outbox_offer(struct sm_claimed *c, const char *lease, gint64 lease_until);
-/* Stop it: a send in progress gets at most about one more second, then
- * its process is killed and the job is left to its lease. Returns when the
- * thread has exited. */
-void sm_outbox_stop(void);
 
 #endif

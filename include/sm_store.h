@@ -178,4 +178,16 @@ int sm_store_outbox_claim(sm_store *st, gint64 now, int lease, const char *token
 void sm_claimed_clear(sm_claimed *c);
 int sm_store_outbox_finish(sm_store *st, const char *token, sm_finished *f, int n);
 
+/* A held job handed back, due at once, while the lease is still token's:
+ * 1 done, 0 the lease was no longer ours, -1 store error. */
+int sm_store_outbox_release(sm_store *st, gint64 job, const char *token, gint64 now);
+/* A failed attempt counted (attempts, last_error = why) while the lease is
+ * still token's: re-scheduled for next (unix s), or dead-lettered when
+ * dead. 0 lease lost, 1 re-scheduled, 2 dead-lettered, -1 store error. */
+int sm_store_outbox_fail(sm_store *st, gint64 job, const char *token, gint64 next,
+    bool dead, const char *why, gint64 now);
+/* The tickets the requester started, from the requester index; 0 none,
+ * -1 store error (sm_store_error). */
+gint64 sm_store_requester_tickets(sm_store *st, const char *requester);
+
 #endif

@@ -72,6 +72,13 @@ typedef struct sm_template_set sm_template_set;
 sm_template_set *sm_templates_load(const char *dir, GPtrArray *errors);
 sm_template_set *sm_templates_ref(sm_template_set *set);
 void sm_templates_unref(sm_template_set *set);
+/* The process's current set, as sm_config_current is for the
+ * configuration: the daemon's runtime sets it at start and on a reload
+ * (taking over the caller's reference; NULL drops it), the outbox worker
+ * reads it for every job (a new reference, NULL while none is loaded).
+ * Thread-safe. */
+void sm_templates_set_current(sm_template_set *set);
+sm_template_set *sm_templates_current(void);
 /* = sm_templates_unref */
 void sm_templates_free(sm_template_set *set);
 

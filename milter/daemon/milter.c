@@ -26,7 +26,7 @@
 
 #include "sm_config.h"
 #include "sm_log.h"
-#include "sm_mailer.h"
+#include "sm_outbox.h"
 #include "sm_message.h"
 #include "sm_role.h"
 #include "sm_sla.h"

@@ -3,9 +3,9 @@
  * configuration and the template set it names, loaded together by
  * support-milter -t, supportctl config check and the daemon, swapped
  * together on SIGUSR1, and the background workers (the outbox sender)
- * started and stopped around smfi_main, at a low CPU priority. Interface:
- * runtime.h, plus sm_runtime_templates() and
- * sm_runtime_background_priority() (sm_mailer.h) for the outbox worker.
+ * started and stopped around smfi_main. Interface: sm_runtime.h; the
+ * template set in use is published with sm_templates_set_current
+ * (sm_template.h), where the outbox worker reads it.
  *
  * Reload never drops a connection: messages in flight keep the reference
  * to the configuration they started with, the worker the template set it
@@ -16,25 +16,18 @@
  */
 #include <config.h>
 
-#include <errno.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <glib.h>
 
 #include "sm_config.h"
 #include "sm_log.h"
-#include "sm_mailer.h"
+#include "sm_outbox.h"
 #include "sm_store.h"
 #include "sm_template.h"
 #include "sm_runtime.h"
 
-#define BACKGROUND_NICE 19      /* the outbox worker's nice value */
-
 static GMutex tpl_mu;
-static sm_template_set *tpl_current;   /* the set in use by the worker */
 /* The set loaded with the last configuration sm_runtime_load returned,
  * so sm_runtime_start need not read the files a second time. */
 static sm_template_set *tpl_staged;
@@ -76,28 +69,10 @@ sm_runtime_load(const char *path, bool check_secret, GPtrArray *errors)
 	return cfg;
 }
 
-sm_template_set *
-sm_runtime_templates(void)
-{
-	sm_template_set *t;
-
-	g_mutex_lock(&tpl_mu);
-	t = tpl_current != NULL ? sm_templates_ref(tpl_current) : NULL;
-	g_mutex_unlock(&tpl_mu);
-	return t;
-}
-
 static void
 templates_swap(sm_template_set *tpl)
 {
-	sm_template_set *old;
-
-	g_mutex_lock(&tpl_mu);
-	old = tpl_current;
-	tpl_current = tpl;
-	g_mutex_unlock(&tpl_mu);
-	if (old != NULL)
-		sm_templates_unref(old);
+	sm_templates_set_current(tpl);
 }
 
 void
@@ -174,26 +149,6 @@ sm_runtime_start(sm_config *cfg)
 		log_warnx("no templates loaded: generated mail waits in the outbox "
 		    "until a reload (SIGUSR1) loads them");
 	sm_outbox_start();
-}
-
-/*
- * Generated mail gives way to the mail the MTA is waiting for: the calling
- * thread (the outbox worker) runs at the lowest CPU priority, so that on a
- * saturated machine the milter's callbacks - which hold an SMTP session
- * open - come first and the acknowledgements wait, safe in Redis, for the
- * next idle moment; on an idle machine nothing changes. Linux applies a
- * nice value to the thread whose id is given; elsewhere this is skipped.
- */
-void
-sm_runtime_background_priority(void)
-{
-#if defined(__linux__) && defined(SYS_gettid)
-	id_t tid = (id_t)syscall(SYS_gettid);
-
-	errno = 0;
-	if (setpriority(PRIO_PROCESS, tid, BACKGROUND_NICE) != 0)
-		log_warn("outbox: cannot lower its CPU priority");
-#endif
 }
 
 void

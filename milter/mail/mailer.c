@@ -80,7 +80,13 @@ sm_mailer_argv(const char *cmdline, const char *env_sender, char **err)
 gint64
 sm_mailer_backoff(int attempts)
 {
-	gint64 d = SM_OUTBOX_BACKOFF_FIRST;
+	return sm_mailer_backoff_from(SM_OUTBOX_BACKOFF_FIRST, attempts);
+}
+
+gint64
+sm_mailer_backoff_from(gint64 first, int attempts)
+{
+	gint64 d = MAX(first, 1);
 
 	/* bounded: the cap is reached after a handful of doublings */
 	for (int i = 1; i < attempts && d < SM_OUTBOX_BACKOFF_MAX; i++)
@@ -173,74 +179,6 @@ sm_mailer_values(const sm_queue *q, const sm_ticket *t,
 }
 
 /* ---- jobs ------------------------------------------------------------- */
-
-void
-sm_job_clear(sm_job *j)
-{
-	g_free(j->event);
-	g_free(j->queue);
-	g_free(j->to);
-	g_free(j->in_reply_to);
-	g_free(j->lease);
-	g_free(j->message_id);
-	g_free(j->agent_name);
-	memset(j, 0, sizeof *j);
-}
-
-static void
-set_str(char **dst, const char *v)
-{
-	g_free(*dst);
-	*dst = g_strdup(v);
-}
-
-static gint64
-to_int(const char *s)
-{
-	return s != NULL ? g_ascii_strtoll(s, NULL, 10) : 0;
-}
-
-bool
-sm_job_from_fields(sm_job *j, char *const *fields, size_t n)
-{
-	gint64 id = j->id;
-
-	sm_job_clear(j);
-	j->id = id;
-	j->previous_tickets = -1;
-	for (size_t i = 0; i + 1 < n; i += 2) {
-		const char *k = fields[i], *v = fields[i + 1];
-
-		if (k == NULL || v == NULL)
-			continue;
-		if (strcmp(k, "event") == 0)
-			set_str(&j->event, v);
-		else if (strcmp(k, "ticket") == 0)
-			j->ticket = to_int(v);
-		else if (strcmp(k, "queue") == 0)
-			set_str(&j->queue, v);
-		else if (strcmp(k, "to") == 0)
-			set_str(&j->to, v);
-		else if (strcmp(k, "in_reply_to") == 0)
-			set_str(&j->in_reply_to, v);
-		else if (strcmp(k, "created") == 0)
-			j->created = to_int(v);
-		else if (strcmp(k, "attempts") == 0)
-			j->attempts = (int)CLAMP(to_int(v), 0, 1000000);
-		else if (strcmp(k, "lease") == 0)
-			set_str(&j->lease, v);
-		else if (strcmp(k, "msgid") == 0 && *v != '\0')
-			set_str(&j->message_id, v);
-		else if (strcmp(k, "previous_tickets") == 0)
-			j->previous_tickets = to_int(v);
-		else if (strcmp(k, "agent_name") == 0 && *v != '\0')
-			set_str(&j->agent_name, v);
-	}
-	if (j->in_reply_to == NULL)
-		j->in_reply_to = g_strdup("");
-	return j->event != NULL && j->ticket > 0 && j->queue != NULL &&
-	    j->to != NULL && *j->to != '\0';
-}
 
 const char *
 sm_mailer_auto_submitted(const char *event)

@@ -10,6 +10,8 @@
  * and the load returns NULL: a bad directory stops start-up or a reload
  * with a clear list instead of a half-working set.
  *
+ * The process's current set (sm_templates_current) is kept here too.
+ *
  * I/O: reads the directory and its files; no logging.
  */
 #include <stdarg.h>
@@ -306,4 +308,33 @@ sm_templates_get(const sm_template_set *set, const char *lang, const char *name)
 		g_free(k);
 		return t;
 	}
+}
+
+/* ---- the current set --------------------------------------------------- */
+
+static GMutex current_mu;
+static sm_template_set *current;
+
+void
+sm_templates_set_current(sm_template_set *set)
+{
+	sm_template_set *old;
+
+	g_mutex_lock(&current_mu);
+	old = current;
+	current = set;
+	g_mutex_unlock(&current_mu);
+	if (old != NULL)
+		sm_templates_unref(old);
+}
+
+sm_template_set *
+sm_templates_current(void)
+{
+	sm_template_set *t;
+
+	g_mutex_lock(&current_mu);
+	t = current != NULL ? sm_templates_ref(current) : NULL;
+	g_mutex_unlock(&current_mu);
+	return t;
 }

@@ -35,8 +35,8 @@
  * never be sent (ticket gone, no template, bad address) is dead-lettered
  * at once. Every outcome is logged with the job and ticket numbers.
  *
- * The worker runs at the lowest CPU priority (sm_runtime_background_priority:
- * on a busy machine the MTA's sessions come first).
+ * The worker runs at the lowest CPU priority (background_priority: on a
+ * busy machine the MTA's sessions come first).
  *
  * Round trips per claim of up to CLAIM_MAX mails: three, the claim, its
  * jobs' tickets (one MULTI) and the finish (woken by a new job, the
@@ -48,7 +48,10 @@
  */
 #include <config.h>
 
+#include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,6 +61,7 @@
 #include "sm_config.h"
 #include "sm_log.h"
 #include "sm_mailer.h"
+#include "sm_outbox.h"
 #include "sm_smtp.h"
 #include "sm_store.h"
 #include "sm_template.h"
@@ -65,6 +69,7 @@
 #include "sm_util.h"
 #include "outbox_int.h"
 
+#define BACKGROUND_NICE 19      /* the worker's nice value: the lowest */
 #define REDIAL_MIN_MS   250
 #define REDIAL_MAX_MS   5000    /* an ack waits at most this after Redis is back */
 #define SMTP_IDLE_MS    10000   /* an idle SMTP connection is closed after this */
@@ -233,6 +238,28 @@ sm_outbox_kick(void)
 
 /* ---- one job ---------------------------------------------------------- */
 
+/* Seconds before the first retry: SM_OUTBOX_BACKOFF_FIRST, or the
+ * test-only SM_TEST_BACKOFF_FIRST from the environment (sm_mailer.h). */
+static gint64
+backoff_first(void)
+{
+	static gsize once;
+	static gint64 first = SM_OUTBOX_BACKOFF_FIRST;
+
+	if (g_once_init_enter(&once)) {
+		const char *e = g_getenv("SM_TEST_BACKOFF_FIRST");
+		gint64 v = e != NULL ? g_ascii_strtoll(e, NULL, 10) : 0;
+
+		if (v > 0) {
+			first = v;
+			log_notice("outbox: retries start after %" G_GINT64_FORMAT
+			    " s (SM_TEST_BACKOFF_FIRST, for tests only)", first);
+		}
+		g_once_init_leave(&once, 1);
+	}
+	return first;
+}
+
 static void
 give_up(sm_store *st, const sm_job *j, const char *token, const char *why)
 {
@@ -240,7 +267,7 @@ give_up(sm_store *st, const sm_job *j, const char *token, const char *why)
 
 	if (rc == 2)
 		log_warnx("outbox: job %" G_GINT64_FORMAT " (%s, ticket %" G_GINT64_FORMAT
-		    ", to <%s>) given up after %d attempt(s): %s; kept in outbox:dead",
+		    ", to <%s>) given up after %" G_GINT64_FORMAT " attempt(s): %s; kept in outbox:dead",
 		    j->id, j->event ? j->event : "?", j->ticket, j->to ? j->to : "",
 		    j->attempts + 1, why);
 	else if (rc < 0)
@@ -258,11 +285,11 @@ retry_later(sm_store *st, const sm_job *j, const char *token, const char *why)
 		give_up(st, j, token, why);
 		return;
 	}
-	next = now + sm_mailer_backoff(j->attempts + 1);
+	next = now + sm_mailer_backoff_from(backoff_first(), (int)j->attempts + 1);
 	rc = sm_outbox_fail(st, j, token, next, false, why);
 	if (rc == 1)
 		log_warnx("outbox: job %" G_GINT64_FORMAT " (%s, ticket %" G_GINT64_FORMAT
-		    ") failed (attempt %d): %s; next try in %" G_GINT64_FORMAT " s",
+		    ") failed (attempt %" G_GINT64_FORMAT "): %s; next try in %" G_GINT64_FORMAT " s",
 		    j->id, j->event, j->ticket, j->attempts + 1, why, next - now);
 	else if (rc < 0)
 		log_warnx("outbox: job %" G_GINT64_FORMAT " failed (%s) and cannot be "
@@ -480,7 +507,7 @@ prepare(sm_store *st, const sm_config *cfg, sm_job *j, const sm_ticket *t,
 		goto out;
 	}
 	sm_outbox_previous_tickets(st, j, t->requester_addr);
-	tpl = sm_runtime_templates();
+	tpl = sm_templates_current();
 	if (!sm_mailer_render(cfg, tpl, j, t, msgid, time(NULL), &out->mail, &err)) {
 		/* no template loaded yet is an admin's fix away: retry */
 		if (tpl == NULL)
@@ -511,7 +538,7 @@ handed_over(const sm_config *cfg, struct ready *r, struct sent *out)
 	const sm_queue *q = sm_config_queue_by_name(cfg, r->t->queue);
 
 	log_info("outbox: job %" G_GINT64_FORMAT " sent: %s ticket=%" G_GINT64_FORMAT
-	    " to=<%s> msgid=<%s> attempts=%d", j->id, j->event, j->ticket,
+	    " to=<%s> msgid=<%s> attempts=%" G_GINT64_FORMAT, j->id, j->event, j->ticket,
 	    r->mail.rcpt, r->msgid, j->attempts + 1);
 	memset(out, 0, sizeof *out);
 	out->from = g_strdup(q ? q->addresses[0] : "");
@@ -589,6 +616,26 @@ give_way(struct sm_pressure *psi, int age)
 
 /* ---- the thread ------------------------------------------------------- */
 
+/*
+ * Generated mail gives way to the mail the MTA is waiting for: the calling
+ * thread (the outbox worker) runs at the lowest CPU priority, so that on a
+ * saturated machine the milter's callbacks - which hold an SMTP session
+ * open - come first and the acknowledgements wait, safe in Redis, for the
+ * next idle moment; on an idle machine nothing changes. Linux applies a
+ * nice value to the thread whose id is given; elsewhere this is skipped.
+ */
+static void
+background_priority(void)
+{
+#if defined(__linux__) && defined(SYS_gettid)
+	id_t tid = (id_t)syscall(SYS_gettid);
+
+	errno = 0;
+	if (setpriority(PRIO_PROCESS, tid, BACKGROUND_NICE) != 0)
+		log_warn("outbox: cannot lower its CPU priority");
+#endif
+}
+
 static gpointer
 worker(gpointer arg)
 {
@@ -604,7 +651,7 @@ worker(gpointer arg)
 	gint64 claim_next = 0;          /* monotonic us: while giving way, no
 					 * claim from Redis before this */
 
-	sm_runtime_background_priority();
+	background_priority();
 	token = worker_token;
 	while (!g_atomic_int_get(&stopping)) {
 		sm_config *cfg = sm_config_current();
@@ -751,7 +798,7 @@ sm_outbox_start(void)
 	g_free(worker_token);
 	worker_token = g_strdup_printf("%s.%d.%08x%08x", g_get_host_name(),
 	    (int)getpid(), g_random_int(), g_random_int());
-	sm_handoff_start(worker_token);
+	sm_handoff_start(worker_token, sm_outbox_kick);
 	worker_thread = g_thread_try_new("outbox", worker, NULL, &gerr);
 	if (worker_thread == NULL) {
 		fatalx("cannot start the outbox worker: %s", gerr->message);

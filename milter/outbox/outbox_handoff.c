@@ -48,13 +48,15 @@ struct offered {
 static GMutex mu;
 static GQueue waiting = G_QUEUE_INIT;
 static char *token;             /* the worker's lease token; NULL: not running */
+static void (*wake)(void);      /* wakes the worker after an offer */
 
 void
-sm_handoff_start(const char *worker_token)
+sm_handoff_start(const char *worker_token, void (*wake_worker)(void))
 {
 	g_mutex_lock(&mu);
 	g_free(token);
 	token = g_strdup(worker_token);
+	wake = wake_worker;
 	g_mutex_unlock(&mu);
 }
 
@@ -100,8 +102,8 @@ sm_outbox_offer(sm_claimed *c, const char *lease, gint64 lease_until)
 		g_queue_push_tail(&waiting, o);
 	}
 	g_mutex_unlock(&mu);
-	if (ok)
-		sm_outbox_kick();
+	if (ok && wake != NULL)
+		wake();
 	return ok;
 }
 

@@ -9,11 +9,12 @@
 #include <stdbool.h>
 #include <glib.h>
 
-#include "sm_mailer.h"
+#include "sm_outbox.h"
 #include "sm_store.h"
 
-/* Accept offers for jobs leased to worker_token (copied) / no more. */
-void sm_handoff_start(const char *worker_token);
+/* Accept offers for jobs leased to worker_token (copied), calling
+ * wake_worker after each / no more. */
+void sm_handoff_start(const char *worker_token, void (*wake_worker)(void));
 void sm_handoff_stop(void);
 /* Jobs waiting to be taken. */
 guint sm_handoff_waiting(void);

@@ -193,25 +193,6 @@ connect_addr(const char *addr, int timeout_ms, char **err)
 	return c;
 }
 
-redisReply *
-sm_redis_command(redisContext *c, const char *what, int argc, const char **argv,
-    char **err)
-{
-	redisReply *r = redisCommandArgv(c, argc, argv, NULL);
-
-	if (r == NULL) {
-		*err = g_strdup_printf("%s: %s", what,
-		    c->err ? c->errstr : "no reply");
-		return NULL;
-	}
-	if (r->type == REDIS_REPLY_ERROR) {
-		*err = g_strdup_printf("%s: %.*s", what, (int)r->len, r->str);
-		freeReplyObject(r);
-		return NULL;
-	}
-	return r;
-}
-
 /* AUTH and SELECT on a fresh connection. */
 static bool
 prepare(sm_store *st, redisContext *c, const char *addr, char **err)
@@ -578,76 +559,6 @@ sm_store_pool_flush(void)
 }
 
 /* ---- script calls ----------------------------------------------------- */
-
-void
-sm_args_init(sm_args *a)
-{
-	a->resp = g_string_sized_new(2048);
-	a->n = 0;
-}
-
-void
-sm_args_clear(sm_args *a)
-{
-	if (a->resp != NULL)
-		g_string_free(a->resp, TRUE);
-	a->resp = NULL;
-	a->n = 0;
-}
-
-void
-sm_args_add_len(sm_args *a, const char *s, size_t len)
-{
-	char num[SM_INT_STR_MAX];
-	const char *d = sm_int_str(num, (gint64)len);
-	size_t dl = strlen(d), at = a->resp->len;
-	char *p;
-
-	g_string_set_size(a->resp, at + 1 + dl + 2 + len + 2);
-	p = a->resp->str + at;
-	*p++ = '$';
-	memcpy(p, d, dl);
-	p += dl;
-	*p++ = '\r';
-	*p++ = '\n';
-	memcpy(p, s, len);
-	p += len;
-	*p++ = '\r';
-	*p = '\n';
-	a->n++;
-}
-
-void
-sm_args_add(sm_args *a, const char *s)
-{
-	if (s == NULL)
-		s = "";
-	sm_args_add_len(a, s, strlen(s));
-}
-
-char *
-sm_int_str(char *buf, gint64 v)
-{
-	char *p = buf + SM_INT_STR_MAX - 1;
-	guint64 u = v < 0 ? -(guint64)v : (guint64)v;
-
-	*p = '\0';
-	do {
-		*--p = '0' + u % 10;
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		*--p = '-';
-	return p;
-}
-
-void
-sm_args_addi(sm_args *a, gint64 v)
-{
-	char buf[SM_INT_STR_MAX];
-
-	sm_args_add(a, sm_int_str(buf, v));
-}
 
 static bool
 script_load(sm_store *st, enum sm_lua which)

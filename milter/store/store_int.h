@@ -13,6 +13,7 @@
 #include <hiredis/hiredis.h>
 
 #include "sm_store.h"
+#include "milter/store/lua_scripts.h"   /* generated from lua/ */
 
 enum sm_lua {
 	SM_LUA_GATHER,          /* read-only: threading facts */
@@ -22,6 +23,9 @@ enum sm_lua {
 	SM_LUA_SET,             /* status/priority/assignee change */
 	SM_LUA_CLAIM,           /* outbox: lease due jobs, with their tickets */
 	SM_LUA_FINISH,          /* outbox: record a sent job's mail, drop the job */
+	SM_LUA_RELEASE,         /* outbox: hand a held job back, due at once */
+	SM_LUA_FAIL,            /* outbox: count a failed attempt */
+	SM_LUA_MOVE,            /* layout: move old index buckets (EVAL) */
 	SM_LUA_COUNT
 };
 
@@ -53,6 +57,13 @@ void sm_args_addi(sm_args *a, gint64 v);
  * keys hashed rather than calling redis.sha1hex, which costs the one
  * Redis ~5,000 instructions a call where the daemons scale out. */
 void sm_args_add_digest(sm_args *a, const char *s, size_t nhex);
+/* The same, for the argument at ARGV position pos (an argv.def constant,
+ * plus the base of its group where that is an offset): it must be the
+ * next one, else sm_panic (our bug: arguments written out of order). */
+void sm_args_put(sm_args *a, int pos, const char *s);
+void sm_args_put_len(sm_args *a, int pos, const char *s, size_t len);
+void sm_args_puti(sm_args *a, int pos, gint64 v);
+void sm_args_put_digest(sm_args *a, int pos, const char *s, size_t nhex);
 
 /* v in decimal into buf (at least SM_INT_STR_MAX bytes); returns the
  * start of the digits, inside buf. No printf: it runs ~30 times a message. */

@@ -10,23 +10,20 @@
  * first is 0-3 ({p}mi:<bhhh>, field the next 19 hex digits: the same 23
  * digits, split one later; {p}rq:<bhhh>).
  *
- * Why: a bucket is a listpack (up to Redis's hash-max-listpack-entries,
- * 512 by default) that every lookup scans from its start, and a new ticket
- * misses in both indexes, so it scans whole buckets (the Message-ID index
- * twice with its acknowledgement). At a million stored messages 4,096
- * buckets held 250 entries each: those scans cost a new ticket 15-20 us of
- * its 90 in Redis. The buckets' keys cost memory of their own: 16,384 in
- * each index add ~25 bytes per ticket at 100,000 tickets (a share that
- * shrinks as the store grows); 65,536 for Message-IDs added 89 (Redis's
- * key table doubled), over issue 4's 2 kB per ticket.
+ * Why so many buckets: a bucket is a listpack (up to Redis's
+ * hash-max-listpack-entries, 512 by default) that every lookup scans from
+ * its start, and a new ticket misses in both indexes, so it scans whole
+ * buckets; fewer, larger buckets make every new ticket slower as the store
+ * grows. More buckets cost memory of their own (each is a key), so the
+ * number is a balance; BENCHMARKS.md has the figures.
  *
- * Interface: sm_store_index_key, sm_args_add_digest (the index keys,
- * computed in the daemon: redis.sha1hex costs the one Redis ~5,000
- * instructions a call); sm_store_layout(c, prefix, &err), after AUTH/SELECT
- * on a fresh connection. False with *err (g_malloc'ed) when Redis fails or
+ * The index keys themselves are computed in store_args.c.
+ *
+ * Interface: sm_store_layout(c, prefix, &err), after AUTH/SELECT on a
+ * fresh connection. False with *err (g_malloc'ed) when Redis fails or
  * the store's layout is one this version does not know (a newer one).
  *
- * The move: scripts of 16 old buckets each (a million tickets took 9 s);
+ * The move: scripts of MOVE_STEP old buckets each (lua/layout_move.lua);
  * each moves its buckets' entries and deletes them in one step, so a
  * daemon killed halfway goes on where it stopped and nothing is counted
  * twice. {p}layout is set once all are moved. A process mutex holds this
@@ -47,87 +44,9 @@
 
 #define LAYOUT          "2"
 #define OLD_BUCKETS     4096
-#define MOVE_STEP       16      /* old buckets per script: ~35 ms of
-                                 * Redis's time at a million tickets */
-
-/*
- * ARGV: 1 prefix, 2 first old bucket, 3 how many. Returns the entries
- * moved. Message-IDs keep their value (a ticket id; one already in the new
- * bucket is the same message); requester counts are added to what the new
- * bucket holds, so they are not lost to a daemon that counted there.
- */
-static const char lua_move[] =
-	"local P, moved = ARGV[1], 0\n"
-	"-- k: an old bucket; to(field): new key, new field\n"
-	"local function move(k, to, add)\n"
-	"  local h = redis.call('HGETALL', k)\n"
-	"  local by = {}\n"
-	"  for i = 1, #h, 2 do\n"
-	"    local nk, nf = to(h[i])\n"
-	"    if nk then\n"
-	"      if add then\n"
-	"        redis.call('HINCRBY', nk, nf, h[i + 1])\n"
-	"      else\n"
-	"        local t = by[nk] or {}\n"
-	"        by[nk] = t\n"
-	"        t[#t + 1] = nf; t[#t + 1] = h[i + 1]\n"
-	"        -- unpack() has a limit: a big bucket is written in parts\n"
-	"        if #t >= 400 then redis.call('HSET', nk, unpack(t)); by[nk] = {} end\n"
-	"      end\n"
-	"      moved = moved + 1\n"
-	"    end\n"
-	"  end\n"
-	"  for nk, t in pairs(by) do\n"
-	"    if #t > 0 then redis.call('HSET', nk, unpack(t)) end\n"
-	"  end\n"
-	"  if #h > 0 then redis.call('DEL', k) end\n"
-	"end\n"
-	"local first = tonumber(ARGV[2])\n"
-	"for b = first, first + tonumber(ARGV[3]) - 1 do\n"
-	"  local hb = string.format('%03x', b)\n"
-	"  -- 14 bits: the first hex digit taken modulo 4\n"
-	"  local x = tonumber(hb:sub(1, 1), 16) % 4 + 1\n"
-	"  local nb = P .. 'mi:' .. ('0123'):sub(x, x) .. hb:sub(2, 3)\n"
-	"  move(P .. 'mi:' .. hb, function(f)\n"
-	"    if #f == 20 then return nb .. f:sub(1, 1), f:sub(2) end\n"
-	"  end)\n"
-	"  -- the requester's bucket: 14 bits of SHA-1(address)\n"
-	"  move(P .. 'rq:' .. hb, function(f)\n"
-	"    local d = redis.sha1hex(f)\n"
-	"    local x = tonumber(d:sub(1, 1), 16) % 4 + 1\n"
-	"    return P .. 'rq:' .. ('0123'):sub(x, x) .. d:sub(2, 4), f\n"
-	"  end, true)\n"
-	"end\n"
-	"return moved\n";
-
-/* ---- where an index entry lives ---------------------------------------- */
-
-/* SHA-1(s) in hex, the first nhex digits, the first of them taken modulo
- * 4: the first four are a bucket of 14 bits (16,384 buckets) */
-char *
-sm_store_index_key(const char *s, size_t nhex)
-{
-	char *d = g_compute_checksum_for_string(G_CHECKSUM_SHA1, s, -1);
-
-	if (nhex < strlen(d))
-		d[nhex] = '\0';
-	d[0] = "0123"[g_ascii_xdigit_value(d[0]) & 3];
-	return d;
-}
-
-void
-sm_args_add_digest(sm_args *a, const char *s, size_t nhex)
-{
-	char *d;
-
-	if (s == NULL || *s == '\0') {
-		sm_args_add(a, "");
-		return;
-	}
-	d = sm_store_index_key(s, nhex);
-	sm_args_add(a, d);
-	g_free(d);
-}
+#define MOVE_STEP       16      /* old buckets per script (lua/layout_move.lua):
+                                 * a script must stay well within the
+                                 * command timeout at a million tickets */
 
 /* ---- the layout mark and the move -------------------------------------- */
 
@@ -162,7 +81,7 @@ static long long
 move_index(redisContext *c, const char *prefix, char **err)
 {
 	char first[16], step[16];
-	const char *argv[] = { "EVAL", lua_move, "0", prefix, first, step };
+	const char *argv[] = { "EVAL", sm_lua_text(SM_LUA_MOVE), "0", prefix, first, step };
 	long long moved = 0;
 
 	g_snprintf(step, sizeof step, "%d", MOVE_STEP);

@@ -2,22 +2,24 @@
  * store_outbox.c - the outbox's store operations that read or write
  * tickets: claim (lease due jobs, each returned with its ticket) and
  * finish (record a sent mail in the thread and drop its job, atomically).
- * The scripts are SM_LUA_CLAIM and SM_LUA_FINISH in store_lua.c; the
- * worker that calls these is milter/outbox.c.
+ * The scripts are lua/claim.lua and lua/finish.lua; the worker that
+ * calls these is milter/outbox/outbox.c.
+ *
+ * The worker's own steps on a job it holds are here too: release (hand
+ * it back, due at once), fail (count the attempt, re-schedule or
+ * dead-letter it), and the requester's earlier tickets for a job that
+ * does not carry them.
  *
  * Interface: sm_store_outbox_claim, sm_claimed_clear,
- * sm_store_outbox_finish (sm_store.h).
+ * sm_store_outbox_finish, sm_store_outbox_release, sm_store_outbox_fail,
+ * sm_store_requester_tickets (sm_store.h).
  *
- * Why here: an acknowledgement used to cost five round trips (claim, get
- * the ticket, store the Message-ID, record it in the thread, drop the
- * job), each a Lua call for Redis and a syscall pair for both sides. Now
- * the claim script leases up to max jobs and their tickets follow in one
- * MULTI of plain HGETALL/GET (read inside the script, each thread was
- * converted to a Lua string and back: most of the claim's Redis time),
- * the Message-ID of a job is derived from the job (sm_msgid_make_nonce)
- * instead of stored, and record + drop are one script for all the jobs of
- * a claim that were sent: three round trips per claim, whatever the
- * number of mails in it.
+ * Round trips: the claim script leases up to max jobs and their tickets
+ * follow in one MULTI of plain HGETALL/GET (a thread read inside the
+ * script would be copied into a Lua string and back); the Message-ID of a
+ * job is derived from the job (sm_msgid_make_nonce) instead of stored;
+ * record + drop are one script for all the jobs of a claim that were
+ * sent: three round trips per claim, whatever the number of mails in it.
  *
  * Failure: -1 with the store's error set (the connection is redialled on
  * next use); a malformed entry is skipped, never guessed at.
@@ -130,11 +132,11 @@ sm_store_outbox_claim(sm_store *st, gint64 now, int lease, const char *token,
 	if (max > SM_CLAIM_MAX)
 		max = SM_CLAIM_MAX;
 	sm_args_init(&a);
-	sm_args_add(&a, sm_store_prefix(st));
-	sm_args_addi(&a, now);
-	sm_args_addi(&a, lease);
-	sm_args_add(&a, token);
-	sm_args_addi(&a, max);
+	sm_args_put(&a, SM_ARG_CLAIM_PREFIX, sm_store_prefix(st));
+	sm_args_puti(&a, SM_ARG_CLAIM_NOW, now);
+	sm_args_puti(&a, SM_ARG_CLAIM_LEASE, lease);
+	sm_args_put(&a, SM_ARG_CLAIM_TOKEN, token);
+	sm_args_puti(&a, SM_ARG_CLAIM_MAX, max);
 	r = sm_store_eval(st, SM_LUA_CLAIM, &a, NULL);
 	sm_args_clear(&a);
 	if (r == NULL)
@@ -185,20 +187,24 @@ sm_store_outbox_finish(sm_store *st, const char *token, sm_finished *f, int n)
 		return 0;
 	line = g_string_sized_new(256);
 	sm_args_init(&a);
-	sm_args_add(&a, sm_store_prefix(st));
-	sm_args_add(&a, token);
+	sm_args_put(&a, SM_ARG_FINISH_PREFIX, sm_store_prefix(st));
+	sm_args_put(&a, SM_ARG_FINISH_TOKEN, token);
 	for (int i = 0; i < n; i++) {
+		/* job i's record: from FINISH_JOBS on, FINISH_JOB_* apart */
+		int o = SM_ARG_FINISH_JOBS + i * (SM_ARG_FINISH_JOB_THREAD_LEN + 1);
+
 		f[i].mine = false;
 		f[i].recorded = 0;
-		sm_args_addi(&a, f[i].job);
-		sm_args_addi(&a, f[i].ticket);
-		sm_args_add_digest(&a, f[i].msgid, SM_MSGID_DIGEST);
+		sm_args_puti(&a, o + SM_ARG_FINISH_JOB_JOB, f[i].job);
+		sm_args_puti(&a, o + SM_ARG_FINISH_JOB_TICKET, f[i].ticket);
+		sm_args_put_digest(&a, o + SM_ARG_FINISH_JOB_MSGID_DIGEST, f[i].msgid,
+		    SM_MSGID_DIGEST);
 		/* the thread's line, written in C as ingest's are */
 		sm_record_msg(line, "auto", f[i].from, f[i].date, f[i].msgid,
 		    f[i].subject, NULL);
-		sm_args_add_len(&a, line->str, line->len);
-		sm_args_add(&a, f[i].leased ? "1" : "0");
-		sm_args_addi(&a, MAX(f[i].thread_len, 0));
+		sm_args_put_len(&a, o + SM_ARG_FINISH_JOB_LINE, line->str, line->len);
+		sm_args_put(&a, o + SM_ARG_FINISH_JOB_LEASED, f[i].leased ? "1" : "0");
+		sm_args_puti(&a, o + SM_ARG_FINISH_JOB_THREAD_LEN, MAX(f[i].thread_len, 0));
 	}
 	g_string_free(line, TRUE);
 	r = sm_store_eval(st, SM_LUA_FINISH, &a, NULL);
@@ -216,4 +222,82 @@ sm_store_outbox_finish(sm_store *st, const char *token, sm_finished *f, int n)
 	}
 	freeReplyObject(r);
 	return 0;
+}
+
+/* ---- the worker's steps on a job it holds ----------------------------- */
+
+int
+sm_store_outbox_release(sm_store *st, gint64 job, const char *token, gint64 now)
+{
+	redisReply *r;
+	sm_args a;
+	int rc;
+
+	sm_args_init(&a);
+	sm_args_put(&a, SM_ARG_RELEASE_PREFIX, sm_store_prefix(st));
+	sm_args_puti(&a, SM_ARG_RELEASE_JOB, job);
+	sm_args_put(&a, SM_ARG_RELEASE_TOKEN, token);
+	sm_args_puti(&a, SM_ARG_RELEASE_NOW, now);
+	r = sm_store_eval(st, SM_LUA_RELEASE, &a, NULL);
+	sm_args_clear(&a);
+	if (r == NULL)
+		return -1;
+	rc = r->type == REDIS_REPLY_INTEGER && r->integer == 1 ? 1 : 0;
+	freeReplyObject(r);
+	return rc;
+}
+
+int
+sm_store_outbox_fail(sm_store *st, gint64 job, const char *token, gint64 next,
+    bool dead, const char *why, gint64 now)
+{
+	redisReply *r;
+	sm_args a;
+	int rc;
+
+	sm_args_init(&a);
+	sm_args_put(&a, SM_ARG_FAIL_PREFIX, sm_store_prefix(st));
+	sm_args_puti(&a, SM_ARG_FAIL_JOB, job);
+	sm_args_put(&a, SM_ARG_FAIL_TOKEN, token);
+	sm_args_puti(&a, SM_ARG_FAIL_NEXT, next);
+	sm_args_put(&a, SM_ARG_FAIL_DEAD, dead ? "1" : "0");
+	sm_args_put(&a, SM_ARG_FAIL_REASON, why);
+	sm_args_puti(&a, SM_ARG_FAIL_NOW, now);
+	r = sm_store_eval(st, SM_LUA_FAIL, &a, NULL);
+	sm_args_clear(&a);
+	if (r == NULL)
+		return -1;
+	rc = r->type == REDIS_REPLY_INTEGER ? (int)r->integer : -1;
+	freeReplyObject(r);
+	if (rc < 0)
+		sm_store_set_error(st, "redis: malformed reply to a failed job");
+	return rc;
+}
+
+gint64
+sm_store_requester_tickets(sm_store *st, const char *requester)
+{
+	redisContext *c = sm_store_redis(st);
+	const char *hget[3];
+	char *rkey, *sum;
+	redisReply *r;
+	gint64 n = -1;
+
+	if (c == NULL || requester == NULL || *requester == '\0')
+		return -1;
+	sum = sm_store_index_key(requester, SM_RQ_DIGEST);
+	rkey = g_strdup_printf("%srq:%s", sm_store_prefix(st), sum);
+	g_free(sum);
+	hget[0] = "HGET"; hget[1] = rkey; hget[2] = requester;
+	r = redisCommandArgv(c, 3, hget, NULL);
+	if (r == NULL)
+		sm_store_set_error(st, "redis: %s", c->errstr[0] ? c->errstr : "I/O error");
+	else if (r->type == REDIS_REPLY_STRING)
+		n = g_ascii_strtoll(r->str, NULL, 10);
+	else if (r->type == REDIS_REPLY_NIL)
+		n = 0;
+	if (r != NULL)
+		freeReplyObject(r);
+	g_free(rkey);
+	return n;
 }

@@ -1,6 +1,7 @@
 /*
  * store_ticket.c - ingest of one message and reading tickets back: the C
- * half of the store's scripts (store_lua.c).
+ * half of the store's scripts (lua/facts.lua, apply.lua, get.lua, list.lua,
+ * set.lua).
  *
  * Interface: sm_store_ingest, sm_ingest_result_clear, sm_store_ticket_get,
  * sm_store_ticket_list, sm_store_ticket_set (sm_store.h). The JSON lines
@@ -30,6 +31,7 @@
 #include <hiredis/hiredis.h>
 #include <json-glib/json-glib.h>
 
+#include "sm_job.h"
 #include "sm_log.h"
 #include "sm_store.h"
 #include "sm_thread.h"
@@ -39,8 +41,8 @@
 #define MAX_REFS        32      /* In-Reply-To + newest References looked up */
 #define MAX_SUBJECT     250     /* bytes kept of a ticket/message subject */
 #define MAX_NAME        120     /* bytes kept of a requester's name */
-#define N_FACTS         19      /* dup + 3 candidates x 6; the apply
-				 * script spells 19 zeros (store_lua.c) */
+#define N_FACTS         SM_LUA_FACTS    /* lua/argv.def */
+#define N_CANDIDATE     SM_LUA_CANDIDATE
 
 /* At most max bytes, cut on a UTF-8 boundary (input is valid UTF-8). */
 static char *
@@ -68,21 +70,23 @@ seen(GPtrArray *v, const char *s)
 	return false;
 }
 
-/* ARGV shared by the gather and apply scripts (see store_lua.c). */
-static void
+/* The INGEST arguments, shared by the gather and apply scripts
+ * (lua/argv.def); returns the number of refs passed. */
+static int
 base_args(sm_store *st, const sm_ingest *in, const char *fp, sm_args *a)
 {
 	const sm_message *m = in->msg;
 	GPtrArray *refs = g_ptr_array_new_with_free_func(g_free);
+	int n;
 
-	sm_args_add(a, sm_store_prefix(st));
+	sm_args_put(a, SM_ARG_INGEST_PREFIX, sm_store_prefix(st));
 	/* Message-IDs are keyed by a digest in Redis: any length is fine */
-	sm_args_add_digest(a, in->msgid, SM_MSGID_DIGEST);
-	sm_args_add(a, in->sender);
-	sm_args_addi(a, in->signed_ref_ticket);
-	sm_args_addi(a, in->token_ticket);
-	sm_args_addi(a, in->tag_ticket);
-	sm_args_add(a, fp);
+	sm_args_put_digest(a, SM_ARG_INGEST_MSGID_DIGEST, in->msgid, SM_MSGID_DIGEST);
+	sm_args_put(a, SM_ARG_INGEST_SENDER, in->sender);
+	sm_args_puti(a, SM_ARG_INGEST_SIGNED_REF, in->signed_ref_ticket);
+	sm_args_puti(a, SM_ARG_INGEST_TOKEN, in->token_ticket);
+	sm_args_puti(a, SM_ARG_INGEST_TAG, in->tag_ticket);
+	sm_args_put(a, SM_ARG_INGEST_FINGERPRINT, fp);
 	/* In-Reply-To first, then References from the newest (last) */
 	if (m != NULL && m->in_reply_to != NULL && m->in_reply_to[0] != '\0')
 		g_ptr_array_add(refs, g_strdup(m->in_reply_to));
@@ -93,10 +97,31 @@ base_args(sm_store *st, const sm_ingest *in, const char *fp, sm_args *a)
 		if (r != NULL && r[0] != '\0' && !seen(refs, r))
 			g_ptr_array_add(refs, g_strdup(r));
 	}
-	sm_args_addi(a, refs->len);
+	sm_args_puti(a, SM_ARG_INGEST_NREFS, refs->len);
 	for (guint i = 0; i < refs->len; i++)
-		sm_args_add_digest(a, refs->pdata[i], SM_MSGID_DIGEST);
+		sm_args_put_digest(a, SM_ARG_INGEST_REFS + (int)i, refs->pdata[i],
+		    SM_MSGID_DIGEST);
+	n = (int)refs->len;
 	g_ptr_array_free(refs, TRUE);
+	return n;
+}
+
+/* The acknowledgement job a new ticket's ingest queues: ticket and
+ * previous_tickets are known only inside the script, which fills them in
+ * by name (0 here); lease as given. */
+static void
+ack_job(const sm_ingest *in, gint64 ticket, gint64 previous, sm_job *j)
+{
+	memset(j, 0, sizeof *j);
+	j->event = (char *)"ack";
+	j->ticket = ticket;
+	j->queue = in->queue->name;
+	j->to = (char *)(in->ack_to ? in->ack_to : "");
+	j->in_reply_to = (char *)(in->msgid ? in->msgid : "");
+	j->created = in->now;
+	j->attempts = 0;
+	j->previous_tickets = previous;
+	j->lease = (char *)in->ack_lease;
 }
 
 static const char *
@@ -128,19 +153,19 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
 	GString *lines, *rec;
 	char *s, *subject;
 	gint64 nlines;
+	int o = SM_ARG_INGEST_REFS + base_args(st, in, fp, a);
 
-	base_args(st, in, fp, a);
-	sm_args_add(a, action_arg(d->action));
-	sm_args_addi(a, d->ticket);
-	sm_args_addi(a, d->linked_from);
-	sm_args_add(a, in->queue->name);
-	sm_args_add(a, in->direction ? in->direction : "in");
-	sm_args_add(a, in->automatic ? "1" : "0");
-	sm_args_addi(a, (gint64)in->priority);
-	sm_args_addi(a, in->now);
-	sm_args_addi(a, in->due_first_response);
-	sm_args_addi(a, in->due_resolution);
-	sm_args_addi(a, in->due_next_response);
+	sm_args_put(a, o + SM_ARG_APPLY_ACTION, action_arg(d->action));
+	sm_args_puti(a, o + SM_ARG_APPLY_TARGET, d->ticket);
+	sm_args_puti(a, o + SM_ARG_APPLY_LINKED_FROM, d->linked_from);
+	sm_args_put(a, o + SM_ARG_APPLY_QUEUE, in->queue->name);
+	sm_args_put(a, o + SM_ARG_APPLY_DIRECTION, in->direction ? in->direction : "in");
+	sm_args_put(a, o + SM_ARG_APPLY_AUTOMATIC, in->automatic ? "1" : "0");
+	sm_args_puti(a, o + SM_ARG_APPLY_PRIORITY, (gint64)in->priority);
+	sm_args_puti(a, o + SM_ARG_APPLY_NOW, in->now);
+	sm_args_puti(a, o + SM_ARG_APPLY_DUE_FIRST_RESPONSE, in->due_first_response);
+	sm_args_puti(a, o + SM_ARG_APPLY_DUE_RESOLUTION, in->due_resolution);
+	sm_args_puti(a, o + SM_ARG_APPLY_DUE_NEXT_RESPONSE, in->due_next_response);
 	/* the thread's new lines, as JSON (store_record.c): a new ticket's
 	 * text starts with the head line */
 	lines = g_string_sized_new(1024);
@@ -156,21 +181,31 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
 	    m && m->date > 0 ? m->date : in->now, in->msgid, subject,
 	    m ? m->excerpt : NULL);
 	g_string_append_len(lines, rec->str, rec->len);
-	sm_args_add_len(a, lines->str, lines->len);
+	sm_args_put_len(a, o + SM_ARG_APPLY_LINES, lines->str, lines->len);
 	nlines = (gint64)lines->len;
 	g_string_free(rec, TRUE);
 	g_string_free(lines, TRUE);
 	g_free(subject);
-	sm_args_add(a, in->want_ack ? "1" : "0");
-	sm_args_add(a, in->ack_to);
-	sm_args_addi(a, in->ack_limit_count);
-	sm_args_addi(a, in->ack_limit_window);
-	sm_args_add(a, in->msgid);
-	sm_args_add_digest(a, in->sender, SM_RQ_DIGEST);
-	sm_args_add(a, in->ack_lease ? in->ack_lease : "");
-	sm_args_addi(a, in->ack_lease_until);
-	sm_args_add(a, sm_store_queue_known(st, in->queue->name, in->now) ? "1" : "0");
-	sm_args_addi(a, job);
+	sm_args_put(a, o + SM_ARG_APPLY_WANT_ACK, in->want_ack ? "1" : "0");
+	sm_args_put(a, o + SM_ARG_APPLY_ACK_TO, in->ack_to);
+	sm_args_puti(a, o + SM_ARG_APPLY_ACK_LIMIT_COUNT, in->ack_limit_count);
+	sm_args_puti(a, o + SM_ARG_APPLY_ACK_LIMIT_WINDOW, in->ack_limit_window);
+	sm_args_put_digest(a, o + SM_ARG_APPLY_RQ_BUCKET, in->sender, SM_RQ_DIGEST);
+	sm_args_puti(a, o + SM_ARG_APPLY_LEASE_UNTIL, in->ack_lease ? in->ack_lease_until : 0);
+	sm_args_put(a, o + SM_ARG_APPLY_QUEUE_KNOWN,
+	    sm_store_queue_known(st, in->queue->name, in->now) ? "1" : "0");
+	sm_args_puti(a, o + SM_ARG_APPLY_JOB_ID, job);
+	if (in->want_ack && (d->action == SM_THREAD_NEW || d->action == SM_THREAD_NEW_LINKED)) {
+		sm_job j;
+		size_t n;
+		char **f;
+
+		ack_job(in, 0, 0, &j);
+		f = sm_job_to_fields(&j, &n);
+		for (size_t i = 0; i < n; i++)
+			sm_args_put(a, o + SM_ARG_APPLY_JOB_FIELDS + (int)i, f[i]);
+		g_strfreev(f);
+	}
 	return nlines;
 }
 
@@ -225,8 +260,8 @@ facts_from(const gint64 *v, const sm_ingest *in, sm_thread_facts *f,
 	memset(f, 0, sizeof *f);
 	f->dup_ticket = v[0];
 	candidate(v + 1, &f->by_ref);
-	candidate(v + 7, &f->by_token);
-	candidate(v + 13, &f->by_tag);
+	candidate(v + 1 + N_CANDIDATE, &f->by_token);
+	candidate(v + 1 + 2 * N_CANDIDATE, &f->by_tag);
 	f->sender_is_agent = in->sender_is_agent;
 	f->now = in->now;
 	f->reopen_window = in->queue->reopen_window;
@@ -309,39 +344,25 @@ handed_ticket(const sm_ingest *in, const sm_ingest_result *out)
 /*
  * A job leased at birth (the script's element 11: its id): out->ack gets
  * the job and its ticket as the script wrote them, rebuilt here from the
- * same arguments the script was given (the script returning them cost
- * Redis 12 us a ticket): the job's hash field for field as LUA_APPLY_BODY
- * writes it. test_store_records checks both against what a claim reads.
+ * same values the script was given rather than returned by it (which
+ * would cost Redis more than building them costs us): the job's hash by
+ * the same schema (sm_job_to_fields). test_store_records checks both
+ * against what a claim reads.
  */
 static bool
 parse_ack(const redisReply *r, const sm_ingest *in, gint64 thread_len,
     sm_ingest_result *out)
 {
-	char num[SM_INT_STR_MAX];
-	GPtrArray *jh;
+	sm_job j;
 	gint64 id;
 
 	if (!int_at(r, 10, &id) || id <= 0)
 		return false;
 	out->ack.ticket = handed_ticket(in, out);
 	out->ack.thread_len = thread_len;
-	jh = g_ptr_array_new();
-#define KV(k, val) do { g_ptr_array_add(jh, g_strdup(k)); \
-	g_ptr_array_add(jh, g_strdup(val)); } while (0)
-	KV("event", "ack");
-	KV("ticket", sm_int_str(num, out->ticket));
-	KV("queue", in->queue->name);
-	KV("to", in->ack_to ? in->ack_to : "");
-	KV("in_reply_to", in->msgid ? in->msgid : "");
-	KV("created", sm_int_str(num, in->now));
-	KV("attempts", "0");
-	KV("previous_tickets", sm_int_str(num, out->previous_tickets));
-	KV("lease", in->ack_lease);
-#undef KV
+	ack_job(in, out->ticket, out->previous_tickets, &j);
 	out->ack.id = id;
-	out->ack.nfields = jh->len;
-	g_ptr_array_add(jh, NULL);
-	out->ack.fields = (char **)g_ptr_array_free(jh, FALSE);
+	out->ack.fields = sm_job_to_fields(&j, &out->ack.nfields);
 	return true;
 }
 
@@ -409,7 +430,7 @@ sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out)
 
 		if (!have_facts && !(may_predict && predict_facts(in, v))) {
 			sm_args_init(&a);
-			base_args(st, in, "", &a);
+			(void)base_args(st, in, "", &a);
 			r = sm_store_eval(st, SM_LUA_GATHER, &a, &io);
 			sm_args_clear(&a);
 			if (r == NULL) {
@@ -495,9 +516,9 @@ sm_store_ticket_get(sm_store *st, gint64 id, bool with_messages, sm_ticket **out
 	if (id <= 0)
 		return 1;
 	sm_args_init(&a);
-	sm_args_add(&a, sm_store_prefix(st));
-	sm_args_add(&a, with_messages ? "1" : "0");
-	sm_args_addi(&a, id);
+	sm_args_put(&a, SM_ARG_GET_PREFIX, sm_store_prefix(st));
+	sm_args_put(&a, SM_ARG_GET_WITH_MESSAGES, with_messages ? "1" : "0");
+	sm_args_puti(&a, SM_ARG_GET_IDS, id);
 	r = sm_store_eval(st, SM_LUA_GET, &a, NULL);
 	sm_args_clear(&a);
 	if (r == NULL)
@@ -533,16 +554,17 @@ sm_store_ticket_list(sm_store *st, char *const *statuses, const char *queue,
 
 	*out = NULL;
 	sm_args_init(&a);
-	sm_args_add(&a, sm_store_prefix(st));
-	sm_args_add(&a, queue);
-	sm_args_addi(&a, limit);
+	sm_args_put(&a, SM_ARG_LIST_PREFIX, sm_store_prefix(st));
+	sm_args_put(&a, SM_ARG_LIST_QUEUE, queue);
+	sm_args_puti(&a, SM_ARG_LIST_LIMIT, limit);
 	while (queues != NULL && queues[nq] != NULL)
 		nq++;
-	sm_args_addi(&a, nq);
+	sm_args_puti(&a, SM_ARG_LIST_NQUEUES, nq);
 	for (int i = 0; i < nq; i++)
-		sm_args_add(&a, queues[i]);
+		sm_args_put(&a, SM_ARG_LIST_QUEUES + i, queues[i]);
+	/* the statuses follow the queues */
 	for (int i = 0; statuses != NULL && statuses[i] != NULL; i++)
-		sm_args_add(&a, statuses[i]);
+		sm_args_put(&a, SM_ARG_LIST_QUEUES + nq + i, statuses[i]);
 	r = sm_store_eval(st, SM_LUA_LIST, &a, NULL);
 	sm_args_clear(&a);
 	if (r == NULL)
@@ -575,14 +597,15 @@ sm_store_ticket_set(sm_store *st, gint64 id, const sm_ticket_change *ch)
 	if (id <= 0)
 		return 1;
 	sm_args_init(&a);
-	sm_args_add(&a, sm_store_prefix(st));
-	sm_args_addi(&a, id);
-	sm_args_addi(&a, ch->status >= 0 && ch->status < SM_ST_COUNT ? ch->status : -1);
-	sm_args_addi(&a, ch->priority >= 0 && ch->priority < SM_PRIO_COUNT ?
+	sm_args_put(&a, SM_ARG_SET_PREFIX, sm_store_prefix(st));
+	sm_args_puti(&a, SM_ARG_SET_TICKET, id);
+	sm_args_puti(&a, SM_ARG_SET_STATUS,
+	    ch->status >= 0 && ch->status < SM_ST_COUNT ? ch->status : -1);
+	sm_args_puti(&a, SM_ARG_SET_PRIORITY, ch->priority >= 0 && ch->priority < SM_PRIO_COUNT ?
 	    ch->priority : -1);
-	sm_args_add(&a, ch->assignee);
-	sm_args_add(&a, ch->assignee != NULL ? "1" : "0");
-	sm_args_addi(&a, ch->now);
+	sm_args_put(&a, SM_ARG_SET_ASSIGNEE, ch->assignee);
+	sm_args_put(&a, SM_ARG_SET_ASSIGNEE_SET, ch->assignee != NULL ? "1" : "0");
+	sm_args_puti(&a, SM_ARG_SET_NOW, ch->now);
 	r = sm_store_eval(st, SM_LUA_SET, &a, NULL);
 	sm_args_clear(&a);
 	if (r == NULL)

@@ -1,0 +1,177 @@
+-- apply.lua - one message's changes, guarded by the facts it was decided
+-- on. ARGV: the INGEST group, the refs, then the APPLY group (argv.def).
+-- APPLY_LINES: the message's JSON line; for a new ticket, the head line, a
+-- newline and the message's line (written by the caller: store_record.c).
+-- APPLY_JOB_FIELDS on: the acknowledgement job's hash as name/value pairs
+-- (sm_job_to_fields); 'ticket' and 'previous_tickets' are filled in here.
+-- Returns {'OK', ticket, status, priority, created, previous tickets,
+-- ack queued, ack limited, due, queue[, leased job id]}, or {'CONFLICT',
+-- facts...} with the facts as read here, so that the caller decides again
+-- without another round trip.
+
+-- The caller took the facts to be zero and there is nothing to look up
+-- but the Message-ID (most new tickets): they are, unless that id is
+-- stored, which the HSETNX below tells.
+local quick = ARGV[INGEST_FINGERPRINT] == string.rep('0,', FACTS - 1) .. '0' and
+  ARGV[INGEST_NREFS] == '0' and ARGV[INGEST_SIGNED_REF] == '0' and
+  ARGV[INGEST_TOKEN] == '0' and ARGV[INGEST_TAG] == '0'
+local o = INGEST_REFS + tonumber(ARGV[INGEST_NREFS])
+-- A new ticket's number is taken here, and its Message-ID indexed to it
+-- by the very command that checks for it (HSETNX). An id found stored
+-- gives the number back: nothing else runs in between, a script is atomic.
+local tn, indexed
+if quick and ARGV[INGEST_MSGID_DIGEST] ~= '' then
+  local k, h = midx(ARGV[INGEST_MSGID_DIGEST])
+  if ARGV[o + APPLY_ACTION] == 'new' then
+    tn = redis.call('INCR', P .. 'seq:t')
+    indexed = string.format('%d', tn)
+    if redis.call('HSETNX', k, h, indexed) == 0 then
+      redis.call('DECR', P .. 'seq:t')
+      tn, indexed, quick = nil, nil, false
+    end
+  else
+    quick = not redis.call('HGET', k, h)
+  end
+end
+if not quick then
+  local facts = gather()
+  if table.concat(facts, ',') ~= ARGV[INGEST_FINGERPRINT] then
+    -- the same facts spelt differently (never written so) are no conflict
+    facts = numbers(facts)
+    if table.concat(facts, ',') ~= ARGV[INGEST_FINGERPRINT] then
+      return {'CONFLICT', unpack(facts)}
+    end
+  end
+end
+local action, target, linked = ARGV[o + APPLY_ACTION], ARGV[o + APPLY_TARGET], ARGV[o + APPLY_LINKED_FROM]
+local queue, dir = ARGV[o + APPLY_QUEUE], ARGV[o + APPLY_DIRECTION]
+local auto = ARGV[o + APPLY_AUTOMATIC] == '1'
+local prio, now = ARGV[o + APPLY_PRIORITY], ARGV[o + APPLY_NOW]
+prio = prio == '0' and 'urgent' or prio == '1' and 'high' or prio == '3' and 'low' or 'normal'
+local dfr, dr, dnr = ARGV[o + APPLY_DUE_FIRST_RESPONSE], ARGV[o + APPLY_DUE_RESOLUTION],
+  ARGV[o + APPLY_DUE_NEXT_RESPONSE]
+local mdig, sender = ARGV[INGEST_MSGID_DIGEST], ARGV[INGEST_SENDER]
+
+-- v: the ticket's q, s, p, dfr, dnr, dr (false where unset)
+local function answer(v, id, created, prev, aq, al)
+  local s, p, due = v[2], v[3], 0
+  local st = s == 'open' and 1 or s == 'pending' and 2 or s == 'resolved' and 3 or
+    s == 'closed' and 4 or 0
+  if st <= 1 then
+    for i = 4, 6 do
+      local d = tonumber(v[i]) or 0
+      if d > 0 and (due == 0 or d < due) then due = d end
+    end
+  end
+  p = p == 'urgent' and 0 or p == 'high' and 1 or p == 'low' and 3 or 2
+  return {'OK', tonumber(id), st, p, created, prev, aq, al, due, v[1] or ''}
+end
+local function result(id, created, prev, aq, al)
+  local v = redis.call('HMGET', tk(id), 'q', 's', 'p', 'dfr', 'dnr', 'dr')
+  return answer(v, id, created, prev, aq, al)
+end
+
+-- t:<id>:m is one string: the head line, then one line per message (the
+-- JSON escapes control characters, so a newline always separates records).
+local function addmsg(id, new)
+  local k = tk(id) .. ':m'
+  if new then
+    redis.call('SET', k, ARGV[o + APPLY_LINES])
+  else
+    addline(k, ARGV[o + APPLY_LINES])
+  end
+  if mdig ~= '' and id ~= indexed then
+    local bk, h = midx(mdig)
+    redis.call('HSET', bk, h, id)
+  end
+end
+
+-- The acknowledgement job, within the sender's ack_limit: returns whether
+-- it was queued, whether the limit held it back, and its id.
+local function queue_ack(id, prev)
+  local ack_to = ARGV[o + APPLY_ACK_TO]
+  if ARGV[o + APPLY_WANT_ACK] ~= '1' or ack_to == '' then return 0, 0 end
+  local lk = P .. 'acklimit:' .. ack_to
+  local window = ARGV[o + APPLY_ACK_LIMIT_WINDOW]
+  -- the window starts with the first ack: one command then
+  local n = 1
+  if tonumber(window) <= 0 or not redis.call('SET', lk, '1', 'EX', window, 'NX') then
+    n = redis.call('INCR', lk)
+  end
+  if n > tonumber(ARGV[o + APPLY_ACK_LIMIT_COUNT]) then return 0, 1 end
+  local j = ARGV[o + APPLY_JOB_ID]
+  if j == '0' then j = string.format('%d', redis.call('INCR', P .. 'seq:job')) end
+  local jh = {}
+  for i = o + APPLY_JOB_FIELDS, #ARGV - 1, 2 do
+    local name, value = ARGV[i], ARGV[i + 1]
+    if name == 'ticket' then
+      value = id
+    elseif name == 'previous_tickets' then
+      value = string.format('%d', prev)
+    end
+    jh[#jh + 1] = name; jh[#jh + 1] = value
+  end
+  -- leased at birth to the caller's outbox worker, which is handed the
+  -- job in memory: due once the lease is over, as a claimed job
+  local due = now
+  if ARGV[o + APPLY_LEASE_UNTIL] ~= '0' then due = ARGV[o + APPLY_LEASE_UNTIL] end
+  redis.call('HSET', P .. 'job:' .. j, unpack(jh))
+  redis.call('ZADD', P .. 'outbox:due', due, j)
+  return 1, 0, j
+end
+
+if action == 'dup' then return result(target, 0, 0, 0, 0) end
+
+if action == 'new' or action == 'linked' then
+  -- numbers from INCR are formatted once
+  tn = tn or redis.call('INCR', P .. 'seq:t')
+  local id = indexed or string.format('%d', tn)
+  local k = tk(id)
+  local h = {'q', queue, 's', 'new', 'p', prio, 'c', now, 'u', now, 'r', '1'}
+  if tonumber(dfr) > 0 then h[#h + 1] = 'dfr'; h[#h + 1] = dfr end
+  if tonumber(dr) > 0 then h[#h + 1] = 'dr'; h[#h + 1] = dr end
+  if action == 'linked' then h[#h + 1] = 'lf'; h[#h + 1] = linked end
+  if sender ~= '' then h[#h + 1] = '+' .. sender; h[#h + 1] = '' end
+  redis.call('HSET', k, unpack(h))
+  addmsg(id, true)
+  redis.call('ZADD', ix(queue, 'new'), id, id)
+  if ARGV[o + APPLY_QUEUE_KNOWN] ~= '1' then redis.call('SADD', P .. 'queues', queue) end
+  local prev = 0
+  if sender ~= '' then prev = redis.call('HINCRBY', rqx(ARGV[o + APPLY_RQ_BUCKET]), sender, '1') - 1 end
+  local aq, al, job = queue_ack(id, prev)
+  -- what result() would read back, known here
+  local a = answer({queue, 'new', prio, dfr, false, dr}, tn, 1, prev, aq, al)
+  -- a leased job's id, for the hand-over: the caller knows the rest
+  if job and ARGV[o + APPLY_LEASE_UNTIL] ~= '0' then a[11] = tonumber(job) end
+  return a
+end
+
+-- append or reopen an existing ticket
+local id = target
+local k = tk(id)
+local v = redis.call('HMGET', k, 'q', 's', 'fr', 'dnr')
+local old = v[2]
+local new = old
+if dir == 'in' and not auto then
+  if old == 'pending' or old == 'resolved' or old == 'closed' then new = 'open' end
+  -- a customer follow-up on an answered ticket starts next_response
+  if new == 'open' and v[3] and not v[4] and tonumber(dnr) > 0 then
+    redis.call('HSET', k, 'dnr', dnr)
+  end
+  if sender ~= '' then redis.call('HSET', k, '+' .. sender, '') end
+elseif dir == 'out' then
+  -- an agent's reply: first response made, the clocks stop
+  if old == 'new' or old == 'open' then new = 'pending' end
+  if not v[3] then redis.call('HSET', k, 'fr', now) end
+  redis.call('HDEL', k, 'dfr', 'dnr')
+end
+if new ~= old then
+  redis.call('HSET', k, 's', new)
+  redis.call('ZREM', ix(v[1], old), id)
+  redis.call('ZADD', ix(v[1], new), id, id)
+  if old == 'closed' then redis.call('HDEL', k, 'ca') end
+end
+redis.call('HSET', k, 'u', now)
+redis.call('HINCRBY', k, 'r', '1')
+addmsg(id)
+return result(id, 0, 0, 0, 0)

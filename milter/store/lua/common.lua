@@ -1,0 +1,34 @@
+-- common.lua - the prelude of every store script: key names and the
+-- thread-string writer. ARGV[1] is always the key prefix; no KEYS (the keys
+-- depend on what a script reads, so there is no cluster support).
+local P = ARGV[1]
+local function tk(id) return P .. 't:' .. id end
+local function ix(q, s) return P .. 'ix:' .. q .. ':' .. s end
+-- Message-ID index: 16384 small hashes keyed by 76 bits of SHA-1; d is
+-- the first 23 hex digits of SHA-1(Message-ID), the first taken modulo
+-- 4, from the caller (a miss scans a whole bucket: store_layout.c)
+local function midx(d)
+  return P .. 'mi:' .. d:sub(1, 4), d:sub(5, 23)
+end
+-- Past this many bytes a thread string is appended to, not rewritten.
+local THREAD_REWRITE_MAX = 8192
+-- One more line of a thread string. Small threads are rewritten whole
+-- (APPEND over-allocates: memory per ticket counts); past
+-- THREAD_REWRITE_MAX the rewrite would make every reply cost the whole
+-- thread, so APPEND. text: the thread, when the caller read it already;
+-- n: its length, when the caller asked for that (else STRLEN here).
+local function addline(k, line, text, n)
+  n = n or (text and #text) or redis.call('STRLEN', k)
+  if n > THREAD_REWRITE_MAX then
+    return redis.call('APPEND', k, '\n' .. line)
+  end
+  text = text or redis.call('GET', k) or '{}'
+  return redis.call('SET', k, text .. '\n' .. line)
+end
+-- tickets per requester: 16384 small hashes, field = address; b is
+-- the bucket, from the caller (sm_store_index_key)
+local function rqx(b) return P .. 'rq:' .. b end
+-- Status and priority names <-> the numbers of sm_vocab.h (new 0, open 1,
+-- pending 2, resolved 3, closed 4; urgent 0, high 1, normal 2, low 3) are
+-- spelt out where they are used, as chains of comparisons: lookup tables
+-- would be built again on every call.

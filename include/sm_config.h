@@ -17,14 +17,7 @@
 
 #include "sm_util.h"
 #include "sm_calendar.h"
-
-typedef enum sm_priority {
-	SM_PRIO_URGENT = 0,
-	SM_PRIO_HIGH,
-	SM_PRIO_NORMAL,
-	SM_PRIO_LOW,
-	SM_PRIO_COUNT
-} sm_priority;
+#include "sm_vocab.h"
 
 typedef enum sm_store_failure {
 	SM_ON_FAILURE_TEMPFAIL = 0,
@@ -126,8 +119,6 @@ bool sm_queue_is_agent(const sm_queue *q, const char *addr);
 /* Any queue's agent? (the envelope fast path does not know the queue yet) */
 bool sm_config_is_any_agent(const sm_config *cfg, const char *addr);
 
-const char *sm_priority_name(sm_priority p);      /* "urgent".. "low" */
-int sm_priority_parse(const char *s);             /* -1 when unknown */
 
 /* Process-wide current configuration, for the daemon (set at start and on
  * SIGUSR1). sm_config_current() returns a new reference. */

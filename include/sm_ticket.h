@@ -12,18 +12,8 @@
 #include <json-glib/json-glib.h>
 
 #include "sm_config.h"
+#include "sm_vocab.h"
 
-typedef enum sm_status {
-	SM_ST_NEW = 0,
-	SM_ST_OPEN,
-	SM_ST_PENDING,
-	SM_ST_RESOLVED,
-	SM_ST_CLOSED,
-	SM_ST_COUNT
-} sm_status;
-
-const char *sm_status_name(sm_status s);    /* "new" .. "closed" */
-int sm_status_parse(const char *s);         /* -1 when unknown */
 
 typedef struct sm_ticket_msg {
 	char *direction;        /* "in" | "out" | "note" | "auto" */

@@ -438,29 +438,6 @@ sm_config_is_any_agent(const sm_config *cfg, const char *addr)
 	return false;
 }
 
-static const char *const prio_names[SM_PRIO_COUNT] = {
-	"urgent", "high", "normal", "low"
-};
-
-const char *
-sm_priority_name(sm_priority p)
-{
-	if ((int)p < 0 || p >= SM_PRIO_COUNT)
-		return "normal";
-	return prio_names[p];
-}
-
-int
-sm_priority_parse(const char *s)
-{
-	int i;
-
-	for (i = 0; s != NULL && i < SM_PRIO_COUNT; i++)
-		if (g_ascii_strcasecmp(s, prio_names[i]) == 0)
-			return i;
-	return -1;
-}
-
 /* ----------------------------------------------------- the current config */
 
 static GMutex current_lock;

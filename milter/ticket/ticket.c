@@ -14,25 +14,6 @@
 
 #include "sm_ticket.h"
 
-static const char *const status_names[SM_ST_COUNT] = {
-	"new", "open", "pending", "resolved", "closed",
-};
-
-const char *
-sm_status_name(sm_status s)
-{
-	return (unsigned)s < SM_ST_COUNT ? status_names[s] : "new";
-}
-
-int
-sm_status_parse(const char *s)
-{
-	for (int i = 0; s != NULL && i < SM_ST_COUNT; i++)
-		if (g_ascii_strcasecmp(s, status_names[i]) == 0)
-			return i;
-	return -1;
-}
-
 sm_ticket *
 sm_ticket_new(void)
 {

@@ -115,6 +115,42 @@ typedef struct sm_ingest_result {
 	sm_claimed ack;
 } sm_ingest_result;
 
+/*
+ * Ingest in three steps, for the milter's end of message: the facts
+ * (sm_store_facts), a decision made on them outside the store (role and
+ * threading: sm_decide.h), then sm_store_apply, which stores the decision
+ * only if the facts still hold, all in one script. When they changed
+ * (another daemon stored the same Message-ID or touched the ticket
+ * meanwhile), or the connection had to be redialled, apply answers
+ * SM_APPLY_AGAIN and the caller asks for the facts and decides again,
+ * at most SM_INGEST_TRIES times: after a conflict the facts come with the
+ * answer, so asking again costs no round trip. A message without
+ * threading evidence (most new tickets) costs no round trip for its facts
+ * either: they are zero unless its Message-ID is stored, which apply's
+ * guard catches.
+ */
+#define SM_FACTS_N      19      /* the duplicate, and 3 candidates x 6 */
+#define SM_INGEST_TRIES 6       /* applies per message */
+#define SM_APPLY_AGAIN  1
+
+typedef struct sm_facts {
+	sm_thread_facts thread; /* what a decision reads */
+	/* the store's own, between the steps: */
+	gint64 raw[SM_FACTS_N]; /* as read (or predicted) */
+	bool known;             /* raw came with apply's answer */
+	bool conflicted;        /* a guess was wrong: read from now on */
+	bool redialled;         /* a connection failure was retried */
+} sm_facts;
+
+void sm_facts_init(sm_facts *f);
+/* 0 with f->thread filled, -1 store error. */
+int sm_store_facts(sm_store *st, const sm_ingest *in, sm_facts *f);
+/* Store decision d (taken on f) for in: 0 done (out filled),
+ * SM_APPLY_AGAIN (f updated: decide again), -1 store error. */
+int sm_store_apply(sm_store *st, const sm_ingest *in, sm_facts *f,
+    const sm_thread_decision *d, sm_ingest_result *out);
+/* The three steps with sm_thread_decide for the decision (tests and
+ * tools; the milter adds the role to it): 0 done, -1 error. */
 int sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out);
 void sm_ingest_result_clear(sm_ingest_result *r);
 

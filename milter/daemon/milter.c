@@ -25,6 +25,7 @@
 #include <libmilter/mfapi.h>
 
 #include "sm_config.h"
+#include "sm_decide.h"
 #include "sm_log.h"
 #include "sm_outbox.h"
 #include "sm_message.h"
@@ -443,6 +444,59 @@ tempfail_or_accept(SMFICTX *ctx, struct msg *m, const char *qid, const char *why
 	return SMFIS_TEMPFAIL;
 }
 
+/* What the store needs of the message, before the decision. */
+static void
+ingest_input(const struct conn *c, const struct msg *m, const sm_message *pm,
+    const char *msgid, sm_ingest *in)
+{
+	memset(in, 0, sizeof *in);
+	in->queue = m->queue;
+	in->msg = pm;
+	in->msgid = msgid;
+	in->sender = pm->from_addr ? pm->from_addr : m->env_sender;
+	if (in->sender == NULL)
+		in->sender = "unknown@invalid";
+	in->sender_name = pm->from_name;
+	in->env_sender = m->env_sender;
+	in->token_ticket = m->detail ? sm_token_verify(m->cfg->secret, m->detail) : 0;
+	in->signed_ref_ticket = signed_ref(m->cfg, pm);
+	in->tag_ticket = sm_subject_tag_find(pm->subject, m->queue->tag);
+	in->sender_is_agent = (m->authenticated || c->trusted) &&
+	    sm_queue_is_agent(m->queue, in->sender);
+	in->priority = sm_priority_for(m->queue, pm);
+	in->now = time(NULL);
+	if (m->queue->sla != NULL) {
+		const sm_sla *sla = m->queue->sla;
+		in->due_first_response = sm_sla_deadline(sla, in->priority, SM_SLA_FIRST_RESPONSE, in->now);
+		in->due_resolution = sm_sla_deadline(sla, in->priority, SM_SLA_RESOLUTION, in->now);
+		in->due_next_response = sm_sla_deadline(sla, in->priority, SM_SLA_NEXT_RESPONSE, in->now);
+	}
+	in->ack_to = m->env_sender;
+	in->ack_limit_count = m->queue->ack_limit_count;
+	in->ack_limit_window = m->queue->ack_limit_window;
+}
+
+/* How the decision is recorded. An acknowledgement job is leased at birth
+ * to our outbox worker, which is then handed it in memory
+ * (milter/outbox/outbox_handoff.c); *lease keeps the token. */
+static void
+ingest_decided(sm_ingest *in, const sm_decision *d, char **lease)
+{
+	in->automatic = d->automatic;
+	in->direction = d->direction;
+	in->want_ack = d->acknowledge;
+	if (in->want_ack && *lease == NULL)
+		*lease = sm_outbox_lease();
+	in->ack_lease = in->want_ack ? *lease : NULL;
+	in->ack_lease_until = in->ack_lease != NULL ? in->now + SM_OUTBOX_LEASE : 0;
+}
+
+/*
+ * The end of message: parse -> facts -> decide -> (refuse | apply) ->
+ * stamp. Own mail (a valid loop header) passes before the store is asked
+ * anything; the facts, decision and apply repeat when another daemon
+ * changed the facts meanwhile (sm_store.h).
+ */
 static sfsistat
 sm_eom(SMFICTX *ctx)
 {
@@ -451,14 +505,16 @@ sm_eom(SMFICTX *ctx)
 	const char *qid;
 	sm_message *pm;
 	sm_envelope env;
-	sm_role role;
+	sm_decision d;
+	sm_facts facts;
 	sm_ingest in;
 	sm_ingest_result res;
-	sm_store *st;
+	sm_store *st = NULL;
 	char *err = NULL, *msgid = NULL, *lease = NULL;
 	const char *authserv;
 	bool loop_valid, dmarc_fail;
-	sfsistat rc = SMFIS_ACCEPT;
+	int rc = -1;
+	sfsistat ret = SMFIS_ACCEPT;
 
 	if (m == NULL || m->raw == NULL)
 		return SMFIS_ACCEPT;
@@ -466,87 +522,76 @@ sm_eom(SMFICTX *ctx)
 	if (qid == NULL)
 		qid = "NOQUEUE";
 
+	/* parse */
 	pm = sm_message_parse(m->raw->str, m->raw->len, m->truncated);
 	loop_valid = pm->support_loop != NULL && pm->message_id != NULL &&
 	    sm_loop_verify(m->cfg->secret, pm->support_loop, pm->message_id);
-
 	memset(&env, 0, sizeof(env));
 	env.env_sender = m->env_sender;
 	env.authenticated = m->authenticated;
 	env.trusted = c->trusted;
 	env.queue = m->queue;
-	/* The agent role (its commands and relaying) is not built yet: agent
-	 * mail is threaded as the customer mail it would otherwise be. */
-	role = sm_role_decide(m->cfg, &env, pm, loop_valid, false);
-	if (role == SM_ROLE_OWN || role == SM_ROLE_OTHER) {
-		log_info("%s: role=%s action=pass", qid, sm_role_name(role));
+	if (loop_valid) {
+		log_info("%s: role=%s action=pass", qid, sm_role_name(SM_ROLE_OWN));
 		goto out;
 	}
-
 	msgid = pm->message_id ? g_strdup(pm->message_id) : synth_msgid(m, m->cfg->hostname);
 	authserv = m->cfg->authserv_id ? m->cfg->authserv_id : smfi_getsymval(ctx, "j");
 	dmarc_fail = sm_dmarc_failed(pm, authserv);
-
-	memset(&in, 0, sizeof(in));
+	ingest_input(c, m, pm, msgid, &in);
 	memset(&res, 0, sizeof(res));
-	in.queue = m->queue;
-	in.msg = pm;
-	in.msgid = msgid;
-	in.sender = pm->from_addr ? pm->from_addr : m->env_sender;
-	if (in.sender == NULL)
-		in.sender = "unknown@invalid";
-	in.sender_name = pm->from_name;
-	in.env_sender = m->env_sender;
-	in.token_ticket = m->detail ? sm_token_verify(m->cfg->secret, m->detail) : 0;
-	in.signed_ref_ticket = signed_ref(m->cfg, pm);
-	in.tag_ticket = sm_subject_tag_find(pm->subject, m->queue->tag);
-	in.sender_is_agent = (m->authenticated || c->trusted) &&
-	    sm_queue_is_agent(m->queue, in.sender);
-	in.automatic = role == SM_ROLE_AUTOMATIC;
-	in.priority = sm_priority_for(m->queue, pm);
-	in.direction = "in";
-	in.now = time(NULL);
-	if (m->queue->sla != NULL) {
-		const sm_sla *sla = m->queue->sla;
-		in.due_first_response = sm_sla_deadline(sla, in.priority, SM_SLA_FIRST_RESPONSE, in.now);
-		in.due_resolution = sm_sla_deadline(sla, in.priority, SM_SLA_RESOLUTION, in.now);
-		in.due_next_response = sm_sla_deadline(sla, in.priority, SM_SLA_NEXT_RESPONSE, in.now);
-	}
-	in.want_ack = m->queue->acknowledge && role == SM_ROLE_CUSTOMER &&
-	    m->env_sender != NULL && !dmarc_fail;
-	in.ack_to = m->env_sender;
-	in.ack_limit_count = m->queue->ack_limit_count;
-	in.ack_limit_window = m->queue->ack_limit_window;
-	/* the ack job leased at birth to our outbox worker, which is then
-	 * handed it in memory (milter/outbox_handoff.c) */
-	if (in.want_ack && (lease = sm_outbox_lease()) != NULL) {
-		in.ack_lease = lease;
-		in.ack_lease_until = in.now + SM_OUTBOX_LEASE;
-	}
 
 	st = sm_store_pool_get(m->cfg, &err);
 	if (st == NULL) {
-		rc = tempfail_or_accept(ctx, m, qid, err ? err : "no connection");
+		ret = tempfail_or_accept(ctx, m, qid, err ? err : "no connection");
 		g_free(err);
 		goto out;
 	}
-	if (sm_store_ingest(st, &in, &res) != 0) {
-		char *why = g_strdup(sm_store_error(st));
-		sm_store_pool_put(st);
-		rc = tempfail_or_accept(ctx, m, qid, why);
+	sm_facts_init(&facts);
+	for (int tries = 0; tries < SM_INGEST_TRIES; tries++) {
+		/* facts */
+		if ((rc = sm_store_facts(st, &in, &facts)) != 0)
+			break;
+		/* decide */
+		d = sm_decide(m->cfg, &env, pm, loop_valid, dmarc_fail, &facts.thread);
+		if (d.role == SM_ROLE_OWN || d.role == SM_ROLE_OTHER) {
+			log_info("%s: role=%s action=pass", qid, sm_role_name(d.role));
+			goto out;
+		}
+		if (d.refused != NULL) {
+			/* refused before anything is written */
+			log_info("%s: role=%s action=refuse from=<%s>: %s", qid,
+			    sm_role_name(d.role), in.sender, d.refused);
+			smfi_setreply(ctx, "550", "5.7.1", (char *)d.refused);
+			ret = SMFIS_REJECT;
+			goto out;
+		}
+		/* apply */
+		ingest_decided(&in, &d, &lease);
+		if ((rc = sm_store_apply(st, &in, &facts, &d.thread, &res)) != SM_APPLY_AGAIN)
+			break;
+	}
+	if (rc != 0) {
+		char *why = rc == SM_APPLY_AGAIN ?
+		    g_strdup_printf("store: gave up after %d conflicting attempts",
+		    SM_INGEST_TRIES) : g_strdup(sm_store_error(st));
+
+		ret = tempfail_or_accept(ctx, m, qid, why);
 		g_free(why);
 		goto out;
 	}
 	sm_store_pool_put(st);
+	st = NULL;
 	/* the ack leaves now, not at the next poll (an offer kicks too) */
 	if ((res.ack.id <= 0 || !sm_outbox_offer(&res.ack, lease, in.ack_lease_until)) &&
 	    res.ack_queued)
 		sm_outbox_kick();
 
+	/* stamp */
 	stamp(ctx, m, pm, &res);
 	log_info("%s: role=%s ticket=%" G_GINT64_FORMAT " action=%s via=%s queue=%s "
 	    "status=%s priority=%s from=<%s> msgid=<%s>%s%s%s",
-	    qid, sm_role_name(role), res.ticket,
+	    qid, sm_role_name(d.role), res.ticket,
 	    sm_thread_action_name(res.decision.action),
 	    res.decision.via ? res.decision.via : "-", res.queue ? res.queue : "-",
 	    sm_status_name(res.status), sm_priority_name(res.priority),
@@ -555,12 +600,14 @@ sm_eom(SMFICTX *ctx)
 	    res.ack_limited ? " ack=limited" : (dmarc_fail && res.created ? " ack=dmarc-fail" : ""));
 	sm_ingest_result_clear(&res);
 out:
+	if (st != NULL)
+		sm_store_pool_put(st);
 	g_free(lease);
 	g_free(msgid);
 	sm_message_free(pm);
 	msg_free(m);
 	c->msg = NULL;
-	return rc;
+	return ret;
 }
 
 static sfsistat

@@ -7,14 +7,10 @@
  * sm_store_ticket_list, sm_store_ticket_set (sm_store.h). The JSON lines
  * of a thread are written and read in store_record.c.
  *
- * Ingest is optimistic: round trip 1 gathers the threading facts (read
- * only), sm_thread_decide() decides in C, round trip 2 applies the decision
- * in one script that first re-reads the same facts and answers CONFLICT,
- * with the facts it read, if any changed (another daemon stored the same
- * Message-ID or touched the target ticket). Then we decide again on those
- * facts, a bounded number of times. A message without threading evidence
- * (most new tickets) skips round trip 1: its facts are known to be zero
- * unless its Message-ID is stored, which the guard catches.
+ * Ingest is optimistic (sm_store.h): sm_store_facts gathers the threading
+ * facts (read only), the caller decides, sm_store_apply applies the
+ * decision in one script that first re-reads the same facts and answers
+ * CONFLICT, with the facts it read, if any changed.
  *
  * Failure: -1 with sm_store_error() set. A connection failure is retried
  * once on a fresh connection (a pooled connection may have outlived a Redis
@@ -37,7 +33,6 @@
 #include "sm_thread.h"
 #include "store_int.h"
 
-#define MAX_TRIES       6       /* applies per message (one may be predicted) */
 #define MAX_REFS        32      /* In-Reply-To + newest References looked up */
 #define MAX_SUBJECT     250     /* bytes kept of a ticket/message subject */
 #define MAX_NAME        120     /* bytes kept of a requester's name */
@@ -405,92 +400,131 @@ is_conflict(const redisReply *r)
 	    strcmp(r->element[0]->str, "CONFLICT") == 0;
 }
 
-int
-sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out)
-{
-	GString *fp = g_string_new(NULL);
-	gint64 v[N_FACTS];
-	bool have_facts = false;        /* v holds facts read by a script */
-	bool may_predict = true;        /* no conflict yet */
-	bool redialled = false;
-	int rc = -1;
+G_STATIC_ASSERT(SM_FACTS_N == N_FACTS);
 
-	memset(out, 0, sizeof *out);
+void
+sm_facts_init(sm_facts *f)
+{
+	memset(f, 0, sizeof *f);
+}
+
+int
+sm_store_facts(sm_store *st, const sm_ingest *in, sm_facts *f)
+{
+	GString *fp;
+
 	if (in->queue == NULL || in->queue->name == NULL) {
-		g_string_free(fp, TRUE);
 		sm_store_set_error(st, "store: ingest without a queue");
 		return -1;
 	}
-	for (int tries = 0; tries < MAX_TRIES; tries++) {
-		sm_thread_facts f;
-		sm_args a;
-		redisReply *r;
-		gint64 thread_len, job;
-		bool io;
+	if (!f->known && !(!f->conflicted && predict_facts(in, f->raw))) {
+		for (;;) {
+			sm_args a;
+			redisReply *r;
+			bool io;
 
-		if (!have_facts && !(may_predict && predict_facts(in, v))) {
 			sm_args_init(&a);
 			(void)base_args(st, in, "", &a);
 			r = sm_store_eval(st, SM_LUA_GATHER, &a, &io);
 			sm_args_clear(&a);
 			if (r == NULL) {
-				if (io && !redialled) {
-					redialled = true;
+				/* a pooled connection may have outlived a
+				 * Redis restart: one more, on a fresh one */
+				if (io && !f->redialled) {
+					f->redialled = true;
 					continue;
 				}
-				goto done;
+				return -1;
 			}
-			if (!read_facts(r, 0, v)) {
+			if (!read_facts(r, 0, f->raw)) {
 				freeReplyObject(r);
 				sm_store_set_error(st, "redis: malformed threading facts");
-				goto done;
+				return -1;
 			}
 			freeReplyObject(r);
+			break;
 		}
-		have_facts = false;
-		facts_from(v, in, &f, fp);
-		out->decision = sm_thread_decide(&f);
+	}
+	f->known = false;
+	fp = g_string_new(NULL);
+	facts_from(f->raw, in, &f->thread, fp);
+	g_string_free(fp, TRUE);
+	return 0;
+}
 
-		sm_args_init(&a);
-		/* a new ticket's ack job: its id, reserved on this connection */
-		job = in->want_ack && (out->decision.action == SM_THREAD_NEW ||
-		    out->decision.action == SM_THREAD_NEW_LINKED) ? sm_store_job_id(st) : 0;
-		thread_len = apply_args(st, in, fp->str, &out->decision, job, &a);
-		r = sm_store_eval(st, SM_LUA_APPLY, &a, &io);
-		sm_args_clear(&a);
-		if (r == NULL) {
-			if (io && !redialled) {
-				redialled = true;
-				continue;
-			}
-			goto done;
+int
+sm_store_apply(sm_store *st, const sm_ingest *in, sm_facts *f,
+    const sm_thread_decision *d, sm_ingest_result *out)
+{
+	sm_thread_facts unused;
+	GString *fp = g_string_new(NULL);
+	sm_args a;
+	redisReply *r;
+	gint64 thread_len, job;
+	bool io;
+	int rc = -1;
+
+	memset(out, 0, sizeof *out);
+	out->decision = *d;
+	facts_from(f->raw, in, &unused, fp);
+	sm_args_init(&a);
+	/* a new ticket's ack job: its id, reserved on this connection */
+	job = in->want_ack && (d->action == SM_THREAD_NEW ||
+	    d->action == SM_THREAD_NEW_LINKED) ? sm_store_job_id(st) : 0;
+	thread_len = apply_args(st, in, fp->str, d, job, &a);
+	r = sm_store_eval(st, SM_LUA_APPLY, &a, &io);
+	sm_args_clear(&a);
+	if (r == NULL) {
+		if (io && !f->redialled) {
+			/* as in sm_store_facts; the facts are read again */
+			f->redialled = true;
+			rc = SM_APPLY_AGAIN;
 		}
-		if (is_conflict(r)) {
-			/* the script's own reading comes with the answer: decide
-			 * again on it without another round trip */
-			have_facts = read_facts(r, 1, v);
-			may_predict = false;
-			freeReplyObject(r);
-			log_debug("store: conflict on %s, deciding again",
-			    in->msgid ? in->msgid : "(no id)");
-			continue;
-		}
-		if (!parse_result(r, in, thread_len, out)) {
-			freeReplyObject(r);
-			sm_store_set_error(st, "redis: malformed ingest result");
-			goto done;
-		}
-		freeReplyObject(r);
-		if (out->created)
-			sm_store_queue_added(st, in->queue->name, in->now);
-		rc = 0;
 		goto done;
 	}
-	sm_store_set_error(st, "store: gave up after %d conflicting attempts",
-	    MAX_TRIES);
+	if (is_conflict(r)) {
+		/* the script's own reading comes with the answer */
+		f->known = read_facts(r, 1, f->raw);
+		f->conflicted = true;
+		freeReplyObject(r);
+		log_debug("store: conflict on %s, deciding again",
+		    in->msgid ? in->msgid : "(no id)");
+		rc = SM_APPLY_AGAIN;
+		goto done;
+	}
+	if (!parse_result(r, in, thread_len, out)) {
+		freeReplyObject(r);
+		sm_store_set_error(st, "redis: malformed ingest result");
+		goto done;
+	}
+	freeReplyObject(r);
+	if (out->created)
+		sm_store_queue_added(st, in->queue->name, in->now);
+	rc = 0;
 done:
 	g_string_free(fp, TRUE);
 	return rc;
+}
+
+int
+sm_store_ingest(sm_store *st, const sm_ingest *in, sm_ingest_result *out)
+{
+	sm_facts f;
+
+	sm_facts_init(&f);
+	for (int tries = 0; tries < SM_INGEST_TRIES; tries++) {
+		sm_thread_decision d;
+		int rc;
+
+		if (sm_store_facts(st, in, &f) != 0)
+			return -1;
+		d = sm_thread_decide(&f.thread);
+		if ((rc = sm_store_apply(st, in, &f, &d, out)) != SM_APPLY_AGAIN)
+			return rc;
+	}
+	sm_store_set_error(st, "store: gave up after %d conflicting attempts",
+	    SM_INGEST_TRIES);
+	return -1;
 }
 
 void

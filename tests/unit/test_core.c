@@ -12,6 +12,7 @@
 
 #include "sm_config.h"
 #include "sm_message.h"
+#include "sm_decide.h"
 #include "sm_role.h"
 #include "sm_ticket.h"
 #include "sm_util.h"
@@ -164,6 +165,75 @@ test_roles(void)
 	queue_free(q);
 }
 
+/* The decision: the role depends on the thread the facts give. */
+static void
+test_decide(void)
+{
+	sm_queue *q = queue();
+	sm_config cfg;
+	sm_envelope env = { .env_sender = "alice@example.com", .queue = q,
+	    .authenticated = true };
+	sm_message *agent = msg("alice@example.com");
+	sm_thread_facts f;
+	sm_decision d;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.queues = g_ptr_array_new();
+	g_ptr_array_add(cfg.queues, q);
+	q->acknowledge = true;
+	q->reopen_window = 86400;
+
+	/* no ticket referenced: a new ticket, opened as a customer would */
+	memset(&f, 0, sizeof f);
+	f.sender_is_agent = true;
+	f.now = 1000;
+	d = sm_decide(&cfg, &env, agent, false, false, &f);
+	g_assert_cmpint(d.thread.action, ==, SM_THREAD_NEW);
+	g_assert_cmpint(d.role, ==, SM_ROLE_CUSTOMER);
+	g_assert_true(d.acknowledge);
+	g_assert_null(d.refused);
+
+	/* by reply token into an open ticket: the agent role, no ack */
+	f.by_token.id = 7;
+	f.by_token.exists = true;
+	f.by_token.status = SM_ST_OPEN;
+	d = sm_decide(&cfg, &env, agent, false, false, &f);
+	g_assert_cmpint(d.thread.action, ==, SM_THREAD_APPEND);
+	g_assert_cmpint(d.thread.ticket, ==, 7);
+	g_assert_cmpint(d.role, ==, SM_ROLE_AGENT);
+	g_assert_false(d.acknowledge);
+	g_assert_false(d.automatic);
+	g_assert_cmpstr(d.direction, ==, "in");
+
+	/* the same From without proof: a customer's follow-up */
+	env.authenticated = false;
+	d = sm_decide(&cfg, &env, agent, false, false, &f);
+	g_assert_cmpint(d.role, ==, SM_ROLE_CUSTOMER);
+
+	/* an agent's auto-reply stays automatic, whatever its role */
+	env.authenticated = true;
+	agent->auto_submitted = g_strdup("auto-replied");
+	d = sm_decide(&cfg, &env, agent, false, false, &f);
+	g_assert_cmpint(d.role, ==, SM_ROLE_AGENT);
+	g_assert_true(d.automatic);
+
+	/* a customer's new ticket with dmarc=fail: no ack */
+	memset(&f, 0, sizeof f);
+	env.authenticated = false;
+	env.env_sender = "ann@customer.test";
+	sm_message_free(agent);
+	agent = msg("ann@customer.test");
+	d = sm_decide(&cfg, &env, agent, false, true, &f);
+	g_assert_cmpint(d.role, ==, SM_ROLE_CUSTOMER);
+	g_assert_false(d.acknowledge);
+	d = sm_decide(&cfg, &env, agent, false, false, &f);
+	g_assert_true(d.acknowledge);
+
+	sm_message_free(agent);
+	g_ptr_array_unref(cfg.queues);
+	queue_free(q);
+}
+
 static void
 test_priority(void)
 {
@@ -301,6 +371,7 @@ main(int argc, char **argv)
 	g_test_add_func("/role/dmarc", test_dmarc);
 	g_test_add_func("/role/decide", test_roles);
 	g_test_add_func("/role/priority", test_priority);
+	g_test_add_func("/decide/role-from-facts", test_decide);
 	g_test_add_func("/ticket/json", test_ticket_json);
 	g_test_add_func("/ticket/rfc5322", test_rfc5322);
 	return g_test_run();

@@ -73,7 +73,7 @@ typedef struct sm_ingest {
 	gint64 due_resolution;
 	/* deadline if this is a customer follow-up on an answered ticket */
 	gint64 due_next_response;
-	/* Acknowledgement (issue 3): when want_ack and a ticket is created,
+	/* Acknowledgement: when want_ack and a ticket is created,
 	 * the same script counts the sender against ack_limit
 	 * ({p}acklimit:<addr>, window) and, within the limit, queues an outbox
 	 * job {event ack, ticket, queue, to, in_reply_to} (doc/redis-keys.md). */

@@ -5,7 +5,7 @@
  * protocol command with three poll()s and two read()s, and writes each
  * reply or header edit with a poll() and a writev(). A 12 kB support mail
  * is ~40 commands and 8 writes: ~220 system calls, which is most of what a
- * do-nothing filter costs (strace: 88% of its time is system time).
+ * do-nothing filter costs.
  *
  * What: the daemon links libmilter statically, and the linker routes
  * libmilter's (and our own) accept, read, poll, writev and close through

@@ -26,10 +26,10 @@
  * a last guard the result is checked for NUL bytes and lines over 998
  * bytes.
  *
- * Cost: about 0.13M instructions for the stock acknowledgement, a text
- * and its HTML twin (1.02M with GMime's object model), mostly the body
- * cleaning and the HTML's quoted-printable encoding: a text that is its
- * own quoted-printable goes out as it is (sm_compose_qp_is_plain).
+ * Cost: mostly the body cleaning and the HTML's quoted-printable
+ * encoding, far less than GMime's object model would take (figures in
+ * BENCHMARKS.md): a text that is its own quoted-printable goes out as it
+ * is (sm_compose_qp_is_plain).
  *
  * Failure: NULL with a one-line *err when an input is unusable; a mail is
  * rather not sent than sent to something odd. Pure: no I/O, no logging.
@@ -481,7 +481,7 @@ typedef struct {
  * that GMime's encoder changes nothing (it soft-breaks a line after 75
  * characters and encodes "=", other control and 8-bit bytes, and a blank
  * before a line end). Most generated mail is such text, and GMime's pass
- * costs ~25 instructions a byte. /compose/qp-plain holds the rule against
+ * over it costs more than checking it. /compose/qp-plain holds the rule against
  * g_mime_encoding_flush().
  */
 #define QP_PLAIN_MAX	75

@@ -41,7 +41,7 @@
  * Round trips per claim of up to CLAIM_MAX mails: three, the claim, its
  * jobs' tickets (one MULTI) and the finish (woken by a new job, the
  * worker waits GATHER_MS so that one claim serves the jobs queued
- * meanwhile); there were four per mail plus the claim. The jobs of a
+ * meanwhile). The jobs of a
  * claim are rendered first and then handed to `[mail] smtp` in one batch
  * (sm_smtp_send_batch: pipelined across the mails when the server offers
  * PIPELINING, one wait for the server per mail instead of two).

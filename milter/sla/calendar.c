@@ -14,8 +14,7 @@
  * autumn) takes the later, standard-time occurrence, as GLib does.
  *
  * Speed: GLib finds a zone's interval by walking its transitions from the
- * first one (about 1,700 instructions a call for Europe/Berlin in 2026),
- * and a deadline takes some twenty instants. So a calendar keeps a table
+ * first one, and a deadline takes some twenty instants. So a calendar keeps a table
  * of the days from CAL_TAB_BEFORE days before to CAL_TAB_AFTER days after
  * its creation: the UTC offset of each local day that lies wholly inside
  * one interval of the zone, far enough from its neighbours that GLib's
@@ -520,8 +519,7 @@ local_instant(const sm_calendar *cal, const GDate *d, int min, gint64 *out)
  * the local ranges of i - 1 and i + 1 (they end before M0 and start after
  * M1 by w's choice): g_time_zone_adjust_time() keeps L and answers i, so
  * the instant is L - o. The checks ask GLib about each day a few times,
- * once, when the calendar is made (8.6 M instructions, some 3 ms, for
- * Europe/Berlin).
+ * once, when the calendar is made (a few ms).
  */
 static void
 day_offsets(sm_calendar *cal, gint64 around)

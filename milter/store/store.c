@@ -430,8 +430,8 @@ sm_store_queue_added(sm_store *st, const char *queue, gint64 now)
 /*
  * The id for this connection's next acknowledgement job. Ids come from
  * seq:job JOB_BLOCK at a time, with one INCRBY, so that the apply script
- * need not INCR it for every ack (each command costs Redis a few us over
- * its own work). A block serves only the connection that reserved it: a
+ * need not INCR it for every ack (every command costs Redis something
+ * over its own work). A block serves only the connection that reserved it: a
  * new one (restart, failover - where the INCRBY may not have reached the
  * new master) reserves anew, and drop_conn forgets it. An id is taken for
  * one script call, whatever comes of it: never passed twice. Ids a daemon

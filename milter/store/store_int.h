@@ -1,9 +1,11 @@
 /*
- * store_int.h - internals shared by the store's source files (store.c:
- * connections, pool and script calls; store_lua.c: the Lua scripts;
- * store_ticket.c: ingest and ticket reads; store_outbox.c: the outbox's
- * claim and finish; store_layout.c: the index keys, the layout check and
- * move). Not for other modules.
+ * store_int.h - internals shared by the store's source files. From the
+ * bottom up: store_args.c (one command, script arguments, the index keys),
+ * store_lua.c (the scripts of lua/), store_layout.c (the layout check and
+ * move), store.c (connections, pool and script calls), store_record.c (a
+ * thread's JSON lines), job.c (the outbox job hash), store_ticket.c
+ * (ingest and ticket reads), store_outbox.c (the outbox's claim, finish,
+ * release and fail). Not for other modules: they use sm_store.h.
  */
 #ifndef SM_STORE_INT_H
 #define SM_STORE_INT_H
@@ -54,8 +56,8 @@ void sm_args_add(sm_args *a, const char *s);        /* NULL -> "" */
 void sm_args_add_len(sm_args *a, const char *s, size_t len);
 void sm_args_addi(sm_args *a, gint64 v);
 /* sm_store_index_key(s, nhex), "" for NULL or "": the scripts get the index
- * keys hashed rather than calling redis.sha1hex, which costs the one
- * Redis ~5,000 instructions a call where the daemons scale out. */
+ * keys hashed rather than calling redis.sha1hex: one Redis serves every
+ * daemon, so the work is done where the daemons scale out. */
 void sm_args_add_digest(sm_args *a, const char *s, size_t nhex);
 /* The same, for the argument at ARGV position pos (an argv.def constant,
  * plus the base of its group where that is an offset): it must be the

@@ -295,8 +295,8 @@ predict_facts(const sm_ingest *in, gint64 *v)
  * The new ticket as Redis now holds it, from the values the apply script
  * was given: what sm_store_ticket_from() reads back from its hash and its
  * thread string (the head line and the message's line, store_record.c),
- * without writing and parsing that JSON again (a tenth of a new ticket's
- * instructions). /store/ack_leased compares the two.
+ * without writing and parsing that JSON again. /store/ack_leased compares
+ * the two.
  */
 static sm_ticket *
 handed_ticket(const sm_ingest *in, const sm_ingest_result *out)

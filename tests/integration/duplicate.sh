@@ -43,7 +43,7 @@ check "still 2 tickets" test "$(ntickets)" = 2
 check "still one stored message" test "$(count_msgs "$id3")" = 1
 
 # Acknowledgements: one per new ticket, none for the duplicates.
-acks_for() { grep -l "^X-Ticket-ID: *$1\$" "$SENT"/*.eml 2>/dev/null | wc -l; }
+acks_for() { sent_count ticket="$1"; }
 if wait_for 15 eval '[ "$(acks_for "$id1")" -ge 1 ] && [ "$(acks_for "$id3")" -ge 1 ]'; then
 	check "one acknowledgement for ticket $id1" test "$(acks_for "$id1")" = 1
 	check "one acknowledgement for ticket $id3" test "$(acks_for "$id3")" = 1

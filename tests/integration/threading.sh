@@ -77,7 +77,7 @@ support+*@example.com)
 	    eval 'echo "$t4" | grep -Eq "^[0-9]+$" && [ "$t4" != "$t1" ]'
 	;;
 *)
-	pass "Reply-To carries no reply token ('$rt'): token threading not tested"
+	fail "Reply-To carries no reply token ('$rt'): token threading not tested"
 	;;
 esac
 

@@ -28,6 +28,7 @@
 #   sm_setup [EXTRA]         sm_init, Redis, config, daemon in one
 #   sm_mail FILE FROM SUBJ MSGID [HDR...]  write a small test mail
 #   ticket_json ID / jq_t ID FILTER   supportctl's JSON of a ticket, and jq on it
+#   ticket_msg_count ID [DIRECTION]   its messages of DIRECTION (in)
 #   sm_keys / sm_check_prefix         Redis keys; all must start with sm:
 # Reading mail files (a delivered copy, a captured mail, a sink's dump):
 #   mail_hdr FILE NAME       first NAME header field, unfolded, CR dropped
@@ -397,6 +398,14 @@ ticket_json()
 }
 # jq_t ID FILTER: evaluate a jq filter on the last ticket_json ID
 jq_t() { jq -r "$2" "$T/ticket.$1.json" 2>/dev/null; }
+# ticket_msg_count ID [DIRECTION]: how many messages of DIRECTION (default
+# in: the customer's; generated mail is "auto") ticket ID holds; nothing
+# when supportctl cannot show it
+ticket_msg_count()
+{
+	ticket_json "$1" &&
+	    jq_t "$1" "[.messages[] | select(.direction == \"${2:-in}\")] | length"
+}
 
 # ---- reading mail files ----------------------------------------------------
 

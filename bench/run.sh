@@ -28,6 +28,10 @@
 # scale" (any of them) runs only those sections; such a partial pass
 # writes BENCHMARKS.md only where BENCH_OUT says. Rows of support-milter are skipped when it is not
 # built or does not start; Postfix rows when Postfix is missing.
+# BENCH_ONLY=config is a dry pass: the daemon's and Postfix's configurations
+# are written and checked (support-milter -t, postfix check), nothing runs.
+# Redis, the daemon's configuration and Postfix's come from the test
+# harness (tests/lib/common.sh, tests/lib/postfix.sh).
 #
 # Everything listens on unix sockets or 127.0.0.1 only; every wait is
 # bounded; an EXIT trap stops every process started here, by its pid.
@@ -39,6 +43,9 @@ QUICK=${BENCH_QUICK:-0}
 ONLY=${BENCH_ONLY:-}
 OUT=${BENCH_OUT:-}
 [ -n "$OUT" ] || [ -n "$ONLY" ] || OUT=$top_srcdir/BENCHMARKS.md
+SM_TEST_NAME=bench
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/postfix.sh"
 # only SECTION: true when BENCH_ONLY is unset or names it
 only() { [ -z "$ONLY" ] && return 0; case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 DRIVER=$top_builddir/bench/driver
@@ -78,6 +85,8 @@ if [ ${#W} -gt 70 ]; then	# sun_path holds 108 bytes
 	chmod 0755 "$SOCKTMP"
 	S=$SOCKTMP
 fi
+# the harness helpers' names for our files
+T=$W REDIS_SOCK=$S/redis.sock MILTER_SOCK=$S/sm.sock CONF=$W/sm.conf SECRET=$W/secret
 RES=$W/results		# label rep RESULT key=value...
 LOG=$W/bench.log
 : >"$RES"
@@ -85,19 +94,6 @@ PID_REDIS= PID_NULL= PID_NULLC= PID_NULLP= PID_NULLM= PID_NULL7= PID_NULLT= PID_
 PID_SINK=
 
 say() { echo "bench: $*"; echo "$(date -u +%T) $*" >>"$LOG"; }
-
-# wait_for SECONDS CMD...: poll every 0.1 s, bounded.
-wait_for()
-{
-	_lim=$(($1 * 10)) _i=0
-	shift
-	while [ $_i -lt $_lim ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	"$@" >/dev/null 2>&1
-}
 
 kill_wait()
 {
@@ -113,7 +109,7 @@ cleanup()
 {
 	rc=$?
 	trap - EXIT
-	[ -n "$PF" ] && postfix -c "$PF/config" stop >/dev/null 2>&1
+	[ -n "$PF" ] && sm_postfix_stop
 	kill_wait "$PID_SM"
 	kill_wait "$PID_NULL"
 	kill_wait "$PID_NULL7"
@@ -124,9 +120,6 @@ cleanup()
 	kill_wait "$PID_SMT"
 	kill_wait "$PID_REDIS"
 	kill_wait "$PID_SINK"
-	if [ -n "$PF" ]; then	# postfix stop is asynchronous: bounded wait
-		wait_for 10 eval "! postfix -c '$PF/config' status"
-	fi
 	[ -n "$SOCKTMP" ] && rm -rf "$SOCKTMP"
 	exit $rc
 }
@@ -172,18 +165,8 @@ cpu_ticks()
 }
 
 # ---- processes -----------------------------------------------------------
-redis_cli() { "$REDIS_CLI" -s "$S/redis.sock" "$@"; }
-redis_up() { redis_cli PING 2>/dev/null | grep -q PONG; }
-
-start_redis()
-{
-	rm -f "$S/redis.sock"
-	"$REDIS_SERVER" --port 0 --unixsocket "$S/redis.sock" --unixsocketperm 777 \
-	    --save '' --appendonly no --dir "$W" --logfile "$W/redis.log" \
-	    --daemonize no </dev/null >/dev/null 2>&1 &
-	PID_REDIS=$!
-	wait_for 10 redis_up || { say "redis-server did not start"; exit 1; }
-}
+# the harness's Redis: on $REDIS_SOCK, logging to $W/redis.log
+start_redis() { sm_start_redis; PID_REDIS=$SM_PID_REDIS; }
 stop_redis() { kill_wait "$PID_REDIS"; PID_REDIS=; }
 
 start_null()
@@ -275,64 +258,23 @@ SM_MAIL=sendmail
 
 SM_OK=0
 SM_WHY="milter/support-milter is not built"
+# The daemon's configuration: the harness's (tests/lib/common.sh) at log
+# level info, generated mail discarded or taken by smtp-sink, acknowledge
+# as $SM_ACK says; the limit on acknowledgements is raised so that every
+# new ticket of smtp-source's single sender queues one. The secret is kept
+# across rewrites.
 write_sm_config()
 {
 	printf '#!/bin/sh\n# bench: generated mail is discarded\nexec cat >/dev/null\n' \
 	    >"$W/discard-sendmail"
 	chmod 0755 "$W/discard-sendmail"
-	[ -s "$W/secret" ] ||
-	    head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$W/secret"
-	chmod 0600 "$W/secret"
-	# SPEC section 3; the limit on acknowledgements is raised so that
-	# every new ticket of smtp-source's single sender queues one.
-	cat >"$W/sm.conf" <<EOF
-# written by bench/run.sh
-[milter]
-socket = unix:$S/sm.sock
-trusted_networks = 127.0.0.1/32
-on_store_failure = tempfail
-authserv_id = mx.example.com
-log_level = info
-
-[redis]
-address = unix:$S/redis.sock
-key_prefix = sm:
-timeout_ms = 500
-
-[mail]
-sendmail = $W/discard-sendmail
-$( [ "$SM_MAIL" = smtp ] && echo "smtp = unix:$S/sink.sock")
-hostname = support.example.com
-templates = $top_srcdir/templates
-secret_file = $W/secret
-
-[timers]
-enabled = yes
-
-[queue:support]
-address = support@example.com
-name = Example Support
-tag = Support
-agents = @example.com
-escalate_to = leads@example.com
-sla = standard
-language = en
-acknowledge = ${SM_ACK:-yes}
-ack_limit = 1000000/1h
-urgent_keywords = outage, down, urgent
-
-[sla:standard]
-calendar = office
-first_response = urgent 1h, high 4h, normal 8h, low 2d
-next_response = urgent 2h, high 8h, normal 1d, low 3d
-resolution = urgent 8h, high 2d, normal 5d, low 10d
-warn_at = 80%
-
-[calendar:office]
-timezone = Europe/Berlin
-hours = mon-fri 09:00-17:00
-holidays = 2026-12-24, 2026-12-25, 2026-12-26
-EOF
+	SM_SENDMAIL=$W/discard-sendmail
+	SM_MAIL_EXTRA=
+	[ "$SM_MAIL" = smtp ] && SM_MAIL_EXTRA="smtp = unix:$S/sink.sock"
+	SM_LOG_LEVEL=info
+	SM_ACK_LIMIT=1000000/1h
+	SM_QUEUE_EXTRA='urgent_keywords = outage, down, urgent'
+	sm_write_config
 }
 
 sm_up() { [ -S "$S/sm.sock" ] && kill -0 "$PID_SM" 2>/dev/null; }
@@ -400,71 +342,33 @@ drive()
 
 # ---- Postfix ---------------------------------------------------------------
 PF_OK=0
-pf_start()
+# The harness's private Postfix (tests/lib/postfix.sh) under $W/postfix,
+# every mail discarded, one loopback listener per filter setting.
+pf_write_config()
 {
-	command -v postfix >/dev/null 2>&1 && command -v smtp-source >/dev/null 2>&1 ||
-	    return 1
 	PF=$W/postfix
-	mkdir -p "$PF/config" "$PF/queue" "$PF/data"
+	mkdir -p "$PF/etc" "$PF/spool" "$PF/data"
 	chown postfix "$PF/data" || return 1
-	cat >"$PF/config/main.cf" <<EOF
-# bench: a private Postfix on loopback; all mail is discarded
-compatibility_level = 3.6
-queue_directory = $PF/queue
-data_directory = $PF/data
-myhostname = mx.bench.test
-mydomain = bench.test
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-relay_domains =
-default_transport = discard:bench
-local_transport = discard:bench
-maillog_file = $PF/maillog
-maillog_file_prefixes = /var, /dev/stdout, /tmp, $W
-smtputf8_enable = no
-biff = no
-# milters see a Message-ID even though smtp-source sends none
-always_add_missing_headers = yes
-milter_protocol = 6
-milter_default_action = tempfail
-smtpd_client_connection_count_limit = 0
-smtpd_client_connection_rate_limit = 0
-alias_maps =
-alias_database =
-EOF
-	cat >"$PF/config/master.cf" <<EOF
-# bench: one listener per filter setting
-127.0.0.1:$P_NONE inet n - n - - smtpd
+	SM_PF_DELIVERY=discard
+	SM_PF_SMTPD="127.0.0.1:$P_NONE inet n - n - - smtpd
 127.0.0.1:$P_NULL inet n - n - - smtpd -o smtpd_milters=unix:$S/null.sock
 127.0.0.1:$P_SM inet n - n - - smtpd -o smtpd_milters=unix:$S/sm.sock
 127.0.0.1:$P_NULL7 inet n - n - - smtpd -o smtpd_milters=unix:$S/null7.sock
 127.0.0.1:$P_NULLM inet n - n - - smtpd -o smtpd_milters=unix:$S/nullm.sock
-127.0.0.1:$P_NULLP inet n - n - - smtpd -o smtpd_milters=unix:$S/nullp.sock
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-local     unix  -       n       n       -       -       local
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-EOF
-	postfix -c "$PF/config" check >>"$LOG" 2>&1
-	if ! postfix -c "$PF/config" start >>"$LOG" 2>&1 ||
+127.0.0.1:$P_NULLP inet n - n - - smtpd -o smtpd_milters=unix:$S/nullp.sock"
+	SM_PF_MAIN_EXTRA="# milters see a Message-ID even though smtp-source sends none
+always_add_missing_headers = yes
+smtpd_client_connection_count_limit = 0
+smtpd_client_connection_rate_limit = 0"
+	sm_postfix_write_config ""
+}
+pf_start()
+{
+	command -v postfix >/dev/null 2>&1 && command -v smtp-source >/dev/null 2>&1 ||
+	    return 1
+	pf_write_config || return 1
+	postfix -c "$PF/etc" check >>"$LOG" 2>&1
+	if ! postfix -c "$PF/etc" start >>"$LOG" 2>&1 ||
 	    ! wait_for 10 eval "ss -ltn | grep -q '127.0.0.1:$P_NULL7 '"; then
 		say "private Postfix did not start (see $PF/maillog)"
 		return 1
@@ -475,11 +379,7 @@ EOF
 	grep -v -i '^Message-ID:' "$SAMPLE" >"$W/pf.eml"
 }
 
-pf_queue_empty()
-{
-	[ -z "$(find "$PF/queue/incoming" "$PF/queue/active" "$PF/queue/deferred" \
-	    "$PF/queue/maildrop" "$PF/queue/hold" -type f 2>/dev/null | head -n 1)" ]
-}
+pf_queue_empty() { sm_postfix_queue_empty; }
 
 # pf_run LABEL REP PORT SUPPORT-PERCENT: NPF messages, 4 parallel sessions;
 # done when smtp-source is done and the queue is empty.
@@ -542,12 +442,11 @@ dbsize() { redis_cli DBSIZE | tr -d '\r'; }
 # The daemon's outbox (doc/redis-keys.md): acknowledgements waiting for
 # its mailer.
 outbox_len() { redis_cli ZCARD sm:outbox:due | tr -d '\r'; }
-outbox_empty() { [ "$(outbox_len)" = 0 ]; }
 outbox_drop()
 {
 	redis_cli DEL sm:outbox:due >/dev/null
 	redis_cli --scan --pattern 'sm:job:*' |
-	    xargs -r -n 500 "$REDIS_CLI" -s "$S/redis.sock" DEL >/dev/null
+	    xargs -r -n 500 "$REDIS_CLI" -s "$REDIS_SOCK" DEL >/dev/null
 }
 
 # drain_sample LABEL REP: watch the mailer send the acknowledgements a run
@@ -597,6 +496,22 @@ make_big()
 # ---- the run ----------------------------------------------------------------
 T_START=$(now)
 say "work dir $W; quick=$QUICK reps=$REPS n=$N"
+if [ "$ONLY" = config ]; then
+	write_sm_config
+	_rc=0
+	if "$SMD" -t -c "$CONF" >"$W/sm-check.out" 2>&1; then
+		say "support-milter -t accepts $CONF"
+	else
+		say "support-milter -t rejects $CONF: $(head -n 3 "$W/sm-check.out")"; _rc=1
+	fi
+	if pf_write_config && postfix -c "$PF/etc" check >>"$LOG" 2>&1; then
+		say "postfix check accepts $PF/etc"
+	else
+		say "postfix check rejects $PF/etc (see $LOG)"; _rc=1
+	fi
+	PF=	# written, never started
+	exit $_rc
+fi
 [ -x "$DRIVER" ] && [ -x "$NULLF" ] || { say "build bench/driver and bench/nullfilter first"; exit 1; }
 start_redis
 start_null
@@ -699,8 +614,7 @@ elif pf_start; then
 		fi
 		rep=$((rep + 1))
 	done
-	postfix -c "$PF/config" stop >/dev/null 2>&1
-	wait_for 10 eval "! postfix -c '$PF/config' status"
+	sm_postfix_stop
 	PF=
 	kill_wait "$PID_NULL7"
 	PID_NULL7=

@@ -8,43 +8,19 @@
 # only In-Reply-To, and one sent only to the Reply-To token address, join
 # the ticket without a second ack. An auto-responding customer does not
 # start a mail loop: one ack, no further mail.
-#
-# Works around tests/lib/postfix.sh: its instance has no recipient_delimiter,
-# so support+<token>@example.com would be refused as an unknown user; we set
-# recipient_delimiter = + and reload.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/postfix.sh"
 
 sm_init
 sm_start_redis
-sm_write_config
 sm_postfix_start "unix:$MILTER_SOCK"
-postconf -c "$PF/etc" -e 'recipient_delimiter = +' ||
-    hard_error "postconf recipient_delimiter"
-postfix -c "$PF/etc" reload >/dev/null 2>&1 || hard_error "postfix reload"
-# generated mail leaves through this Postfix (we are root: -C is allowed)
-sed -i "s|^sendmail = .*|sendmail = /usr/sbin/sendmail -C $PF/etc -t -i|" "$CONF"
+# generated mail leaves through this Postfix
+SM_SENDMAIL=$(sm_postfix_sendmail)
+sm_write_config
 sm_start_daemon
 
-# hdr FILE NAME: the first NAME header of FILE, unfolded
-hdr() { awk -v n="$2" 'BEGIN { n = tolower(n) }
-	/^$/ { exit }
-	/^[ \t]/ { if (got == 1) { sub(/^[ \t]+/, " "); v = v $0 } next }
-	got == 1 { print v; exit }
-	{ i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == n) { v = substr($0, i + 1); sub(/^[ \t]+/, "", v); got = 1 } }
-	END { if (got == 1) print v }' "$1" | head -n 1; }
-hdr_count() { awk -v n="$2" 'BEGIN { n = tolower(n) } /^$/ { exit }
-	{ i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == n) c++ } END { print c + 0 }' "$1"; }
-# body with quoted-printable soft line breaks joined
-body_text() { awk '/^$/ { b = 1; next } b' "$1" | sed -e :a -e '/=$/N; s/=\n//; ta'; }
-
-# Nothing in flight: Postfix's queues empty and no outbox job pending.
-quiet()
-{
-	[ "$(redis_cli ZCARD sm:outbox:due)" = 0 ] || return 1
-	[ -z "$(find "$PF/spool/maildrop" "$PF/spool/incoming" "$PF/spool/active" \
-	    "$PF/spool/deferred" -type f 2>/dev/null | head -n 1)" ]
-}
+# Nothing in flight: no outbox job pending and Postfix's queues empty.
+quiet() { outbox_empty && sm_postfix_queue_empty; }
 
 # ---- 1. the acknowledgement -------------------------------------------
 swaks_send --from ann@customer.test --to support@example.com \
@@ -54,40 +30,40 @@ swaks_send --from ann@customer.test --to support@example.com \
 check "swaks: the customer mail is queued (250)" grep -q '<-  250 .*queued' "$T/swaks1.out"
 wait_for 20 eval '[ "$(maildir_count support)" -ge 1 ]' ||
     fail "nothing delivered to the support Maildir within 20 s"
-id=$(hdr "$(maildir_files support | head -n 1)" X-Ticket-ID)
+id=$(mail_hdr "$(maildir_files support | head -n 1)" X-Ticket-ID)
 check "the customer mail opened a ticket ('$id')" eval 'echo "$id" | grep -Eq "^[1-9][0-9]*$"'
 
 if wait_for 20 eval '[ "$(maildir_count ann)" -ge 1 ]'; then
 	a=$(maildir_files ann | head -n 1)
 	pass "an acknowledgement reached ann's Maildir"
 	cp "$a" "$T/ack.eml"
-	check "null envelope sender (Return-Path: <>)" test "$(hdr "$a" Return-Path)" = "<>"
-	check "To: the customer's envelope sender" eval 'hdr "$a" To | grep -q "ann@customer.test"'
+	check "null envelope sender (Return-Path: <>)" test "$(mail_hdr "$a" Return-Path)" = "<>"
+	check "To: the customer's envelope sender" eval 'mail_hdr "$a" To | grep -q "ann@customer.test"'
 	check "From: Example Support <support@example.com>" \
-	    eval 'hdr "$a" From | grep -Eq "^\"?Example Support\"? <support@example.com>$"'
-	subj=$(hdr "$a" Subject)
+	    eval 'mail_hdr "$a" From | grep -Eq "^\"?Example Support\"? <support@example.com>$"'
+	subj=$(mail_hdr "$a" Subject)
 	check "Subject carries the tag once ('$subj')" \
 	    eval 'echo "$subj" | grep -q "\[Support #$id\]" && [ "$(echo "$subj" | grep -o "\[Support #" | wc -l)" -eq 1 ]'
 	check "Subject names the customer's subject" eval 'echo "$subj" | grep -q "Printer on fire"'
-	check "In-Reply-To: the customer's Message-ID" test "$(hdr "$a" In-Reply-To)" = "<ack-e2e-1@customer.test>"
-	check "References: the customer's Message-ID" eval 'hdr "$a" References | grep -q "<ack-e2e-1@customer.test>"'
-	check "Auto-Submitted: auto-replied" test "$(hdr "$a" Auto-Submitted)" = auto-replied
-	check "X-Auto-Response-Suppress: All" test "$(hdr "$a" X-Auto-Response-Suppress)" = All
-	ackid=$(hdr "$a" Message-ID)
+	check "In-Reply-To: the customer's Message-ID" test "$(mail_hdr "$a" In-Reply-To)" = "<ack-e2e-1@customer.test>"
+	check "References: the customer's Message-ID" eval 'mail_hdr "$a" References | grep -q "<ack-e2e-1@customer.test>"'
+	check "Auto-Submitted: auto-replied" test "$(mail_hdr "$a" Auto-Submitted)" = auto-replied
+	check "X-Auto-Response-Suppress: All" test "$(mail_hdr "$a" X-Auto-Response-Suppress)" = All
+	ackid=$(mail_hdr "$a" Message-ID)
 	check "Message-ID on [mail] hostname, signed ('$ackid')" \
 	    eval 'echo "$ackid" | grep -Eq "^<sm\.$id\.[^@]*@support\.example\.com>$"'
-	rt=$(hdr "$a" Reply-To)
+	rt=$(mail_hdr "$a" Reply-To)
 	check "Reply-To: the queue address with a reply token ('$rt')" \
 	    eval 'echo "$rt" | grep -Eq "<?support\+t$id-[0-9a-f]+@example\.com>?$"'
 	check "X-Support-Loop: support.example.com; <hmac>" \
-	    eval 'hdr "$a" X-Support-Loop | grep -Eq "^support\.example\.com; [0-9a-f]{16,}$"'
-	check "X-Ticket-ID: $id" test "$(hdr "$a" X-Ticket-ID)" = "$id"
-	check "X-Ticket-Event: ack" test "$(hdr "$a" X-Ticket-Event)" = ack
+	    eval 'mail_hdr "$a" X-Support-Loop | grep -Eq "^support\.example\.com; [0-9a-f]{16,}$"'
+	check "X-Ticket-ID: $id" test "$(mail_hdr "$a" X-Ticket-ID)" = "$id"
+	check "X-Ticket-Event: ack" test "$(mail_hdr "$a" X-Ticket-Event)" = ack
 	for h in From To Subject Message-ID Reply-To In-Reply-To X-Ticket-ID X-Support-Loop Auto-Submitted; do
-		check "exactly one $h header" test "$(hdr_count "$a" $h)" -eq 1
+		check "exactly one $h header" test "$(mail_hdr_count "$a" $h)" -eq 1
 	done
-	check "the body names ticket #$id" eval 'body_text "$a" | grep -q "#$id"'
-	check "the body greets the customer by name" eval 'body_text "$a" | grep -q "Ann Lee"'
+	check "the body names ticket #$id" eval 'mail_body "$a" | grep -q "#$id"'
+	check "the body greets the customer by name" eval 'mail_body "$a" | grep -q "Ann Lee"'
 else
 	fail "no acknowledgement in ann's Maildir within 20 s"
 	ackid= rt=
@@ -132,9 +108,11 @@ if ticket_json "$id"; then
 	want_at=$(LC_ALL=C TZ=Europe/Berlin date -d "@$shown" '+%A %-d %B %Y, %H:%M %Z')
 	if [ -s "$T/ack.eml" ]; then
 		check "the ack states the deadline: '$want_at'" \
-		    eval 'body_text "$T/ack.eml" | tr "\n" " " | grep -qF "$want_at"'
+		    eval 'mail_body "$T/ack.eml" flat | grep -qF "$want_at"'
 		check "the ack states the SLA: 'within 8 business hours'" \
-		    eval 'body_text "$T/ack.eml" | tr "\n" " " | grep -qF "within 8 business hours"'
+		    eval 'mail_body "$T/ack.eml" flat | grep -qF "within 8 business hours"'
+	else
+		fail "no acknowledgement to read the deadline in"
 	fi
 else
 	fail "supportctl ticket show $id: $(cat "$T/ticket.$id.err")"
@@ -159,11 +137,12 @@ swaks_send --from ann@customer.test --to "$tokaddr" \
     --header 'Subject: a new subject' --header 'Message-Id: <ack-e2e-3@customer.test>' \
     --body 'Now the scanner too.' >"$T/swaks3.out"
 check "reply (token address only) queued" grep -q '<-  250 .*queued' "$T/swaks3.out"
-wait_for 20 eval '[ "$(maildir_count support)" -ge $((support_before + 2)) ]'
+check "both replies delivered to the support Maildir" \
+    wait_for 20 eval '[ "$(maildir_count support)" -ge $((support_before + 2)) ]'
 for mid in ack-e2e-2 ack-e2e-3; do
 	f=$(grep -l "^Message-I[dD]: <$mid@customer.test>" $(maildir_files support) /dev/null 2>/dev/null | head -n 1)
 	if [ -n "$f" ]; then
-		check "<$mid> delivered stamped with ticket $id" test "$(hdr "$f" X-Ticket-ID)" = "$id"
+		check "<$mid> delivered stamped with ticket $id" test "$(mail_hdr "$f" X-Ticket-ID)" = "$id"
 	else
 		fail "<$mid> not delivered to the support Maildir"
 	fi
@@ -171,8 +150,11 @@ done
 if ticket_json "$id"; then
 	check "ticket $id holds both replies" \
 	    eval 'jq_t "$id" ".messages[].message_id" | grep -c "ack-e2e-[23]" | grep -qx 2'
+else
+	fail "supportctl ticket show $id after the replies: $(cat "$T/ticket.$id.err")"
 fi
-wait_for 20 quiet
+# settled first: an ack still in flight would make the count below pass
+check "nothing in flight after the replies (outbox and Postfix queues empty)" wait_for 20 quiet
 check "no second ack for the replies (ann has 1 mail, got $(maildir_count ann))" \
     test "$(maildir_count ann)" -eq 1
 
@@ -187,10 +169,10 @@ for round in 1 2 3; do
 	for f in $(maildir_files ann); do
 		case " $answered " in *" $f "*) continue ;; esac
 		answered="$answered $f"
-		subj=$(hdr "$f" Subject)
-		mid=$(hdr "$f" Message-ID)
-		rto=$(hdr "$f" Reply-To | sed 's/.*<//; s/>.*//')
-		[ -n "$rto" ] || rto=$(hdr "$f" From | sed 's/.*<//; s/>.*//')
+		subj=$(mail_hdr "$f" Subject)
+		mid=$(mail_hdr "$f" Message-ID)
+		rto=$(mail_hdr "$f" Reply-To | sed 's/.*<//; s/>.*//')
+		[ -n "$rto" ] || rto=$(mail_hdr "$f" From | sed 's/.*<//; s/>.*//')
 		for way in rfc3834 plain queue; do
 			n=$((n + 1))
 			case $way in
@@ -207,15 +189,17 @@ for round in 1 2 3; do
 			check "auto-reply $n ($way) queued" grep -q '<-  250 .*queued' "$T/ooo.$n.out"
 		done
 	done
-	wait_for 20 quiet
+	check "round $round: nothing in flight" wait_for 20 quiet
 done
 check "the auto-responder got one ack and no further mail (ann has $(maildir_count ann))" \
     test "$(maildir_count ann)" -eq 1
 if ticket_json "$id"; then
 	check "the auto-replies are threaded into ticket $id" \
 	    eval 'jq_t "$id" ".messages[].message_id" | grep -c "ooo-" | grep -qx 3'
+else
+	fail "supportctl ticket show $id after the auto-replies: $(cat "$T/ticket.$id.err")"
 fi
 check "no ticket besides $id was opened" test "$(sm_ctl ticket list --json | jq length)" -eq 1
-check "the outbox is empty" test "$(redis_cli ZCARD sm:outbox:due)" = 0
+check "the outbox is empty" outbox_empty
 check "nothing was dead-lettered" test "$(redis_cli ZCARD sm:outbox:dead)" = 0
 sm_finish

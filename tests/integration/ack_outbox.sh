@@ -22,8 +22,8 @@ chmod 0755 "$T/flaky-sendmail"
 sed -i "s|^sendmail = .*|sendmail = $T/flaky-sendmail|" "$CONF"
 sm_start_daemon
 
-sent_for() { grep -l "^X-Ticket-ID: $1\$" "$SENT"/*.eml 2>/dev/null | xargs -r grep -l "^X-Ticket-Event: $2\$"; }
-outbox_empty() { [ "$(redis_cli ZCARD sm:outbox:due)" = 0 ]; }
+# sent_for TICKET EVENT: the captured mail(s) of that ticket and event
+sent_for() { sent_mails ticket="$1" event="$2"; }
 # add_job FIELD VALUE ...: a job as the store or the timers write it
 add_job()
 {
@@ -33,21 +33,20 @@ add_job()
 	redis_cli ZADD sm:outbox:due "$(date +%s)" "$j" >/dev/null
 	echo "$j"
 }
-body_of() { awk '/^$/ { b = 1; next } b' "$1" | sed -e :a -e '/=$/N; s/=\n//; ta' | tr '\n' ' '; }
 
 # ---- 1. welcome back --------------------------------------------------
 sm_mail "$T/m1.eml" 'Ann Lee <ann@customer.test>' 'First problem' '<ob-1@customer.test>'
 id1=$(out_stamp "$(sm_send "$T/m1.eml")" X-Ticket-ID)
 # (the job does not record previous_tickets yet: the worker counts the
 # requester's tickets when it sends, so let the first ack leave first)
-wait_for 10 eval '[ -n "$(sent_for "$id1" ack)" ]'
+check "the first ack left" wait_for 10 eval '[ -n "$(sent_for "$id1" ack)" ]'
 sm_mail "$T/m2.eml" 'Ann Lee <ann@customer.test>' 'Second problem' '<ob-2@customer.test>'
 id2=$(out_stamp "$(sm_send "$T/m2.eml")" X-Ticket-ID)
 check "two tickets for ann ($id1, $id2)" eval '[ -n "$id1" ] && [ -n "$id2" ] && [ "$id1" != "$id2" ]'
-wait_for 10 eval '[ -n "$(sent_for "$id2" ack)" ]'
+check "the second ack left" wait_for 10 eval '[ -n "$(sent_for "$id2" ack)" ]'
 f1=$(sent_for "$id1" ack) f2=$(sent_for "$id2" ack)
-check "first ack: a plain thank-you" eval '[ -n "$f1" ] && ! body_of "$f1" | grep -q "Welcome back"'
-check "second ack: welcome back" eval '[ -n "$f2" ] && body_of "$f2" | grep -q "Welcome back"'
+check "first ack: a plain thank-you" eval '[ -n "$f1" ] && ! mail_body "$f1" flat | grep -q "Welcome back"'
+check "second ack: welcome back" eval '[ -n "$f2" ] && mail_body "$f2" flat | grep -q "Welcome back"'
 
 # ---- 2. other template events ---------------------------------------------
 j=$(add_job event reminder ticket "$id1" queue support to ann@customer.test in_reply_to ob-1@customer.test)
@@ -71,13 +70,13 @@ jq=$(add_job event ack ticket "$id1" queue nosuch to ann@customer.test)
 # and behind them a good one: the outbox must not stall
 jok=$(add_job event reminder ticket "$id2" queue support to ann@customer.test)
 check "the good job behind them is sent" wait_for 10 eval '[ -n "$(sent_for "$id2" reminder)" ]'
-wait_for 10 outbox_empty
+check "the outbox drained past them" wait_for 10 outbox_empty
 for x in "$jg:ticket not found" "$je:no template for event 'nosuch'" \
     "$jf:lacks event, ticket, queue or to" "$jq:queue 'nosuch' is not configured"; do
 	jid=${x%%:*} why=${x#*:}
 	check "job $jid dead-lettered ($why)" test -n "$(redis_cli ZSCORE sm:outbox:dead "$jid")"
 	check "job $jid: the reason is logged" grep -qF "outbox: job $jid" "$T/daemon.log"
-	check "job $jid: the reason is kept in the job" eval 'redis_cli HGET "sm:job:$jid" last_error | grep -qF "$why"'
+	check "job $jid: the reason is kept in the job" eval 'job_field "$jid" last_error | grep -qF "$why"'
 done
 
 # ---- 4. giving up after three days ------------------------------------------
@@ -92,6 +91,6 @@ check "the give-up is logged with the attempts" \
     grep -q "outbox: job $jold (reminder, ticket $id2, to <ann@customer.test>) given up after 1 attempt(s): exit 75" "$T/daemon.log"
 jnew=$(add_job event reminder ticket "$id2" queue support to ann@customer.test)
 check "a young job failing is re-scheduled, not given up" \
-    wait_for 10 eval '[ "$(redis_cli HGET "sm:job:$jnew" attempts)" = 1 ]'
+    wait_for 10 eval '[ "$(job_field "$jnew" attempts)" = 1 ]'
 check "it is still due (not dead)" eval '[ -n "$(redis_cli ZSCORE sm:outbox:due "$jnew")" ] && [ -z "$(redis_cli ZSCORE sm:outbox:dead "$jnew")" ]'
 sm_finish

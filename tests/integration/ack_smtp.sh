@@ -27,15 +27,12 @@ postfix -c "$PF/etc" reload >/dev/null 2>&1 || hard_error "postfix reload"
 sed -i "s|^sendmail = .*|sendmail = /bin/false\nsmtp = 127.0.0.1:$SMTP_PORT|" "$CONF"
 sm_start_daemon
 
-hdr() { awk -v n="$2" 'BEGIN { n = tolower(n) } /^$/ { exit }
-	{ i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == n) { v = substr($0, i + 1); sub(/^[ \t]+/, "", v); print v; exit } }' "$1"; }
 customer()      # FROM SUBJECT MSGID
 {
 	swaks_send --from "$1" --to support@example.com --header "From: $1" \
 	    --header "Subject: $2" --header "Message-Id: <$3>" --body 'help' >"$T/swaks.$3.out"
 	grep -q '<-  250 .*queued' "$T/swaks.$3.out"
 }
-job_field() { redis_cli HGET "sm:job:$1" "$2"; }
 smtpd_sessions() { grep -c 'postfix/smtpd\[[0-9]*\]: connect from [a-z]*\[127.0.0.1\]' "$PF/maillog"; }
 
 # ---- 1. acks through smtpd, one session ------------------------------
@@ -47,8 +44,8 @@ for u in ann bob cid; do
 	if wait_for 30 eval '[ "$(maildir_count $u)" -ge 1 ]'; then
 		a=$(maildir_files $u | head -n 1)
 		pass "$u's acknowledgement arrived"
-		check "$u: null envelope sender" test "$(hdr "$a" Return-Path)" = "<>"
-		check "$u: an ack (X-Ticket-Event)" test "$(hdr "$a" X-Ticket-Event)" = ack
+		check "$u: null envelope sender" test "$(mail_hdr "$a" Return-Path)" = "<>"
+		check "$u: an ack (X-Ticket-Event)" test "$(mail_hdr "$a" X-Ticket-Event)" = ack
 		check "$u: came in over SMTP from the daemon (EHLO support.example.com)" \
 		    eval 'grep -q "^Received: from support.example.com ([a-z]* \\[127.0.0.1\\])" "$a"'
 	else

@@ -34,12 +34,9 @@ wait_for 10 test -S "$SINK_SOCK" || hard_error "smtp-sink did not start"
 sed -i "s|^sendmail = .*|sendmail = /bin/false\nsmtp = unix:$SINK_SOCK|" "$CONF"
 sm_start_daemon
 
-hdr() { awk -v n="$2" 'BEGIN { n = tolower(n) } /^\r?$/ { exit }
-	{ sub(/\r$/, ""); i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == n) { v = substr($0, i + 1); sub(/^[ \t]+/, "", v); print v; exit } }' "$1"; }
 dumped() { find "$T/sink" -type f | wc -l; }
 # all the dumped mails' values of one header, one a line
-all_hdr() { for f in "$T/sink"/*; do [ -f "$f" ] && hdr "$f" "$1"; done; }
-outbox_idle() { [ "$(redis_cli ZCARD sm:outbox:due)" = 0 ] && [ -z "$(redis_cli --scan --pattern 'sm:job:*')" ]; }
+all_hdr() { for f in "$T/sink"/*; do [ -f "$f" ] && mail_hdr "$f" "$1"; done; }
 
 # burst FIRST LAST: customers cFIRST..cLAST each write one new mail
 burst()

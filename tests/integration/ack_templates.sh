@@ -46,8 +46,8 @@ cp "$T/ack.txt.good" "$T/tpl/en/ack.txt"
 
 # ---- 2. reload: a broken set keeps the old, a good set is taken ---------
 sm_start_daemon
-acks_for() { grep -l "^X-Ticket-ID: $1\$" "$SENT"/*.eml 2>/dev/null | xargs -r grep -l '^X-Ticket-Event: ack'; }
-ack_subject() { f=$(acks_for "$1" | head -n 1); [ -n "$f" ] && grep -m1 '^Subject:' "$f"; }
+acks_for() { sent_mails ticket="$1" event=ack; }
+ack_subject() { f=$(acks_for "$1" | head -n 1); [ -n "$f" ] && mail_hdr "$f" Subject; }
 new_ticket()
 {
 	local n=$1 out
@@ -82,7 +82,7 @@ check "the billing queue opened ticket '$id'" test -n "$id"
 if wait_for 10 eval '[ -n "$(acks_for "$id")" ]'; then
 	f=$(acks_for "$id" | head -n 1)
 	# quoted-printable: soft breaks joined, the words compared encoded
-	body=$(awk '/^$/ { b = 1; next } b' "$f" | sed -e :a -e '/=$/N; s/=\n//; ta' | tr '\n' ' ')
+	body=$(mail_body "$f" flat)
 	check "the German ack names the ticket" eval 'echo "$body" | grep -q "Ihre Ticketnummer ist #$id"'
 	check "the German due phrase ('innerhalb von 8 Geschäftsstunden')" \
 	    eval 'echo "$body" | grep -q "innerhalb von 8 Gesch=C3=A4ftsstunden"'

@@ -16,14 +16,10 @@
 sm_init
 sm_start_redis
 sm_postfix_start "unix:$MILTER_SOCK"
-SM_SENDMAIL="/usr/sbin/sendmail -C $PF/etc -t -i"
+SM_SENDMAIL=$(sm_postfix_sendmail)
 sm_write_config
 sm_start_daemon
 
-hdr() { awk -v n="$2" 'BEGIN { n = tolower(n) } /^$/ { exit }
-	{ i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == n) { v = substr($0, i + 1); sub(/^[ \t]+/, "", v); print v; exit } }' "$1"; }
-headers() { awk '/^$/ { exit } { print }' "$1"; }
-body() { awk '/^$/ { b = 1; next } b' "$1"; }
 find_mail() { grep -l "$2" $(maildir_files "$1") /dev/null 2>/dev/null | head -n 1 | grep .; }
 
 # The customer's mail, its stamped copy, and the acknowledgement.
@@ -33,10 +29,10 @@ swaks_send --from ann@customer.test --to support@example.com \
     --body 'The VPN is down since this morning.' >"$T/s1.out"
 wait_for 20 find_mail support 'agent-e2e-1@customer.test' || hard_error "customer mail not delivered"
 copy=$(find_mail support 'agent-e2e-1@customer.test')
-id=$(hdr "$copy" X-Ticket-ID)
-rt=$(hdr "$copy" Reply-To | sed 's/.*<//; s/>.*//')
+id=$(mail_hdr "$copy" X-Ticket-ID)
+rt=$(mail_hdr "$copy" Reply-To | sed 's/.*<//; s/>.*//')
 check "customer mail ticketed ('$id'), Reply-To '$rt'" eval 'echo "$id" | grep -Eq "^[0-9]+$" && [ -n "$rt" ]'
-wait_for 20 find_mail ann 'X-Ticket-Event: ack'
+check "the customer's acknowledgement arrived" wait_for 20 find_mail ann 'X-Ticket-Event: ack'
 acks=$(maildir_count ann)
 
 # 1. The agent's reply, with a command at the top.
@@ -55,14 +51,14 @@ if wait_for 20 eval '[ "$(maildir_count ann)" -gt "$acks" ]'; then
 	if [ -n "$r" ]; then
 		pass "the customer received the agent's reply"
 		check "From: 'Alice Agent via Example Support' at the queue address" \
-		    eval 'hdr "$r" From | grep -q "Alice Agent via Example Support" && hdr "$r" From | grep -q "support@example.com"'
-		check "the agent's address is in no header" eval '! headers "$r" | grep -qi "alice@example.com"'
-		check "envelope sender is the queue address" eval 'hdr "$r" Return-Path | grep -q "support@example.com"'
-		check "the command line is removed" eval '! body "$r" | grep -q "^#priority"'
-		check "subject carries the tag" eval 'hdr "$r" Subject | grep -q "\[Support #$id\]"'
-		check "X-Ticket-Event: reply" test "$(hdr "$r" X-Ticket-Event)" = reply
-		check "X-Support-Loop present" test -n "$(hdr "$r" X-Support-Loop)"
-		check "threaded to the customer's mail" eval 'hdr "$r" References | grep -q "agent-e2e-1@customer.test"'
+		    eval 'mail_hdr "$r" From | grep -q "Alice Agent via Example Support" && mail_hdr "$r" From | grep -q "support@example.com"'
+		check "the agent's address is in no header" eval '! mail_headers "$r" | grep -qi "alice@example.com"'
+		check "envelope sender is the queue address" eval 'mail_hdr "$r" Return-Path | grep -q "support@example.com"'
+		check "the command line is removed" eval '! mail_body "$r" | grep -q "^#priority"'
+		check "subject carries the tag" eval 'mail_hdr "$r" Subject | grep -q "\[Support #$id\]"'
+		check "X-Ticket-Event: reply" test "$(mail_hdr "$r" X-Ticket-Event)" = reply
+		check "X-Support-Loop present" test -n "$(mail_hdr "$r" X-Support-Loop)"
+		check "threaded to the customer's mail" eval 'mail_hdr "$r" References | grep -q "agent-e2e-1@customer.test"'
 	else
 		fail "a mail reached ann but not the agent's reply"
 	fi
@@ -76,6 +72,8 @@ if ticket_json "$id"; then
 	check "due.first_response stops (null)" test "$(jq_t "$id" .due.first_response)" = null
 	check "the reply is stored with direction out" \
 	    test "$(jq_t "$id" '[.messages[] | select(.direction == "out")] | length')" = 1
+else
+	fail "supportctl ticket show $id after the agent's reply: $(cat "$T/ticket.$id.err")"
 fi
 
 # 2. An internal note goes to nobody.
@@ -90,6 +88,8 @@ check "note accepted (250)" grep -q '<-  250 ' "$T/s3.out"
 if ticket_json "$id"; then
 	check "the note is stored with direction note" \
 	    test "$(jq_t "$id" '[.messages[] | select(.direction == "note")] | length')" = 1
+else
+	fail "supportctl ticket show $id after the note: $(cat "$T/ticket.$id.err")"
 fi
 
 # 3. An unknown command is refused at SMTP time, naming the line.
@@ -105,7 +105,7 @@ check "unknown command: the reply names the line" grep -q '<\*\* *550 5\.7\.1.*f
 # A barrier mail to ann, then: the note never reached her.
 swaks_send --from bob@customer.test --to ann@customer.test --body 'barrier' \
     --header 'Message-Id: <agent-e2e-barrier@customer.test>' >/dev/null
-wait_for 20 find_mail ann 'agent-e2e-barrier@customer.test'
+check "the barrier mail reached ann" wait_for 20 find_mail ann 'agent-e2e-barrier@customer.test'
 check "the note reached no customer" eval '! find_mail ann "Gateway had a full disk"'
 check "the refused mail reached no customer" eval '! find_mail ann "frobnicate"'
 sm_finish

@@ -9,11 +9,6 @@
 sm_setup
 sm_postfix_start "unix:$MILTER_SOCK"
 
-hdr() { awk -v n="$2" 'BEGIN { n = tolower(n) } /^$/ { exit }
-	{ i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == n) { v = substr($0, i + 1); sub(/^[ \t]+/, "", v); print v; exit } }' "$1"; }
-hdr_count() { awk -v n="$2" 'BEGIN { n = tolower(n) } /^$/ { exit }
-	{ i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == n) c++ } END { print c + 0 }' "$1"; }
-
 # 1. A customer mail to the queue.
 swaks_send --from ann@customer.test --to support@example.com \
     --header 'Subject: Printer on fire' --header 'Message-Id: <e2e1@customer.test>' \
@@ -24,18 +19,18 @@ check "swaks: the support mail is queued (250)" grep -q '<-  250 .*queued' "$T/s
 if wait_for 20 eval '[ "$(maildir_count support)" -ge 1 ]'; then
 	m=$(maildir_files support | head -n 1)
 	pass "delivered to the support Maildir"
-	id=$(hdr "$m" X-Ticket-ID)
+	id=$(mail_hdr "$m" X-Ticket-ID)
 	check "delivered copy has X-Ticket-ID ('$id')" eval 'echo "$id" | grep -Eq "^[1-9][0-9]*$"'
-	check "exactly one X-Ticket-ID header" test "$(hdr_count "$m" X-Ticket-ID)" -eq 1
-	check "Subject is '[Support #$id] Printer on fire'" test "$(hdr "$m" Subject)" = "[Support #$id] Printer on fire"
-	check "X-Ticket-Queue: support" test "$(hdr "$m" X-Ticket-Queue)" = support
-	check "X-Ticket-Status: new (the forged 'closed' is gone)" test "$(hdr "$m" X-Ticket-Status)" = new
-	check "exactly one X-Ticket-Status header" test "$(hdr_count "$m" X-Ticket-Status)" -eq 1
+	check "exactly one X-Ticket-ID header" test "$(mail_hdr_count "$m" X-Ticket-ID)" -eq 1
+	check "Subject is '[Support #$id] Printer on fire'" test "$(mail_hdr "$m" Subject)" = "[Support #$id] Printer on fire"
+	check "X-Ticket-Queue: support" test "$(mail_hdr "$m" X-Ticket-Queue)" = support
+	check "X-Ticket-Status: new (the forged 'closed' is gone)" test "$(mail_hdr "$m" X-Ticket-Status)" = new
+	check "exactly one X-Ticket-Status header" test "$(mail_hdr_count "$m" X-Ticket-Status)" -eq 1
 	check "the forged x-ticket-id: 4242 is gone" eval '! grep -qi "^x-ticket-id: *4242" "$m"'
-	check "X-Ticket-Priority: normal" test "$(hdr "$m" X-Ticket-Priority)" = normal
-	check "X-Ticket-Due present" test -n "$(hdr "$m" X-Ticket-Due)"
-	check "Reply-To is the queue address (plus-address allowed)" eval 'hdr "$m" Reply-To | grep -Eq "(^|<)support(\+[^@]*)?@example.com(>|$)"'
-	check "exactly one Reply-To header" test "$(hdr_count "$m" Reply-To)" -eq 1
+	check "X-Ticket-Priority: normal" test "$(mail_hdr "$m" X-Ticket-Priority)" = normal
+	check "X-Ticket-Due present" test -n "$(mail_hdr "$m" X-Ticket-Due)"
+	check "Reply-To is the queue address (plus-address allowed)" eval 'mail_hdr "$m" Reply-To | grep -Eq "(^|<)support(\+[^@]*)?@example.com(>|$)"'
+	check "exactly one Reply-To header" test "$(mail_hdr_count "$m" Reply-To)" -eq 1
 	check "body delivered intact" grep -q 'The printer in room 4 is on fire.' "$m"
 	if ticket_json "$id"; then
 		pass "supportctl ticket show $id --json"
@@ -56,9 +51,9 @@ swaks_send --from bob@customer.test --to colleague@example.com \
 check "swaks: the other mail is queued (250)" grep -q '<-  250 .*queued' "$T/swaks2.out"
 if wait_for 20 eval '[ "$(maildir_count colleague)" -ge 1 ]'; then
 	m=$(maildir_files colleague | head -n 1)
-	check "other mail: Subject untouched" test "$(hdr "$m" Subject)" = "Lunch?"
+	check "other mail: Subject untouched" test "$(mail_hdr "$m" Subject)" = "Lunch?"
 	check "other mail: no X-Ticket-* header" eval '! grep -qi "^X-Ticket-" "$m"'
-	check "other mail: no Reply-To added" test "$(hdr_count "$m" Reply-To)" -eq 0
+	check "other mail: no Reply-To added" test "$(mail_hdr_count "$m" Reply-To)" -eq 0
 else
 	fail "nothing delivered to the colleague Maildir within 20 s"
 fi

@@ -1,7 +1,8 @@
 #!/bin/sh
 # harness.sh - the test harness itself: a private Redis comes up on its
 # socket, survives a stop/start on the same socket, the generated config
-# passes `support-milter -t`, and the daemon starts and stops within bounds.
+# passes `support-milter -t`, the daemon starts and stops within bounds,
+# and sm_finish fails a test that made no assertion.
 # If this fails, every other integration test's result is suspect.
 . "$top_srcdir/tests/lib/common.sh"
 
@@ -37,4 +38,12 @@ kill -TERM "$pid"
 wait_for 8 eval '! kill -0 '"$pid"' 2>/dev/null'
 check "daemon exits on SIGTERM within 8 s" eval '! kill -0 '"$pid"' 2>/dev/null'
 SM_PID_DAEMON=
+
+# A test that reaches sm_finish without one assertion must fail, not pass.
+mkdir -p "$T/empty"
+T=$T/empty SM_TEST_NAME=empty sh -c '. "$top_srcdir/tests/lib/common.sh"; sm_finish' \
+    >"$T/empty.out" 2>&1
+rc=$?
+check "sm_finish without any assertion exits 1 (got $rc)" test $rc -eq 1
+check "and says no assertion was made" grep -q "FAIL: empty made no assertion" "$T/empty.out"
 sm_finish

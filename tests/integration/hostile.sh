@@ -59,6 +59,8 @@ if ticket_json "$victim"; then
 	    test "$(jq_t "$victim" '.messages[] | select(.message_id == "<impostor.h@evil.test>") | .direction')" = in
 	check "unproven agent From: first response not recorded" \
 	    test "$(jq_t "$victim" .first_response_at)" = null
+else
+	fail "supportctl ticket show $victim after the impostor's mail failed"
 fi
 
 # A forged loop guard (bad HMAC) does not make a customer mail "own".
@@ -81,6 +83,8 @@ if is_num "$id" && ticket_json "$id"; then
 	    eval '! jq -r .subject "$T/ticket.$id.json" | tr "\r" "\n" | awk "END { exit NR > 1 ? 0 : 1 }"'
 	check "CR/LF name: stored requester name has no CR/LF" \
 	    eval '! jq -r ".requester.name // \"\"" "$T/ticket.$id.json" | tr "\r" "\n" | awk "END { exit NR > 1 ? 0 : 1 }"'
+else
+	fail "CR/LF subject: no ticket '$id' to read the stored fields of"
 fi
 
 # Oversized and broken headers must not kill the daemon.

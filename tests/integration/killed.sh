@@ -40,7 +40,7 @@ check "the retry is delivered stamped" \
     wait_for 20 eval '[ "$(maildir_count support)" -ge 1 ] && grep -q "^X-Ticket-ID: 1$" $(maildir_files support)'
 check "exactly one ticket" test "$(redis_cli GET sm:seq:t)" = 1
 # generated mail goes to the harness's capture sendmail ($SENT)
-acks() { grep -l "^X-Ticket-Event: ack" "$SENT"/msg.* 2>/dev/null | wc -l; }
+acks() { sent_count event=ack; }
 check "one acknowledgement" wait_for 20 eval '[ "$(acks)" -eq 1 ]'
 # the same mail once more (a client that never saw the 250): same ticket, no second ack
 send >"$T/swaks3.out"

@@ -57,7 +57,8 @@ sid=$(out_stamp "$(SM_RCPT=short@example.com SM_TAG=Short sm_send "$T/sroot.eml"
 set_status "$sid" closed || fail "ticket set $sid closed: $(cat "$T/set.out")"
 closed_at=$(date +%s)
 # the window must really have passed: a bounded wait for the clock
-wait_for 5 eval '[ $(date +%s) -ge $((closed_at + 2)) ]'
+wait_for 5 eval '[ $(date +%s) -ge $((closed_at + 2)) ]' ||
+    hard_error "the clock did not pass reopen_window within 5 s"
 sm_mail "$T/slate.eml" 'Bob <bob@customer.test>' 'Re: short one' '<slate.lc@customer.test>' \
     'In-Reply-To: <sroot.lc@customer.test>'
 nid=$(out_stamp "$(SM_RCPT=short@example.com SM_TAG=Short sm_send "$T/slate.eml")" X-Ticket-ID)

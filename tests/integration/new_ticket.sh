@@ -72,7 +72,7 @@ check "the next ticket is $((id + 1)) (got '$id2')" test "$id2" = $((id + 1))
 
 # Acknowledgement (SPEC section 7): one per new ticket, to the envelope
 # sender, carrying the ticket number and the loop guard.
-ack_for() { grep -l "^X-Ticket-ID: *$1\$" "$SENT"/*.eml 2>/dev/null | head -n 1 | grep .; }
+ack_for() { sent_mails ticket="$1" | head -n 1 | grep .; }
 if wait_for 15 ack_for "$id"; then
 	a=$(ack_for "$id")
 	pass "an acknowledgement for ticket $id was sent"
@@ -84,12 +84,12 @@ if wait_for 15 ack_for "$id"; then
 	check "ack refers to the customer's mail" grep -qi '^In-Reply-To: *<m1.new@customer.test>' "$a"
 	check "ack Message-ID is on [mail] hostname" grep -qi '^Message-ID: *<[^>]*@support.example.com>' "$a"
 	# SPEC section 9: generated mail appears in the thread as "auto"
-	ackid=$(awk 'BEGIN { IGNORECASE = 1 } /^$/ { exit } tolower($1) == "message-id:" { print $2; exit }' "$a")
+	ackid=$(mail_hdr "$a" Message-ID)
 	auto_recorded() { ticket_json "$id" && [ "$(jq_t "$id" '[.messages[] | select(.direction == "auto")] | .[0].message_id')" = "$ackid" ]; }
 	check "the ack ($ackid) is in the ticket's thread as direction auto" wait_for 10 auto_recorded
-	n=$(grep -l "^X-Ticket-ID: *$id\$" "$SENT"/*.eml | wc -l)
+	n=$(sent_count ticket="$id")
 	check "exactly one acknowledgement for ticket $id (got $n)" test "$n" -eq 1
 else
-	fail "no acknowledgement for ticket $id within 15 s (captured: $(ls "$SENT" | wc -l) mails)"
+	fail "no acknowledgement for ticket $id within 15 s (captured: $(sent_count) mails)"
 fi
 sm_finish

@@ -51,7 +51,7 @@ send_customers batch $N
 check "$N tickets opened" test "$(redis_cli GET sm:seq:t)" = $N
 check "$N ack jobs queued" wait_for 10 eval '[ "$(redis_cli ZCARD sm:outbox:due)" = $N ]'
 tried() { n=0; for j in $(redis_cli ZRANGE sm:outbox:due 0 -1); do
-	[ "$(redis_cli HGET "sm:job:$j" attempts)" = 1 ] && n=$((n + 1)); done; echo $n; }
+	[ "$(job_field "$j" attempts)" = 1 ] && n=$((n + 1)); done; echo $n; }
 check "each was tried once and re-scheduled" wait_for 30 eval '[ "$(tried)" = $N ]'
 sm_stop_daemon
 
@@ -63,11 +63,11 @@ sed -i "s|^sendmail = .*|sendmail = $T/capture-sendmail|" "$CONF"
 redis_cli CONFIG RESETSTAT >/dev/null
 t0=$(date +%s)
 sm_start_daemon
-sent() { ls "$SENT"/*.eml 2>/dev/null | wc -l; }
-check "all $N acknowledgements sent" wait_for 60 eval '[ "$(sent)" -ge $N ] && [ "$(redis_cli ZCARD sm:outbox:due)" = 0 ]'
+sent() { sent_count; }
+check "all $N acknowledgements sent" wait_for 60 eval '[ "$(sent)" -ge $N ] && outbox_empty'
 check "each exactly once (distinct Message-IDs: $N)" \
     test "$(grep -h -i '^Message-ID:' "$SENT"/*.eml | sort -u | wc -l)" -eq $N
-check "no job left" test "$(redis_cli --scan --pattern 'sm:job:*' | wc -l)" -eq 0
+check "no job left" outbox_idle
 
 # stat NAME: calls of one command in the last snapshot (the worker keeps
 # polling: figures compared with each other come from one snapshot)
@@ -124,8 +124,8 @@ M=5
 before=$(sent)
 redis_cli CONFIG RESETSTAT >/dev/null
 send_customers hand $M
-check "$M more acknowledgements sent" wait_for 30 eval '[ "$(sent)" -ge $((before + M)) ] && [ "$(redis_cli ZCARD sm:outbox:due)" = 0 ]'
-check "no job left after them" test "$(redis_cli --scan --pattern 'sm:job:*' | wc -l)" -eq 0
+check "$M more acknowledgements sent" wait_for 30 eval '[ "$(sent)" -ge $((before + M)) ] && outbox_empty'
+check "no job left after them" outbox_idle
 snap
 check "no job claimed nor ticket read back for them (HGETALL: $(stat hgetall))" \
     test -z "$(stat hgetall)"

@@ -26,8 +26,7 @@ sm_start_redis
 sm_write_config
 sm_start_daemon
 
-acks() { grep -l "^X-Ticket-Event: ack\$" "$SENT"/*.eml 2>/dev/null | wc -l; }
-outbox_empty() { [ "$(redis_cli ZCARD sm:outbox:due)" = 0 ]; }
+acks() { sent_count event=ack; }
 
 # ---- 1. idle -------------------------------------------------------------
 sm_mail "$T/m1.eml" 'Ann Lee <ann@customer.test>' 'Quiet day' '<y-1@customer.test>'
@@ -73,9 +72,9 @@ sm_mail "$T/m4.eml" 'Dee Fox <dee@customer.test>' 'Killed day' '<y-4@customer.te
 id4=$(out_stamp "$(sm_send "$T/m4.eml")" X-Ticket-ID)
 job=
 for j in $(redis_cli ZRANGE sm:outbox:due 0 -1); do
-	[ "$(redis_cli HGET "sm:job:$j" ticket)" = "$id4" ] && job=$j
+	[ "$(job_field "$j" ticket)" = "$id4" ] && job=$j
 done
-lease=$(redis_cli HGET "sm:job:$job" lease)
+lease=$(job_field "$job" lease)
 check "ticket $id4's ack job $job is queued leased at birth ($lease)" \
     eval '[ -n "$job" ] && [ -n "$lease" ] && [ "$(acks)" -eq 2 ]'
 kill -KILL "$SM_PID_DAEMON"

@@ -37,6 +37,8 @@ if ticket_json "$urgent_id" && ticket_json "$normal_id"; then
 	dn=$(jq_t "$normal_id" .due.first_response)
 	check "urgent first response ($du) is due before normal ($dn)" \
 	    eval '[ -n "$du" ] && [ "$du" != null ] && [ "$dn" != null ] && [ "$du" \< "$dn" ]'
+else
+	fail "supportctl ticket show of tickets '$urgent_id' and '$normal_id'"
 fi
 
 # DMARC: ours says fail -> no ack; someone else's says fail -> ack.
@@ -47,7 +49,7 @@ check "DMARC failure: still ticketed ('$dm')" eval 'echo "$dm" | grep -Eq "^[0-9
 sm_mail "$T/forged.eml" 'Fred <fred@customer.test>' 'hello' '<forgedar.p@customer.test>' \
     'Authentication-Results: evil.test; dmarc=fail header.from=customer.test'
 fg=$(out_stamp "$(sm_send "$T/forged.eml")" X-Ticket-ID)
-ack_for() { grep -l "^X-Ticket-ID: *$1\$" "$SENT"/*.eml 2>/dev/null | head -n 1 | grep .; }
+ack_for() { sent_mails ticket="$1" | head -n 1 | grep .; }
 if wait_for 15 ack_for "$fg"; then
 	pass "a DMARC verdict from another authserv-id is not believed: acknowledged"
 	check "no acknowledgement after our own DMARC failure" eval '! ack_for "$dm"'

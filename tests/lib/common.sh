@@ -28,16 +28,35 @@
 #   sm_setup [EXTRA]         sm_init, Redis, config, daemon in one
 #   sm_mail FILE FROM SUBJ MSGID [HDR...]  write a small test mail
 #   ticket_json ID / jq_t ID FILTER   supportctl's JSON of a ticket, and jq on it
+#   ticket_msg_count ID [DIRECTION]   its messages of DIRECTION (in)
 #   sm_keys / sm_check_prefix         Redis keys; all must start with sm:
+# Reading mail files (a delivered copy, a captured mail, a sink's dump):
+#   mail_hdr FILE NAME       first NAME header field, unfolded, CR dropped
+#   mail_hdr_count FILE NAME how many NAME header fields FILE has
+#   mail_headers FILE        the header block
+#   mail_body FILE [flat]    the body, quoted-printable soft breaks joined;
+#                            flat: on one line (newlines as spaces)
+# Generated mail and the outbox:
+#   sent_mails [ticket=ID] [event=EVENT] [to=ADDRESS]  captured mails in
+#                            $SENT matching every filter given, one a line
+#   sent_count [FILTER...]   how many of them
+#   outbox_empty             no job due (ZCARD sm:outbox:due is 0)
+#   outbox_idle              outbox_empty and no sm:job:* left
+#   job_field JOB FIELD      one field of outbox job JOB
 # Knobs (environment, before sm_setup): SM_TIMERS (yes), SM_ON_STORE_FAILURE
 # (tempfail), SM_QUEUE_EXTRA (more keys for [queue:support]), SM_SENDMAIL
-# (the capture script), SM_DAEMON and SM_SUPPORTCTL (the built programs).
+# (the capture script), SM_MAIL_EXTRA (more keys for [mail]), SM_LOG_LEVEL
+# (debug), SM_ACK (acknowledge, yes), SM_ACK_LIMIT (5/1h), SM_DAEMON and
+# SM_SUPPORTCTL (the built programs). SM_TEST_BACKOFF_FIRST, when set, is
+# passed to every daemon started: its outbox's first retry delay in seconds
+# (later retries double from it) instead of 30 s.
 # A test adds the pids of helpers it starts itself (smtp-sink) to
 # SM_PIDS_HELPERS: the EXIT trap stops them.
 #
 # Failure model: every assertion reports and the test goes on, so one run
 # shows everything that is wrong; sm_finish turns the count into the exit
-# status. A harness failure (Redis or the daemon do not come up) is exit 99.
+# status; a test that reached sm_finish without a single assertion fails.
+# A harness failure (Redis or the daemon do not come up) is exit 99.
 # An EXIT trap stops every process the test started (daemon, Redis, Postfix)
 # with bounded waits; the work dir is removed on success and kept (with the
 # daemon's log printed) on failure.
@@ -181,12 +200,17 @@ EOF
 	chmod 0755 "$T/capture-sendmail"
 }
 
+# sm_write_config [EXTRA]: $CONF from $MILTER_SOCK, $REDIS_SOCK and the
+# knobs above; a secret in $SECRET unless it has one (a rewrite keeps it).
+# bench/run.sh writes its daemon's configuration with it too.
 sm_write_config()
 {
 	local extra=${1:-}
-	sm_write_capture
-	# 64 hex characters: well over the 32 bytes SPEC section 3 demands.
-	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$SECRET"
+	[ -n "${SENT:-}" ] && sm_write_capture
+	if [ ! -s "$SECRET" ]; then
+		# 64 hex characters: well over the 32 bytes SPEC section 3 demands.
+		head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$SECRET"
+	fi
 	chmod 0600 "$SECRET"
 	cat >"$CONF" <<EOF
 # written by tests/lib/common.sh for $SM_TEST_NAME
@@ -195,7 +219,7 @@ socket = unix:$MILTER_SOCK
 trusted_networks = 127.0.0.1/32
 on_store_failure = ${SM_ON_STORE_FAILURE:-tempfail}
 authserv_id = mx.example.com
-log_level = debug
+log_level = ${SM_LOG_LEVEL:-debug}
 
 [redis]
 address = unix:$REDIS_SOCK
@@ -204,6 +228,7 @@ timeout_ms = 500
 
 [mail]
 sendmail = ${SM_SENDMAIL:-$T/capture-sendmail}
+${SM_MAIL_EXTRA:-}
 hostname = support.example.com
 templates = $top_srcdir/templates
 secret_file = $SECRET
@@ -219,8 +244,8 @@ agents = @example.com
 escalate_to = leads@example.com
 sla = standard
 language = en
-acknowledge = yes
-ack_limit = 5/1h
+acknowledge = ${SM_ACK:-yes}
+ack_limit = ${SM_ACK_LIMIT:-5/1h}
 ${SM_QUEUE_EXTRA:-}
 
 [sla:standard]
@@ -244,9 +269,19 @@ SM_SUPPORTCTL=${SM_SUPPORTCTL:-$top_builddir/milter/supportctl}
 
 sm_daemon_up() { [ -S "$MILTER_SOCK" ] && kill -0 "$SM_PID_DAEMON" 2>/dev/null; }
 
+# The daemon reads SM_TEST_BACKOFF_FIRST (its outbox's first retry delay,
+# in seconds) from its environment: passed on when the test sets it.
+sm_daemon_env()
+{
+	if [ -n "${SM_TEST_BACKOFF_FIRST:-}" ]; then
+		export SM_TEST_BACKOFF_FIRST
+	fi
+}
+
 sm_start_daemon()
 {
 	[ -x "$SM_DAEMON" ] || skip "$SM_DAEMON not built"
+	sm_daemon_env
 	rm -f "$MILTER_SOCK"
 	"$SM_DAEMON" -f -c "$CONF" -p "unix:$MILTER_SOCK" </dev/null \
 	    >>"$T/daemon.log" 2>&1 &
@@ -266,6 +301,7 @@ SM_PIDS_EXTRA=
 sm_start_extra_daemon()
 {
 	local sock=$1 pid
+	sm_daemon_env
 	rm -f "$sock"
 	"$SM_DAEMON" -f -c "$CONF" -p "unix:$sock" </dev/null \
 	    >>"$T/daemon.$(basename "$sock").log" 2>&1 &
@@ -362,6 +398,115 @@ ticket_json()
 }
 # jq_t ID FILTER: evaluate a jq filter on the last ticket_json ID
 jq_t() { jq -r "$2" "$T/ticket.$1.json" 2>/dev/null; }
+# ticket_msg_count ID [DIRECTION]: how many messages of DIRECTION (default
+# in: the customer's; generated mail is "auto") ticket ID holds; nothing
+# when supportctl cannot show it
+ticket_msg_count()
+{
+	ticket_json "$1" &&
+	    jq_t "$1" "[.messages[] | select(.direction == \"${2:-in}\")] | length"
+}
+
+# ---- reading mail files ----------------------------------------------------
+
+# mail_hdr FILE NAME: the first NAME header field of FILE, unfolded, its CR
+# dropped (smtp-sink keeps CRLF); nothing when FILE has no such field.
+mail_hdr()
+{
+	awk -v n="$2" 'BEGIN { n = tolower(n) }
+	    { sub(/\r$/, "") }
+	    /^$/ { exit }
+	    /^[ \t]/ { if (got) { sub(/^[ \t]+/, " "); v = v $0 } next }
+	    got { exit }
+	    { i = index($0, ":")
+	      if (i && tolower(substr($0, 1, i - 1)) == n) {
+		v = substr($0, i + 1); sub(/^[ \t]+/, "", v); got = 1 } }
+	    END { if (got) print v }' "$1"
+}
+
+# mail_hdr_count FILE NAME: how many NAME header fields FILE has.
+mail_hdr_count()
+{
+	awk -v n="$2" 'BEGIN { n = tolower(n) } { sub(/\r$/, "") } /^$/ { exit }
+	    { i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == n) c++ }
+	    END { print c + 0 }' "$1"
+}
+
+# mail_headers FILE: FILE's header block.
+mail_headers() { awk '/^\r?$/ { exit } { print }' "$1"; }
+
+# mail_body FILE [flat]: FILE's body with quoted-printable soft line breaks
+# joined; flat puts it on one line, for phrases a template may wrap.
+mail_body()
+{
+	if [ "${2:-}" = flat ]; then
+		mail_body "$1" | tr '\n' ' '
+		return
+	fi
+	awk 'b { print; next } /^\r?$/ { b = 1 }' "$1" | sed -e :a -e '/=$/N; s/=\n//; ta'
+}
+
+# ---- generated mail and the outbox ------------------------------------------
+
+# sent_mails [ticket=ID] [event=EVENT] [to=ADDRESS]: the mails the capture
+# sendmail kept in $SENT whose X-Ticket-ID, X-Ticket-Event and To (holding
+# ADDRESS, case-insensitive) match every filter given; one path a line.
+sent_mails()
+{
+	local kv t= e= a=
+	for kv in "$@"; do
+		case $kv in
+		ticket=*) t=${kv#ticket=} ;;
+		event=*) e=${kv#event=} ;;
+		to=*) a=${kv#to=} ;;
+		*) echo "sent_mails: unknown filter '$kv'" >&2; return 2 ;;
+		esac
+	done
+	set -- "$SENT"/*.eml
+	[ -e "$1" ] || return 0
+	awk -v t="$t" -v e="$e" -v a="$a" '
+	    function field() {
+		if (name == "x-ticket-id") id = val
+		else if (name == "x-ticket-event") ev = val
+		else if (name == "to") to = to " " tolower(val)
+		name = ""
+	    }
+	    # s holds address x, delimited as in a header (not c1@ in cc1@)
+	    function holds(s, x,   p, b, c) {
+		while ((p = index(s, x)) > 0) {
+			b = substr(s, p - 1, 1); c = substr(s, p + length(x), 1)
+			if (b ~ /[ \t<,:"]/ && (c == "" || c ~ /[ \t>,"]/)) return 1
+			s = substr(s, p + 1)
+		}
+		return 0
+	    }
+	    function judge() {
+		if (file != "" && (t == "" || id == t) && (e == "" || ev == e) &&
+		    (a == "" || holds(to, tolower(a))))
+			print file
+	    }
+	    FNR == 1 { if (inh) field(); judge()
+		file = FILENAME; inh = 1; id = ev = to = name = "" }
+	    !inh { next }
+	    { sub(/\r$/, "") }
+	    /^$/ { field(); inh = 0; next }
+	    /^[ \t]/ { sub(/^[ \t]+/, " "); val = val $0; next }
+	    { field(); i = index($0, ":"); name = tolower(substr($0, 1, i - 1))
+	      val = substr($0, i + 1); sub(/^[ \t]+/, "", val); sub(/[ \t]+$/, "", val) }
+	    END { if (inh) field(); judge() }' "$@"
+}
+
+# sent_count [FILTER...]: how many mails sent_mails finds.
+sent_count() { sent_mails "$@" | wc -l; }
+
+# outbox_empty: no outbox job is due (ZCARD sm:outbox:due is 0).
+outbox_empty() { [ "$(redis_cli ZCARD sm:outbox:due)" = 0 ]; }
+
+# outbox_idle: outbox_empty, and no job record (sm:job:*) is left.
+outbox_idle() { outbox_empty && [ -z "$(redis_cli --scan --pattern 'sm:job:*')" ]; }
+
+# job_field JOB FIELD: one field of outbox job JOB (sm:job:JOB).
+job_field() { redis_cli HGET "sm:job:$1" "$2"; }
 
 # Every key the daemon writes carries the configured prefix.
 sm_check_prefix()
@@ -416,13 +561,18 @@ sm_finish()
 		sm_kill_wait "$pid" 8
 	done
 	SM_PIDS_EXTRA=
-	for f in "$T"/daemon*.log; do
+	for f in "${T:-/nonexistent}"/daemon*.log; do
 		[ -f "$f" ] || continue
 		if grep -qE 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' "$f"; then
 			fail "sanitizer report in $(basename "$f"): $(grep -m1 -E 'Sanitizer|runtime error:' "$f")"
 		fi
 	done
 	echo "$SM_TEST_NAME: $SM_PASSES passed, $SM_FAILS failed"
+	if [ $SM_PASSES -eq 0 ] && [ $SM_FAILS -eq 0 ]; then
+		# a test that asserted nothing has proven nothing
+		echo "FAIL: $SM_TEST_NAME made no assertion"
+		exit 1
+	fi
 	[ $SM_FAILS -eq 0 ] && exit 0
 	exit 1
 }

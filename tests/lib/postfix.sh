@@ -9,6 +9,15 @@
 #                              customer.test; MILTER (e.g. unix:$MILTER_SOCK)
 #                              becomes smtpd_milters, empty for none
 #   sm_postfix_stop            `postfix stop`, bounded; then abort
+#   sm_postfix_write_config MILTER  main.cf and master.cf in $PF/etc (used by
+#                              sm_postfix_start, and by bench/run.sh); knobs:
+#                              SM_PF_DELIVERY maildir (default, as above) or
+#                              discard (every mail accepted and dropped),
+#                              SM_PF_SMTPD the master.cf smtpd lines (default
+#                              one on 127.0.0.1:$SMTP_PORT), SM_PF_MAIN_EXTRA
+#                              more main.cf lines
+#   sm_postfix_sendmail        the command line of this instance's sendmail
+#   sm_postfix_queue_empty     no mail in any of its queues
 #   maildir_count USER         messages delivered to USER's Maildir (new/)
 #   maildir_files USER         their paths
 #   swaks_send ARGS...         swaks against our smtpd (transcript on stdout)
@@ -51,9 +60,26 @@ sm_free_port()
 
 sm_postfix_write_config()
 {
-	local milter=$1 uid gid
+	local milter=$1 uid gid delivery smtpd
 	uid=$(id -u postfix)
 	gid=$(id -g postfix)
+	case ${SM_PF_DELIVERY:-maildir} in
+	maildir) delivery="# nothing leaves this machine
+default_transport = error:no outbound mail in tests
+relay_transport = error:no outbound mail in tests
+virtual_mailbox_domains = example.com, customer.test
+virtual_mailbox_base = $PF/mail
+virtual_mailbox_maps = inline:{ support@example.com=support/, billing@example.com=billing/, colleague@example.com=colleague/, ann@customer.test=ann/, bob@customer.test=bob/ }
+virtual_uid_maps = static:$uid
+virtual_gid_maps = static:$gid
+virtual_minimum_uid = 1" ;;
+	discard) delivery="# every mail accepted is dropped
+default_transport = discard:no delivery here
+relay_transport = discard:no delivery here
+local_transport = discard:no delivery here" ;;
+	*) hard_error "SM_PF_DELIVERY: maildir or discard, not '$SM_PF_DELIVERY'" ;;
+	esac
+	smtpd=${SM_PF_SMTPD:-127.0.0.1:$SMTP_PORT inet n - n - - smtpd}
 	cat >"$PF/etc/main.cf" <<EOF
 # private test instance written by tests/lib/postfix.sh
 compatibility_level = 3.6
@@ -69,7 +95,8 @@ mydestination =
 inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
-# plus-addresses (support+<token>@) reach their base mailbox
+# plus-addresses (support+<token>@) reach their base mailbox: the gateway's
+# Reply-To tokens (support+t<id>-<mac>@) must be deliverable
 recipient_delimiter = +
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 smtpd_peername_lookup = no
@@ -78,15 +105,7 @@ biff = no
 alias_maps =
 alias_database =
 local_recipient_maps =
-# nothing leaves this machine
-default_transport = error:no outbound mail in tests
-relay_transport = error:no outbound mail in tests
-virtual_mailbox_domains = example.com, customer.test
-virtual_mailbox_base = $PF/mail
-virtual_mailbox_maps = inline:{ support@example.com=support/, billing@example.com=billing/, colleague@example.com=colleague/, ann@customer.test=ann/, bob@customer.test=bob/ }
-virtual_uid_maps = static:$uid
-virtual_gid_maps = static:$gid
-virtual_minimum_uid = 1
+$delivery
 smtpd_milters = $milter
 non_smtpd_milters =
 milter_default_action = tempfail
@@ -96,10 +115,11 @@ milter_command_timeout = 30s
 milter_content_timeout = 60s
 maillog_file = $PF/maillog
 maillog_file_prefixes = /var, /dev/stdout, /tmp, $PF
+${SM_PF_MAIN_EXTRA:-}
 EOF
 	cat >"$PF/etc/master.cf" <<EOF
 # private test instance: loopback smtpd, nothing chrooted
-127.0.0.1:$SMTP_PORT inet n - n - - smtpd
+$smtpd
 pickup    unix  n - n 60 1 pickup
 cleanup   unix  n - n - 0 cleanup
 qmgr      unix  n - n 300 1 qmgr
@@ -196,6 +216,16 @@ sm_postfix_stop()
 		SM_POSTFIX_DIR=
 	fi
 	return 0
+}
+
+# The private instance's sendmail (root may name any config directory).
+sm_postfix_sendmail() { echo "/usr/sbin/sendmail -C $PF/etc -t -i"; }
+
+# No mail in any of the instance's queues: all of it delivered (or dropped).
+sm_postfix_queue_empty()
+{
+	[ -z "$(find "$PF/spool/maildrop" "$PF/spool/incoming" "$PF/spool/active" \
+	    "$PF/spool/deferred" "$PF/spool/hold" -type f 2>/dev/null | head -n 1)" ]
 }
 
 maildir_files() { ls -1 "$PF/mail/$1/new/"* 2>/dev/null; }

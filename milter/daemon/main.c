@@ -53,7 +53,7 @@ usage(void)
  * libmilter gives no handle on its listening socket. Find it: the one
  * listening inet socket of this process. Accepted connections inherit
  * TCP_NODELAY on Linux, which removes the ~40 ms delayed-ACK stall between
- * a header change and the final reply (NOTES.md).
+ * a header change and the final reply.
  */
 static void
 set_nodelay_on_listener(void)

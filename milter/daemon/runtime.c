@@ -69,12 +69,6 @@ sm_runtime_load(const char *path, bool check_secret, GPtrArray *errors)
 	return cfg;
 }
 
-static void
-templates_swap(sm_template_set *tpl)
-{
-	sm_templates_set_current(tpl);
-}
-
 void
 sm_runtime_reload(const char *path)
 {
@@ -112,7 +106,7 @@ sm_runtime_reload(const char *path)
 		}
 		sm_log_set_level(cfg->log_level);
 		sm_config_set_current(cfg);
-		templates_swap(tpl);
+		sm_templates_set_current(tpl);
 		sm_config_unref(cfg);
 		sm_store_pool_flush();
 		log_info("configuration and templates reloaded");
@@ -144,7 +138,7 @@ sm_runtime_start(sm_config *cfg)
 		g_ptr_array_unref(errors);
 	}
 	if (tpl != NULL)
-		templates_swap(tpl);
+		sm_templates_set_current(tpl);
 	else
 		log_warnx("no templates loaded: generated mail waits in the outbox "
 		    "until a reload (SIGUSR1) loads them");
@@ -155,7 +149,7 @@ void
 sm_runtime_stop(void)
 {
 	sm_outbox_stop();
-	templates_swap(NULL);
+	sm_templates_set_current(NULL);
 	g_mutex_lock(&tpl_mu);
 	if (tpl_staged != NULL)
 		sm_templates_unref(tpl_staged);

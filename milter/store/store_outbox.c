@@ -279,7 +279,7 @@ sm_store_requester_tickets(sm_store *st, const char *requester)
 {
 	redisContext *c = sm_store_redis(st);
 	const char *hget[3];
-	char *rkey, *sum;
+	char *rkey, *sum, *err = NULL;
 	redisReply *r;
 	gint64 n = -1;
 
@@ -289,15 +289,16 @@ sm_store_requester_tickets(sm_store *st, const char *requester)
 	rkey = g_strdup_printf("%srq:%s", sm_store_prefix(st), sum);
 	g_free(sum);
 	hget[0] = "HGET"; hget[1] = rkey; hget[2] = requester;
-	r = redisCommandArgv(c, 3, hget, NULL);
-	if (r == NULL)
-		sm_store_set_error(st, "redis: %s", c->errstr[0] ? c->errstr : "I/O error");
-	else if (r->type == REDIS_REPLY_STRING)
-		n = g_ascii_strtoll(r->str, NULL, 10);
-	else if (r->type == REDIS_REPLY_NIL)
-		n = 0;
-	if (r != NULL)
+	if ((r = sm_redis_command(c, "redis HGET", 3, hget, &err)) == NULL) {
+		sm_store_set_error(st, "%s", err);
+		g_free(err);
+	} else {
+		if (r->type == REDIS_REPLY_STRING)
+			n = g_ascii_strtoll(r->str, NULL, 10);
+		else if (r->type == REDIS_REPLY_NIL)
+			n = 0;
 		freeReplyObject(r);
+	}
 	g_free(rkey);
 	return n;
 }

@@ -238,11 +238,10 @@ read_facts(const redisReply *r, size_t first, gint64 *v)
 	return true;
 }
 
-/* Facts -> what sm_thread_decide() reads, and the fingerprint the apply
- * script compares with its own reading. */
+/* The facts as the apply script's guard compares them with its own
+ * reading: decimal numbers joined by commas. */
 static void
-facts_from(const gint64 *v, const sm_ingest *in, sm_thread_facts *f,
-    GString *fp)
+fingerprint(const gint64 *v, GString *fp)
 {
 	char num[SM_INT_STR_MAX];
 
@@ -252,6 +251,12 @@ facts_from(const gint64 *v, const sm_ingest *in, sm_thread_facts *f,
 			g_string_append_c(fp, ',');
 		g_string_append(fp, sm_int_str(num, v[i]));
 	}
+}
+
+/* Facts -> what sm_thread_decide() reads. */
+static void
+facts_from(const gint64 *v, const sm_ingest *in, sm_thread_facts *f)
+{
 	memset(f, 0, sizeof *f);
 	f->dup_ticket = v[0];
 	candidate(v + 1, &f->by_ref);
@@ -411,8 +416,6 @@ sm_facts_init(sm_facts *f)
 int
 sm_store_facts(sm_store *st, const sm_ingest *in, sm_facts *f)
 {
-	GString *fp;
-
 	if (in->queue == NULL || in->queue->name == NULL) {
 		sm_store_set_error(st, "store: ingest without a queue");
 		return -1;
@@ -446,9 +449,7 @@ sm_store_facts(sm_store *st, const sm_ingest *in, sm_facts *f)
 		}
 	}
 	f->known = false;
-	fp = g_string_new(NULL);
-	facts_from(f->raw, in, &f->thread, fp);
-	g_string_free(fp, TRUE);
+	facts_from(f->raw, in, &f->thread);
 	return 0;
 }
 
@@ -456,7 +457,6 @@ int
 sm_store_apply(sm_store *st, const sm_ingest *in, sm_facts *f,
     const sm_thread_decision *d, sm_ingest_result *out)
 {
-	sm_thread_facts unused;
 	GString *fp = g_string_new(NULL);
 	sm_args a;
 	redisReply *r;
@@ -466,7 +466,7 @@ sm_store_apply(sm_store *st, const sm_ingest *in, sm_facts *f,
 
 	memset(out, 0, sizeof *out);
 	out->decision = *d;
-	facts_from(f->raw, in, &unused, fp);
+	fingerprint(f->raw, fp);
 	sm_args_init(&a);
 	/* a new ticket's ack job: its id, reserved on this connection */
 	job = in->want_ack && (d->action == SM_THREAD_NEW ||

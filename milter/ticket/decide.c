@@ -27,6 +27,5 @@ sm_decide(const sm_config *cfg, const sm_envelope *env, const sm_message *m,
 	d.direction = "in";
 	d.acknowledge = env->queue != NULL && env->queue->acknowledge &&
 	    d.role == SM_ROLE_CUSTOMER && env->env_sender != NULL && !dmarc_fail;
-	d.refused = NULL;
 	return d;
 }

@@ -1,6 +1,6 @@
 #!/bin/sh
 # outbox_yield.sh - the outbox worker gives way to the MTA on a saturated
-# machine (milter/outbox.c, give_way): while the kernel's CPU pressure
+# machine (milter/outbox/outbox.c, give_way): while the kernel's CPU pressure
 # stall information (/proc/pressure/cpu) shows tasks waiting for a CPU 25%
 # of the time or more, generated mail waits - at most 5 s - and goes out
 # once the pressure is gone or the wait is over.
@@ -14,7 +14,7 @@
 #      memory, handed over at birth: the job stays in Redis, leased to the
 #      dead worker until the lease ends; a new daemon leaves it alone until
 #      then, and sends it once after (the lease's end moved, not waited);
-#   4. the hogs gone, acknowledgements leave at once again.
+#   4. the hogs gone, an acknowledgement is sent and the outbox drains.
 # Skipped where the kernel offers no PSI (the worker never gives way).
 . "$top_srcdir/tests/lib/common.sh"
 
@@ -81,7 +81,6 @@ kill -KILL "$SM_PID_DAEMON"
 wait "$SM_PID_DAEMON" 2>/dev/null
 SM_PID_DAEMON=
 stop_hogs
-l0=$(wc -l <"$T/daemon.log")
 score=$(redis_cli ZSCORE sm:outbox:due "$job")
 now=$(date +%s)
 check "the killed daemon's job stays leased (due in $((${score%.*} - now)) s)" \
@@ -94,9 +93,10 @@ check "after the lease it is sent" wait_for 15 eval '[ "$(acks)" -ge 3 ]'
 check "once" eval 'wait_for 10 outbox_empty && [ "$(acks)" -eq 3 ]'
 
 # ---- 4. calm again -----------------------------------------------------------
-tail -n +$((l0 + 1)) "$T/daemon.log" >"$T/daemon.log.2"
-check "the new daemon's worker has not given way" \
-    eval '! grep -q "outbox: CPU pressure [0-9]*%: giving way" "$T/daemon.log.2"'
+# Whether the new daemon's worker gives way now depends on the load of the
+# machine (other tests run beside this one), which the test does not
+# control; what must hold is that the acknowledgement is sent and the
+# outbox drains.
 sm_mail "$T/m3.eml" 'Cy Doe <cy@customer.test>' 'Quiet again' '<y-3@customer.test>'
 sm_send "$T/m3.eml" >/dev/null || fail "miltertest failed"
 check "its acknowledgement leaves at once" wait_for 10 eval '[ "$(acks)" -ge 4 ]'

@@ -1,6 +1,7 @@
 # bench/report.sh - sourced by bench/run.sh: turns $RES (one line per run:
 # "LABEL REP RESULT key=value ...") and the memory/scale figures into the
-# markdown of BENCHMARKS.md on stdout.
+# markdown of BENCHMARKS.md on stdout, followed by the hand-written
+# narrative of the BENCHMARKS.md in the source tree (narrative below).
 #
 # Every throughput figure is shown as a ratio to the baseline of the same
 # repetition (the do-nothing filter, direct at the same connection count or
@@ -264,4 +265,16 @@ $(rows "s-$SMALL|replies with $SMALL tickets stored (baseline)|s-$SMALL|||m" \
 	"s-$BIG|replies with $BIG tickets stored|s-$SMALL|0.90||m")
 $( [ "$SM_EVER" = 1 ] || printf '\nsupport-milter rows skipped: %s.\n' "$SM_WHY")
 EOF
+	narrative
+}
+
+# narrative: the hand-written part of BENCHMARKS.md - from its heading
+# "## Why the figures are what they are" to the end - copied from the
+# source tree's file as it is, so that a new pass replaces the figures
+# and keeps the explanation of them.
+narrative()
+{
+	_src=$top_srcdir/BENCHMARKS.md
+	[ -f "$_src" ] || return 0
+	awk '/^## Why the figures are what they are$/ { on = 1; print "" } on' "$_src"
 }

@@ -1,7 +1,9 @@
 # tests/lib/common.sh - sourced by every shell integration test.
 #
 # Interface (all names start with sm_ or are the reporting verbs):
-#   sm_init                  make the per-test work dir $T (0755) and $S (sockets)
+#   sm_init [redis]          make the per-test work dir $T (0755) and $S (sockets);
+#                            "redis": a test of the store alone, which needs
+#                            neither miltertest nor jq
 #   sm_start_redis           private redis-server on unix socket $REDIS_SOCK
 #   sm_stop_redis            stop it (bounded); sm_start_redis starts it again
 #   sm_write_config [EXTRA]  write $CONF (SPEC section 3) and $SECRET; EXTRA is
@@ -113,8 +115,11 @@ sm_init()
 	    skip "redis-server not found"
 	REDIS_CLI=${REDIS_CLI:-$(dirname "$REDIS_SERVER")/redis-cli}
 	[ -x "$REDIS_CLI" ] || REDIS_CLI=$(command -v redis-cli) || skip "redis-cli not found"
-	[ -x "${MILTERTEST:-}" ] || MILTERTEST=$(command -v miltertest) || skip "miltertest not found"
-	need_tool jq
+	if [ "${1:-}" != redis ]; then
+		[ -x "${MILTERTEST:-}" ] || MILTERTEST=$(command -v miltertest) ||
+		    skip "miltertest not found"
+		need_tool jq
+	fi
 
 	T=$top_builddir/tests/tmp/$SM_TEST_NAME
 	rm -rf "$T"

@@ -31,9 +31,23 @@ bool sm_dmarc_failed(const sm_message *m, const char *authserv_id);
 typedef struct sm_envelope {
 	const char *env_sender;     /* normalized, NULL for <> */
 	bool authenticated;         /* {auth_authen} was set */
+	const char *auth_addr;      /* {auth_authen} when it is an address
+	                             * (normalized), else NULL */
 	bool trusted;               /* client in trusted_networks */
 	const sm_queue *queue;      /* queue addressed, NULL: none */
 } sm_envelope;
+
+/*
+ * The agent the envelope proves the message comes from, or NULL. Proof is
+ * SMTP AUTH or a trusted client, and it is tied to an address the MTA
+ * vouches for, never to From: alone: the SMTP AUTH login when it is an
+ * agent's address, else the envelope sender when it is an agent's. When
+ * the message has a From: it must name that same agent (a proven agent
+ * writing as someone else is not acting as an agent). Agents are those
+ * of env->queue (any queue's when NULL).
+ */
+const char *sm_role_agent(const sm_config *cfg, const sm_envelope *env,
+    const sm_message *m);
 
 /* The role. loop_valid: the X-Support-Loop header verified. in_ticket: the
  * message threads into an existing ticket (agent role needs it). */

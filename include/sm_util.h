@@ -34,6 +34,9 @@ char **sm_split_list(const char *s);
  * parts too: a help desk must not split one customer into two). */
 /* Strip <>, surrounding blanks; lowercase. Returns NULL for "" or "<>". */
 char *sm_addr_normalize(const char *raw);
+/* The mailbox an address delivers to, for counting per person: a
+ * normalized address with its +detail removed (ann+x@d -> ann@d). */
+char *sm_addr_mailbox(const char *addr);
 /* "support+tok@example.com" -> local "support", detail "tok", domain. */
 bool sm_addr_split(const char *addr, char **local, char **detail, char **domain);
 /* pattern "alice@example.com" matches that address; "@example.com" any
@@ -41,7 +44,9 @@ bool sm_addr_split(const char *addr, char **local, char **detail, char **domain)
 bool sm_addr_match(const char *pattern, const char *addr);
 bool sm_addr_match_list(char *const *patterns, const char *addr);
 
-/* CIDR lists: "127.0.0.1/32, ::1, 10.0.0.0/8". */
+/* CIDR lists: "127.0.0.1/32, ::1, 10.0.0.0/8", and the word "local":
+ * clients with no network address (a unix socket, sendmail(1) on the
+ * host), which match only when it is named. */
 typedef struct sm_cidr {
 	int family;                 /* AF_INET or AF_INET6 */
 	uint8_t addr[16];
@@ -50,9 +55,11 @@ typedef struct sm_cidr {
 typedef struct sm_cidr_list {
 	sm_cidr *v;
 	size_t n;
+	bool local;                 /* "local" was named */
 } sm_cidr_list;
 bool sm_cidr_list_parse(const char *s, sm_cidr_list *out, char **err);
 void sm_cidr_list_clear(sm_cidr_list *l);
+/* sa NULL or AF_UNIX: a local client (l->local decides). */
 bool sm_cidr_list_match(const sm_cidr_list *l, const struct sockaddr *sa);
 bool sm_cidr_list_match_str(const sm_cidr_list *l, const char *ip);
 

@@ -369,18 +369,66 @@ sm_config_load(const char *path, bool check_secret, GPtrArray *errors)
 
 /* ---------------------------------------------------------------- lookups */
 
+/*
+ * The address an MTA may route a recipient to on its own: Postfix's
+ * defaults (allow_percent_hack, swap_bangpath) deliver "user%dom@local"
+ * and "dom!user@local" as user@dom. NULL when addr has neither form.
+ * Mail in those forms to a queue address must not reach the support
+ * mailbox past the gateway.
+ */
+static char *
+routed_form(const char *addr)
+{
+	const char *at = strrchr(addr, '@'), *pct, *bang;
+
+	if (at == NULL)
+		return NULL;
+	pct = g_strrstr_len(addr, at - addr, "%");
+	if (pct != NULL && pct > addr && pct + 1 < at)
+		return g_strdup_printf("%.*s@%.*s", (int)(pct - addr), addr,
+		    (int)(at - pct - 1), pct + 1);
+	bang = memchr(addr, '!', (size_t)(at - addr));
+	if (bang != NULL && bang > addr && bang + 1 < at)
+		return g_strdup_printf("%.*s@%.*s", (int)(at - bang - 1), bang + 1,
+		    (int)(bang - addr), addr);
+	return NULL;
+}
+
+static const sm_queue *queue_for_addr(const sm_config *cfg, const char *addr,
+    char **detail_out);
+
+/*
+ * The queue a recipient belongs to, from the address as the client wrote
+ * it (sm_addr_normalize: <>, source route, quotes, case, trailing dot),
+ * its +detail, or the form the MTA would route it to (routed_form).
+ */
 const sm_queue *
 sm_config_queue_for_rcpt(const sm_config *cfg, const char *rcpt,
     char **detail_out)
 {
-	char *addr, *local = NULL, *detail = NULL, *domain = NULL, *base = NULL;
-	const sm_queue *found = NULL;
-	guint i;
+	char *addr, *alt;
+	const sm_queue *q;
 
 	if (detail_out != NULL)
 		*detail_out = NULL;
 	if (cfg == NULL || (addr = sm_addr_normalize(rcpt)) == NULL)
 		return NULL;
+	q = queue_for_addr(cfg, addr, detail_out);
+	if (q == NULL && (alt = routed_form(addr)) != NULL) {
+		q = queue_for_addr(cfg, alt, detail_out);
+		g_free(alt);
+	}
+	g_free(addr);
+	return q;
+}
+
+static const sm_queue *
+queue_for_addr(const sm_config *cfg, const char *addr, char **detail_out)
+{
+	char *local = NULL, *detail = NULL, *domain = NULL, *base = NULL;
+	const sm_queue *found = NULL;
+	guint i;
+
 	/* Queue addresses never contain '+' (config check), so the exact
 	 * form and the plus form cannot both match different queues. */
 	if (sm_addr_split(addr, &local, &detail, &domain) && detail != NULL)
@@ -399,7 +447,6 @@ sm_config_queue_for_rcpt(const sm_config *cfg, const char *rcpt,
 			}
 		}
 	}
-	g_free(addr);
 	g_free(local);
 	g_free(detail);
 	g_free(domain);

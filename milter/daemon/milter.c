@@ -37,11 +37,35 @@
 
 /* Headers beyond this are not buffered (a header bomb cannot grow us). */
 #define SM_MAX_HEADER_BYTES (256 * 1024)
+/*
+ * Sender-written header fields the stamps replace (X-Ticket-*, Reply-To)
+ * cost the MTA one edit request each; a mail with more than this many is
+ * refused (550) rather than edited field by field. Real mail has a few: a
+ * stamped copy forwarded back carries six.
+ */
+#define SM_MAX_FORGED_FIELDS 32
+
+/* One X-Ticket-* name a sender wrote: its first spelling (what
+ * smfi_chgheader is given) and how many fields carry it. */
+struct xfield {
+	char *name;
+	int count;
+};
+
+static void
+xfield_free(gpointer p)
+{
+	struct xfield *x = p;
+
+	g_free(x->name);
+	g_free(x);
+}
 
 struct msg {
 	sm_config *cfg;             /* reference taken at MAIL FROM */
 	char *env_sender;           /* normalized, NULL for <> */
 	bool authenticated;
+	char *auth_addr;            /* {auth_authen} as an address, or NULL */
 	const sm_queue *queue;      /* first queue addressed (cfg-owned) */
 	char *detail;               /* +detail of that recipient */
 	int nqueue_rcpts;
@@ -52,7 +76,8 @@ struct msg {
 	char *subject_raw;          /* first Subject value, unfolded */
 	int n_subject;
 	int n_reply_to;
-	GHashTable *xticket;        /* X-Ticket-* name (first spelling) -> count */
+	int n_forged;               /* X-Ticket-* and Reply-To fields seen */
+	GHashTable *xticket;        /* X-Ticket-* lowercase name -> struct xfield */
 };
 
 struct conn {
@@ -71,6 +96,7 @@ msg_free(struct msg *m)
 	if (m->cfg != NULL)
 		sm_config_unref(m->cfg);
 	g_free(m->env_sender);
+	g_free(m->auth_addr);
 	g_free(m->detail);
 	if (m->raw != NULL)
 		g_string_free(m->raw, TRUE);
@@ -147,9 +173,10 @@ sm_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, buf, sizeof(buf));
 	c->client_ip = g_strdup(buf[0] ? buf : "local");
 	cfg = sm_config_current();
-	/* No address (local submission via sendmail(1)) counts as trusted. */
-	c->trusted = sa == NULL || sa->sa_family == AF_UNIX ||
-	    sm_cidr_list_match(&cfg->trusted_networks, sa);
+	/* A client with no address (sendmail(1) on the host) is trusted
+	 * only when trusted_networks names "local": any local user could
+	 * write any From. */
+	c->trusted = sm_cidr_list_match(&cfg->trusted_networks, sa);
 	sm_config_unref(cfg);
 	return cont(c, SMFIP_NR_CONN);
 }
@@ -169,6 +196,7 @@ sm_envfrom(SMFICTX *ctx, char **argv)
 	m->env_sender = argv[0] ? sm_addr_normalize(argv[0]) : NULL;
 	auth = smfi_getsymval(ctx, "{auth_authen}");
 	m->authenticated = auth != NULL && *auth != '\0';
+	m->auth_addr = m->authenticated ? sm_addr_normalize(auth) : NULL;
 	return cont(c, SMFIP_NR_MAIL);
 }
 
@@ -213,7 +241,7 @@ sm_data(SMFICTX *ctx)
 		return SMFIS_ACCEPT;
 	}
 	m->raw = g_string_sized_new(16384);
-	m->xticket = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	m->xticket = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, xfield_free);
 	return SMFIS_CONTINUE;
 }
 
@@ -241,28 +269,31 @@ sm_header(SMFICTX *ctx, char *name, char *value)
 	if (m->raw == NULL) {
 		/* an MTA too old for the DATA step: set up here instead */
 		m->raw = g_string_sized_new(16384);
-		m->xticket = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+		m->xticket = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, xfield_free);
 	}
 	if (g_ascii_strcasecmp(name, "Subject") == 0) {
 		if (m->n_subject++ == 0)
 			m->subject_raw = unfold(value);
 	} else if (g_ascii_strcasecmp(name, "Reply-To") == 0) {
 		m->n_reply_to++;
-	} else if (g_ascii_strncasecmp(name, "X-Ticket-", 9) == 0) {
-		/* Keyed by the name as first spelled: smfi_chgheader counts
-		 * occurrences case-insensitively, some tools compare exactly. */
-		gpointer n = NULL, orig = NULL;
-		GHashTableIter it;
-		gpointer k, v;
+		m->n_forged++;
+	} else if (g_ascii_strncasecmp(name, "X-Ticket-", 9) == 0 &&
+	    ++m->n_forged <= SM_MAX_FORGED_FIELDS) {
+		/* Edited under the name as first spelled: smfi_chgheader
+		 * counts occurrences case-insensitively, some tools compare
+		 * exactly. Past the limit the mail is refused: no need to
+		 * remember more. */
+		char *key = g_ascii_strdown(name, -1);
+		struct xfield *x = g_hash_table_lookup(m->xticket, key);
 
-		g_hash_table_iter_init(&it, m->xticket);
-		while (orig == NULL && g_hash_table_iter_next(&it, &k, &v))
-			if (g_ascii_strcasecmp(k, name) == 0) {
-				orig = k;
-				n = v;
-			}
-		g_hash_table_replace(m->xticket, g_strdup(orig ? orig : name),
-		    GINT_TO_POINTER(GPOINTER_TO_INT(n) + 1));
+		if (x == NULL) {
+			x = g_new0(struct xfield, 1);
+			x->name = g_strdup(name);
+			g_hash_table_insert(m->xticket, key, x);
+		} else {
+			g_free(key);
+		}
+		x->count++;
 	}
 	need = strlen(name) + strlen(value) + 4;
 	if (m->header_bytes + need > SM_MAX_HEADER_BYTES) {
@@ -323,20 +354,40 @@ sm_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 static void
 set_stamp(SMFICTX *ctx, struct msg *m, const char *name, const char *value)
 {
+	char *key = g_ascii_strdown(name, -1);
+	struct xfield *x = g_hash_table_lookup(m->xticket, key);
+
+	if (x != NULL) {
+		for (int i = x->count; i >= 2; i--)
+			smfi_chgheader(ctx, x->name, i, NULL);
+		smfi_chgheader(ctx, x->name, 1, (char *)value);
+		g_hash_table_remove(m->xticket, key);
+	} else {
+		smfi_addheader(ctx, (char *)name, (char *)value);
+	}
+	g_free(key);
+}
+
+/* Delete what is left of the sender's X-Ticket-* fields and every
+ * Reply-To: nothing reaching the support mailbox keeps one the gateway
+ * did not set. */
+static void
+strip_forged(SMFICTX *ctx, struct msg *m)
+{
 	GHashTableIter it;
 	gpointer key, val;
 
 	g_hash_table_iter_init(&it, m->xticket);
 	while (g_hash_table_iter_next(&it, &key, &val)) {
-		if (g_ascii_strcasecmp(key, name) != 0)
-			continue;
-		for (int i = GPOINTER_TO_INT(val); i >= 2; i--)
-			smfi_chgheader(ctx, key, i, NULL);
-		smfi_chgheader(ctx, key, 1, (char *)value);
-		g_hash_table_iter_remove(&it);
-		return;
+		const struct xfield *x = val;
+
+		for (int i = x->count; i >= 1; i--)
+			smfi_chgheader(ctx, x->name, i, NULL);
 	}
-	smfi_addheader(ctx, (char *)name, (char *)value);
+	g_hash_table_remove_all(m->xticket);
+	for (int i = m->n_reply_to; i >= 1; i--)
+		smfi_chgheader(ctx, "Reply-To", i, NULL);
+	m->n_reply_to = 0;
 }
 
 /* Stamp the ticket number and state on the delivered copy. */
@@ -345,8 +396,6 @@ stamp(SMFICTX *ctx, struct msg *m, const sm_message *pm, const sm_ingest_result 
 {
 	const sm_queue *q = sm_config_queue_by_name(m->cfg, r->queue);
 	char idbuf[32], *v;
-	GHashTableIter it;
-	gpointer key, val;
 
 	if (q == NULL)
 		q = m->queue;
@@ -380,12 +429,7 @@ stamp(SMFICTX *ctx, struct msg *m, const sm_message *pm, const sm_ingest_result 
 		set_stamp(ctx, m, "X-Ticket-Due", d);
 		g_free(d);
 	}
-	g_hash_table_iter_init(&it, m->xticket);
-	while (g_hash_table_iter_next(&it, &key, &val))
-		for (int i = GPOINTER_TO_INT(val); i >= 1; i--)
-			smfi_chgheader(ctx, key, i, NULL);
-	for (int i = m->n_reply_to; i >= 1; i--)
-		smfi_chgheader(ctx, "Reply-To", i, NULL);
+	strip_forged(ctx, m);
 
 	/* Reply-To: the queue address with this ticket's reply token, so an
 	 * agent's reply threads even from a client that drops In-Reply-To. */
@@ -446,7 +490,7 @@ tempfail_or_accept(SMFICTX *ctx, struct msg *m, const char *qid, const char *why
 
 /* What the store needs of the message, before the decision. */
 static void
-ingest_input(const struct conn *c, const struct msg *m, const sm_message *pm,
+ingest_input(const struct msg *m, const sm_envelope *env, const sm_message *pm,
     const char *msgid, sm_ingest *in)
 {
 	memset(in, 0, sizeof *in);
@@ -461,8 +505,7 @@ ingest_input(const struct conn *c, const struct msg *m, const sm_message *pm,
 	in->token_ticket = m->detail ? sm_token_verify(m->cfg->secret, m->detail) : 0;
 	in->signed_ref_ticket = signed_ref(m->cfg, pm);
 	in->tag_ticket = sm_subject_tag_find(pm->subject, m->queue->tag);
-	in->sender_is_agent = (m->authenticated || c->trusted) &&
-	    sm_queue_is_agent(m->queue, in->sender);
+	in->sender_is_agent = sm_role_agent(m->cfg, env, pm) != NULL;
 	in->priority = sm_priority_for(m->queue, pm);
 	in->now = time(NULL);
 	if (m->queue->sla != NULL) {
@@ -529,6 +572,7 @@ sm_eom(SMFICTX *ctx)
 	memset(&env, 0, sizeof(env));
 	env.env_sender = m->env_sender;
 	env.authenticated = m->authenticated;
+	env.auth_addr = m->auth_addr;
 	env.trusted = c->trusted;
 	env.queue = m->queue;
 	if (loop_valid) {
@@ -538,7 +582,7 @@ sm_eom(SMFICTX *ctx)
 	msgid = pm->message_id ? g_strdup(pm->message_id) : synth_msgid(m, m->cfg->hostname);
 	authserv = m->cfg->authserv_id ? m->cfg->authserv_id : smfi_getsymval(ctx, "j");
 	dmarc_fail = sm_dmarc_failed(pm, authserv);
-	ingest_input(c, m, pm, msgid, &in);
+	ingest_input(m, &env, pm, msgid, &in);
 	memset(&res, 0, sizeof(res));
 
 	st = sm_store_pool_get(m->cfg, &err);

@@ -146,7 +146,7 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
 {
 	const sm_message *m = in->msg;
 	GString *lines, *rec;
-	char *s, *subject;
+	char *s, *subject, *mailbox;
 	gint64 nlines;
 	int o = SM_ARG_INGEST_REFS + base_args(st, in, fp, a);
 
@@ -182,7 +182,9 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
 	g_string_free(lines, TRUE);
 	g_free(subject);
 	sm_args_put(a, o + SM_ARG_APPLY_WANT_ACK, in->want_ack ? "1" : "0");
-	sm_args_put(a, o + SM_ARG_APPLY_ACK_TO, in->ack_to);
+	mailbox = in->ack_to ? sm_addr_mailbox(in->ack_to) : NULL;
+	sm_args_put(a, o + SM_ARG_APPLY_ACK_MAILBOX, mailbox);
+	g_free(mailbox);
 	sm_args_puti(a, o + SM_ARG_APPLY_ACK_LIMIT_COUNT, in->ack_limit_count);
 	sm_args_puti(a, o + SM_ARG_APPLY_ACK_LIMIT_WINDOW, in->ack_limit_window);
 	sm_args_put_digest(a, o + SM_ARG_APPLY_RQ_BUCKET, in->sender, SM_RQ_DIGEST);

@@ -131,18 +131,36 @@ sm_dmarc_failed(const sm_message *m, const char *authserv_id)
 	return false;
 }
 
+static bool
+is_agent(const sm_config *cfg, const sm_queue *q, const char *addr)
+{
+	return addr != NULL && (q != NULL ? sm_queue_is_agent(q, addr) :
+	    sm_config_is_any_agent(cfg, addr));
+}
+
+const char *
+sm_role_agent(const sm_config *cfg, const sm_envelope *env, const sm_message *m)
+{
+	const char *who = NULL;
+
+	if (env->authenticated && is_agent(cfg, env->queue, env->auth_addr))
+		who = env->auth_addr;
+	else if ((env->authenticated || env->trusted) &&
+	    is_agent(cfg, env->queue, env->env_sender))
+		who = env->env_sender;
+	if (who != NULL && m->from_addr != NULL &&
+	    g_ascii_strcasecmp(m->from_addr, who) != 0)
+		return NULL;
+	return who;
+}
+
 sm_role
 sm_role_decide(const sm_config *cfg, const sm_envelope *env,
     const sm_message *m, bool loop_valid, bool in_ticket)
 {
-	const char *sender = m->from_addr ? m->from_addr : env->env_sender;
-	bool proof = env->authenticated || env->trusted;
-
 	if (loop_valid)
 		return SM_ROLE_OWN;
-	if (proof && in_ticket && sender != NULL &&
-	    (env->queue ? sm_queue_is_agent(env->queue, sender) :
-	    sm_config_is_any_agent(cfg, sender)))
+	if (in_ticket && sm_role_agent(cfg, env, m) != NULL)
 		return SM_ROLE_AGENT;
 	if (env->queue == NULL)
 		return SM_ROLE_OTHER;

@@ -249,19 +249,71 @@ sm_split_list(const char *s)
 
 /* -------------------------------------------------------------- addresses */
 
+/* RFC 5322 atext, and anything non-ASCII (RFC 6531 SMTPUTF8). */
+static bool
+is_atext(unsigned char c)
+{
+	return g_ascii_isalnum(c) || c >= 0x80 ||
+	    (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+/*
+ * A quoted local part ("support"@example.com, "sup\port"@...) names the
+ * same mailbox as its unquoted form when what is inside is a dot-string
+ * (RFC 5321 4.1.2: a quoted-string that needs no quoting is equivalent to
+ * it); the MTA delivers it there. Returns the address with the local part
+ * unquoted, the input itself when it is not quoted, or NULL when the
+ * quoted content is not a dot-string (blanks, '@', controls: no mailbox a
+ * help desk should treat as a plain address) or the quotes do not close
+ * right before the '@'.
+ */
+static char *
+addr_unquote(const char *a)
+{
+	GString *s;
+	const char *p;
+	bool dot_ok = false;            /* a '.' may come next */
+
+	if (*a != '"')
+		return g_strdup(a);
+	s = g_string_sized_new(strlen(a));
+	for (p = a + 1; *p != '"'; p++) {
+		unsigned char c;
+
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		c = (unsigned char)*p;
+		if (c == '\0')
+			goto bad;
+		if (c == '.' ? !dot_ok : !is_atext(c))
+			goto bad;
+		dot_ok = c != '.';
+		g_string_append_c(s, (char)c);
+	}
+	if (s->len == 0 || !dot_ok || p[1] != '@')
+		goto bad;
+	g_string_append(s, p + 1);
+	return g_string_free(s, FALSE);
+bad:
+	g_string_free(s, TRUE);
+	return NULL;
+}
+
 /*
  * Normalize an envelope or header address for storage and comparison.
  * Decisions: blanks and one pair of <> are stripped; a source route
- * ("@a,@b:user@dom", RFC 5321 obsolete syntax) is dropped; the result is
+ * ("@a,@b:user@dom", RFC 5321 obsolete syntax) is dropped; a quoted local
+ * part that needs no quoting is unquoted (addr_unquote); one trailing dot
+ * of the domain is dropped (example.com. is example.com); the result is
  * lowercased (UTF-8 aware). NULL is returned for the null sender ("" or
  * "<>") and for anything that is not one plain address: embedded blanks or
- * control characters, stray <>, invalid UTF-8, no '@', or an empty local
- * part or domain. Callers treat NULL as "no usable address".
+ * control characters, stray <> or quotes, invalid UTF-8, no '@', or an
+ * empty local part or domain. Callers treat NULL as "no usable address".
  */
 char *
 sm_addr_normalize(const char *raw)
 {
-	char *t, *a, *at, *res;
+	char *t, *a, *at, *res, *uq = NULL;
 	const char *p;
 	size_t len;
 
@@ -276,10 +328,13 @@ sm_addr_normalize(const char *raw)
 	}
 	if (a[0] == '@' && (p = strchr(a, ':')) != NULL)
 		a = (char *)p + 1;
+	if ((uq = addr_unquote(a)) == NULL)
+		goto bad;
+	a = uq;
 	for (p = a; *p != '\0'; p++) {
 		unsigned char c = (unsigned char)*p;
 
-		if (c <= 0x20 || c == 0x7f || c == '<' || c == '>')
+		if (c <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == '"')
 			goto bad;
 	}
 	if (*a == '\0' || !g_utf8_validate(a, -1, NULL))
@@ -287,12 +342,33 @@ sm_addr_normalize(const char *raw)
 	at = strrchr(a, '@');
 	if (at == NULL || at == a || at[1] == '\0')
 		goto bad;
+	len = strlen(a);
+	if (a[len - 1] == '.') {
+		a[len - 1] = '\0';
+		if (at[1] == '\0' || a[len - 2] == '.')
+			goto bad;
+	}
 	res = sm_utf8_strdown(a);
+	g_free(uq);
 	g_free(t);
 	return res;
 bad:
+	g_free(uq);
 	g_free(t);
 	return NULL;
+}
+
+char *
+sm_addr_mailbox(const char *addr)
+{
+	char *local = NULL, *domain = NULL, *res;
+
+	if (!sm_addr_split(addr, &local, NULL, &domain))
+		return g_strdup(addr);
+	res = g_strconcat(local, "@", domain, NULL);
+	g_free(local);
+	g_free(domain);
+	return res;
 }
 
 bool
@@ -401,8 +477,13 @@ sm_cidr_list_parse(const char *s, sm_cidr_list *out, char **err)
 
 	out->v = NULL;
 	out->n = 0;
+	out->local = false;
 	items = sm_split_list(s);
 	for (it = items; *it != NULL; it++) {
+		if (g_ascii_strcasecmp(*it, "local") == 0) {
+			out->local = true;
+			continue;
+		}
 		pfx = -1;
 		if ((slash = strchr(*it, '/')) != NULL) {
 			*slash = '\0';
@@ -445,6 +526,7 @@ sm_cidr_list_clear(sm_cidr_list *l)
 	g_free(l->v);
 	l->v = NULL;
 	l->n = 0;
+	l->local = false;
 }
 
 static bool
@@ -480,8 +562,8 @@ sm_cidr_list_match(const sm_cidr_list *l, const struct sockaddr *sa)
 {
 	sm_cidr ip;
 
-	if (sa == NULL)
-		return false;
+	if (sa == NULL || sa->sa_family == AF_UNIX)
+		return l->local;
 	memset(&ip, 0, sizeof(ip));
 	if (sa->sa_family == AF_INET) {
 		ip.family = AF_INET;

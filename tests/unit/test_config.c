@@ -218,6 +218,24 @@ test_spec_example(void)
 	g_assert_null(detail);
 	g_assert_null(sm_config_queue_for_rcpt(cfg, "<>", &detail));
 	g_assert_null(sm_config_queue_for_rcpt(cfg, NULL, NULL));
+	/* the forms an MTA delivers to the same mailbox: quoted local part,
+	 * source route, trailing dot, percent hack, bang path */
+	g_assert_true(sm_config_queue_for_rcpt(cfg, "<\"support\"@example.com>", NULL) == q);
+	g_assert_true(sm_config_queue_for_rcpt(cfg, "<@mx.test:\"SUPPORT\"@example.com>", NULL) == q);
+	g_assert_true(sm_config_queue_for_rcpt(cfg, "<support@example.com.>", NULL) == q);
+	g_assert_true(sm_config_queue_for_rcpt(cfg, "<support%example.com@mx.example.com>", NULL) == q);
+	g_assert_true(sm_config_queue_for_rcpt(cfg, "<example.com!support@localhost>", NULL) == q);
+	g_assert_true(sm_config_queue_for_rcpt(cfg, "<\"support+t5-abc\"@example.com>", &detail) == q);
+	g_assert_cmpstr(detail, ==, "t5-abc");
+	g_free(detail);
+	detail = NULL;
+	g_assert_true(sm_config_queue_for_rcpt(cfg, "<support+t5-abc%example.com@mx.test>", &detail) == q);
+	g_assert_cmpstr(detail, ==, "t5-abc");
+	g_free(detail);
+	detail = NULL;
+	g_assert_null(sm_config_queue_for_rcpt(cfg, "<\"sup port\"@example.com>", NULL));
+	g_assert_null(sm_config_queue_for_rcpt(cfg, "<%example.com@mx.test>", NULL));
+	g_assert_null(sm_config_queue_for_rcpt(cfg, "<support%@mx.test>", NULL));
 	g_assert_true(sm_config_queue_by_name(cfg, "support") == q);
 	g_assert_null(sm_config_queue_by_name(cfg, "sales"));
 

@@ -153,6 +153,27 @@ test_roles(void)
 	env.trusted = true;
 	g_assert_cmpint(sm_role_decide(&cfg, &env, agent, FALSE, TRUE), ==, SM_ROLE_AGENT);
 
+	/* proof is tied to the envelope, never to From: alone: a trusted
+	 * client sending as a customer with an agent's From is a customer */
+	env.env_sender = "ann@customer.test";
+	g_assert_null(sm_role_agent(&cfg, &env, agent));
+	g_assert_cmpint(sm_role_decide(&cfg, &env, agent, FALSE, TRUE), ==, SM_ROLE_CUSTOMER);
+	/* an SMTP AUTH login that is the agent's address proves it */
+	env.trusted = false;
+	env.authenticated = true;
+	env.auth_addr = "alice@example.com";
+	g_assert_cmpstr(sm_role_agent(&cfg, &env, agent), ==, "alice@example.com");
+	/* a login that is no agent's address proves only the envelope */
+	env.auth_addr = NULL;
+	g_assert_null(sm_role_agent(&cfg, &env, agent));
+	/* a proven agent writing with another agent's From is not acting
+	 * as either */
+	env.env_sender = "carl@staff.test";
+	g_assert_null(sm_role_agent(&cfg, &env, agent));
+	env.env_sender = "alice@example.com";
+	g_assert_cmpstr(sm_role_agent(&cfg, &env, agent), ==, "alice@example.com");
+	env.authenticated = false;
+
 	/* for no queue */
 	env.queue = NULL;
 	env.trusted = false;

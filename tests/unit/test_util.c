@@ -155,6 +155,20 @@ test_addr(void)
 		{ "ann@example.com\n", "ann@example.com" },
 		{ "ann\x01@example.com", NULL }, { "<ann@example.com", NULL },
 		{ "a<b>@example.com", NULL }, { "\xff@example.com", NULL },
+		/* RFC 5321: a quoted local part that needs no quotes is the
+		 * same mailbox (the MTA delivers it there) */
+		{ "<\"support\"@example.com>", "support@example.com" },
+		{ "\"Sup\\port\"@Example.com", "support@example.com" },
+		{ "\"support+t1-abc\"@example.com", "support+t1-abc@example.com" },
+		{ "<@relay.test:\"support\"@example.com>", "support@example.com" },
+		{ "\"first.last\"@example.com", "first.last@example.com" },
+		{ "\"sup port\"@example.com", NULL }, { "\"a@b\"@example.com", NULL },
+		{ "\"\"@example.com", NULL }, { "\"support@example.com", NULL },
+		{ "\"a..b\"@example.com", NULL }, { "\".a\"@example.com", NULL },
+		{ "\"support\"x@example.com", NULL }, { "sup\"port@example.com", NULL },
+		/* a root-anchored domain is the same domain */
+		{ "support@example.com.", "support@example.com" },
+		{ "support@.", NULL }, { "support@example.com..", NULL },
 	};
 	char *a, *l, *d, *dom;
 	size_t i;
@@ -278,6 +292,22 @@ test_cidr(void)
 	g_assert_cmpuint(l.n, ==, 0);
 	g_assert_false(sm_cidr_list_match_str(&l, "127.0.0.1"));
 	sm_cidr_list_clear(&l);
+
+	/* a local client (no address, unix socket) only when "local" is
+	 * named, in any case, alone or beside networks */
+	g_assert_true(sm_cidr_list_parse("127.0.0.1, Local", &l, NULL));
+	g_assert_cmpuint(l.n, ==, 1);
+	g_assert_true(sm_cidr_list_match(&l, &sa));
+	g_assert_true(sm_cidr_list_match(&l, NULL));
+	g_assert_true(sm_cidr_list_match_str(&l, "127.0.0.1"));
+	g_assert_false(sm_cidr_list_match_str(&l, "local"));
+	sm_cidr_list_clear(&l);
+	g_assert_false(sm_cidr_list_match(&l, NULL));
+	g_assert_true(sm_cidr_list_parse("local", &l, NULL));
+	g_assert_cmpuint(l.n, ==, 0);
+	g_assert_true(sm_cidr_list_match(&l, &sa));
+	sm_cidr_list_clear(&l);
+	g_assert_false(sm_cidr_list_parse("localhost", &l, NULL));
 
 	g_assert_false(sm_cidr_list_parse("10.0.0.0/33", &l, &err));
 	g_assert_nonnull(strstr(err, "prefix"));

@@ -86,12 +86,14 @@ local function addmsg(id, new)
   end
 end
 
--- The acknowledgement job, within the sender's ack_limit: returns whether
--- it was queued, whether the limit held it back, and its id.
+-- The acknowledgement job, within the ack_limit of the sender's mailbox
+-- (its address with the +detail removed, so that plus-addresses share
+-- one count): returns whether it was queued, whether the limit held it
+-- back, and its id.
 local function queue_ack(id, prev)
-  local ack_to = ARGV[o + APPLY_ACK_TO]
-  if ARGV[o + APPLY_WANT_ACK] ~= '1' or ack_to == '' then return 0, 0 end
-  local lk = P .. 'acklimit:' .. ack_to
+  local mailbox = ARGV[o + APPLY_ACK_MAILBOX]
+  if ARGV[o + APPLY_WANT_ACK] ~= '1' or mailbox == '' then return 0, 0 end
+  local lk = P .. 'acklimit:' .. mailbox
   local window = ARGV[o + APPLY_ACK_LIMIT_WINDOW]
   -- the window starts with the first ack: one command then
   local n = 1

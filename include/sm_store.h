@@ -36,6 +36,7 @@ const char *sm_store_prefix(const sm_store *st);
 /* The first nhex hex digits of SHA-1(s), the first taken modulo 4
  * (g_free): the keys of the indexes of doc/redis-keys.md. */
 #define SM_MSGID_DIGEST 23      /* bucket (4) and field (19) of {p}mi: */
+#define SM_CONTENT_DIGEST 16    /* a message's content, beside its id in {p}mi: */
 #define SM_RQ_DIGEST    4       /* bucket of {p}rq: */
 char *sm_store_index_key(const char *s, size_t nhex);
 
@@ -57,6 +58,9 @@ typedef struct sm_ingest {
 	const sm_queue *queue;      /* the queue it was addressed to */
 	const sm_message *msg;
 	const char *msgid;          /* msg->message_id, or a synthesized one */
+	const char *content_digest; /* SM_CONTENT_DIGEST hex digits of the
+	                             * body as received (sm_content_digest);
+	                             * NULL: of msg->body */
 	const char *sender;         /* normalized From address (else envelope) */
 	const char *sender_name;    /* may be NULL */
 	const char *env_sender;     /* normalized envelope sender, NULL for <> */

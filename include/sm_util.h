@@ -67,7 +67,8 @@ bool sm_cidr_list_match_str(const sm_cidr_list *l, const char *ip);
  *
  * reply token: "t<id>-<12 hex>" used as support+<token>@domain.
  * message id : "sm.<id>.<nonce>.<16 hex>@<hostname>" (no angle brackets).
- * loop guard : "X-Support-Loop: <hostname>; <32 hex>" over the Message-ID.
+ * loop guard : "X-Support-Loop: <hostname>; <32 hex>" over the Message-ID,
+ *              the Date and the envelope recipients of the mail sent.
  */
 char *sm_token_make(GBytes *secret, gint64 ticket);
 /* returns the ticket id or 0 when the token is malformed or forged */
@@ -80,8 +81,21 @@ char *sm_msgid_make_nonce(GBytes *secret, gint64 ticket, guint64 nonce,
     const char *hostname);
 /* id without <>; returns the ticket id of a gateway-generated id, else 0 */
 gint64 sm_msgid_verify(GBytes *secret, const char *msgid);
-char *sm_loop_make(GBytes *secret, const char *hostname, const char *msgid);
-bool sm_loop_verify(GBytes *secret, const char *value, const char *msgid);
+/*
+ * The loop guard binds a generated mail to what the gateway sent: its
+ * Message-ID, its Date (Unix seconds) and its envelope recipients (a
+ * NULL-terminated list; order and case do not matter). Someone who saw
+ * one cannot pass a copy of it off as the gateway's own mail to another
+ * address, nor the same one after SM_LOOP_MAX_AGE seconds. verify: date
+ * from the mail's Date:, rcpts the transaction's recipients, now the
+ * clock (a Date up to SM_LOOP_MAX_SKEW ahead is another node's clock).
+ */
+#define SM_LOOP_MAX_AGE   3600
+#define SM_LOOP_MAX_SKEW  600
+char *sm_loop_make(GBytes *secret, const char *hostname, const char *msgid,
+    gint64 date, const char *const *rcpts);
+bool sm_loop_verify(GBytes *secret, const char *value, const char *msgid,
+    gint64 date, const char *const *rcpts, gint64 now);
 
 /* Subject tag "[<tag> #<id>]" (tag compared case-insensitively).
  * Returns the id or 0. */

@@ -44,6 +44,9 @@
  * stamped copy forwarded back carries six.
  */
 #define SM_MAX_FORGED_FIELDS 32
+/* Envelope recipients kept for the loop guard: the gateway sends each
+ * generated mail to one, so a transaction with more is never its own. */
+#define SM_MAX_OWN_RCPTS 8
 
 /* One X-Ticket-* name a sender wrote: its first spelling (what
  * smfi_chgheader is given) and how many fields carry it. */
@@ -69,6 +72,9 @@ struct msg {
 	const sm_queue *queue;      /* first queue addressed (cfg-owned) */
 	char *detail;               /* +detail of that recipient */
 	int nqueue_rcpts;
+	int nother_rcpts;           /* recipients that are no queue address */
+	GPtrArray *rcpts;           /* every recipient as given, up to
+	                             * SM_MAX_OWN_RCPTS + 1 (the loop guard) */
 	GString *raw;               /* header block + body, as received */
 	size_t header_bytes;
 	bool truncated;
@@ -98,6 +104,8 @@ msg_free(struct msg *m)
 	g_free(m->env_sender);
 	g_free(m->auth_addr);
 	g_free(m->detail);
+	if (m->rcpts != NULL)
+		g_ptr_array_unref(m->rcpts);
 	if (m->raw != NULL)
 		g_string_free(m->raw, TRUE);
 	g_free(m->subject_raw);
@@ -210,7 +218,13 @@ sm_envrcpt(SMFICTX *ctx, char **argv)
 
 	if (m == NULL || argv[0] == NULL)
 		return cont(c, SMFIP_NR_RCPT);
+	if (m->rcpts == NULL)
+		m->rcpts = g_ptr_array_new_with_free_func(g_free);
+	if (m->rcpts->len <= SM_MAX_OWN_RCPTS)
+		g_ptr_array_add(m->rcpts, g_strdup(argv[0]));
 	q = sm_config_queue_for_rcpt(m->cfg, argv[0], &detail);
+	if (q == NULL)
+		m->nother_rcpts++;
 	if (q != NULL) {
 		m->nqueue_rcpts++;
 		if (m->queue == NULL) {
@@ -432,10 +446,14 @@ stamp(SMFICTX *ctx, struct msg *m, const sm_message *pm, const sm_ingest_result 
 	strip_forged(ctx, m);
 
 	/* Reply-To: the queue address with this ticket's reply token, so an
-	 * agent's reply threads even from a client that drops In-Reply-To. */
+	 * agent's reply threads even from a client that drops In-Reply-To.
+	 * A token is a capability: when the transaction also goes to
+	 * addresses that are no queue's (the sender's own, a Cc), they get
+	 * this same copy, so it carries the plain queue address. */
 	{
 		char *local = NULL, *detail = NULL, *domain = NULL;
-		char *token = sm_token_make(m->cfg->secret, r->ticket);
+		char *token = m->nother_rcpts == 0 ?
+		    sm_token_make(m->cfg->secret, r->ticket) : NULL;
 		if (token != NULL && sm_addr_split(q->addresses[0], &local, &detail, &domain))
 			v = g_strconcat(local, "+", token, "@", domain, NULL);
 		else
@@ -462,6 +480,21 @@ synth_msgid(const struct msg *m, const char *hostname)
 	return id;
 }
 
+/* The digest of the body as received (after the header block): with the
+ * Message-ID, what makes a message the same one (an MTA retry, the same
+ * mail to two queue addresses), not merely one reusing its id. */
+static char *
+content_digest(const struct msg *m)
+{
+	const char *p = g_strstr_len(m->raw->str, (gssize)m->raw->len, "\r\n\r\n");
+	size_t off = p != NULL ? (size_t)(p - m->raw->str) + 4 : m->raw->len;
+	char *d = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+	    (const guchar *)m->raw->str + off, m->raw->len - off);
+
+	d[SM_CONTENT_DIGEST] = '\0';
+	return d;
+}
+
 static gint64
 signed_ref(const sm_config *cfg, const sm_message *pm)
 {
@@ -481,6 +514,7 @@ tempfail_or_accept(SMFICTX *ctx, struct msg *m, const char *qid, const char *why
 {
 	if (m->cfg->on_store_failure == SM_ON_FAILURE_ACCEPT) {
 		log_warnx("%s: store unavailable (%s): accepted without a ticket", qid, why);
+		strip_forged(ctx, m);
 		return SMFIS_ACCEPT;
 	}
 	log_warnx("%s: store unavailable (%s): tempfail", qid, why);
@@ -535,6 +569,30 @@ ingest_decided(sm_ingest *in, const sm_decision *d, char **lease)
 }
 
 /*
+ * Is this mail the gateway's own, coming back through the MTA? Its loop
+ * guard must hold for its Message-ID, its Date and exactly this
+ * transaction's recipients (sm_loop_verify): a copy someone received and
+ * sent on, to the queue or with other recipients, or later, is not.
+ */
+static bool
+own_mail(const struct msg *m, const sm_message *pm, const char *qid)
+{
+	bool ok;
+
+	if (pm->support_loop == NULL)
+		return false;
+	g_ptr_array_add(m->rcpts, NULL);
+	ok = m->rcpts->len <= SM_MAX_OWN_RCPTS + 1 && pm->message_id != NULL &&
+	    sm_loop_verify(m->cfg->secret, pm->support_loop, pm->message_id,
+	    pm->date, (const char *const *)m->rcpts->pdata, time(NULL));
+	g_ptr_array_remove_index(m->rcpts, m->rcpts->len - 1);
+	if (!ok)
+		log_info("%s: X-Support-Loop does not hold for this mail (forged, "
+		    "replayed or too old): not our own", qid);
+	return ok;
+}
+
+/*
  * The end of message: parse -> facts -> decide -> (refuse | apply) ->
  * stamp. Own mail (a valid loop header) passes before the store is asked
  * anything; the facts, decision and apply repeat when another daemon
@@ -553,7 +611,7 @@ sm_eom(SMFICTX *ctx)
 	sm_ingest in;
 	sm_ingest_result res;
 	sm_store *st = NULL;
-	char *err = NULL, *msgid = NULL, *lease = NULL;
+	char *err = NULL, *msgid = NULL, *lease = NULL, *cdig = NULL;
 	const char *authserv;
 	bool loop_valid, dmarc_fail;
 	int rc = -1;
@@ -565,10 +623,19 @@ sm_eom(SMFICTX *ctx)
 	if (qid == NULL)
 		qid = "NOQUEUE";
 
+	if (m->n_forged > SM_MAX_FORGED_FIELDS) {
+		log_notice("%s: action=refuse: %d X-Ticket-* and Reply-To header "
+		    "fields (at most %d)", qid, m->n_forged, SM_MAX_FORGED_FIELDS);
+		smfi_setreply(ctx, "550", "5.7.1", "Too many X-Ticket-* and Reply-To "
+		    "header fields");
+		msg_free(m);
+		c->msg = NULL;
+		return SMFIS_REJECT;
+	}
+
 	/* parse */
 	pm = sm_message_parse(m->raw->str, m->raw->len, m->truncated);
-	loop_valid = pm->support_loop != NULL && pm->message_id != NULL &&
-	    sm_loop_verify(m->cfg->secret, pm->support_loop, pm->message_id);
+	loop_valid = own_mail(m, pm, qid);
 	memset(&env, 0, sizeof(env));
 	env.env_sender = m->env_sender;
 	env.authenticated = m->authenticated;
@@ -583,6 +650,7 @@ sm_eom(SMFICTX *ctx)
 	authserv = m->cfg->authserv_id ? m->cfg->authserv_id : smfi_getsymval(ctx, "j");
 	dmarc_fail = sm_dmarc_failed(pm, authserv);
 	ingest_input(m, &env, pm, msgid, &in);
+	in.content_digest = cdig = content_digest(m);
 	memset(&res, 0, sizeof(res));
 
 	st = sm_store_pool_get(m->cfg, &err);
@@ -647,6 +715,7 @@ out:
 	if (st != NULL)
 		sm_store_pool_put(st);
 	g_free(lease);
+	g_free(cdig);
 	g_free(msgid);
 	sm_message_free(pm);
 	msg_free(m);

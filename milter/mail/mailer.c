@@ -257,7 +257,11 @@ sm_mailer_render(const sm_config *cfg, const sm_template_set *tpl,
 	html = sm_template_render_html(tp, values);
 	token = sm_token_make(cfg->secret, t->id);
 	reply_to = sm_mailer_token_addr(q->addresses[0], token);
-	loop = sm_loop_make(cfg->secret, cfg->hostname, msgid);
+	{
+		const char *const rcpts[] = { j->to, NULL };
+
+		loop = sm_loop_make(cfg->secret, cfg->hostname, msgid, now, rcpts);
+	}
 	if (j->in_reply_to != NULL && *j->in_reply_to != '\0')
 		refs[0] = j->in_reply_to;
 

@@ -77,6 +77,11 @@ base_args(sm_store *st, const sm_ingest *in, const char *fp, sm_args *a)
 	sm_args_put(a, SM_ARG_INGEST_PREFIX, sm_store_prefix(st));
 	/* Message-IDs are keyed by a digest in Redis: any length is fine */
 	sm_args_put_digest(a, SM_ARG_INGEST_MSGID_DIGEST, in->msgid, SM_MSGID_DIGEST);
+	if (in->content_digest != NULL)
+		sm_args_put(a, SM_ARG_INGEST_CONTENT_DIGEST, in->content_digest);
+	else
+		sm_args_put_digest(a, SM_ARG_INGEST_CONTENT_DIGEST,
+		    m != NULL && m->body != NULL ? m->body : "", SM_CONTENT_DIGEST);
 	sm_args_put(a, SM_ARG_INGEST_SENDER, in->sender);
 	sm_args_puti(a, SM_ARG_INGEST_SIGNED_REF, in->signed_ref_ticket);
 	sm_args_puti(a, SM_ARG_INGEST_TOKEN, in->token_ticket);

@@ -3,7 +3,9 @@
  * unforgeable (include/sm_util.h): reply tokens ("t<id>-<12 hex>", used as
  * support+<token>@domain), generated Message-IDs
  * ("sm.<id>.<nonce>.<16 hex>@<hostname>") and the loop guard
- * ("X-Support-Loop: <hostname>; <32 hex>" over the Message-ID).
+ * ("X-Support-Loop: <hostname>; <32 hex>" over the Message-ID, the Date
+ * and the envelope recipients of the mail the gateway sent: a copy of it
+ * sent anywhere else, or later than SM_LOOP_MAX_AGE, is not "own").
  *
  * Interface: see sm_util.h. Nothing here does I/O or logs; every function
  * is safe to call from any thread. Makers return NULL when there is no
@@ -215,14 +217,56 @@ out:
 	return res;
 }
 
+static gint
+cmp_str_p(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * What the loop guard signs: the bare Message-ID, the Date (Unix seconds)
+ * and the envelope recipients, normalized, sorted and without repeats, one
+ * a line. NULL when a recipient is not a plain address.
+ */
+static char *
+loop_data(const char *msgid, gint64 date, const char *const *rcpts)
+{
+	GPtrArray *v = g_ptr_array_new_with_free_func(g_free);
+	GString *s = g_string_new(NULL);
+	char *bare = msgid_bare(msgid);
+	bool ok = *bare != '\0';
+
+	for (guint i = 0; ok && rcpts != NULL && rcpts[i] != NULL; i++) {
+		char *a = sm_addr_normalize(rcpts[i]);
+
+		if (a == NULL)
+			ok = false;
+		else
+			g_ptr_array_add(v, a);
+	}
+	ok = ok && v->len > 0;
+	g_ptr_array_sort(v, cmp_str_p);
+	g_string_append_printf(s, "%s\n%" G_GINT64_FORMAT, bare, date);
+	for (guint i = 0; ok && i < v->len; i++)
+		if (i == 0 || strcmp(g_ptr_array_index(v, i), g_ptr_array_index(v, i - 1)) != 0)
+			g_string_append_printf(s, "\n%s", (char *)g_ptr_array_index(v, i));
+	g_ptr_array_unref(v);
+	g_free(bare);
+	if (!ok) {
+		g_string_free(s, TRUE);
+		return NULL;
+	}
+	return g_string_free(s, FALSE);
+}
+
 char *
-sm_loop_make(GBytes *secret, const char *hostname, const char *msgid)
+sm_loop_make(GBytes *secret, const char *hostname, const char *msgid,
+    gint64 date, const char *const *rcpts)
 {
 	char mac[LOOP_HEX + 1], *bare, *host, *res;
 
-	if (msgid == NULL)
+	if (msgid == NULL || (bare = loop_data(msgid, date, rcpts)) == NULL)
 		return NULL;
-	bare = msgid_bare(msgid);
 	if (!hmac_hex(secret, "loop:", bare, LOOP_HEX, mac)) {
 		g_free(bare);
 		return NULL;
@@ -236,7 +280,8 @@ sm_loop_make(GBytes *secret, const char *hostname, const char *msgid)
 }
 
 bool
-sm_loop_verify(GBytes *secret, const char *value, const char *msgid)
+sm_loop_verify(GBytes *secret, const char *value, const char *msgid,
+    gint64 date, const char *const *rcpts, gint64 now)
 {
 	const char *semi, *p;
 	char mac[LOOP_HEX + 1], *bare;
@@ -244,6 +289,8 @@ sm_loop_verify(GBytes *secret, const char *value, const char *msgid)
 
 	if (value == NULL || msgid == NULL ||
 	    (semi = strrchr(value, ';')) == NULL)
+		return false;
+	if (date <= 0 || now - date > SM_LOOP_MAX_AGE || date - now > SM_LOOP_MAX_SKEW)
 		return false;
 	p = semi + 1;
 	while (g_ascii_isspace(*p))
@@ -253,8 +300,8 @@ sm_loop_verify(GBytes *secret, const char *value, const char *msgid)
 	for (semi = p + LOOP_HEX; *semi != '\0'; semi++)
 		if (!g_ascii_isspace(*semi))
 			return false;
-	bare = msgid_bare(msgid);
-	ok = *bare != '\0' && hmac_hex(secret, "loop:", bare, LOOP_HEX, mac) &&
+	bare = loop_data(msgid, date, rcpts);
+	ok = bare != NULL && hmac_hex(secret, "loop:", bare, LOOP_HEX, mac) &&
 	    hex_equal(mac, p, LOOP_HEX);
 	g_free(bare);
 	return ok;

@@ -316,7 +316,19 @@ test_render(void)
 	g_assert_cmpstr(hdr(m, "X-Ticket-Event"), ==, "ack");
 	g_assert_cmpstr(g_mime_message_get_message_id(m), ==, msgid);
 	g_assert_cmpint(sm_msgid_verify(the_cfg.secret, msgid), ==, 42);
-	g_assert_true(sm_loop_verify(the_cfg.secret, hdr(m, "X-Support-Loop"), msgid));
+	{
+		/* the loop guard holds for this mail to its recipient, as it
+		 * is dated, and for nothing else */
+		const char *const to[] = { j.to, NULL };
+		const char *const other[] = { "support@example.com", NULL };
+		gint64 date = g_date_time_to_unix(g_mime_message_get_date(m));
+
+		g_assert_cmpint(date, ==, 1795370400);
+		g_assert_true(sm_loop_verify(the_cfg.secret, hdr(m, "X-Support-Loop"),
+		    msgid, date, to, date + 60));
+		g_assert_false(sm_loop_verify(the_cfg.secret, hdr(m, "X-Support-Loop"),
+		    msgid, date, other, date + 60));
+	}
 	g_assert_nonnull(strstr(g_mime_message_get_subject(m), "[Support #42]"));
 	g_assert_null(strstr(strstr(g_mime_message_get_subject(m), "]") + 1, "[Support #42]"));
 	/* hostile values stayed text */

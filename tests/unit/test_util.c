@@ -444,33 +444,69 @@ test_msgid_loop(void)
 	g_assert_cmpint(sm_msgid_verify(a, forged), ==, 9);
 	g_free(forged);
 
-	loop = sm_loop_make(a, "support.example.com", m);
-	g_assert_true(g_regex_match_simple(
-	    "^support\\.example\\.com; [0-9a-f]{32}$", loop, 0, 0));
-	g_assert_true(sm_loop_verify(a, loop, m));
-	bracket = g_strdup_printf("<%s>", m);
-	g_assert_true(sm_loop_verify(a, loop, bracket));
-	g_free(bracket);
-	g_assert_false(sm_loop_verify(b, loop, m));
-	g_assert_false(sm_loop_verify(a, loop, m2));	/* other message */
-	v = g_strdup_printf("  %s  ", loop);		/* unfolded header */
-	g_assert_true(sm_loop_verify(a, v, m));
-	g_free(v);
-	v = g_strdup_printf("%sa", loop);
-	g_assert_false(sm_loop_verify(a, v, m));
-	g_free(v);
-	v = g_strdup(loop);
-	v[strlen(v) - 1] = v[strlen(v) - 1] == '0' ? '1' : '0';
-	g_assert_false(sm_loop_verify(a, v, m));
-	g_free(v);
-	g_assert_false(sm_loop_verify(a, "support.example.com", m));
-	g_assert_false(sm_loop_verify(a, "x; ", m));
-	g_assert_false(sm_loop_verify(a, NULL, m));
-	g_assert_false(sm_loop_verify(a, loop, NULL));
-	g_assert_false(sm_loop_verify(a, loop, ""));
+	{
+		static const char *const to[] = { "ann@customer.test", NULL };
+		static const char *const to_case[] = { "<Ann@Customer.TEST>", NULL };
+		static const char *const to_support[] = { "support@example.com", NULL };
+		static const char *const to_both[] = { "ann@customer.test",
+		    "support@example.com", NULL };
+		static const char *const to_both_rev[] = { "support@example.com",
+		    "ann@customer.test", "ann@customer.test", NULL };
+		static const char *const to_bad[] = { "not an address", NULL };
+		static const char *const none[] = { NULL };
+		const gint64 date = 1795370400;
+
+		loop = sm_loop_make(a, "support.example.com", m, date, to);
+		g_assert_true(g_regex_match_simple(
+		    "^support\\.example\\.com; [0-9a-f]{32}$", loop, 0, 0));
+		g_assert_true(sm_loop_verify(a, loop, m, date, to, date + 5));
+		g_assert_true(sm_loop_verify(a, loop, m, date, to_case, date));
+		bracket = g_strdup_printf("<%s>", m);
+		g_assert_true(sm_loop_verify(a, loop, bracket, date, to, date));
+		g_free(bracket);
+		g_assert_false(sm_loop_verify(b, loop, m, date, to, date));
+		/* other message */
+		g_assert_false(sm_loop_verify(a, loop, m2, date, to, date));
+		/* replayed: to another address, with other recipients too,
+		 * with another Date, or too late */
+		g_assert_false(sm_loop_verify(a, loop, m, date, to_support, date));
+		g_assert_false(sm_loop_verify(a, loop, m, date, to_both, date));
+		g_assert_false(sm_loop_verify(a, loop, m, date, none, date));
+		g_assert_false(sm_loop_verify(a, loop, m, date, NULL, date));
+		g_assert_false(sm_loop_verify(a, loop, m, date + 1, to, date));
+		g_assert_true(sm_loop_verify(a, loop, m, date, to, date + SM_LOOP_MAX_AGE));
+		g_assert_false(sm_loop_verify(a, loop, m, date, to, date + SM_LOOP_MAX_AGE + 1));
+		/* another node's clock a little behind */
+		g_assert_true(sm_loop_verify(a, loop, m, date, to, date - SM_LOOP_MAX_SKEW));
+		g_assert_false(sm_loop_verify(a, loop, m, date, to, date - SM_LOOP_MAX_SKEW - 1));
+		g_assert_false(sm_loop_verify(a, loop, m, 0, to, date));
+		v = g_strdup_printf("  %s  ", loop);		/* unfolded header */
+		g_assert_true(sm_loop_verify(a, v, m, date, to, date));
+		g_free(v);
+		v = g_strdup_printf("%sa", loop);
+		g_assert_false(sm_loop_verify(a, v, m, date, to, date));
+		g_free(v);
+		v = g_strdup(loop);
+		v[strlen(v) - 1] = v[strlen(v) - 1] == '0' ? '1' : '0';
+		g_assert_false(sm_loop_verify(a, v, m, date, to, date));
+		g_free(v);
+		g_assert_false(sm_loop_verify(a, "support.example.com", m, date, to, date));
+		g_assert_false(sm_loop_verify(a, "x; ", m, date, to, date));
+		g_assert_false(sm_loop_verify(a, NULL, m, date, to, date));
+		g_assert_false(sm_loop_verify(a, loop, NULL, date, to, date));
+		g_assert_false(sm_loop_verify(a, loop, "", date, to, date));
+		g_free(loop);
+		/* order and repeats of recipients do not matter */
+		loop = sm_loop_make(a, "h", m, date, to_both);
+		g_assert_true(sm_loop_verify(a, loop, m, date, to_both_rev, date));
+		g_assert_false(sm_loop_verify(a, loop, m, date, to, date));
+		g_assert_null(sm_loop_make(a, "h", m, date, to_bad));
+		g_assert_null(sm_loop_make(a, "h", m, date, none));
+		g_assert_false(sm_loop_verify(a, "h; 00000000000000000000000000000000", m,
+		    date, to, date));
+	}
 	/* token, msgid and loop MACs are not interchangeable */
 	v = sm_token_make(a, 7);
-	g_assert_false(sm_loop_verify(a, "h; 00000000000000000000000000000000", m));
 	g_assert_cmpint(sm_msgid_verify(a, v), ==, 0);
 	g_free(v);
 	g_free(loop);

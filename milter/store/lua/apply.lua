@@ -19,13 +19,19 @@ local o = INGEST_REFS + tonumber(ARGV[INGEST_NREFS])
 -- A new ticket's number is taken here, and its Message-ID indexed to it
 -- by the very command that checks for it (HSETNX). An id found stored
 -- gives the number back: nothing else runs in between, a script is atomic.
+-- The entry holds the content's digest too (mentry).
 local tn, indexed
+local cdig = ARGV[INGEST_CONTENT_DIGEST]
+local function entry(id)
+  if cdig == '' then return id end
+  return id .. '/' .. cdig
+end
 if quick and ARGV[INGEST_MSGID_DIGEST] ~= '' then
   local k, h = midx(ARGV[INGEST_MSGID_DIGEST])
   if ARGV[o + APPLY_ACTION] == 'new' then
     tn = redis.call('INCR', P .. 'seq:t')
     indexed = string.format('%d', tn)
-    if redis.call('HSETNX', k, h, indexed) == 0 then
+    if redis.call('HSETNX', k, h, entry(indexed)) == 0 then
       redis.call('DECR', P .. 'seq:t')
       tn, indexed, quick = nil, nil, false
     end
@@ -80,9 +86,11 @@ local function addmsg(id, new)
   else
     addline(k, ARGV[o + APPLY_LINES])
   end
+  -- the first message stored under an id keeps it: a later one with
+  -- the same id and other content (not a duplicate) does not take it
   if mdig ~= '' and id ~= indexed then
     local bk, h = midx(mdig)
-    redis.call('HSET', bk, h, id)
+    redis.call('HSETNX', bk, h, entry(id))
   end
 end
 

@@ -10,6 +10,14 @@ local function ix(q, s) return P .. 'ix:' .. q .. ':' .. s end
 local function midx(d)
   return P .. 'mi:' .. d:sub(1, 4), d:sub(5, 23)
 end
+-- A Message-ID index entry: the ticket, and for an inbound message the
+-- digest of its content ('<id>/<hex>'); mail the gateway sent has none.
+local function mentry(v)
+  if not v then return nil, nil end
+  local id, cd = v:match('^(%d+)/(%x+)$')
+  if id then return id, cd end
+  return v, nil
+end
 -- Past this many bytes a thread string is appended to, not rewritten.
 local THREAD_REWRITE_MAX = 8192
 -- One more line of a thread string. Small threads are rewritten whole

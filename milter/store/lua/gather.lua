@@ -23,14 +23,17 @@ local function cand(id)
 end
 local function gather()
   local f = {'0'}
+  -- the same message stored before: the same Message-ID and the same
+  -- content; someone else's mail under a stored id is not a duplicate
   if ARGV[INGEST_MSGID_DIGEST] ~= '' then
     local k, h = midx(ARGV[INGEST_MSGID_DIGEST])
-    f[1] = redis.call('HGET', k, h) or '0'
+    local id, cd = mentry(redis.call('HGET', k, h))
+    if cd and cd == ARGV[INGEST_CONTENT_DIGEST] then f[1] = id end
   end
   local ref
   for i = 0, tonumber(ARGV[INGEST_NREFS]) - 1 do
     local k, h = midx(ARGV[INGEST_REFS + i])
-    ref = redis.call('HGET', k, h)
+    ref = mentry(redis.call('HGET', k, h))
     if ref then break end
   end
   for _, id in ipairs({ref or ARGV[INGEST_SIGNED_REF], ARGV[INGEST_TOKEN], ARGV[INGEST_TAG]}) do

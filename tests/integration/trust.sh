@@ -1,0 +1,191 @@
+#!/bin/sh
+# trust.sh - the holes an attack on the gateway found, each tried again as
+# it was found (driven with miltertest against a real Redis):
+#   1. a customer replays the Message-ID, Date and X-Support-Loop of an
+#      acknowledgement they received, with forged X-Ticket-* and Reply-To,
+#      to the support address: it is not "own" mail, it is ticketed and
+#      every forged stamp replaced; genuine own mail (signed for exactly
+#      its recipients, fresh) still passes untouched;
+#   2. RCPT TO:<"support"@example.com> (and the percent hack) is the
+#      support address: ticketed and stamped, not delivered past us;
+#   3. a stranger reusing a stored Message-ID with other content, to the
+#      queue and to themselves, gets a ticket of their own and no reply
+#      token; the real MTA retry of that message is still a duplicate;
+#   4. ack_limit counts per mailbox: victim+0..7@ get 5 acks, not 8;
+#   7. a mail with more than 32 X-Ticket-* fields is refused with 5.7.1,
+#      before the MTA is asked for one edit per field;
+#   8. a local submission (no client address) is no agent unless
+#      trusted_networks names "local"; a trusted client's From: naming an
+#      agent over a customer's envelope sender is no agent either.
+. "$top_srcdir/tests/lib/common.sh"
+need_tool openssl
+sm_setup
+
+is_num() { echo "$1" | grep -Eq '^[1-9][0-9]*$'; }
+acks() { sent_count event=ack; }
+# the log lines of message N's queue id (send.lua: 4TESTQ<n>) since mark
+mark() { wc -l <"$T/daemon.log"; }
+log_since() { tail -n +$(($1 + 1)) "$T/daemon.log"; }
+
+# ---- 1. replaying the loop guard ---------------------------------------------
+sm_mail "$T/m0.eml" 'Ann Lee <ann@customer.test>' 'Printer on fire' '<m0@customer.test>'
+o=$(sm_send "$T/m0.eml")
+t1=$(out_stamp "$o" X-Ticket-ID)
+check "ann's first mail opens ticket $t1" is_num "$t1"
+check "its acknowledgement is sent" wait_for 15 eval '[ "$(acks)" -ge 1 ]'
+ack=$(sent_mails ticket="$t1" event=ack | head -n 1)
+a_mid=$(mail_hdr "$ack" Message-ID)
+a_date=$(mail_hdr "$ack" Date)
+a_loop=$(mail_hdr "$ack" X-Support-Loop)
+check "the ack carries Message-ID, Date and X-Support-Loop to copy" \
+    eval '[ -n "$a_mid" ] && [ -n "$a_date" ] && [ -n "$a_loop" ]'
+{
+	printf 'From: "Ann Lee" <ann@customer.test>\nTo: support@example.com\n'
+	printf 'Subject: [Support #%s] please refund to IBAN DE00 1234\n' "$t1"
+	printf 'Message-ID: %s\nDate: %s\nX-Support-Loop: %s\n' "$a_mid" "$a_date" "$a_loop"
+	printf 'X-Ticket-ID: %s\nX-Ticket-Priority: urgent\nX-Ticket-Status: closed\n' "$t1"
+	printf 'Reply-To: <attacker@evil.test>\n\nPlease pay the refund to my new account.\n'
+} >"$T/replay.eml"
+l0=$(mark)
+o=$(sm_send "$T/replay.eml")
+check "the replayed mail is accepted" test "$(out_result "$o")" = a
+check "it is not passed as our own mail" \
+    eval '! log_since $l0 | grep -q "role=own action=pass"'
+check "the daemon says the loop guard does not hold" \
+    eval 'log_since $l0 | grep -q "X-Support-Loop does not hold"'
+check "it is ticketed (a real X-Ticket-ID stamp: $(out_stamp "$o" X-Ticket-ID))" \
+    is_num "$(out_stamp "$o" X-Ticket-ID)"
+check "the forged priority is replaced by the real one" \
+    test "$(out_stamp "$o" X-Ticket-Priority)" = normal
+check "the forged status is replaced" eval '[ "$(out_stamp "$o" X-Ticket-Status)" != closed ]'
+check "the forged Reply-To is deleted" grep -q '^DEL Reply-To$' "$o"
+check "and the gateway's own Reply-To added" \
+    eval 'grep "^HDR Reply-To: " "$o" | grep -q "support+t"'
+
+# Genuine own mail: what the gateway signs for a mail it sends to the
+# queue address (the HMAC of sign.c over Message-ID, Date, recipients).
+own_loop()      # MSGID EPOCH RCPT...
+{
+	local mid=$1 ep=$2 data
+	shift 2
+	data=$(printf '%s\n' "$@" | tr 'A-Z' 'a-z' | sort -u)
+	printf 'support.example.com; %s' "$(printf 'loop:%s\n%s\n%s' "$mid" "$ep" "$data" |
+	    openssl dgst -sha256 -hmac "$(cat "$SECRET")" | sed 's/.*= //' | cut -c1-32)"
+}
+own_mail()      # FILE MSGID EPOCH LOOP
+{
+	{
+		printf 'From: Example Support <support@example.com>\nTo: support@example.com\n'
+		printf 'Subject: [Support #%s] warning\nMessage-ID: <%s>\n' "$t1" "$2"
+		printf 'Date: %s\nX-Support-Loop: %s\nX-Ticket-ID: %s\n' \
+		    "$(date -u -R -d "@$3")" "$4" "$t1"
+		printf 'Auto-Submitted: auto-generated\n\nA warning the gateway sent.\n'
+	} >"$1"
+}
+now=$(date +%s)
+own_mail "$T/own.eml" own-1@support.example.com "$now" \
+    "$(own_loop own-1@support.example.com "$now" support@example.com)"
+l0=$(mark)
+o=$(SM_FROM='<>' sm_send "$T/own.eml")
+check "genuine own mail to the queue passes untouched" \
+    eval 'log_since $l0 | grep -q "role=own action=pass" && [ -z "$(out_stamp "$o" X-Ticket-ID)" ]'
+l0=$(mark)
+o=$(SM_FROM='<>' SM_RCPT=support@example.com,eve@evil.test sm_send "$T/own.eml")
+check "the same mail with another recipient added is not own" \
+    eval '! log_since $l0 | grep -q "role=own" && is_num "$(out_stamp "$o" X-Ticket-ID)"'
+old=$((now - 7200))
+own_mail "$T/own-old.eml" own-2@support.example.com "$old" \
+    "$(own_loop own-2@support.example.com "$old" support@example.com)"
+l0=$(mark)
+o=$(SM_FROM='<>' sm_send "$T/own-old.eml")
+check "a correctly signed own mail two hours old is not own" \
+    eval '! log_since $l0 | grep -q "role=own" && is_num "$(out_stamp "$o" X-Ticket-ID)"'
+
+# ---- 2. a quoted local part ---------------------------------------------------
+for rcpt in '"support"@example.com' '@mx.example.com:"Support"@example.com' \
+    'support%example.com@mx.example.com' 'support@example.com.'; do
+	sm_mail "$T/q.eml" 'Quinn Doe <quinn@customer.test>' "quoted $rcpt" "<q-$(date +%s%N)@customer.test>"
+	o=$(SM_RCPT=$rcpt sm_send "$T/q.eml")
+	check "RCPT TO:<$rcpt> is ticketed and stamped" is_num "$(out_stamp "$o" X-Ticket-ID)"
+done
+
+# ---- 3. someone else's Message-ID --------------------------------------------
+{
+	printf 'From: Eve <eve@evil.test>\nTo: support@example.com, eve@evil.test\n'
+	printf 'Subject: hello\nMessage-ID: <m0@customer.test>\n\nSomething else entirely.\n'
+} >"$T/reuse.eml"
+n1=$(ticket_msg_count "$t1")
+l0=$(mark)
+o=$(SM_FROM=eve@evil.test SM_RCPT=support@example.com,eve@evil.test sm_send "$T/reuse.eml")
+t_eve=$(out_stamp "$o" X-Ticket-ID)
+check "a stranger reusing ticket $t1's Message-ID gets a ticket of her own ($t_eve)" \
+    eval 'is_num "$t_eve" && [ "$t_eve" != "$t1" ]'
+check "it is not logged as a duplicate" eval '! log_since $l0 | grep -q "action=duplicate"'
+rt=$(grep '^HDR Reply-To: ' "$o" | head -n 1)
+check "her copy (she is a recipient too) carries no reply token ($rt)" \
+    eval '[ -n "$rt" ] && ! echo "$rt" | grep -q "support+"'
+check "ticket $t1 still holds its $n1 messages" test "$(ticket_msg_count "$t1")" = "$n1"
+check "her text is in her ticket" test "$(ticket_msg_count "$t_eve")" = 1
+l0=$(mark)
+o=$(sm_send "$T/m0.eml")
+check "the real retry of ann's mail is a duplicate of ticket $t1" \
+    eval '[ "$(out_stamp "$o" X-Ticket-ID)" = "$t1" ] && log_since $l0 | grep -q "action=duplicate"'
+check "and ticket $t1 still holds its $n1 messages" test "$(ticket_msg_count "$t1")" = "$n1"
+
+# ---- 4. ack_limit and plus-addresses --------------------------------------
+check "the outbox is idle before the burst" wait_for 15 outbox_idle
+before=$(acks)
+for i in 0 1 2 3 4 5 6 7; do
+	sm_mail "$T/v$i.eml" "Victim <Victim+$i@victim.test>" "flood $i" "<flood-$i@evil.test>"
+	SM_FROM="Victim+$i@victim.test" sm_send "$T/v$i.eml" >/dev/null ||
+	    fail "miltertest failed for victim+$i"
+done
+check "the acknowledgements are sent" wait_for 20 outbox_idle
+check "one mailbox got ack_limit (5) acknowledgements, not 8 ($(($(acks) - before)))" \
+    test $(($(acks) - before)) -eq 5
+
+# ---- 7. thousands of forged X-Ticket-* ---------------------------------------
+{
+	printf 'From: Mallory <mallory@evil.test>\nTo: support@example.com\n'
+	printf 'Subject: many\nMessage-ID: <many@evil.test>\n'
+	i=0
+	while [ $i -lt 400 ]; do printf 'X-Ticket-F%d: x\n' $i; i=$((i + 1)); done
+	printf '\nbody\n'
+} >"$T/many.eml"
+l0=$(mark)
+o=$(sm_send "$T/many.eml")
+check "400 X-Ticket-* fields: refused (reply code)" test "$(out_result "$o")" = y
+check "the daemon logs why" eval 'log_since $l0 | grep -q "X-Ticket-\* and Reply-To header fields (at most 32)"'
+check "no ticket for it" eval '! log_since $l0 | grep -q "msgid=<many@evil.test>"'
+{
+	printf 'From: Mallory <mallory@evil.test>\nTo: support@example.com\n'
+	printf 'Subject: a few\nMessage-ID: <few@evil.test>\n'
+	i=0
+	while [ $i -lt 30 ]; do printf 'X-Ticket-F%d: x\n' $i; i=$((i + 1)); done
+	printf '\nbody\n'
+} >"$T/few.eml"
+o=$(sm_send "$T/few.eml")
+check "30 X-Ticket-* fields: ticketed" is_num "$(out_stamp "$o" X-Ticket-ID)"
+
+# ---- 8. local submissions and From: alone --------------------------------------
+printf 'From: Alice Agent <alice@example.com>\nTo: support@example.com\nSubject: Re: [Support #%s] Printer on fire\nMessage-ID: <local-1@example.com>\nIn-Reply-To: <m0@customer.test>\n\nWe are on it.\n' "$t1" >"$T/local.eml"
+l0=$(mark)
+o=$(SM_IP=unspec SM_FROM=alice@example.com sm_send "$T/local.eml")
+check "a local submission with an agent's From is ticket $t1's customer mail" \
+    eval '[ "$(out_stamp "$o" X-Ticket-ID)" = "$t1" ] && log_since $l0 | grep -q "role=customer ticket=$t1"'
+printf 'From: Alice Agent <alice@example.com>\nTo: support@example.com\nSubject: Re: [Support #%s] Printer on fire\nMessage-ID: <trusted-1@example.com>\nIn-Reply-To: <m0@customer.test>\n\nI am alice, honest.\n' "$t1" >"$T/from.eml"
+l0=$(mark)
+o=$(SM_IP=127.0.0.1 SM_FROM=ann@customer.test sm_send "$T/from.eml")
+check "a trusted client: an agent's From over a customer's envelope is no agent" \
+    eval 'log_since $l0 | grep -q "role=customer ticket=$t1"'
+# "local" named: the same local submission is the agent's
+sed -i 's|^trusted_networks = .*|trusted_networks = 127.0.0.1/32, local|' "$CONF"
+kill -USR1 "$SM_PID_DAEMON"
+check "the daemon reloads" wait_for 10 grep -q "configuration and templates reloaded" "$T/daemon.log"
+sed -i 's/local-1@/local-2@/' "$T/local.eml"
+l0=$(mark)
+o=$(SM_IP=unspec SM_FROM=alice@example.com sm_send "$T/local.eml")
+check "with trusted_networks = ..., local: the agent" \
+    eval 'log_since $l0 | grep -q "role=agent ticket=$t1"'
+
+sm_finish

@@ -5,6 +5,8 @@
  *   log_debug/log_info/log_notice  - normal operation
  *   log_warn   - recoverable trouble, appends ": strerror(errno)"
  *   log_warnx  - recoverable trouble, no errno
+ *   log_errx   - trouble an operator must look at (data lost), the
+ *                program goes on
  *   fatal/fatalx - the environment is broken: log and exit(EX_TEMPFAIL-ish 75)
  *   sm_panic   - our own bug: log and abort() for a core dump
  * Output goes to syslog (facility mail) or, with -f, to stderr. Safe to call
@@ -39,6 +41,7 @@ void log_info(const char *fmt, ...) SM_PRINTF(1, 2);
 void log_notice(const char *fmt, ...) SM_PRINTF(1, 2);
 void log_warn(const char *fmt, ...) SM_PRINTF(1, 2);
 void log_warnx(const char *fmt, ...) SM_PRINTF(1, 2);
+void log_errx(const char *fmt, ...) SM_PRINTF(1, 2);
 void fatal(const char *fmt, ...) SM_PRINTF(1, 2) SM_NORETURN;
 void fatalx(const char *fmt, ...) SM_PRINTF(1, 2) SM_NORETURN;
 void sm_panic(const char *fmt, ...) SM_PRINTF(1, 2) SM_NORETURN;

@@ -98,9 +98,11 @@ void sm_mail_clear(sm_mail *m);
  * X-Support-Loop over it, Auto-Submitted per event, X-Auto-Response-Suppress: All,
  * X-Ticket-ID, X-Ticket-Event. false and *err when the job can never be
  * sent (unknown queue or event, bad address, ...). */
-bool sm_mailer_render(const sm_config *cfg, const sm_template_set *tpl,
-    const sm_job *j, const sm_ticket *t, const char *msgid, gint64 now,
-    sm_mail *out, char **err);
+/* key: the store's signing key (sm_store_key), for the reply token in
+ * Reply-To; the loop guard is signed with the secret itself. */
+bool sm_mailer_render(const sm_config *cfg, GBytes *key,
+    const sm_template_set *tpl, const sm_job *j, const sm_ticket *t,
+    const char *msgid, gint64 now, sm_mail *out, char **err);
 
 /* ---- running sendmail -------------------------------------------------- */
 

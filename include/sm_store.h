@@ -33,6 +33,26 @@ struct redisContext;
 struct redisContext *sm_store_redis(sm_store *st);
 void sm_store_set_error(sm_store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *sm_store_prefix(const sm_store *st);
+/*
+ * The key that signs reply tokens and the gateway's Message-IDs for this
+ * store (a ref, g_bytes_unref), or NULL when the store cannot be reached
+ * or there is no secret: HMAC-SHA256 of the secret over the store's id
+ * ({p}store:id, made with the store), so that a token or Message-ID
+ * issued by one store never verifies against another - nor against the
+ * same Redis after it lost its data and made a new id.
+ */
+GBytes *sm_store_key(sm_store *st, GBytes *secret);
+/* The same derivation, for a known store id (tests, supportctl). */
+GBytes *sm_store_derive_key(GBytes *secret, const char *store_id);
+/*
+ * What this process saw of the store, for `supportctl health` and the
+ * daemon's own check on each new connection (store_layout.c): the
+ * highest ticket number it handled. A store whose ticket counter is below
+ * it, or whose id changed, lost data: that is logged at error, recorded
+ * in {p}alarm:store-lost, and the counter raised past it so that no
+ * number is handed out twice.
+ */
+void sm_store_saw_ticket(sm_store *st, gint64 id);
 /* The first nhex hex digits of SHA-1(s), the first taken modulo 4
  * (g_free): the keys of the indexes of doc/redis-keys.md. */
 #define SM_MSGID_DIGEST 23      /* bucket (4) and field (19) of {p}mi: */

@@ -406,7 +406,8 @@ strip_forged(SMFICTX *ctx, struct msg *m)
 
 /* Stamp the ticket number and state on the delivered copy. */
 static void
-stamp(SMFICTX *ctx, struct msg *m, const sm_message *pm, const sm_ingest_result *r)
+stamp(SMFICTX *ctx, struct msg *m, const sm_message *pm, GBytes *key,
+    const sm_ingest_result *r)
 {
 	const sm_queue *q = sm_config_queue_by_name(m->cfg, r->queue);
 	char idbuf[32], *v;
@@ -453,7 +454,7 @@ stamp(SMFICTX *ctx, struct msg *m, const sm_message *pm, const sm_ingest_result 
 	{
 		char *local = NULL, *detail = NULL, *domain = NULL;
 		char *token = m->nother_rcpts == 0 ?
-		    sm_token_make(m->cfg->secret, r->ticket) : NULL;
+		    sm_token_make(key, r->ticket) : NULL;
 		if (token != NULL && sm_addr_split(q->addresses[0], &local, &detail, &domain))
 			v = g_strconcat(local, "+", token, "@", domain, NULL);
 		else
@@ -496,15 +497,15 @@ content_digest(const struct msg *m)
 }
 
 static gint64
-signed_ref(const sm_config *cfg, const sm_message *pm)
+signed_ref(GBytes *key, const sm_message *pm)
 {
 	gint64 t;
 
 	if (pm->in_reply_to != NULL &&
-	    (t = sm_msgid_verify(cfg->secret, pm->in_reply_to)) > 0)
+	    (t = sm_msgid_verify(key, pm->in_reply_to)) > 0)
 		return t;
 	for (guint i = pm->references ? pm->references->len : 0; i > 0; i--)
-		if ((t = sm_msgid_verify(cfg->secret, g_ptr_array_index(pm->references, i - 1))) > 0)
+		if ((t = sm_msgid_verify(key, g_ptr_array_index(pm->references, i - 1))) > 0)
 			return t;
 	return 0;
 }
@@ -522,10 +523,11 @@ tempfail_or_accept(SMFICTX *ctx, struct msg *m, const char *qid, const char *why
 	return SMFIS_TEMPFAIL;
 }
 
-/* What the store needs of the message, before the decision. */
+/* What the store needs of the message, before the decision. key: the
+ * store's signing key (sm_store_key), for tokens and signed references. */
 static void
 ingest_input(const struct msg *m, const sm_envelope *env, const sm_message *pm,
-    const char *msgid, sm_ingest *in)
+    const char *msgid, GBytes *key, sm_ingest *in)
 {
 	memset(in, 0, sizeof *in);
 	in->queue = m->queue;
@@ -536,8 +538,8 @@ ingest_input(const struct msg *m, const sm_envelope *env, const sm_message *pm,
 		in->sender = "unknown@invalid";
 	in->sender_name = pm->from_name;
 	in->env_sender = m->env_sender;
-	in->token_ticket = m->detail ? sm_token_verify(m->cfg->secret, m->detail) : 0;
-	in->signed_ref_ticket = signed_ref(m->cfg, pm);
+	in->token_ticket = m->detail && key ? sm_token_verify(key, m->detail) : 0;
+	in->signed_ref_ticket = key ? signed_ref(key, pm) : 0;
 	in->tag_ticket = sm_subject_tag_find(pm->subject, m->queue->tag);
 	in->sender_is_agent = sm_role_agent(m->cfg, env, pm) != NULL;
 	in->priority = sm_priority_for(m->queue, pm);
@@ -612,6 +614,7 @@ sm_eom(SMFICTX *ctx)
 	sm_ingest_result res;
 	sm_store *st = NULL;
 	char *err = NULL, *msgid = NULL, *lease = NULL, *cdig = NULL;
+	GBytes *key = NULL;
 	const char *authserv;
 	bool loop_valid, dmarc_fail;
 	int rc = -1;
@@ -649,16 +652,17 @@ sm_eom(SMFICTX *ctx)
 	msgid = pm->message_id ? g_strdup(pm->message_id) : synth_msgid(m, m->cfg->hostname);
 	authserv = m->cfg->authserv_id ? m->cfg->authserv_id : smfi_getsymval(ctx, "j");
 	dmarc_fail = sm_dmarc_failed(pm, authserv);
-	ingest_input(m, &env, pm, msgid, &in);
-	in.content_digest = cdig = content_digest(m);
 	memset(&res, 0, sizeof(res));
 
 	st = sm_store_pool_get(m->cfg, &err);
-	if (st == NULL) {
-		ret = tempfail_or_accept(ctx, m, qid, err ? err : "no connection");
+	if (st == NULL || (key = sm_store_key(st, m->cfg->secret)) == NULL) {
+		ret = tempfail_or_accept(ctx, m, qid, err ? err :
+		    st != NULL ? sm_store_error(st) : "no connection");
 		g_free(err);
 		goto out;
 	}
+	ingest_input(m, &env, pm, msgid, key, &in);
+	in.content_digest = cdig = content_digest(m);
 	sm_facts_init(&facts);
 	for (int tries = 0; tries < SM_INGEST_TRIES; tries++) {
 		/* facts */
@@ -700,7 +704,7 @@ sm_eom(SMFICTX *ctx)
 		sm_outbox_kick();
 
 	/* stamp */
-	stamp(ctx, m, pm, &res);
+	stamp(ctx, m, pm, key, &res);
 	log_info("%s: role=%s ticket=%" G_GINT64_FORMAT " action=%s via=%s queue=%s "
 	    "status=%s priority=%s from=<%s> msgid=<%s>%s%s%s",
 	    qid, sm_role_name(d.role), res.ticket,
@@ -716,6 +720,8 @@ out:
 		sm_store_pool_put(st);
 	g_free(lease);
 	g_free(cdig);
+	if (key != NULL)
+		g_bytes_unref(key);
 	g_free(msgid);
 	sm_message_free(pm);
 	msg_free(m);

@@ -212,9 +212,9 @@ sm_mail_clear(sm_mail *m)
 }
 
 bool
-sm_mailer_render(const sm_config *cfg, const sm_template_set *tpl,
-    const sm_job *j, const sm_ticket *t, const char *msgid, gint64 now,
-    sm_mail *out, char **err)
+sm_mailer_render(const sm_config *cfg, GBytes *key,
+    const sm_template_set *tpl, const sm_job *j, const sm_ticket *t,
+    const char *msgid, gint64 now, sm_mail *out, char **err)
 {
 	const sm_queue *q;
 	const sm_template *tp;
@@ -255,7 +255,7 @@ sm_mailer_render(const sm_config *cfg, const sm_template_set *tpl,
 	subject = sm_template_render_subject(tp, values);
 	text = sm_template_render_text(tp, values);
 	html = sm_template_render_html(tp, values);
-	token = sm_token_make(cfg->secret, t->id);
+	token = key != NULL ? sm_token_make(key, t->id) : NULL;
 	reply_to = sm_mailer_token_addr(q->addresses[0], token);
 	{
 		const char *const rcpts[] = { j->to, NULL };

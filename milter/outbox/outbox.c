@@ -490,6 +490,7 @@ prepare(sm_store *st, const sm_config *cfg, sm_job *j, const sm_ticket *t,
 {
 	sm_template_set *tpl = NULL;
 	char *msgid = NULL, *err = NULL;
+	GBytes *key;
 	bool ok = false;
 
 	memset(out, 0, sizeof *out);
@@ -497,18 +498,23 @@ prepare(sm_store *st, const sm_config *cfg, sm_job *j, const sm_ticket *t,
 		give_up(st, j, token, "ticket not found");
 		return false;
 	}
+	/* Message-ID and reply token are signed for this store */
+	if ((key = sm_store_key(st, cfg->secret)) == NULL) {
+		retry_later(st, j, token, "no signing key (store unreachable?)");
+		return false;
+	}
 	/* a job from before ids were derived may carry the one it used */
 	if (j->message_id != NULL &&
-	    sm_msgid_verify(cfg->secret, j->message_id) == j->ticket)
+	    sm_msgid_verify(key, j->message_id) == j->ticket)
 		msgid = g_strdup(j->message_id);
-	else if ((msgid = sm_msgid_make_nonce(cfg->secret, j->ticket, job_nonce(j),
+	else if ((msgid = sm_msgid_make_nonce(key, j->ticket, job_nonce(j),
 	    cfg->hostname)) == NULL) {
 		give_up(st, j, token, "cannot make a Message-ID");
 		goto out;
 	}
 	sm_outbox_previous_tickets(st, j, t->requester_addr);
 	tpl = sm_templates_current();
-	if (!sm_mailer_render(cfg, tpl, j, t, msgid, time(NULL), &out->mail, &err)) {
+	if (!sm_mailer_render(cfg, key, tpl, j, t, msgid, time(NULL), &out->mail, &err)) {
 		/* no template loaded yet is an admin's fix away: retry */
 		if (tpl == NULL)
 			retry_later(st, j, token, err);
@@ -525,6 +531,7 @@ prepare(sm_store *st, const sm_config *cfg, sm_job *j, const sm_ticket *t,
 out:
 	if (tpl != NULL)
 		sm_templates_unref(tpl);
+	g_bytes_unref(key);
 	g_free(msgid);
 	g_free(err);
 	return ok;

@@ -51,6 +51,10 @@ struct sm_store {
 	gint64 queue_known_at;
 	/* ack job ids reserved on this connection: next, end (exclusive) */
 	gint64 job_next, job_end;
+	/* the store's identity ({p}store:id, store_layout.c) as this
+	 * connection read it, and the signing key derived from it */
+	char *store_id;
+	GBytes *key, *key_secret;
 };
 
 /* ---- scripts' SHA1, computed once ------------------------------------- */
@@ -94,6 +98,9 @@ drop_conn(sm_store *st)
 	g_free(st->queue_known);
 	st->queue_known = NULL;
 	st->job_next = st->job_end = 0;
+	g_clear_pointer(&st->store_id, g_free);
+	g_clear_pointer(&st->key, g_bytes_unref);
+	g_clear_pointer(&st->key_secret, g_bytes_unref);
 }
 
 static void
@@ -288,7 +295,7 @@ dial(sm_store *st)
 		redisContext *c = connect_addr(st->address, st->timeout_ms, &err);
 
 		if (c != NULL && (!prepare(st, c, st->address, &err) ||
-		    !sm_store_layout(c, st->prefix, &err))) {
+		    !sm_store_layout(c, st->prefix, st->ident, &st->store_id, &err))) {
 			redisFree(c);
 			c = NULL;
 		}
@@ -310,7 +317,7 @@ dial(sm_store *st)
 		c = connect_addr(addr, st->timeout_ms, &err);
 		if (c != NULL && (!prepare(st, c, addr, &err) ||
 		    !is_master(c, addr, &err) ||
-		    !sm_store_layout(c, st->prefix, &err))) {
+		    !sm_store_layout(c, st->prefix, st->ident, &st->store_id, &err))) {
 			redisFree(c);
 			c = NULL;
 		}
@@ -473,6 +480,28 @@ struct redisContext *
 sm_store_redis(sm_store *st)
 {
 	return ensure(st) ? st->c : NULL;
+}
+
+void
+sm_store_saw_ticket(sm_store *st, gint64 id)
+{
+	sm_store_seen_ticket(st->ident, id);
+}
+
+GBytes *
+sm_store_key(sm_store *st, GBytes *secret)
+{
+	if (secret == NULL || !ensure(st) ||
+	    st->store_id == NULL)
+		return NULL;
+	if (st->key == NULL || st->key_secret == NULL ||
+	    !g_bytes_equal(st->key_secret, secret)) {
+		g_clear_pointer(&st->key, g_bytes_unref);
+		g_clear_pointer(&st->key_secret, g_bytes_unref);
+		st->key = sm_store_derive_key(secret, st->store_id);
+		st->key_secret = g_bytes_ref(secret);
+	}
+	return g_bytes_ref(st->key);
 }
 
 /* ---- pool ------------------------------------------------------------- */

@@ -89,8 +89,13 @@ redisReply *sm_redis_command(redisContext *c, const char *what, int argc,
     const char **argv, char **err);
 
 /* The store's layout on a fresh connection (store_layout.c): checked,
- * and an older one moved to ours; false with *err (g_free) on failure. */
-bool sm_store_layout(redisContext *c, const char *prefix, char **err);
+ * and an older one moved to ours; its identity read (made when there is
+ * none) into *store_id (g_free), and checked against what this process
+ * saw before. False with *err (g_free) on failure. */
+bool sm_store_layout(redisContext *c, const char *prefix, const char *ident,
+    char **store_id, char **err);
+/* The highest ticket handled on the store of these [redis] parameters. */
+void sm_store_seen_ticket(const char *ident, gint64 id);
 
 /* MULTI + n commands + EXEC in one round trip (store.c): EXEC's array
  * reply, or NULL with the store's error set. */

@@ -19,9 +19,21 @@
  *
  * The index keys themselves are computed in store_args.c.
  *
- * Interface: sm_store_layout(c, prefix, &err), after AUTH/SELECT on a
- * fresh connection. False with *err (g_malloc'ed) when Redis fails or
- * the store's layout is one this version does not know (a newer one).
+ * The store's identity ({p}store:id): a random id made with the store
+ * (the first connection to find none sets it, SET NX). Reply tokens and
+ * the gateway's Message-IDs are signed with a key derived from it
+ * (sm_store_key), so a Redis that lost its data - and so made a new id -
+ * never lets an old token join a new stranger's ticket. The process
+ * remembers the id it first saw and the highest ticket it handled
+ * (sm_store_saw_ticket); a new connection that finds another id, or a
+ * ticket counter below that ticket (an old snapshot restored), logs an
+ * error, records {p}alarm:store-lost for `supportctl health`, and raises
+ * the counter past that ticket so that no number is handed out twice.
+ *
+ * Interface: sm_store_layout(c, prefix, &store_id, &err), after
+ * AUTH/SELECT on a fresh connection. False with *err (g_malloc'ed) when
+ * Redis fails or the store's layout is one this version does not know (a
+ * newer one).
  *
  * The move: scripts of MOVE_STEP old buckets each (lua/layout_move.lua);
  * each moves its buckets' entries and deletes them in one step, so a
@@ -35,6 +47,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <glib.h>
 #include <hiredis/hiredis.h>
@@ -47,6 +60,185 @@
 #define MOVE_STEP       16      /* old buckets per script (lua/layout_move.lua):
                                  * a script must stay well within the
                                  * command timeout at a million tickets */
+
+/* ---- the store's identity -------------------------------------------------- */
+
+/* What this process saw of each store (by its [redis] parameters, so a
+ * failover to a replica of the same data is the same store). */
+struct seen {
+	char *id;               /* the store id it saw */
+	gint64 ticket;          /* the highest ticket number it handled */
+};
+
+static GMutex seen_mu;
+static GHashTable *seen_tab;    /* ident -> struct seen */
+
+static void
+seen_free(gpointer p)
+{
+	struct seen *s = p;
+
+	g_free(s->id);
+	g_free(s);
+}
+
+/* under seen_mu */
+static struct seen *
+seen_get(const char *ident)
+{
+	struct seen *s;
+
+	if (seen_tab == NULL)
+		seen_tab = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, seen_free);
+	if ((s = g_hash_table_lookup(seen_tab, ident)) == NULL) {
+		s = g_new0(struct seen, 1);
+		g_hash_table_insert(seen_tab, g_strdup(ident), s);
+	}
+	return s;
+}
+
+void
+sm_store_seen_ticket(const char *ident, gint64 id)
+{
+	struct seen *s;
+
+	g_mutex_lock(&seen_mu);
+	s = seen_get(ident);
+	if (id > s->ticket)
+		s->ticket = id;
+	g_mutex_unlock(&seen_mu);
+}
+
+GBytes *
+sm_store_derive_key(GBytes *secret, const char *store_id)
+{
+	guint8 dig[32];
+	gsize len = sizeof dig, klen;
+	const guchar *k = g_bytes_get_data(secret, &klen);
+	GHmac *h;
+
+	if (k == NULL || klen == 0 || store_id == NULL)
+		return NULL;
+	h = g_hmac_new(G_CHECKSUM_SHA256, k, klen);
+	g_hmac_update(h, (const guchar *)"store:", -1);
+	g_hmac_update(h, (const guchar *)store_id, -1);
+	g_hmac_get_digest(h, dig, &len);
+	g_hmac_unref(h);
+	return g_bytes_new(dig, len);
+}
+
+/* GET key: its string value (g_free), NULL when unset; -1 in *rc on error */
+static char *
+get_string(redisContext *c, const char *key, int *rc, char **err)
+{
+	const char *argv[] = { "GET", key };
+	redisReply *r = sm_redis_command(c, argv[0], 2, argv, err);
+	char *v = NULL;
+
+	*rc = r == NULL ? -1 : 0;
+	if (r != NULL && r->type == REDIS_REPLY_STRING)
+		v = g_strndup(r->str, r->len);
+	if (r != NULL)
+		freeReplyObject(r);
+	return v;
+}
+
+/* Did the store lose data since this process last saw it? Logged at
+ * error, recorded for supportctl, the counter raised. Best effort: a
+ * failure here is logged and the connection used all the same. */
+static void
+check_seen(redisContext *c, const char *prefix, const char *ident, const char *id)
+{
+	char *seq = g_strconcat(prefix, "seq:t", NULL);
+	char *alarm = g_strconcat(prefix, "alarm:store-lost", NULL);
+	char *was = NULL, *cur_s, *err = NULL, nbuf[32], hbuf[32], tbuf[32], bump[32];
+	gint64 high, cur;
+	int rc;
+	redisReply *r;
+
+	struct seen *s;
+
+	g_mutex_lock(&seen_mu);
+	s = seen_get(ident);
+	if (s->id == NULL)
+		s->id = g_strdup(id);
+	else if (strcmp(s->id, id) != 0)
+		was = g_strdup(s->id);
+	high = s->ticket;
+	g_mutex_unlock(&seen_mu);
+
+	cur_s = get_string(c, seq, &rc, &err);
+	cur = cur_s != NULL ? g_ascii_strtoll(cur_s, NULL, 10) : 0;
+	if (rc == 0 && (was != NULL || cur < high)) {
+		const char *hset[] = { "HSET", alarm, "at", tbuf, "id_was", was ? was : id,
+		    "id_now", id, "highest_ticket_seen", hbuf, "counter_found", nbuf };
+		const char *incr[] = { "INCRBY", seq, bump };
+
+		g_snprintf(tbuf, sizeof tbuf, "%" G_GINT64_FORMAT, (gint64)time(NULL));
+		g_snprintf(hbuf, sizeof hbuf, "%" G_GINT64_FORMAT, high);
+		g_snprintf(nbuf, sizeof nbuf, "%" G_GINT64_FORMAT, cur);
+		g_snprintf(bump, sizeof bump, "%" G_GINT64_FORMAT, high - cur);
+		log_errx("redis: the store %s* lost data: %s%s%s, its ticket counter is "
+		    "%" G_GINT64_FORMAT " and this daemon handled ticket %" G_GINT64_FORMAT
+		    "; tokens and Message-IDs it issued before no longer thread "
+		    "(see supportctl health)", prefix,
+		    was ? "its id changed from " : "its id is ", was ? was : id,
+		    was ? "" : " as before", cur, high);
+		if ((r = sm_redis_command(c, hset[0], 12, hset, &err)) != NULL)
+			freeReplyObject(r);
+		if (cur < high && (r = sm_redis_command(c, incr[0], 3, incr, &err)) != NULL)
+			freeReplyObject(r);
+		g_mutex_lock(&seen_mu);
+		s = seen_get(ident);
+		g_free(s->id);
+		s->id = g_strdup(id);
+		g_mutex_unlock(&seen_mu);
+	}
+	if (err != NULL)
+		log_warnx("redis: checking the store's identity: %s", err);
+	g_free(err);
+	g_free(cur_s);
+	g_free(was);
+	g_free(seq);
+	g_free(alarm);
+}
+
+/* {p}store:id into *id (made when there is none); false with *err */
+static bool
+identity(redisContext *c, const char *prefix, const char *ident, char **id,
+    char **err)
+{
+	char *key = g_strconcat(prefix, "store:id", NULL);
+	int rc;
+
+	*id = get_string(c, key, &rc, err);
+	if (rc == 0 && *id == NULL) {
+		char *mine = g_uuid_string_random();
+		const char *set[] = { "SET", key, mine, "NX" };
+		redisReply *r = sm_redis_command(c, set[0], 4, set, err);
+
+		if (r != NULL) {
+			if (r->type == REDIS_REPLY_STATUS)
+				log_notice("redis: store %s* has no identity yet: it is %s",
+				    prefix, mine);
+			freeReplyObject(r);
+			/* another daemon may have been first */
+			*id = get_string(c, key, &rc, err);
+		} else {
+			rc = -1;
+		}
+		g_free(mine);
+	}
+	if (rc == 0 && *id == NULL) {
+		*err = g_strdup("store:id: set, but not there to read back");
+		rc = -1;
+	}
+	g_free(key);
+	if (rc != 0)
+		return false;
+	check_seen(c, prefix, ident, *id);
+	return true;
+}
 
 /* ---- the layout mark and the move -------------------------------------- */
 
@@ -98,8 +290,18 @@ move_index(redisContext *c, const char *prefix, char **err)
 	return moved;
 }
 
+static bool layout(redisContext *c, const char *prefix, char **err);
+
 bool
-sm_store_layout(redisContext *c, const char *prefix, char **err)
+sm_store_layout(redisContext *c, const char *prefix, const char *ident,
+    char **store_id, char **err)
+{
+	g_clear_pointer(store_id, g_free);
+	return layout(c, prefix, err) && identity(c, prefix, ident, store_id, err);
+}
+
+static bool
+layout(redisContext *c, const char *prefix, char **err)
 {
 	char *key = g_strconcat(prefix, "layout", NULL);
 	char *seq = g_strconcat(prefix, "seq:t", NULL);

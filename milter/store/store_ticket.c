@@ -507,6 +507,7 @@ sm_store_apply(sm_store *st, const sm_ingest *in, sm_facts *f,
 	freeReplyObject(r);
 	if (out->created)
 		sm_store_queue_added(st, in->queue->name, in->now);
+	sm_store_saw_ticket(st, out->ticket);
 	rc = 0;
 done:
 	g_string_free(fp, TRUE);

@@ -116,6 +116,7 @@ LOGFN(log_debug, SM_LOG_DEBUG)
 LOGFN(log_info, SM_LOG_INFO)
 LOGFN(log_notice, SM_LOG_NOTICE)
 LOGFN(log_warnx, SM_LOG_WARNING)
+LOGFN(log_errx, SM_LOG_ERR)
 
 void
 log_warn(const char *fmt, ...)

@@ -291,7 +291,7 @@ test_render(void)
 	j.previous_tickets = 0;
 	msgid = sm_msgid_make_nonce(the_cfg.secret, 42, 7, the_cfg.hostname);
 
-	g_assert_true(sm_mailer_render(&the_cfg, set, &j, t, msgid, 1795370400, &mail, &err));
+	g_assert_true(sm_mailer_render(&the_cfg, the_cfg.secret, set, &j, t, msgid, 1795370400, &mail, &err));
 	g_assert_null(err);
 	g_assert_null(mail.env_sender);
 	g_assert_cmpstr(mail.rcpt, ==, "ann@customer.test");
@@ -360,19 +360,19 @@ test_render(void)
 	/* unusable jobs fail with a reason */
 	g_free(j.to);
 	j.to = g_strdup("a b@customer.test");
-	g_assert_false(sm_mailer_render(&the_cfg, set, &j, t, msgid, 0, &mail, &err));
+	g_assert_false(sm_mailer_render(&the_cfg, the_cfg.secret, set, &j, t, msgid, 0, &mail, &err));
 	g_assert_nonnull(err);
 	g_clear_pointer(&err, g_free);
 	g_free(j.to);
 	j.to = g_strdup("ann@customer.test");
 	g_free(j.event);
 	j.event = g_strdup("reply");
-	g_assert_false(sm_mailer_render(&the_cfg, set, &j, t, msgid, 0, &mail, &err));
+	g_assert_false(sm_mailer_render(&the_cfg, the_cfg.secret, set, &j, t, msgid, 0, &mail, &err));
 	g_clear_pointer(&err, g_free);
 	g_free(j.queue);
 	j.event = (g_free(j.event), g_strdup("ack"));
 	j.queue = g_strdup("nosuch");
-	g_assert_false(sm_mailer_render(&the_cfg, set, &j, t, msgid, 0, &mail, &err));
+	g_assert_false(sm_mailer_render(&the_cfg, the_cfg.secret, set, &j, t, msgid, 0, &mail, &err));
 	g_clear_pointer(&err, g_free);
 
 	sm_job_clear(&j);

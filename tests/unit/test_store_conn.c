@@ -2,7 +2,8 @@
  * test_store_conn.c - the store's connections against real redis-servers
  * it starts and kills itself: pool redial after Redis dies and comes back,
  * NOSCRIPT after a restart or SCRIPT FLUSH, Redis Sentinel, bad addresses,
- * ack job ids reserved per connection, the store's layout and its move.
+ * ack job ids reserved per connection, the store's layout and its move,
+ * the store's identity and a store that lost its data.
  * Run by test_store.sh (skip, 77, when redis-server cannot be found).
  */
 #include <config.h>
@@ -14,6 +15,7 @@
 #include <hiredis/hiredis.h>
 
 #include "sm_store.h"
+#include "sm_util.h"
 #include "store_testlib.h"
 
 /* A redis-server of the test's own on a unix socket in a fresh directory,
@@ -416,7 +418,7 @@ test_layout(void)
 	g_assert_cmpint(raw_int_on(o.sock, "HGET L:rq:1081 %s", "ann@cust.test", NULL), ==, 1);
 	g_assert_cmpint(raw_int_on(o.sock, "HGET L:rq:3160 %s", "bob@cust.test", NULL), ==, 4);
 	g_assert_cmpint(raw_int_on(o.sock, "HGET L:rq:0b68 %s", "cy@cust.test", NULL), ==, 3);
-	g_assert_cmpint(raw_int_on(o.sock, "EVAL %s 0", "return #redis.call('KEYS', 'L:rq:???')",
+	g_assert_cmpint(raw_int_on(o.sock, "EVAL %s 0", "return #redis.call('KEYS', 'L:rq:' .. string.rep('?', 3))",
 	    NULL), ==, 0);
 
 	/* a reply to the stored message threads into its ticket */
@@ -451,15 +453,101 @@ test_layout(void)
 	g_free(err);
 	err = NULL;
 
-	/* an empty store (another prefix): marked, nothing else written */
+	/* an empty store (another prefix): marked and given an identity,
+	 * nothing else written */
 	g_free(o.cfg->key_prefix);
 	o.cfg->key_prefix = g_strdup("E:");
 	st = sm_store_open(o.cfg, &err);
 	g_assert_nonnull(st);
 	sm_store_close(st);
 	g_assert_cmpint(raw_int_on(o.sock, "GET E:layout", NULL, NULL), ==, 2);
+	g_assert_cmpint(raw_int_on(o.sock, "EXISTS E:store:id", NULL, NULL), ==, 1);
 	g_assert_cmpint(raw_int_on(o.sock, "DBSIZE", NULL, NULL), ==,
-	    raw_int_on(o.sock, "EVAL %s 0", "return #redis.call('KEYS', 'L:*') + 1", NULL));
+	    raw_int_on(o.sock, "EVAL %s 0", "return #redis.call('KEYS', 'L:*') + 2", NULL));
+	own_stop(&o);
+}
+
+/*
+ * The store's identity: every connection to one store derives the same
+ * signing key; a store that lost its data (FLUSHALL) has a new id, so a
+ * token issued before does not verify against it, the loss is recorded
+ * in {p}alarm:store-lost and the ticket counter raised past the highest
+ * ticket this process handled; an older snapshot (same id, counter
+ * behind) is noticed the same way.
+ */
+static void
+test_identity(void)
+{
+	static const char *const ids[] = { "i1@cust.test", "i2@cust.test", "i3@cust.test" };
+	own_redis o;
+	tmsg m = { .from = "ann@cust.test" };
+	sm_ingest_result r;
+	sm_store *st;
+	char *err = NULL, *tok;
+	GBytes *secret = g_bytes_new_static("0123456789abcdef0123456789abcdef", 32);
+	GBytes *k1, *k2;
+	gint64 last = 0;
+
+	own_start(&o, "I:");
+	st = sm_store_open(o.cfg, &err);
+	g_assert_nonnull(st);
+	for (guint i = 0; i < G_N_ELEMENTS(ids); i++) {
+		m.msgid = ids[i];
+		g_assert_cmpint(ingest(st, o.q, &m, &r), ==, 0);
+		last = r.ticket;
+		sm_ingest_result_clear(&r);
+	}
+	g_assert_cmpint(last, ==, 3);
+	k1 = sm_store_key(st, secret);
+	g_assert_nonnull(k1);
+	tok = sm_token_make(k1, last);
+	g_assert_cmpint(sm_token_verify(k1, tok), ==, last);
+	/* the key is not the secret itself */
+	g_assert_cmpint(sm_token_verify(secret, tok), ==, 0);
+	sm_store_close(st);
+
+	/* another connection to the same store: the same key */
+	st = sm_store_open(o.cfg, &err);
+	k2 = sm_store_key(st, secret);
+	g_assert_true(g_bytes_equal(k1, k2));
+	g_bytes_unref(k2);
+	sm_store_close(st);
+	g_assert_cmpint(sock_int(o.sock, "EXISTS %s", "I:alarm:store-lost"), ==, 0);
+
+	/* the store loses its data */
+	freeReplyObject(raw(o.sock, "FLUSHALL"));
+	st = sm_store_open(o.cfg, &err);
+	g_assert_nonnull(st);
+	k2 = sm_store_key(st, secret);
+	g_assert_false(g_bytes_equal(k1, k2));
+	g_assert_cmpint(sm_token_verify(k2, tok), ==, 0);
+	g_bytes_unref(k2);
+	g_assert_cmpint(sock_int(o.sock, "HGET I:alarm:store-lost %s",
+	    "highest_ticket_seen"), ==, last);
+	g_assert_cmpint(sock_int(o.sock, "HGET I:alarm:store-lost %s",
+	    "counter_found"), ==, 0);
+	g_assert_cmpint(sock_int(o.sock, "GET %s", "I:seq:t"), ==, last);
+	/* the next ticket does not take a number handed out before */
+	m.msgid = "i4@cust.test";
+	g_assert_cmpint(ingest(st, o.q, &m, &r), ==, 0);
+	g_assert_cmpint(r.ticket, ==, last + 1);
+	last = r.ticket;
+	sm_ingest_result_clear(&r);
+	sm_store_close(st);
+
+	/* an older snapshot of the same store: its counter is behind */
+	freeReplyObject(raw(o.sock, "DEL I:alarm:store-lost"));
+	freeReplyObject(raw(o.sock, "SET I:seq:t 1"));
+	st = sm_store_open(o.cfg, &err);
+	g_assert_nonnull(st);
+	g_assert_cmpint(sock_int(o.sock, "HGET I:alarm:store-lost %s",
+	    "counter_found"), ==, 1);
+	g_assert_cmpint(sock_int(o.sock, "GET %s", "I:seq:t"), ==, last);
+	sm_store_close(st);
+
+	g_bytes_unref(k1);
+	g_bytes_unref(secret);
+	g_free(tok);
 	own_stop(&o);
 }
 
@@ -478,5 +566,6 @@ main(int argc, char **argv)
 	g_test_add_func("/store/bad-address", test_bad_address);
 	g_test_add_func("/store/job-ids", test_job_ids);
 	g_test_add_func("/store/layout", test_layout);
+	g_test_add_func("/store/identity", test_identity);
 	return g_test_run();
 }

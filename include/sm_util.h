@@ -44,6 +44,15 @@ bool sm_addr_split(const char *addr, char **local, char **detail, char **domain)
 bool sm_addr_match(const char *pattern, const char *addr);
 bool sm_addr_match_list(char *const *patterns, const char *addr);
 
+/*
+ * s for a terminal: every character that could act on it instead of being
+ * shown - C0 and C1 controls (ESC, BEL, CR, ...), DEL, bidi embeddings,
+ * overrides and isolates, zero-width characters - and every byte that is
+ * not UTF-8 is written visibly as \xNN or \u{NNNN}; the rest is kept.
+ * NULL gives "". Newlines are controls here: split lines first.
+ */
+char *sm_text_visible(const char *s);
+
 /* CIDR lists: "127.0.0.1/32, ::1, 10.0.0.0/8", and the word "local":
  * clients with no network address (a unix socket, sendmail(1) on the
  * host), which match only when it is named. */

@@ -100,21 +100,41 @@ fmt_time(gint64 t)
 	return t > 0 ? sm_time_rfc3339(t) : g_strdup("-");
 }
 
+/*
+ * Text output goes to an admin's terminal: every string that came from
+ * mail (or from the store, where mail put it) is shown through
+ * sm_text_visible, so escape sequences and bidi overrides in it are seen,
+ * not obeyed. vis() keeps the copy in pool until the caller frees it.
+ */
+static const char *
+vis(GPtrArray *pool, const char *s, const char *none)
+{
+	char *v;
+
+	if (s == NULL)
+		return none;
+	v = sm_text_visible(s);
+	g_ptr_array_add(pool, v);
+	return v;
+}
+
 static void
 print_ticket_text(const sm_ticket *t)
 {
 	char *c = fmt_time(t->created_at), *u = fmt_time(t->updated_at);
 	char *d1 = fmt_time(t->due_first_response), *d2 = fmt_time(t->due_next_response);
 	char *d3 = fmt_time(t->due_resolution);
+	GPtrArray *pool = g_ptr_array_new_with_free_func(g_free);
 
 	printf("Ticket #%" G_GINT64_FORMAT "  queue %s  %s  priority %s\n", t->id,
-	    t->queue ? t->queue : "-", sm_status_name(t->status), sm_priority_name(t->priority));
-	printf("Subject:    %s\n", t->subject ? t->subject : "");
+	    vis(pool, t->queue, "-"), sm_status_name(t->status), sm_priority_name(t->priority));
+	printf("Subject:    %s\n", vis(pool, t->subject, ""));
 	if (t->requester_name != NULL)
-		printf("Requester:  %s <%s>\n", t->requester_name, t->requester_addr ? t->requester_addr : "");
+		printf("Requester:  %s <%s>\n", vis(pool, t->requester_name, ""),
+		    vis(pool, t->requester_addr, ""));
 	else
-		printf("Requester:  %s\n", t->requester_addr ? t->requester_addr : "-");
-	printf("Assignee:   %s\n", t->assignee ? t->assignee : "-");
+		printf("Requester:  %s\n", vis(pool, t->requester_addr, "-"));
+	printf("Assignee:   %s\n", vis(pool, t->assignee, "-"));
 	printf("Created:    %s   Updated: %s\n", c, u);
 	printf("Due:        first response %s, next response %s, resolution %s\n", d1, d2, d3);
 	if (t->linked_from > 0)
@@ -124,13 +144,14 @@ print_ticket_text(const sm_ticket *t)
 		char *d = fmt_time(m->date);
 		char **lines = g_strsplit(m->excerpt ? m->excerpt : "", "\n", 12);
 
-		printf("\n[%s] %-4s %s  %s\n", d, m->direction ? m->direction : "in",
-		    m->from ? m->from : "-", m->subject ? m->subject : "");
+		printf("\n[%s] %-4s %s  %s\n", d, vis(pool, m->direction, "in"),
+		    vis(pool, m->from, "-"), vis(pool, m->subject, ""));
 		for (char **l = lines; *l != NULL; l++)
-			printf("    %s\n", *l);
+			printf("    %s\n", vis(pool, *l, ""));
 		g_strfreev(lines);
 		g_free(d);
 	}
+	g_ptr_array_unref(pool);
 	g_free(c); g_free(u); g_free(d1); g_free(d2); g_free(d3);
 }
 
@@ -245,10 +266,13 @@ cmd_ticket_list(const sm_config *cfg, int argc, char **argv)
 		for (guint i = 0; i < out->len; i++) {
 			const sm_ticket *t = g_ptr_array_index(out, i);
 			char *u = fmt_time(t->updated_at);
+			GPtrArray *pool = g_ptr_array_new_with_free_func(g_free);
+
 			printf("%-7" G_GINT64_FORMAT " %-9s %-7s %-12s %-20s %-28s %s\n", t->id,
 			    sm_status_name(t->status), sm_priority_name(t->priority),
-			    t->queue ? t->queue : "-", u,
-			    t->requester_addr ? t->requester_addr : "-", t->subject ? t->subject : "");
+			    vis(pool, t->queue, "-"), u, vis(pool, t->requester_addr, "-"),
+			    vis(pool, t->subject, ""));
+			g_ptr_array_unref(pool);
 			g_free(u);
 		}
 	}

@@ -178,12 +178,19 @@ check_seen(redisContext *c, const char *prefix, const char *ident, const char *i
 		g_snprintf(hbuf, sizeof hbuf, "%" G_GINT64_FORMAT, high);
 		g_snprintf(nbuf, sizeof nbuf, "%" G_GINT64_FORMAT, cur);
 		g_snprintf(bump, sizeof bump, "%" G_GINT64_FORMAT, high - cur);
-		log_errx("redis: the store %s* lost data: %s%s%s, its ticket counter is "
-		    "%" G_GINT64_FORMAT " and this daemon handled ticket %" G_GINT64_FORMAT
-		    "; tokens and Message-IDs it issued before no longer thread "
-		    "(see supportctl health)", prefix,
-		    was ? "its id changed from " : "its id is ", was ? was : id,
-		    was ? "" : " as before", cur, high);
+		if (was != NULL)
+			log_errx("redis: the store %s* lost its data (its id changed from "
+			    "%s to %s): tokens and Message-IDs issued before no longer "
+			    "thread; ticket counter %" G_GINT64_FORMAT ", highest ticket "
+			    "this daemon handled %" G_GINT64_FORMAT "%s (supportctl health)",
+			    prefix, was, id, cur, high,
+			    cur < high ? ": counter raised past it" : "");
+		else
+			log_errx("redis: the store %s* lost data (an older copy?): its "
+			    "ticket counter is %" G_GINT64_FORMAT " but this daemon handled "
+			    "ticket %" G_GINT64_FORMAT ": counter raised past it; tickets "
+			    "above %" G_GINT64_FORMAT " may be missing (supportctl health)",
+			    prefix, cur, high, cur);
 		if ((r = sm_redis_command(c, hset[0], 12, hset, &err)) != NULL)
 			freeReplyObject(r);
 		if (cur < high && (r = sm_redis_command(c, incr[0], 3, incr, &err)) != NULL)

@@ -247,6 +247,45 @@ sm_split_list(const char *s)
 	return (char **)g_ptr_array_free(v, FALSE);
 }
 
+/* ------------------------------------------------------- terminal output */
+
+/* Characters that change how text is shown rather than being shown. */
+static bool
+invisible(gunichar c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) ||
+	    (c >= 0x200b && c <= 0x200f) ||     /* zero width, LRM, RLM */
+	    (c >= 0x202a && c <= 0x202e) ||     /* embeddings, overrides */
+	    (c >= 0x2060 && c <= 0x2064) ||     /* word joiner, invisibles */
+	    (c >= 0x2066 && c <= 0x2069) ||     /* isolates */
+	    c == 0x061c || c == 0xfeff;         /* ALM, BOM */
+}
+
+char *
+sm_text_visible(const char *s)
+{
+	GString *o = g_string_new(NULL);
+	const char *p = s ? s : "", *end = p + strlen(p);
+
+	while (p < end) {
+		gunichar c = g_utf8_get_char_validated(p, end - p);
+
+		if (c == (gunichar)-1 || c == (gunichar)-2) {
+			g_string_append_printf(o, "\\x%02x", (unsigned char)*p);
+			p++;
+			continue;
+		}
+		if (c < 0x80 && invisible(c))
+			g_string_append_printf(o, "\\x%02x", (unsigned)c);
+		else if (invisible(c))
+			g_string_append_printf(o, "\\u{%04x}", (unsigned)c);
+		else
+			g_string_append_len(o, p, g_utf8_next_char(p) - p);
+		p = g_utf8_next_char(p);
+	}
+	return g_string_free(o, FALSE);
+}
+
 /* -------------------------------------------------------------- addresses */
 
 /* RFC 5322 atext, and anything non-ASCII (RFC 6531 SMTPUTF8). */

@@ -12,6 +12,9 @@
 #      queue and to themselves, gets a ticket of their own and no reply
 #      token; the real MTA retry of that message is still a duplicate;
 #   4. ack_limit counts per mailbox: victim+0..7@ get 5 acks, not 8;
+#   6. escape sequences, C1 controls and bidi overrides in a customer's
+#      text are shown by `supportctl ticket show`, never sent raw to the
+#      admin's terminal;
 #   7. a mail with more than 32 X-Ticket-* fields is refused with 5.7.1,
 #      before the MTA is asked for one edit per field;
 #   8. a local submission (no client address) is no agent unless
@@ -143,6 +146,26 @@ done
 check "the acknowledgements are sent" wait_for 20 outbox_idle
 check "one mailbox got ack_limit (5) acknowledgements, not 8 ($(($(acks) - before)))" \
     test $(($(acks) - before)) -eq 5
+
+# ---- 6. terminal escapes in customer text --------------------------------------
+{
+	printf 'From: Tess <tess@customer.test>\nTo: support@example.com\n'
+	printf 'Subject: clip \033[2Jboard\nMessage-ID: <esc@customer.test>\n'
+	printf 'Content-Type: text/plain; charset=utf-8\n\n'
+	printf 'Hello\033]52;c;ZXZpbA==\007 there \033[8mhidden\033[0m \302\233'
+	printf '2J and \342\200\256gnp.exe\n'
+} >"$T/esc.eml"
+o=$(sm_send "$T/esc.eml")
+t_esc=$(out_stamp "$o" X-Ticket-ID)
+check "the mail with escapes is ticketed ($t_esc)" is_num "$t_esc"
+sm_ctl ticket show "$t_esc" >"$T/esc.txt" 2>&1
+has_bytes() { LC_ALL=C grep -q "$(printf "$1")" "$T/esc.txt"; }
+check "ticket show prints no ESC" eval '! has_bytes "\033"'
+check "ticket show prints no BEL" eval '! has_bytes "\007"'
+check "ticket show prints no C1 control (U+009B)" eval '! has_bytes "\302\233"'
+check "ticket show prints no bidi override (U+202E)" eval '! has_bytes "\342\200\256"'
+check "it shows them as text instead" \
+    eval 'grep -qF "\\x1b]52;c;ZXZpbA==\\x07" "$T/esc.txt" && grep -qF "\\u{202e}" "$T/esc.txt"'
 
 # ---- 7. thousands of forged X-Ticket-* ---------------------------------------
 {

@@ -579,6 +579,41 @@ test_subject_tag(void)
 	g_assert_cmpint(sm_subject_tag_find("[[[[[[", "Support"), ==, 0);
 }
 
+/* Terminal escapes from customer text are shown, never run. */
+static void
+test_text_visible(void)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "plain text, Jörg & Zoë", "plain text, Jörg & Zoë" },
+		/* OSC 52: sets the admin's clipboard */
+		{ "a\x1b]52;c;ZXZpbA==\x07" "b", "a\\x1b]52;c;ZXZpbA==\\x07b" },
+		{ "\x1b[8mhidden\x1b[2J", "\\x1b[8mhidden\\x1b[2J" },
+		{ "cr\rlf\ntab\tdel\x7f", "cr\\x0dlf\\x0atab\\x09del\\x7f" },
+		/* C1 controls (CSI as U+009B), bidi overrides and isolates,
+		 * zero-width characters */
+		{ "\xc2\x9b" "2J", "\\u{009b}2J" },
+		{ "invoice_\xe2\x80\xae" "fdp.exe", "invoice_\\u{202e}fdp.exe" },
+		{ "\xe2\x81\xa6x\xe2\x81\xa9", "\\u{2066}x\\u{2069}" },
+		{ "zero\xe2\x80\x8bwidth\xef\xbb\xbf", "zero\\u{200b}width\\u{feff}" },
+		/* bytes that are not UTF-8 */
+		{ "bad \xff\xc3", "bad \\xff\\xc3" },
+		{ "", "" },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *v = sm_text_visible(cases[i].in);
+
+		g_assert_cmpstr(v, ==, cases[i].out);
+		g_free(v);
+	}
+	{
+		char *v = sm_text_visible(NULL);
+
+		g_assert_cmpstr(v, ==, "");
+		g_free(v);
+	}
+}
+
 static void
 test_header_safe(void)
 {
@@ -669,5 +704,6 @@ main(int argc, char **argv)
 	g_test_add_func("/util/msgid-loop", test_msgid_loop);
 	g_test_add_func("/util/subject-tag", test_subject_tag);
 	g_test_add_func("/util/header-safe", test_header_safe);
+	g_test_add_func("/util/text-visible", test_text_visible);
 	return g_test_run();
 }

@@ -52,6 +52,11 @@ bool sm_addr_match_list(char *const *patterns, const char *addr);
  * NULL gives "". Newlines are controls here: split lines first.
  */
 char *sm_text_visible(const char *s);
+/* Bidi embeddings, overrides, isolates and marks, zero-width characters
+ * and the BOM: characters that change how the text around them is shown
+ * (U+202E turns "gnp.exe" around). Dropped from every value taken from
+ * mail into a header, a stored field or generated mail. */
+bool sm_unichar_is_format(gunichar c);
 
 /* CIDR lists: "127.0.0.1/32, ::1, 10.0.0.0/8", and the word "local":
  * clients with no network address (a unix socket, sendmail(1) on the

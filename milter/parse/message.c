@@ -31,7 +31,8 @@
 
 #define NAME(s)         s, sizeof(s) - 1   /* a name and its length */
 
-/* Make a header value safe for one line: valid UTF-8, control characters
+/* Make a header value safe for one line: valid UTF-8, bidi and zero-width
+ * characters dropped (sm_unichar_is_format), control characters
  * (C0, DEL, C1, line/paragraph separators) become blanks, blank runs fold
  * to one space, ends trimmed, at most max bytes. NULL when nothing is
  * left, so "missing" and "empty" look the same to callers. */
@@ -49,8 +50,10 @@ clean_utf8(const char *s, size_t max)
 		gunichar c = (guchar)*p < 0x80 ? (guchar)*p : g_utf8_get_char(p);
 		size_t n = g_utf8_next_char(p) - p;
 
+		if (sm_unichar_is_format(c))
+			continue;
 		if (c <= 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0) ||
-		    c == 0x2028 || c == 0x2029 || c == 0xFEFF) {
+		    c == 0x2028 || c == 0x2029) {
 			space = out->len > 0;
 			continue;
 		}
@@ -161,13 +164,19 @@ sm_parser_options_new(void)
  * split between words) and only then converted. */
 
 #define EW_RAW_MAX   16384      /* header bytes decoded */
-#define EW_WORD_MAX  512        /* bytes searched for one word's end */
 
-/* The encoded word at p, "=?charset[*lang]?B|Q?text?=": appends its bytes
- * and returns the end, or NULL when p starts no (sane) encoded word. */
+/*
+ * The encoded word at p, "=?charset[*lang]?B|Q?text?=": appends its bytes
+ * and returns the end, or NULL when p starts no (sane) encoded word. A
+ * word may be as long as the header (RFC 2047's 75 characters are not
+ * what senders keep to, and a long name must not be lost). *dead: where
+ * a failed search for a word's end stopped (a blank or the end) - no
+ * "?=" lies before it, so a word whose text starts before it fails at
+ * once, and a header of unclosed words costs linear time, not quadratic.
+ */
 static const char *
 ew_parse(const char *p, const char *end, char *cs, size_t cssize,
-    GByteArray *bytes)
+    GByteArray *bytes, const char **dead)
 {
 	const char *c = p + 2, *t, *e;
 	size_t n = 0;
@@ -186,11 +195,15 @@ ew_parse(const char *p, const char *end, char *cs, size_t cssize,
 	if (enc != 'B' && enc != 'Q')
 		return NULL;
 	t = c + 3;
-	for (e = t; e + 1 < end && e - t < EW_WORD_MAX; e++)
+	if (*dead != NULL && t < *dead)
+		return NULL;
+	for (e = t; e + 1 < end; e++)
 		if ((e[0] == '?' && e[1] == '=') || g_ascii_isspace(*e))
 			break;
-	if (e + 1 >= end || e[0] != '?' || e[1] != '=')
+	if (e + 1 >= end || e[0] != '?' || e[1] != '=') {
+		*dead = e;
 		return NULL;
+	}
 	if (enc == 'B') {
 		guchar *out = g_malloc((e - t) * 3 / 4 + 4);
 		gint state = 0;
@@ -225,11 +238,12 @@ rfc2047_decode(const char *raw, bool quote)
 	const char *p = raw, *end = raw + len;
 	GString *out;
 	GByteArray *bytes;              /* one run's bytes */
+	const char *dead = NULL;        /* ew_parse */
 	bool in_q = false;
 
 	/* no encoded word (most headers): the text as it is */
 	if (g_strstr_len(raw, len, "=?") == NULL)
-		return g_strndup(raw, len);
+		return g_strdup(raw);
 	out = g_string_sized_new(len + 16);
 	bytes = g_byte_array_new();
 
@@ -247,7 +261,7 @@ rfc2047_decode(const char *raw, bool quote)
 			in_q = !in_q;
 		g_byte_array_set_size(bytes, 0);
 		if (*p != '=' || (after = ew_parse(p, end, cs, sizeof(cs),
-		    bytes)) == NULL) {
+		    bytes, &dead)) == NULL) {
 			g_string_append_c(out, *p++);
 			continue;
 		}
@@ -259,7 +273,8 @@ rfc2047_decode(const char *raw, bool quote)
 			if (w >= end || *w != '=')
 				break;
 			size_t keep = bytes->len;
-			const char *next = ew_parse(w, end, cs2, sizeof(cs2), bytes);
+			const char *next = ew_parse(w, end, cs2, sizeof(cs2), bytes,
+			    &dead);
 
 			if (next == NULL)
 				break;
@@ -283,6 +298,9 @@ rfc2047_decode(const char *raw, bool quote)
 		g_free(text);
 		p = after;
 	}
+	/* past EW_RAW_MAX the text stays as it is: an address after a huge
+	 * name is still there to read */
+	g_string_append(out, end);
 	g_byte_array_unref(bytes);
 	return g_string_free(out, FALSE);
 }

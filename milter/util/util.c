@@ -249,16 +249,21 @@ sm_split_list(const char *s)
 
 /* ------------------------------------------------------- terminal output */
 
-/* Characters that change how text is shown rather than being shown. */
-static bool
-invisible(gunichar c)
+bool
+sm_unichar_is_format(gunichar c)
 {
-	return c < 0x20 || (c >= 0x7f && c <= 0x9f) ||
-	    (c >= 0x200b && c <= 0x200f) ||     /* zero width, LRM, RLM */
+	return (c >= 0x200b && c <= 0x200f) ||  /* zero width, LRM, RLM */
 	    (c >= 0x202a && c <= 0x202e) ||     /* embeddings, overrides */
 	    (c >= 0x2060 && c <= 0x2064) ||     /* word joiner, invisibles */
 	    (c >= 0x2066 && c <= 0x2069) ||     /* isolates */
 	    c == 0x061c || c == 0xfeff;         /* ALM, BOM */
+}
+
+/* Characters that change how text is shown rather than being shown. */
+static bool
+invisible(gunichar c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || sm_unichar_is_format(c);
 }
 
 char *
@@ -771,6 +776,8 @@ sm_header_safe(const char *s, size_t max)
 			continue;
 		}
 		c = g_utf8_get_char(p);
+		if (sm_unichar_is_format(c))
+			continue;
 		if (is_unsafe(c) || c == ' ') {
 			if (!blank)
 				g_string_append_c(out, ' ');

@@ -730,6 +730,55 @@ test_threads(void)
 		g_free(expect[i]);
 }
 
+/*
+ * Display names that would mislead in the acknowledgement or a listing:
+ * bidi controls and zero-width characters are dropped (as controls are),
+ * and a name too long for one header line - one 10 kB encoded word, or
+ * many words - is kept truncated, not lost.
+ */
+static void
+test_display_names(void)
+{
+	GString *raw = g_string_new("From: =?utf-8?b?");
+	GString *plain = g_string_new(NULL);
+	sm_message *m;
+	char *b64;
+
+	for (int i = 0; i < 2500; i++)
+		g_string_append(plain, "Jörg ");
+	b64 = g_base64_encode((const guchar *)plain->str, plain->len);
+	g_string_append_printf(raw, "%s?= <long@customer.test>\r\nSubject: x\r\n\r\nbody\r\n", b64);
+	m = parse_str(raw->str);
+	g_assert_cmpstr(m->from_addr, ==, "long@customer.test");
+	g_assert_nonnull(m->from_name);
+	g_assert_true(g_str_has_prefix(m->from_name, "Jörg Jörg"));
+	g_assert_cmpuint(strlen(m->from_name), <=, 998);
+	sm_message_free(m);
+	g_string_truncate(raw, 0);
+	/* the same name in many short words */
+	g_string_append(raw, "From: ");
+	for (int i = 0; i < 400; i++)
+		g_string_append(raw, "=?utf-8?q?J=C3=B6rg_?= ");
+	g_string_append(raw, "<many@customer.test>\r\nSubject: x\r\n\r\nbody\r\n");
+	m = parse_str(raw->str);
+	g_assert_cmpstr(m->from_addr, ==, "many@customer.test");
+	g_assert_nonnull(m->from_name);
+	g_assert_true(g_str_has_prefix(m->from_name, "Jörg Jörg"));
+	sm_message_free(m);
+
+	/* U+202E, U+2066..2069, U+200B, U+200F and a BOM in the name: gone */
+	m = parse_str("From: =?utf-8?q?Ann_=E2=80=AEeeL=E2=80=AC_=E2=81=A6x=E2=81=A9_"
+	    "z=E2=80=8Bw=E2=80=8F=EF=BB=BF?= <ann@customer.test>\r\n"
+	    "Subject: a =?utf-8?q?=E2=80=AE?=b\r\n\r\nbody\r\n");
+	g_assert_cmpstr(m->from_name, ==, "Ann eeL x zw");
+	g_assert_cmpstr(m->subject, ==, "a b");
+	sm_message_free(m);
+
+	g_free(b64);
+	g_string_free(plain, TRUE);
+	g_string_free(raw, TRUE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -752,6 +801,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/structure", test_structure);
 	g_test_add_func("/parse/first-part", test_first_part);
 	g_test_add_func("/parse/threads", test_threads);
+	g_test_add_func("/parse/display-names", test_display_names);
 	if (have_corpus) {
 		g_test_add_func("/parse/corpus/all", test_corpus_all);
 		g_test_add_func("/parse/corpus/headers", test_corpus_headers);

@@ -24,11 +24,14 @@ end
 local function gather()
   local f = {'0'}
   -- the same message stored before: the same Message-ID and the same
-  -- content; someone else's mail under a stored id is not a duplicate
+  -- content. Other content under a stored id is not a duplicate: it is
+  -- stored, in the ticket that holds the id (as notmuch keeps messages
+  -- that share an id together), as a reference to that id would be.
+  local same
   if ARGV[INGEST_MSGID_DIGEST] ~= '' then
     local k, h = midx(ARGV[INGEST_MSGID_DIGEST])
     local id, cd = mentry(redis.call('HGET', k, h))
-    if cd and cd == ARGV[INGEST_CONTENT_DIGEST] then f[1] = id end
+    if cd and cd == ARGV[INGEST_CONTENT_DIGEST] then f[1] = id else same = id end
   end
   local ref
   for i = 0, tonumber(ARGV[INGEST_NREFS]) - 1 do
@@ -36,6 +39,7 @@ local function gather()
     ref = mentry(redis.call('HGET', k, h))
     if ref then break end
   end
+  ref = ref or same
   for _, id in ipairs({ref or ARGV[INGEST_SIGNED_REF], ARGV[INGEST_TOKEN], ARGV[INGEST_TAG]}) do
     for _, x in ipairs(cand(id)) do f[#f + 1] = x end
   end

@@ -16,6 +16,7 @@
 #include <config.h>
 
 #include <stddef.h>
+#include <pwd.h>
 #include <string.h>
 
 #include <glib.h>
@@ -356,6 +357,9 @@ sm_config_load(const char *path, bool check_secret, GPtrArray *errors)
 	cross_check(&c, kf, cfg);
 	if (check_secret && cfg->secret_file != NULL)
 		read_secret(&c, cfg);
+	/* what the daemon will need of this machine: the user to switch to */
+	if (check_secret && cfg->user != NULL && getpwnam(cfg->user) == NULL)
+		cfg_error(&c, "milter", "user", "no such user '%s'", cfg->user);
 
 	g_key_file_free(kf);
 	g_free(c.dir);

@@ -616,7 +616,7 @@ sm_eom(SMFICTX *ctx)
 	char *err = NULL, *msgid = NULL, *lease = NULL, *cdig = NULL;
 	GBytes *key = NULL;
 	const char *authserv;
-	bool loop_valid, dmarc_fail;
+	bool loop_valid, dmarc_fail, mismatch;
 	int rc = -1;
 	sfsistat ret = SMFIS_ACCEPT;
 
@@ -705,13 +705,18 @@ sm_eom(SMFICTX *ctx)
 
 	/* stamp */
 	stamp(ctx, m, pm, key, &res);
+	/* the participant check reads From:; an envelope sender that says
+	 * otherwise is worth seeing next to it */
+	mismatch = m->env_sender != NULL && pm->from_addr != NULL &&
+	    strcmp(m->env_sender, pm->from_addr) != 0;
 	log_info("%s: role=%s ticket=%" G_GINT64_FORMAT " action=%s via=%s queue=%s "
-	    "status=%s priority=%s from=<%s> msgid=<%s>%s%s%s",
+	    "status=%s priority=%s from=<%s>%s%s%s msgid=<%s>%s%s%s",
 	    qid, sm_role_name(d.role), res.ticket,
 	    sm_thread_action_name(res.decision.action),
 	    res.decision.via ? res.decision.via : "-", res.queue ? res.queue : "-",
 	    sm_status_name(res.status), sm_priority_name(res.priority),
-	    in.sender, msgid, m->truncated ? " truncated" : "",
+	    in.sender, mismatch ? " env_from=<" : "", mismatch ? m->env_sender : "",
+	    mismatch ? ">" : "", msgid, m->truncated ? " truncated" : "",
 	    res.ack_queued ? " ack=queued" : "",
 	    res.ack_limited ? " ack=limited" : (dmarc_fail && res.created ? " ack=dmarc-fail" : ""));
 	sm_ingest_result_clear(&res);

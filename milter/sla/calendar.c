@@ -338,6 +338,24 @@ sm_calendar_new(const char *name, const char *timezone, const char *hours,
 	    g_get_real_time() / G_USEC_PER_SEC, true, err);
 }
 
+/*
+ * An IANA zone name ("Europe/Berlin", "Etc/GMT+5", "UTC") or an offset
+ * ("+01:00"): letters, digits and "_+-:/", no leading '/' and no dots.
+ * GLib reads the name as a path under its zoneinfo directory, so
+ * "../../etc/passwd" would be opened (and a file that is no zone file
+ * makes it print a critical warning) before the clear error.
+ */
+static bool
+tz_name_ok(const char *s)
+{
+	if (*s == '/')
+		return false;
+	for (const char *p = s; *p != '\0'; p++)
+		if (!g_ascii_isalnum(*p) && strchr("_+-:/", *p) == NULL)
+			return false;
+	return true;
+}
+
 sm_calendar *
 sm_calendar_new_at(const char *name, const char *timezone, const char *hours,
     const char *holidays, gint64 around, bool table, char **err)
@@ -352,7 +370,8 @@ sm_calendar_new_at(const char *name, const char *timezone, const char *hours,
 	cal->name = g_strdup(name ? name : "");
 	if (timezone == NULL || *timezone == '\0')
 		timezone = "UTC";
-	if ((cal->tz = g_time_zone_new_identifier(timezone)) == NULL) {
+	if (!tz_name_ok(timezone) ||
+	    (cal->tz = g_time_zone_new_identifier(timezone)) == NULL) {
 		*err = g_strdup_printf("timezone: unknown time zone '%s' "
 		    "(want an IANA name like Europe/Berlin)", timezone);
 		goto fail;

@@ -21,7 +21,10 @@
 #      before the MTA is asked for one edit per field;
 #   8. a local submission (no client address) is no agent unless
 #      trusted_networks names "local"; a trusted client's From: naming an
-#      agent over a customer's envelope sender is no agent either.
+#      agent over a customer's envelope sender is no agent either (and the
+#      disagreement is logged);
+# and the smaller findings: -t refuses a [milter] user that does not exist
+# and a timezone that is a path, with one clear line.
 . "$top_srcdir/tests/lib/common.sh"
 need_tool openssl
 sm_setup
@@ -203,6 +206,8 @@ l0=$(mark)
 o=$(SM_IP=127.0.0.1 SM_FROM=ann@customer.test sm_send "$T/from.eml")
 check "a trusted client: an agent's From over a customer's envelope is no agent" \
     eval 'log_since $l0 | grep -q "role=customer ticket=$t1"'
+check "the envelope sender that disagrees with From: is logged beside it" \
+    eval 'log_since $l0 | grep -q "from=<alice@example.com> env_from=<ann@customer.test>"'
 # "local" named: the same local submission is the agent's
 sed -i 's|^trusted_networks = .*|trusted_networks = 127.0.0.1/32, local|' "$CONF"
 kill -USR1 "$SM_PID_DAEMON"
@@ -212,5 +217,17 @@ l0=$(mark)
 o=$(SM_IP=unspec SM_FROM=alice@example.com sm_send "$T/local.eml")
 check "with trusted_networks = ..., local: the agent" \
     eval 'log_since $l0 | grep -q "role=agent ticket=$t1"'
+
+# ---- config mistakes the check must catch -----------------------------------------
+sed 's|^\[milter\]$|[milter]\nuser = no-such-user-sm|' "$CONF" >"$T/user.conf"
+"$SM_DAEMON" -t -c "$T/user.conf" >"$T/user.out" 2>&1
+check "-t refuses a [milter] user that does not exist (exit $?)" \
+    grep -q "\[milter\] user: no such user 'no-such-user-sm'" "$T/user.out"
+sed 's|^timezone = .*|timezone = ../../etc/passwd|' "$CONF" >"$T/tz.conf"
+"$SM_DAEMON" -t -c "$T/tz.conf" >"$T/tz.out" 2>&1
+check "-t refuses timezone = ../../etc/passwd with the clear error" \
+    grep -q "timezone: unknown time zone '../../etc/passwd'" "$T/tz.out"
+check "and nothing else (no GLib warning first: $(head -c 200 "$T/tz.out"))" \
+    test "$(wc -l <"$T/tz.out")" -eq 1
 
 sm_finish

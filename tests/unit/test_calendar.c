@@ -248,6 +248,12 @@ struct ecase {
 
 static const struct ecase ecases[] = {
 	{ "Mars/Olympus_Mons", STD, NULL, "timezone: " },
+	/* paths, not zone names: refused before GLib opens them (a file
+	 * that is no zone file made it print a critical warning) */
+	{ "../../etc/passwd", STD, NULL, "timezone: " },
+	{ "/etc/passwd", STD, NULL, "timezone: " },
+	{ "Europe/../../../etc/passwd", STD, NULL, "timezone: " },
+	{ "zone.tab", STD, NULL, "timezone: " },
 	{ BER, NULL, NULL, "hours: " },
 	{ BER, "", NULL, "hours: " },
 	{ BER, "mon-fri", NULL, "hours: " },
@@ -280,6 +286,8 @@ static const struct ecase ecases[] = {
 	{ BER, "mon, wed 08:00-24:00", "", NULL },
 	{ NULL, STD, NULL, NULL },
 	{ "UTC", "sunday 00:00-24:00", "2026-12-24,2026-12-25", NULL },
+	{ "Etc/GMT+5", STD, NULL, NULL },
+	{ "America/Port-au-Prince", STD, NULL, NULL },
 };
 
 static void

@@ -60,6 +60,23 @@ void sm_store_saw_ticket(sm_store *st, gint64 id);
 #define SM_RQ_DIGEST    4       /* bucket of {p}rq: */
 char *sm_store_index_key(const char *s, size_t nhex);
 
+/* What `supportctl health` shows of the store (store_health.c). */
+typedef struct sm_store_health {
+	char *role;                 /* the server's ROLE: master, slave, ... */
+	char *layout;               /* {p}layout, NULL when unset */
+	char *store_id;             /* {p}store:id */
+	gint64 tickets;             /* {p}seq:t: the last ticket number */
+	gint64 outbox_due;          /* jobs in the outbox */
+	gint64 outbox_late;         /* of them, due more than 5 minutes ago */
+	bool alarm;                 /* {p}alarm:store-lost is set: */
+	gint64 alarm_at, alarm_highest, alarm_counter;
+	char *alarm_id_was, *alarm_id_now;
+} sm_store_health;
+int sm_store_health_read(sm_store *st, gint64 now, sm_store_health *h);
+void sm_store_health_clear(sm_store_health *h);
+/* Remove {p}alarm:store-lost (an admin has seen it); 0 or -1. */
+int sm_store_alarm_clear(sm_store *st);
+
 /* Dial per [redis] (address, password, database, timeout_ms, sentinels). */
 sm_store *sm_store_open(const sm_config *cfg, char **err);
 void sm_store_close(sm_store *st);

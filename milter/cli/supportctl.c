@@ -3,6 +3,7 @@
  *   supportctl [-c FILE] COMMAND [--json]
  *     ticket show ID | ticket list [--status S,...] [--queue Q] [--limit N]
  *     ticket set ID [--status S] [--priority P] [--assign ADDR|none]
+ *     health [--clear]
  *     config check
  * Exit status: 0 done; 1 bad input or not found (message on stderr);
  * 2 store unreachable. Output in --json form is the stable contract
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
@@ -39,6 +41,7 @@ usage(void)
 	    "  ticket show ID\n"
 	    "  ticket list [--status S,...] [--queue Q] [--limit N]\n"
 	    "  ticket set ID [--status S] [--priority P] [--assign ADDR|none]\n"
+	    "  health [--clear]\n"
 	    "  config check\n");
 	exit(EX_BAD);
 }
@@ -283,6 +286,117 @@ cmd_ticket_list(const sm_config *cfg, int argc, char **argv)
 	return rc;
 }
 
+/*
+ * health: the store reachable, its role, layout and identity, the outbox
+ * backlog, and the alarm a daemon left when it found the store had lost
+ * data. Exit 0 healthy, 1 something an admin must look at (the alarm, a
+ * server that is not a master, no layout, a stuck outbox), 2 unreachable.
+ * --clear removes the alarm after showing it: the admin has seen it.
+ */
+static int
+cmd_health(const sm_config *cfg, int argc, char **argv)
+{
+	sm_store_health h;
+	sm_store *st;
+	GPtrArray *problems = g_ptr_array_new_with_free_func(g_free);
+	bool clear = false;
+	int rc = EX_DONE;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--clear") == 0)
+			clear = true;
+		else
+			usage();
+	}
+	if ((st = open_store(cfg, &rc)) == NULL) {
+		if (opt_json)
+			printf("{\"reachable\": false}\n");
+		g_ptr_array_unref(problems);
+		return rc;
+	}
+	if (sm_store_health_read(st, time(NULL), &h) != 0) {
+		rc = die(EX_STORE, "store error: %s", sm_store_error(st));
+		goto out;
+	}
+	if (h.role == NULL || strcmp(h.role, "master") != 0)
+		g_ptr_array_add(problems, g_strdup_printf("the server is a %s, not a "
+		    "master (check [redis] address or sentinels)", h.role ? h.role : "?"));
+	if (h.layout == NULL)
+		g_ptr_array_add(problems, g_strdup("no layout mark"));
+	if (h.outbox_late > 0)
+		g_ptr_array_add(problems, g_strdup_printf("%" G_GINT64_FORMAT " outbox "
+		    "job(s) due for more than 5 minutes: is a daemon running, can it "
+		    "send?", h.outbox_late));
+	if (h.alarm) {
+		char *at = fmt_time(h.alarm_at);
+
+		g_ptr_array_add(problems, g_strdup_printf("the store lost data (noticed "
+		    "%s): id %s -> %s, ticket counter found at %" G_GINT64_FORMAT
+		    " while ticket %" G_GINT64_FORMAT " had been handled; reply tokens "
+		    "and Message-IDs issued before may no longer thread (clear with "
+		    "supportctl health --clear)", at,
+		    h.alarm_id_was ? h.alarm_id_was : "?",
+		    h.alarm_id_now ? h.alarm_id_now : "?", h.alarm_counter, h.alarm_highest));
+		g_free(at);
+	}
+	if (opt_json) {
+		JsonBuilder *b = json_builder_new();
+		JsonNode *n;
+
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "reachable");
+		json_builder_add_boolean_value(b, TRUE);
+		json_builder_set_member_name(b, "role");
+		json_builder_add_string_value(b, h.role);
+		json_builder_set_member_name(b, "layout");
+		json_builder_add_string_value(b, h.layout);
+		json_builder_set_member_name(b, "store_id");
+		json_builder_add_string_value(b, h.store_id);
+		json_builder_set_member_name(b, "last_ticket");
+		json_builder_add_int_value(b, h.tickets);
+		json_builder_set_member_name(b, "outbox_backlog");
+		json_builder_add_int_value(b, h.outbox_due);
+		json_builder_set_member_name(b, "outbox_late");
+		json_builder_add_int_value(b, h.outbox_late);
+		json_builder_set_member_name(b, "timer_lag");
+		json_builder_add_null_value(b);
+		json_builder_set_member_name(b, "store_lost_data");
+		json_builder_add_boolean_value(b, h.alarm);
+		json_builder_set_member_name(b, "problems");
+		json_builder_begin_array(b);
+		for (guint i = 0; i < problems->len; i++)
+			json_builder_add_string_value(b, g_ptr_array_index(problems, i));
+		json_builder_end_array(b);
+		json_builder_end_object(b);
+		n = json_builder_get_root(b);
+		print_json(n);
+		json_node_unref(n);
+		g_object_unref(b);
+	} else {
+		printf("store:    reachable, %s, layout %s, id %s\n", h.role ? h.role : "?",
+		    h.layout ? h.layout : "-", h.store_id ? h.store_id : "-");
+		printf("tickets:  last #%" G_GINT64_FORMAT "\n", h.tickets);
+		printf("outbox:   %" G_GINT64_FORMAT " job(s) waiting, %" G_GINT64_FORMAT
+		    " late\n", h.outbox_due, h.outbox_late);
+		printf("timers:   not built in this version\n");
+		for (guint i = 0; i < problems->len; i++)
+			printf("PROBLEM:  %s\n", (char *)g_ptr_array_index(problems, i));
+		if (problems->len == 0)
+			printf("healthy\n");
+	}
+	if (problems->len > 0)
+		rc = EX_BAD;
+	if (clear && h.alarm && sm_store_alarm_clear(st) != 0)
+		rc = die(EX_STORE, "store error: %s", sm_store_error(st));
+	else if (clear && h.alarm && !opt_json)
+		printf("alarm cleared\n");
+	sm_store_health_clear(&h);
+out:
+	g_ptr_array_unref(problems);
+	sm_store_close(st);
+	return rc;
+}
+
 /* As an agent command would: the same store operation, the same rules. */
 static int
 cmd_ticket_set(const sm_config *cfg, int argc, char **argv)
@@ -361,7 +475,7 @@ main(int argc, char **argv)
 	}
 	ac = (int)args->len;
 	av = (char **)args->pdata;
-	if (ac < 2)
+	if (ac < 1 || (ac < 2 && strcmp(av[0], "health") != 0))
 		usage();
 
 	if (strcmp(av[0], "config") == 0 && strcmp(av[1], "check") == 0 && ac == 2) {
@@ -382,6 +496,11 @@ main(int argc, char **argv)
 				rc = cmd_ticket_set(cfg, ac - 2, av + 2);
 			else
 				rc = cmd_ticket_list(cfg, ac - 2, av + 2);
+			sm_config_unref(cfg);
+		}
+	} else if (strcmp(av[0], "health") == 0) {
+		if ((cfg = load_config(false, &rc)) != NULL) {
+			rc = cmd_health(cfg, ac - 1, av + 1);
 			sm_config_unref(cfg);
 		}
 	} else if (strcmp(av[0], "stats") == 0 || strcmp(av[0], "timers") == 0) {

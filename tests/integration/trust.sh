@@ -14,6 +14,10 @@
 #      token in her copy; the real MTA retry of that message is still a
 #      duplicate;
 #   4. ack_limit counts per mailbox: victim+0..7@ get 5 acks, not 8;
+#   5. Redis restarted empty: the daemon logs at error that the store lost
+#      its data, new tickets do not reuse numbers, an old reply token opens
+#      a new ticket (never a stranger's), supportctl health says so until
+#      cleared;
 #   6. escape sequences, C1 controls and bidi overrides in a customer's
 #      text are shown by `supportctl ticket show`, never sent raw to the
 #      admin's terminal;
@@ -217,6 +221,38 @@ l0=$(mark)
 o=$(SM_IP=unspec SM_FROM=alice@example.com sm_send "$T/local.eml")
 check "with trusted_networks = ..., local: the agent" \
     eval 'log_since $l0 | grep -q "role=agent ticket=$t1"'
+
+# ---- 5. Redis comes back empty (last: it wipes the tickets above) ---------------------------------------------------
+tok_addr=$(mail_hdr "$ack" Reply-To | sed -n 's/.*<\(support+[^>]*\)>.*/\1/p')
+check "the ack's Reply-To holds ticket $t1's token ($tok_addr)" \
+    eval 'echo "$tok_addr" | grep -q "^support+t$t1-"'
+check "supportctl health: healthy before" sm_ctl health
+last=$(redis_cli GET sm:seq:t)
+l0=$(mark)
+sm_stop_redis
+sm_start_redis
+sm_mail "$T/zed.eml" 'Zed New <zed@customer.test>' 'after the loss' '<zed-1@customer.test>'
+o=$(sm_send "$T/zed.eml")
+t_zed=$(out_stamp "$o" X-Ticket-ID)
+check "the daemon logs at error that the store lost its data" \
+    eval 'log_since $l0 | grep -q "error: redis: the store sm:\* lost its data"'
+check "a new customer's ticket does not take a number handed out before ($t_zed > $last)" \
+    eval 'is_num "$t_zed" && [ "$t_zed" -gt "$last" ]'
+printf 'From: Ann Lee <ann@customer.test>\nTo: %s\nSubject: my printer\nMessage-ID: <ann-after@customer.test>\n\nStill burning.\n' \
+    "$tok_addr" >"$T/ann-after.eml"
+o=$(SM_RCPT="$tok_addr" sm_send "$T/ann-after.eml")
+t_ann=$(out_stamp "$o" X-Ticket-ID)
+check "ann's old token opens a new ticket ($t_ann), never zed's" \
+    eval 'is_num "$t_ann" && [ "$t_ann" != "$t_zed" ] && [ "$t_ann" -gt "$last" ]'
+check "zed's ticket holds only zed's mail" test "$(ticket_msg_count "$t_zed")" = 1
+sm_ctl health >"$T/health.out" 2>&1
+rc=$?
+check "supportctl health says the store lost data (exit $rc)" \
+    eval '[ $rc -eq 1 ] && grep -q "PROBLEM:  the store lost data" "$T/health.out"'
+sm_ctl health --json >"$T/health.json" 2>&1
+check "and so does its JSON" test "$(jq -r .store_lost_data "$T/health.json")" = true
+sm_ctl health --clear >/dev/null 2>&1
+check "health --clear: healthy again" sm_ctl health
 
 # ---- config mistakes the check must catch -----------------------------------------
 sed 's|^\[milter\]$|[milter]\nuser = no-such-user-sm|' "$CONF" >"$T/user.conf"

@@ -167,7 +167,9 @@ check_seen(redisContext *c, const char *prefix, const char *ident, const char *i
 	high = s->ticket;
 	g_mutex_unlock(&seen_mu);
 
-	cur_s = get_string(c, seq, &rc, &err);
+	/* the counter matters only against a ticket this process handled */
+	rc = 0;
+	cur_s = high > 0 ? get_string(c, seq, &rc, &err) : NULL;
 	cur = cur_s != NULL ? g_ascii_strtoll(cur_s, NULL, 10) : 0;
 	if (rc == 0 && (was != NULL || cur < high)) {
 		const char *hset[] = { "HSET", alarm, "at", tbuf, "id_was", was ? was : id,

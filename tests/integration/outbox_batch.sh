@@ -93,10 +93,10 @@ check "each claim's tickets read in one MULTI ($(stat exec) EXEC for 2 claims)" 
 check "HGETALL once per job and once per ticket ($(stat hgetall))" \
     test "$(stat hgetall)" -eq $((2 * N))
 # GET of each thread: once after the claim, once in finish adding the
-# ack's record to it; and one GET of the store's layout mark, by the one
-# Redis connection this daemon opened (its worker's)
+# ack's record to it; and two GETs by the one Redis connection this
+# daemon opened (its worker's): the store's layout mark and its identity
 check "each ticket's thread read once per step (GET: $(stat get))" \
-    test "$(stat get)" -eq $((2 * N + 1))
+    test "$(stat get)" -eq $((2 * N + 2))
 
 # the worker runs at the lowest CPU priority, the milter's threads do not
 # (field 19 of /proc/PID/task/TID/stat is the nice value; the comm field

@@ -42,6 +42,16 @@ sm_redis_command(redisContext *c, const char *what, int argc, const char **argv,
 	return r;
 }
 
+gint64
+sm_reply_int(const redisReply *r)
+{
+	if (r->type == REDIS_REPLY_INTEGER)
+		return r->integer;
+	if (r->type == REDIS_REPLY_STRING)
+		return g_ascii_strtoll(r->str, NULL, 10);
+	return 0;
+}
+
 void
 sm_args_init(sm_args *a)
 {

@@ -5,7 +5,7 @@
  * the store had lost data (store_layout.c, doc/redis-keys.md).
  *
  * Interface (sm_store.h): sm_store_health_read fills an sm_store_health
- * with a handful of read-only commands; sm_store_health_clear frees it;
+ * from one MULTI of read-only commands; sm_store_health_clear frees it;
  * sm_store_alarm_clear deletes the alarm once an admin has seen it.
  * Failure: -1 with the store's error set (sm_store_error), as every store
  * call; nothing here writes but the alarm's deletion.
@@ -23,22 +23,7 @@
 /* A job due this long ago and not sent is late: the outbox is stuck. */
 #define LATE_S  300
 
-/* One command; its reply or NULL with the store's error set. */
-static redisReply *
-cmd(sm_store *st, int argc, const char **argv)
-{
-	redisContext *c = sm_store_redis(st);
-	char *err = NULL;
-	redisReply *r;
-
-	if (c == NULL)
-		return NULL;
-	if ((r = sm_redis_command(c, argv[0], argc, argv, &err)) == NULL) {
-		sm_store_set_error(st, "redis %s", err);
-		g_free(err);
-	}
-	return r;
-}
+enum { H_ROLE, H_LAYOUT, H_ID, H_SEQ, H_DUE, H_LATE, H_ALARM, H_N };
 
 static char *
 str_of(const redisReply *r)
@@ -47,14 +32,27 @@ str_of(const redisReply *r)
 	    g_strndup(r->str, r->len) : NULL;
 }
 
-static gint64
-int_of(const redisReply *r)
+/* The alarm's fields (HGETALL: name, value, ...) into h. */
+static void
+read_alarm(const redisReply *r, sm_store_health *h)
 {
-	if (r->type == REDIS_REPLY_INTEGER)
-		return r->integer;
-	if (r->type == REDIS_REPLY_STRING)
-		return g_ascii_strtoll(r->str, NULL, 10);
-	return 0;
+	for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
+		const redisReply *k = r->element[i], *v = r->element[i + 1];
+
+		if (k->type != REDIS_REPLY_STRING)
+			continue;
+		h->alarm = true;
+		if (strcmp(k->str, "at") == 0)
+			h->alarm_at = sm_reply_int(v);
+		else if (strcmp(k->str, "highest_ticket_seen") == 0)
+			h->alarm_highest = sm_reply_int(v);
+		else if (strcmp(k->str, "counter_found") == 0)
+			h->alarm_counter = sm_reply_int(v);
+		else if (strcmp(k->str, "id_was") == 0 && h->alarm_id_was == NULL)
+			h->alarm_id_was = str_of(v);
+		else if (strcmp(k->str, "id_now") == 0 && h->alarm_id_now == NULL)
+			h->alarm_id_now = str_of(v);
+	}
 }
 
 int
@@ -74,58 +72,28 @@ sm_store_health_read(sm_store *st, gint64 now, sm_store_health *h)
 	const char *due_c[] = { "ZCARD", due };
 	const char *late_c[] = { "ZCOUNT", due, "-inf", late };
 	const char *alarm_c[] = { "HGETALL", alarm };
+	const char *const *argv[H_N] = { role_c, layout_c, id_c, seq_c, due_c,
+	    late_c, alarm_c };
+	const int argc[H_N] = { 1, 2, 2, 2, 2, 4, 2 };
 	redisReply *r;
 	int rc = -1;
 
 	memset(h, 0, sizeof *h);
 	g_snprintf(late, sizeof late, "%" G_GINT64_FORMAT, now - LATE_S);
-	if ((r = cmd(st, 1, role_c)) == NULL)
-		goto out;
-	if (r->type == REDIS_REPLY_ARRAY && r->elements > 0)
-		h->role = str_of(r->element[0]);
-	freeReplyObject(r);
-	if ((r = cmd(st, 2, layout_c)) == NULL)
-		goto out;
-	h->layout = str_of(r);
-	freeReplyObject(r);
-	if ((r = cmd(st, 2, id_c)) == NULL)
-		goto out;
-	h->store_id = str_of(r);
-	freeReplyObject(r);
-	if ((r = cmd(st, 2, seq_c)) == NULL)
-		goto out;
-	h->tickets = int_of(r);
-	freeReplyObject(r);
-	if ((r = cmd(st, 2, due_c)) == NULL)
-		goto out;
-	h->outbox_due = int_of(r);
-	freeReplyObject(r);
-	if ((r = cmd(st, 4, late_c)) == NULL)
-		goto out;
-	h->outbox_late = int_of(r);
-	freeReplyObject(r);
-	if ((r = cmd(st, 2, alarm_c)) == NULL)
-		goto out;
-	for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
-		const char *k = r->element[i]->str;
+	if ((r = sm_store_multi(st, H_N, argc, argv)) != NULL) {
+		redisReply **e = r->element;
 
-		if (r->element[i]->type != REDIS_REPLY_STRING)
-			continue;
-		h->alarm = true;
-		if (strcmp(k, "at") == 0)
-			h->alarm_at = int_of(r->element[i + 1]);
-		else if (strcmp(k, "highest_ticket_seen") == 0)
-			h->alarm_highest = int_of(r->element[i + 1]);
-		else if (strcmp(k, "counter_found") == 0)
-			h->alarm_counter = int_of(r->element[i + 1]);
-		else if (strcmp(k, "id_was") == 0 && h->alarm_id_was == NULL)
-			h->alarm_id_was = str_of(r->element[i + 1]);
-		else if (strcmp(k, "id_now") == 0 && h->alarm_id_now == NULL)
-			h->alarm_id_now = str_of(r->element[i + 1]);
+		if (e[H_ROLE]->type == REDIS_REPLY_ARRAY && e[H_ROLE]->elements > 0)
+			h->role = str_of(e[H_ROLE]->element[0]);
+		h->layout = str_of(e[H_LAYOUT]);
+		h->store_id = str_of(e[H_ID]);
+		h->tickets = sm_reply_int(e[H_SEQ]);
+		h->outbox_due = sm_reply_int(e[H_DUE]);
+		h->outbox_late = sm_reply_int(e[H_LATE]);
+		read_alarm(e[H_ALARM], h);
+		freeReplyObject(r);
+		rc = 0;
 	}
-	freeReplyObject(r);
-	rc = 0;
-out:
 	g_free(layout);
 	g_free(id);
 	g_free(seq);
@@ -148,13 +116,19 @@ sm_store_health_clear(sm_store_health *h)
 int
 sm_store_alarm_clear(sm_store *st)
 {
+	redisContext *c = sm_store_redis(st);
 	char *alarm = g_strconcat(sm_store_prefix(st), "alarm:store-lost", NULL);
 	const char *del[] = { "DEL", alarm };
-	redisReply *r = cmd(st, 2, del);
+	char *err = NULL;
+	redisReply *r = c != NULL ? sm_redis_command(c, del[0], 2, del, &err) : NULL;
 
 	g_free(alarm);
-	if (r == NULL)
+	if (r == NULL) {
+		if (err != NULL)
+			sm_store_set_error(st, "redis %s", err);
+		g_free(err);
 		return -1;
+	}
 	freeReplyObject(r);
 	return 0;
 }

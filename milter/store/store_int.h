@@ -87,6 +87,8 @@ redisReply *sm_store_eval(sm_store *st, enum sm_lua which, const sm_args *args,
  * saying what failed. */
 redisReply *sm_redis_command(redisContext *c, const char *what, int argc,
     const char **argv, char **err);
+/* An integer reply, or a decimal string one, as a number; else 0. */
+gint64 sm_reply_int(const redisReply *r);
 
 /* The store's layout on a fresh connection (store_layout.c): checked,
  * and an older one moved to ours; its identity read (made when there is

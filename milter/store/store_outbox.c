@@ -36,16 +36,6 @@
 #include "sm_ticket.h"
 #include "store_int.h"
 
-static gint64
-reply_int(const redisReply *r)
-{
-	if (r->type == REDIS_REPLY_INTEGER)
-		return r->integer;
-	if (r->type == REDIS_REPLY_STRING)
-		return g_ascii_strtoll(r->str, NULL, 10);
-	return 0;
-}
-
 void
 sm_claimed_clear(sm_claimed *c)
 {
@@ -155,7 +145,7 @@ sm_store_outbox_claim(sm_store *st, gint64 now, int lease, const char *token,
 		    ent->element[1]->type != REDIS_REPLY_ARRAY)
 			continue;
 		memset(c, 0, sizeof *c);
-		c->id = reply_int(ent->element[0]);
+		c->id = sm_reply_int(ent->element[0]);
 		h = ent->element[1];
 		c->fields = g_new0(char *, h->elements + 1);
 		c->nfields = h->elements;
@@ -217,8 +207,8 @@ sm_store_outbox_finish(sm_store *st, const char *token, sm_finished *f, int n)
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
-		f[i].recorded = (int)reply_int(r->element[2 * i]);
-		f[i].mine = reply_int(r->element[2 * i + 1]) == 1;
+		f[i].recorded = (int)sm_reply_int(r->element[2 * i]);
+		f[i].mine = sm_reply_int(r->element[2 * i + 1]) == 1;
 	}
 	freeReplyObject(r);
 	return 0;

@@ -46,7 +46,8 @@
 #   outbox_idle              outbox_empty and no sm:job:* left
 #   job_field JOB FIELD      one field of outbox job JOB
 # Knobs (environment, before sm_setup): SM_TIMERS (yes), SM_ON_STORE_FAILURE
-# (tempfail), SM_QUEUE_EXTRA (more keys for [queue:support]), SM_SENDMAIL
+# (tempfail), SM_QUEUE_EXTRA (more keys for [queue:support]), SM_REDIS_EXTRA
+# (more keys for [redis]: sentinels, min_replicas), SM_SENDMAIL
 # (the capture script), SM_MAIL_EXTRA (more keys for [mail]), SM_LOG_LEVEL
 # (debug), SM_ACK (acknowledge, yes), SM_ACK_LIMIT (5/1h), SM_DAEMON and
 # SM_SUPPORTCTL (the built programs). SM_TEST_BACKOFF_FIRST, when set, is
@@ -230,6 +231,7 @@ log_level = ${SM_LOG_LEVEL:-debug}
 address = unix:$REDIS_SOCK
 key_prefix = sm:
 timeout_ms = 500
+${SM_REDIS_EXTRA:-}
 
 [mail]
 sendmail = ${SM_SENDMAIL:-$T/capture-sendmail}

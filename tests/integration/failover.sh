@@ -56,7 +56,7 @@ batch()
 }
 sources_done() { for p in $SRC; do kill -0 "$p" 2>/dev/null && return 1; done; return 0; }
 master_tickets() { sm_ha_cli 1 GET sm:seq:t 2>/dev/null | grep -E '^[0-9]+$' || echo 0; }
-deferred_451() { grep -c 'status=deferred .*said: 451 4.3.0' "$PF/maillog"; }
+deferred_451() { sm_postfix_deferred 'said: 451 4.3.0'; }
 # pairs H1 H2 FILE...: "value-of-H1 value-of-H2" per file (one awk)
 pairs()
 {

@@ -36,23 +36,17 @@ sm_postfix_start ""
 sm_postfix_hop "$SMTP_PORT" "unix:$MILTER_SOCK"
 DAEMON_PID=$SM_PID_DAEMON
 
-# customer NAME MSGID: NAME@customer.test writes to support (queued by
-# Postfix's first smtpd; the milter sees it at the second)
-customer()
-{
-	swaks_send --from "$1@customer.test" --to support@example.com \
-	    --header "From: $1 <$1@customer.test>" --header "Subject: Help for $1" \
-	    --header "Message-Id: <$2>" --body "Please help, $1." >"$T/swaks.$2.out"
-	grep -q '<-  250 .*queued' "$T/swaks.$2.out"
-}
+# customer NAME MSGID: queued by Postfix's first smtpd; the milter sees it
+# at the second
+customer() { swaks_customer "$@"; }
 # delivered MSGID: the support Maildir's copies of that mail; stamp_of:
 # the ticket number the milter stamped on it
-delivered() { grep -l -i -x "message-id: <$1>" "$PF/mail/support/new/"* 2>/dev/null; }
+delivered() { maildir_msgid support "$1"; }
 stamp_of() { f=$(delivered "$1" | head -n 1); [ -n "$f" ] && mail_hdr "$f" X-Ticket-ID; }
 # acks MSGID: the acknowledgements sent in reply to that mail (all the
 # mail the daemon sends here is acknowledgements); ack_ticket: the number
 # the first one names
-acks() { grep -l -i -x "in-reply-to: <$1>" "$SENT"/*.eml 2>/dev/null; }
+acks() { sent_replying_to "$1"; }
 ack_ticket() { f=$(acks "$1" | head -n 1); [ -n "$f" ] && mail_hdr "$f" X-Ticket-ID; }
 all_acks() { for f in "$SENT"/*.eml; do mail_hdr "$f" X-Ticket-ID; done; }
 # index: "ticket message-id" for every customer message of every ticket,
@@ -69,7 +63,7 @@ index()
 }
 in_tickets() { grep -c " <$1>\$" "$T/index"; }
 ticket_holding() { awk -v m="<$1>" '$2 == m { print $1 }' "$T/index"; }
-deferred_451() { grep -c 'status=deferred .*said: 451 4.3.0' "$PF/maillog"; }
+deferred_451() { sm_postfix_deferred 'said: 451 4.3.0'; }
 
 # ---- 0. a mail before anything happens ------------------------------------
 check "warm-up mail queued" customer ann warm.fr@customer.test

@@ -42,6 +42,7 @@
 #   sent_mails [ticket=ID] [event=EVENT] [to=ADDRESS]  captured mails in
 #                            $SENT matching every filter given, one a line
 #   sent_count [FILTER...]   how many of them
+#   sent_replying_to ID      captured mails with In-Reply-To <ID>
 #   outbox_empty             no job due (ZCARD sm:outbox:due is 0)
 #   outbox_idle              outbox_empty and no sm:job:* left
 #   job_field JOB FIELD      one field of outbox job JOB
@@ -505,6 +506,9 @@ sent_mails()
 
 # sent_count [FILTER...]: how many mails sent_mails finds.
 sent_count() { sent_mails "$@" | wc -l; }
+
+# sent_replying_to ID: the captured mails that answer Message-ID <ID>.
+sent_replying_to() { grep -l -i -x "in-reply-to: <$1>" "$SENT"/*.eml 2>/dev/null; }
 
 # outbox_empty: no outbox job is due (ZCARD sm:outbox:due is 0).
 outbox_empty() { [ "$(redis_cli ZCARD sm:outbox:due)" = 0 ]; }

@@ -27,7 +27,14 @@
 #   sm_postfix_queue_empty     no mail in any of its queues
 #   maildir_count USER         messages delivered to USER's Maildir (new/)
 #   maildir_files USER         their paths
+#   maildir_msgid USER ID      those whose Message-ID is <ID>
 #   swaks_send ARGS...         swaks against our smtpd (transcript on stdout)
+#   swaks_customer NAME ID     NAME@customer.test writes to support@ with
+#                              Message-ID <ID>: true when Postfix queued it
+#   sm_postfix_deferred TEXT [ID]  how many deferrals the mail log shows
+#                              whose reason holds TEXT (e.g. "said: 451
+#                              4.3.0"); with ID, of the mail whose
+#                              Message-ID is <ID> only
 #
 # How it fails: a missing tool skips the test (77); Postfix that does not
 # accept connections within 20 s is a harness error (99) with its mail log.
@@ -259,9 +266,29 @@ sm_postfix_queue_empty()
 
 maildir_files() { ls -1 "$PF/mail/$1/new/"* 2>/dev/null; }
 maildir_count() { maildir_files "$1" | wc -l; }
+maildir_msgid() { grep -l -i -x "message-id: <$2>" "$PF/mail/$1/new/"* 2>/dev/null; }
+sm_postfix_deferred()
+{
+	if [ -n "${2:-}" ]; then
+		# the queue ids cleanup gave that mail (one per hop)
+		grep -F "message-id=<$2>" "$PF/maillog" | awk '{ sub(/:$/, "", $6); print $6 ": " }' |
+		    sort -u >"$PF/deferred.ids"
+		grep 'status=deferred ' "$PF/maillog" | grep -F "$1" | grep -c -F -f "$PF/deferred.ids"
+	else
+		grep 'status=deferred ' "$PF/maillog" | grep -c -F "$1"
+	fi
+}
 
 swaks_send()
 {
 	swaks --server 127.0.0.1 --port "$SMTP_PORT" --timeout 60 \
 	    --helo client.customer.test "$@" 2>&1
+}
+
+swaks_customer()
+{
+	swaks_send --from "$1@customer.test" --to support@example.com \
+	    --header "From: $1 <$1@customer.test>" --header "Subject: Help for $1" \
+	    --header "Message-Id: <$2>" --body "Please help, $1." >"$T/swaks.$2.out"
+	grep -q '<-  250 .*queued' "$T/swaks.$2.out"
 }

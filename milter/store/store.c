@@ -751,8 +751,8 @@ ms_tv(int ms)
 int
 sm_store_confirm(sm_store *st)
 {
-	char key[256], nrep[SM_INT_STR_MAX], ms[SM_INT_STR_MAX];
-	const char *incr[] = { "INCRBY", key, "0" };
+	char *key, nrep[SM_INT_STR_MAX], ms[SM_INT_STR_MAX];
+	const char *incr[] = { "INCRBY", NULL, "0" };
 	const char *wait[] = { "WAIT", NULL, NULL };
 	redisReply *r[2] = { NULL, NULL };
 	int rc = -1;
@@ -763,11 +763,13 @@ sm_store_confirm(sm_store *st)
 		sm_store_set_error(st, "redis: no connection to confirm a write on");
 		return -1;
 	}
-	g_snprintf(key, sizeof key, "%sseq:t", st->prefix);
+	key = g_strconcat(st->prefix, "seq:t", NULL);
+	incr[1] = key;
 	wait[1] = sm_int_str(nrep, st->min_replicas);
 	wait[2] = sm_int_str(ms, st->timeout_ms);
 	redisAppendCommandArgv(st->c, 3, incr, NULL);
 	redisAppendCommandArgv(st->c, 3, wait, NULL);
+	g_free(key);
 	(void)redisSetTimeout(st->c, ms_tv(2 * st->timeout_ms));
 	for (int i = 0; i < 2; i++)
 		if (redisGetReply(st->c, (void **)&r[i]) != REDIS_OK || r[i] == NULL) {

@@ -59,9 +59,11 @@ sm_ha_run_node()
 	else
 		set --
 	fi
+	# a replica loads what its master sends from the socket: no dump.rdb
+	# that a restarted node would load (it comes back empty)
 	"$REDIS_SERVER" --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-	    --dir "$T/ha$n" --logfile "$T/ha$n/redis.log" --daemonize no \
-	    --enable-debug-command local "$@" </dev/null >/dev/null 2>&1 &
+	    --repl-diskless-load swapdb --dir "$T/ha$n" --logfile "$T/ha$n/redis.log" \
+	    --daemonize no --enable-debug-command local "$@" </dev/null >/dev/null 2>&1 &
 	pid=$!
 	eval "HA_PID_$n=$pid"
 	SM_PIDS_HELPERS="$SM_PIDS_HELPERS $pid"

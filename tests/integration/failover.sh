@@ -9,21 +9,25 @@
 #      some of it, it is killed (SIGKILL), and a second batch follows at
 #      once, into the outage. The sentinels promote the replica; the old
 #      master comes back, empty, as the new master's replica.
-#   2. Every mail Postfix took is delivered once, stamped with a ticket
+#   2. A third batch, and while the master takes it a switchover (SENTINEL
+#      FAILOVER, both nodes up): the old master accepts writes until the
+#      sentinels turn it into a replica, writes its new master never sees;
+#      with min_replicas none of them was confirmed, so none was answered.
+#   3. Every mail Postfix took is delivered once, stamped with a ticket
 #      number; the store (read through the sentinels by supportctl) holds
 #      exactly one ticket per mail, each under the number stamped on it;
 #      every mail is acknowledged exactly once, naming that number; no
 #      number was handed out twice; the outbox is empty.
-#   3. The failover was felt (Postfix deferred mail with 451 4.3.0) and
+#   4. The failovers were felt (Postfix deferred mail with 451 4.3.0) and
 #      both daemons are the processes started at the beginning: they found
-#      the new master on their own.
+#      the new master on their own, twice.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/postfix.sh"
 . "$top_srcdir/tests/lib/sentinel.sh"
 
 SOURCE=$(command -v smtp-source 2>/dev/null || echo /usr/sbin/smtp-source)
 [ -x "$SOURCE" ] || skip "smtp-source not installed"
-N=12                    # mails per front and batch: 4 x 12 in all
+N=8                     # mails per front and batch: 6 x 8 in all
 
 sm_init
 sm_ha_start
@@ -55,7 +59,7 @@ batch()
 	done
 }
 sources_done() { for p in $SRC; do kill -0 "$p" 2>/dev/null && return 1; done; return 0; }
-master_tickets() { sm_ha_cli 1 GET sm:seq:t 2>/dev/null | grep -E '^[0-9]+$' || echo 0; }
+tickets_on() { sm_ha_cli "$1" GET sm:seq:t 2>/dev/null | grep -E '^[0-9]+$' || echo 0; }
 deferred_451() { sm_postfix_deferred 'said: 451 4.3.0'; }
 # pairs H1 H2 FILE...: "value-of-H1 value-of-H2" per file (one awk)
 pairs()
@@ -77,19 +81,29 @@ pairs()
 
 # ---- 1. mail flows; the master is killed --------------------------------
 batch one
-check "the master is taking the first batch" wait_for 30 eval '[ "$(master_tickets)" -ge 4 ]'
+check "the master is taking the first batch" wait_for 30 eval '[ "$(tickets_on 1)" -ge 4 ]'
 sm_ha_kill 1
 batch two
 check "the sentinels promote the replica" sm_ha_wait_master 2 30
 sm_ha_start_replica 1 2
+check "smtp-source is done" wait_for 60 sources_done
+
+# ---- 2. a switchover while mail flows ------------------------------------
+check "the sentinels see node 1 as a replica again" wait_for 30 sm_ha_sentinel_ready 1
+t0=$(tickets_on 2)
+batch three
+check "the master is taking the third batch" wait_for 30 eval '[ "$(tickets_on 2)" -ge $((t0 + 2)) ]'
+check "SENTINEL FAILOVER accepted" eval '[ "$(sm_ha_scli 1 SENTINEL FAILOVER mymaster)" = OK ]'
+check "node 1 is master again" sm_ha_wait_master 1 30
+check "node 2 follows it" wait_for 30 sm_ha_in_sync 2
 check "smtp-source is done" wait_for 60 sources_done
 for f in "$T"/source.*.out; do
 	check "$(basename "$f"): every mail taken by Postfix" eval '! grep -qi "error\|fatal\|warning" "$f"'
 done
 postqueue -c "$PF/etc" -f >/dev/null 2>&1
 
-# ---- 2. every mail in exactly one ticket, acknowledged once -----------------
-ALL=$((4 * N))
+# ---- 3. every mail in exactly one ticket, acknowledged once -----------------
+ALL=$((6 * N))
 check "all $ALL mails delivered to support@, Postfix's queue empty" \
     wait_for 60 eval '[ "$(maildir_count support)" -ge '"$ALL"' ] && sm_postfix_queue_empty'
 check "exactly $ALL delivered (got $(maildir_count support))" test "$(maildir_count support)" -eq "$ALL"
@@ -110,14 +124,14 @@ check "the store holds $ALL tickets (got $(wc -l <"$T/stored") messages in $(jq 
     test "$(jq length "$T/list.json")" -eq "$ALL"
 check "each mail in exactly one ticket, the one stamped on it" cmp -s "$T/delivered" "$T/stored"
 check "every mail acknowledged" wait_for 60 eval '[ "$(sent_count event=ack)" -ge '"$ALL"' ]'
-check "the outbox is empty" wait_for 20 eval '[ "$(sm_ha_cli 2 ZCARD sm:outbox:due)" = 0 ] &&
-    [ -z "$(sm_ha_cli 2 --scan --pattern "sm:job:*")" ]'
+check "the outbox is empty" wait_for 20 eval '[ "$(sm_ha_cli 1 ZCARD sm:outbox:due)" = 0 ] &&
+    [ -z "$(sm_ha_cli 1 --scan --pattern "sm:job:*")" ]'
 check "exactly $ALL acknowledgements (got $(sent_count event=ack))" test "$(sent_count event=ack)" -eq "$ALL"
 pairs In-Reply-To X-Ticket-ID $(sent_mails event=ack) | sort >"$T/acked"
 check "each acknowledgement answers one mail and names its ticket" cmp -s "$T/delivered" "$T/acked"
-check "nothing dead-lettered" test "$(sm_ha_cli 2 ZCARD sm:outbox:dead)" = 0
+check "nothing dead-lettered" test "$(sm_ha_cli 1 ZCARD sm:outbox:dead)" = 0
 
-# ---- 3. the failover was felt, and survived -----------------------------------
+# ---- 4. the failovers were felt, and survived ---------------------------------
 check "Postfix deferred mail during the failover ($(deferred_451) times 451 4.3.0)" \
     test "$(deferred_451)" -ge 1
 check "the daemons tempfailed while the store was unreachable" \

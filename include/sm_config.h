@@ -75,6 +75,9 @@ typedef struct sm_config {
 	int redis_timeout_ms;           /* default 500 */
 	char **sentinels;               /* empty when unset */
 	char *sentinel_master;          /* default "mymaster" */
+	int min_replicas;               /* replicas that must confirm a write
+					 * (WAIT) before the MTA is answered or
+					 * a mail sent; 0 (default): none */
 
 	/* [mail] */
 	char *sendmail;                 /* default "/usr/sbin/sendmail -t -i" */

@@ -2,6 +2,9 @@
 # Install what building and testing support-milter needs on Debian 12.
 # Idempotent; run as root. Postfix is installed without configuring the
 # system instance: the tests and the demo start private instances.
+# redis-server also runs Redis Sentinel (redis-server FILE --sentinel, as
+# tests/lib/sentinel.sh does): the failover tests need no redis-sentinel
+# package. prlimit (util-linux) and smtp-source (postfix) are there too.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 PKGS="build-essential autoconf automake libtool pkg-config

@@ -93,6 +93,8 @@ static const struct key redis_keys[] = {
 	{ "timeout_ms", T_INT, "500", C(redis_timeout_ms), 0, 1, 600000, NULL, false },
 	{ "sentinels", T_LIST, "", C(sentinels), 0, 0, 0, check_sentinels, false },
 	{ "sentinel_master", T_STR, "mymaster", C(sentinel_master), 0, 0, 0, check_word, false },
+	/* replicas that must confirm a write before it is answered (WAIT) */
+	{ "min_replicas", T_INT, "0", C(min_replicas), 0, 0, 100, NULL, false },
 	{ NULL, 0, NULL, 0, 0, 0, 0, NULL, false }
 };
 

@@ -8,17 +8,17 @@
  * mail: every wait is a poll() in slices of at most 250 ms so that a
  * stopping daemon is not held up. It speaks the least SMTP that works
  * with any MTA: EHLO (HELO when refused), PIPELINING when offered (the
- * MAIL/RCPT/DATA of a mail, and across the mails of a batch: the next
- * mail's commands in the same write as this one's final dot, as Postfix's
- * smtp client does), BODY=8BITMIME when offered and the message has 8-bit
+ * MAIL/RCPT/DATA of a mail, and across the mails of a batch: RSET and the
+ * next mail's commands in the same write as this one's final dot),
+ * BODY=8BITMIME when offered and the message has 8-bit
  * bytes, no TLS and no AUTH (the relay is meant to be local: loopback or a
  * unix socket).
  *
  * Failure: see sm_smtp.h. Server text quoted in errors is made printable
  * (it ends up in the log and in the job's last_error). A mail refused by a
  * reply leaves the session in a known state: with PIPELINING it goes on
- * (RSET, pipelined with the next mail's commands); without, the next
- * mail starts a fresh session. Anything else (I/O, timeout, garbage, 421)
+ * (an RSET ahead of the next mail's commands, in the same write, after
+ * every mail); without, the next mail starts a fresh session. Anything else (I/O, timeout, garbage, 421)
  * closes the connection, so a client never continues from a state it
  * cannot be sure of.
  */
@@ -494,14 +494,20 @@ lost(sm_smtp *s, batch *b, int i, char *why)
 /*
  * Mails from i on, pipelined on an open session that offered PIPELINING
  * (RFC 2920): mail i's MAIL/RCPT/DATA in one write, and once its DATA is
- * answered, its message and the next mail's commands in one write; each
- * mail then costs one wait, for its final reply (the next mail's three
- * replies usually come with it). A mail refused before its data is ended
- * with RSET in the same write as the next mail's commands: after a
- * refused RCPT the transaction may still hold the MAIL. If a server said
- * 354 to the DATA of a mail whose MAIL or RCPT it refused, the data is
- * ended at once with a lone dot (RFC 2920 section 3.1), its reply read
- * and the mail keeps its refusal.
+ * answered, its message, RSET and the next mail's commands in one write;
+ * each mail then costs one wait, for its final reply (the next mail's
+ * replies usually come with it). The RSET is there because the next
+ * mail's commands leave before the server has judged this one: a server
+ * that refuses a message at its end may keep the transaction open
+ * (Postfix does, after smtpd_end_of_data_restrictions), and the next MAIL
+ * would then be refused as nested - and its RCPT and DATA land in the old
+ * transaction. A mail refused before its data is ended with RSET the same
+ * way: after a refused RCPT the transaction may still hold the MAIL. If a
+ * server said 354 to the DATA of a mail whose MAIL or RCPT it refused, the
+ * data is ended at once with a lone dot (RFC 2920 section 3.1), its reply
+ * read and the mail keeps its refusal. The last mail of a batch refused at
+ * its end is followed by an RSET of its own, so that the kept session is
+ * clean for the next batch.
  *
  * Returns the first mail not started (n when all have a status).
  * *io_early: the connection failed before the server answered anything of
@@ -527,6 +533,7 @@ pipe_run(sm_smtp *s, batch *b, int i, bool *io_early, char **early)
 		sm_smtp_status mst = SM_SMTP_OK;
 		char *mwhy = NULL;
 		bool open = false, go;  /* open: DATA was answered 354 */
+		bool eod_refused = false;       /* its end of data was refused */
 		int next;
 
 		if (rset) {
@@ -577,9 +584,11 @@ pipe_run(sm_smtp *s, batch *b, int i, bool *io_early, char **early)
 		next = next_mail(b, i + 1);
 		go = next < b->n && may_start(b, next);
 		g_string_truncate(b->out, 0);
-		if (mst == SM_SMTP_OK)
+		if (mst == SM_SMTP_OK) {
 			sm_smtp_data_append(b->out, b->m[i].data, b->m[i].len);
-		else {
+			if (go)
+				g_string_append_len(b->out, "RSET\r\n", 6);
+		} else {
 			set_status(b, i, mst, mwhy);
 			if (open)
 				g_string_append_len(b->out, ".\r\n", 3);
@@ -597,9 +606,14 @@ pipe_run(sm_smtp *s, batch *b, int i, bool *io_early, char **early)
 				return lost(s, b, i, e);
 			if (mst == SM_SMTP_OK) {
 				char *w = NULL;
+				sm_smtp_status est = SM_SMTP_OK;
 
-				set_status(b, i, r.code / 100 == 2 ? SM_SMTP_OK :
-				    refused(s, &r, "end of data", true, &w), w);
+				/* (refused() sets w: not in the same call) */
+				if (r.code / 100 != 2) {
+					est = refused(s, &r, "end of data", true, &w);
+					eod_refused = true;
+				}
+				set_status(b, i, est, w);
 			}
 			if (r.code == 421) {
 				e = reply_text(s, &r, "end of data");
@@ -608,12 +622,20 @@ pipe_run(sm_smtp *s, batch *b, int i, bool *io_early, char **early)
 			}
 			sm_smtp_reply_clear(&r);
 		}
-		rset = mst != SM_SMTP_OK;
+		/* an RSET is on the wire, ahead of the next mail's commands
+		 * or after a refused one */
+		rset = go || mst != SM_SMTP_OK;
 		if (!go) {
 			/* nothing further to send: the RSET answered leaves
-			 * the kept session clean for the next batch */
+			 * the kept session clean for the next batch; a message
+			 * refused at its end gets one now */
+			if (!rset && eod_refused)
+				rset = write_all(s, "RSET\r\n", 6, &b->deadline[i],
+				    b->stop, "RSET", &e);
 			if (rset && (!read_reply(s, &r, &b->deadline[i], b->stop,
 			    "RSET", &e) || r.code != 250))
+				drop(s);
+			else if (eod_refused && !rset)
 				drop(s);
 			sm_smtp_reply_clear(&r);
 			g_clear_pointer(&e, g_free);

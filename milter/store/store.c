@@ -4,15 +4,23 @@
  * milter's worker threads, and the EVALSHA/SCRIPT LOAD dance.
  *
  * Every new connection checks the store's layout first (store_layout.c).
+ * With [redis] min_replicas, sm_store_confirm waits (WAIT) until enough
+ * replicas hold a write before its outcome leaves the daemon.
  *
  * Interface: sm_store_open/close/error/redis/set_error/prefix,
- * sm_store_pool_get/put/flush (sm_store.h), sm_store_eval (store_int.h).
+ * sm_store_pool_get/put/flush (sm_store.h), sm_store_eval, sm_store_confirm
+ * (store_int.h).
  *
  * Failure: any error (connect, I/O, protocol, error reply) is recorded in
  * the store and the hiredis context is thrown away: hiredis 0.14 contexts
  * are unusable after an error, and a late reply could desynchronise the
- * next caller. The next operation redials. Nothing here retries on its own
- * except the single NOSCRIPT reload; callers decide.
+ * next caller. The next operation redials (through the sentinels, when
+ * set: after a failover, the new master). A script refused because the
+ * server is no longer the master (READONLY after a failover) counts as a
+ * connection failure, so callers retry it on a fresh connection. A write
+ * too few replicas confirmed in time is an error too, but the connection
+ * stays. Nothing here retries on its own except the single NOSCRIPT
+ * reload; callers decide.
  */
 #include <config.h>
 
@@ -44,6 +52,7 @@ struct sm_store {
 	char *master;
 	int db;
 	int timeout_ms;
+	int min_replicas;       /* [redis] min_replicas: sm_store_confirm */
 	bool loaded[SM_LUA_COUNT];
 	/* the queue this connection last added to the set of queues, and
 	 * when: the apply script skips the SADD for it for a while */
@@ -353,11 +362,11 @@ static char *
 make_ident(const sm_config *cfg)
 {
 	char *s = cfg->sentinels ? g_strjoinv(",", cfg->sentinels) : g_strdup("");
-	char *id = g_strdup_printf("%s|%s|%d|%s|%d|%s|%s",
+	char *id = g_strdup_printf("%s|%s|%d|%s|%d|%s|%s|%d",
 	    cfg->redis_address ? cfg->redis_address : "",
 	    cfg->redis_password ? cfg->redis_password : "", cfg->redis_database,
 	    cfg->key_prefix ? cfg->key_prefix : "", cfg->redis_timeout_ms, s,
-	    cfg->sentinel_master ? cfg->sentinel_master : "");
+	    cfg->sentinel_master ? cfg->sentinel_master : "", cfg->min_replicas);
 
 	g_free(s);
 	return id;
@@ -380,6 +389,7 @@ sm_store_open(const sm_config *cfg, char **err)
 	    "mymaster");
 	st->db = cfg->redis_database;
 	st->timeout_ms = cfg->redis_timeout_ms > 0 ? cfg->redis_timeout_ms : 500;
+	st->min_replicas = cfg->min_replicas;
 	if (!dial(st)) {
 		if (err != NULL)
 			*err = g_strdup(st->err);
@@ -664,6 +674,15 @@ sm_store_multi(sm_store *st, int n, const int *argc,
 	return exec;
 }
 
+/* An error reply that says the server is not (or no longer) the master. */
+static bool
+moved_on(const redisReply *r)
+{
+	return strncmp(r->str, "READONLY ", 9) == 0 ||
+	    strncmp(r->str, "MASTERDOWN ", 11) == 0 ||
+	    strncmp(r->str, "LOADING ", 8) == 0;
+}
+
 /* One EVALSHA of the arguments, formatted here (see sm_args); NULL with
  * c->err set when the connection failed. */
 static redisReply *
@@ -715,8 +734,14 @@ sm_store_eval(sm_store *st, enum sm_lua which, const sm_args *args, bool *io)
 		goto fail;
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
+		/* A master demoted by a failover keeps its connections but
+		 * refuses writes (READONLY), as a replica that lost its
+		 * master or is loading does (MASTERDOWN, LOADING): nothing
+		 * was written, and another connection, dialled through the
+		 * sentinels, reaches the new master. Any other error reply
+		 * is the script's own. */
 		if (io != NULL)
-			*io = false;
+			*io = moved_on(r);
 		sm_store_set_error(st, "redis script: %.*s", (int)r->len, r->str);
 		freeReplyObject(r);
 		goto fail;
@@ -725,4 +750,82 @@ sm_store_eval(sm_store *st, enum sm_lua which, const sm_args *args, bool *io)
 fail:
 	drop_conn(st);
 	return NULL;
+}
+
+/* ---- replication ------------------------------------------------------ */
+
+static struct timeval
+ms_tv(int ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	return tv;
+}
+
+/*
+ * Redis replicates asynchronously: a write the master answered can be lost
+ * when a replica that had not received it is promoted. With min_replicas
+ * = N > 0, a write is not trusted until N replicas acknowledged it (WAIT).
+ *
+ * WAIT waits for the replication offset of this client's last write. The
+ * command before it may have written nothing (a duplicate found, a finish
+ * retried after its first run) while what it read - a ticket another
+ * connection wrote - is not on a replica yet; so a write comes first that
+ * changes nothing but is replicated (INCRBY seq:t 0), and the WAIT then
+ * covers everything the master held at that moment. Both go in one round
+ * trip; the socket's timeout is stretched by WAIT's own for that read.
+ */
+int
+sm_store_confirm(sm_store *st)
+{
+	char *key, nrep[SM_INT_STR_MAX], ms[SM_INT_STR_MAX];
+	const char *incr[] = { "INCRBY", NULL, "0" };
+	const char *wait[] = { "WAIT", NULL, NULL };
+	redisReply *r[2] = { NULL, NULL };
+	int rc = -1;
+
+	if (st->min_replicas <= 0)
+		return 0;
+	if (st->c == NULL || st->c->err != 0) {
+		sm_store_set_error(st, "redis: no connection to confirm a write on");
+		return -1;
+	}
+	key = g_strconcat(st->prefix, "seq:t", NULL);
+	incr[1] = key;
+	wait[1] = sm_int_str(nrep, st->min_replicas);
+	wait[2] = sm_int_str(ms, st->timeout_ms);
+	redisAppendCommandArgv(st->c, 3, incr, NULL);
+	redisAppendCommandArgv(st->c, 3, wait, NULL);
+	g_free(key);
+	(void)redisSetTimeout(st->c, ms_tv(2 * st->timeout_ms));
+	for (int i = 0; i < 2; i++)
+		if (redisGetReply(st->c, (void **)&r[i]) != REDIS_OK || r[i] == NULL) {
+			sm_store_set_error(st, "redis: %s", st->c->err ?
+			    st->c->errstr : "no reply");
+			drop_conn(st);
+			goto out;
+		}
+	(void)redisSetTimeout(st->c, ms_tv(st->timeout_ms));
+	if (r[0]->type == REDIS_REPLY_ERROR || r[1]->type == REDIS_REPLY_ERROR) {
+		/* READONLY (a demoted master), OOM, MISCONF, ...: redial */
+		const redisReply *e = r[0]->type == REDIS_REPLY_ERROR ? r[0] : r[1];
+
+		sm_store_set_error(st, "redis: %.*s", (int)e->len, e->str);
+	} else if (r[1]->type != REDIS_REPLY_INTEGER) {
+		sm_store_set_error(st, "redis: WAIT: unexpected reply");
+	} else if (r[1]->integer < st->min_replicas) {
+		/* the connection is fine: the replicas are behind or gone */
+		g_free(st->err);
+		st->err = g_strdup_printf("redis: write not confirmed by %d "
+		    "replica(s) within %d ms (min_replicas; %lld did)",
+		    st->min_replicas, st->timeout_ms, r[1]->integer);
+	} else
+		rc = 0;
+out:
+	for (int i = 0; i < 2; i++)
+		if (r[i] != NULL)
+			freeReplyObject(r[i]);
+	return rc;
 }

@@ -78,7 +78,10 @@ char *sm_int_str(char *buf, gint64 v);
  * store has no healthy connection. Returns the reply (caller frees) or NULL
  * with the store's error set and the connection marked for redial; an error
  * reply from the script counts as an error too. *io (may be NULL) tells
- * that the failure was a connection failure rather than an error reply.
+ * that the failure was a connection failure rather than an error reply -
+ * or an error reply saying the server is no longer the master (READONLY,
+ * MASTERDOWN, LOADING: after a failover): worth one retry on a fresh
+ * connection either way.
  */
 redisReply *sm_store_eval(sm_store *st, enum sm_lua which, const sm_args *args,
     bool *io);
@@ -98,6 +101,18 @@ bool sm_store_layout(redisContext *c, const char *prefix, const char *ident,
     char **store_id, char **err);
 /* The highest ticket handled on the store of these [redis] parameters. */
 void sm_store_seen_ticket(const char *ident, gint64 id);
+
+/*
+ * With [redis] min_replicas = N > 0 (store.c): wait, up to timeout_ms,
+ * until N replicas acknowledged everything the master held when called
+ * (WAIT) - the write just made on this connection, and what it was decided
+ * on. 0 when confirmed (at once when N is 0); -1 with the store's error
+ * set: too few replicas in time (the connection stays: it is healthy), or
+ * a connection failure or error reply (it is redialled). Callers call it
+ * after a write whose outcome leaves the daemon (an SMTP answer, a mail
+ * sent), and treat -1 as a store failure.
+ */
+int sm_store_confirm(sm_store *st);
 
 /* MULTI + n commands + EXEC in one round trip (store.c): EXEC's array
  * reply, or NULL with the store's error set. */

@@ -22,7 +22,11 @@
  * sent: three round trips per claim, whatever the number of mails in it.
  *
  * Failure: -1 with the store's error set (the connection is redialled on
- * next use); a malformed entry is skipped, never guessed at.
+ * next use); a malformed entry is skipped, never guessed at. With [redis]
+ * min_replicas, a claim or finish too few replicas confirmed in time
+ * (sm_store_confirm) fails too; release and fail are not waited for: lost
+ * in a failover, they cost a retry of a mail that was not sent, never a
+ * second copy.
  */
 #include <config.h>
 
@@ -155,6 +159,21 @@ sm_store_outbox_claim(sm_store *st, gint64 now, int lease, const char *token,
 		n++;
 	}
 	freeReplyObject(r);
+	/* With [redis] min_replicas, a lease no replica holds is no lease:
+	 * after a failover another daemon could claim the job again while
+	 * this one sends it. Unconfirmed, the jobs are handed back at once
+	 * (due again: the next claim tries again). */
+	if (n > 0 && sm_store_confirm(st) != 0) {
+		char *why = g_strdup(sm_store_error(st));
+
+		for (int i = 0; i < n; i++) {
+			(void)sm_store_outbox_release(st, out[i].id, token, now);
+			sm_claimed_clear(&out[i]);
+		}
+		sm_store_set_error(st, "%s", why);
+		g_free(why);
+		return -1;
+	}
 	/* Leased but unread, the jobs would wait out their lease: that is
 	 * what a store error costs here, as it did when Redis failed during
 	 * the claim itself. */
@@ -211,6 +230,13 @@ sm_store_outbox_finish(sm_store *st, const char *token, sm_finished *f, int n)
 		f[i].mine = sm_reply_int(r->element[2 * i + 1]) == 1;
 	}
 	freeReplyObject(r);
+	/* With [redis] min_replicas: a finish lost in a failover would
+	 * bring the job back, and its mail would go out twice. Unconfirmed,
+	 * the caller calls again: the script is idempotent (the job is
+	 * gone, the mail's line recorded once by its Message-ID), and on a
+	 * new master that lost the first call it does the work anew. */
+	if (sm_store_confirm(st) != 0)
+		return -1;
 	return 0;
 }
 

@@ -14,8 +14,10 @@
  *
  * Failure: -1 with sm_store_error() set. A connection failure is retried
  * once on a fresh connection (a pooled connection may have outlived a Redis
- * restart); retrying is safe because the apply script is guarded by the
- * Message-ID, so a write that did land reads back as a duplicate.
+ * restart or failover); retrying is safe because the apply script is
+ * guarded by the Message-ID, so a write that did land reads back as a
+ * duplicate. With [redis] min_replicas, an apply or ticket change that too
+ * few replicas confirmed in time (sm_store_confirm) is a failure too.
  */
 #include <config.h>
 
@@ -505,6 +507,26 @@ sm_store_apply(sm_store *st, const sm_ingest *in, sm_facts *f,
 		goto done;
 	}
 	freeReplyObject(r);
+	/* [redis] min_replicas: the MTA hears of the ticket, and its ack
+	 * is handed over, only once replicas hold it. Unconfirmed, the
+	 * mail is tempfailed: the MTA retries it, and finds it stored (a
+	 * duplicate, confirmed in turn) or, after a failover that lost
+	 * it, stores it anew. Its ack job, leased at birth to our worker,
+	 * is handed back (due at once): a claim takes it, and sends it
+	 * once a replica confirms that claim - where it survived; where it
+	 * did not, it is never sent. */
+	if (sm_store_confirm(st) != 0) {
+		if (out->ack.id > 0 && in->ack_lease != NULL) {
+			char *why = g_strdup(sm_store_error(st));
+
+			(void)sm_store_outbox_release(st, out->ack.id, in->ack_lease,
+			    in->now);
+			sm_store_set_error(st, "%s", why);
+			g_free(why);
+		}
+		sm_ingest_result_clear(out);
+		goto done;
+	}
 	if (out->created)
 		sm_store_queue_added(st, in->queue->name, in->now);
 	sm_store_saw_ticket(st, out->ticket);
@@ -659,5 +681,8 @@ sm_store_ticket_set(sm_store *st, gint64 id, const sm_ticket_change *ch)
 	}
 	rc = r->integer == 1 ? 0 : 1;
 	freeReplyObject(r);
+	/* the change is reported done only once replicas hold it */
+	if (rc == 0 && sm_store_confirm(st) != 0)
+		return -1;
 	return rc;
 }

@@ -42,11 +42,13 @@
 #   sent_mails [ticket=ID] [event=EVENT] [to=ADDRESS]  captured mails in
 #                            $SENT matching every filter given, one a line
 #   sent_count [FILTER...]   how many of them
+#   sent_replying_to ID      captured mails with In-Reply-To <ID>
 #   outbox_empty             no job due (ZCARD sm:outbox:due is 0)
 #   outbox_idle              outbox_empty and no sm:job:* left
 #   job_field JOB FIELD      one field of outbox job JOB
 # Knobs (environment, before sm_setup): SM_TIMERS (yes), SM_ON_STORE_FAILURE
-# (tempfail), SM_QUEUE_EXTRA (more keys for [queue:support]), SM_SENDMAIL
+# (tempfail), SM_QUEUE_EXTRA (more keys for [queue:support]), SM_REDIS_EXTRA
+# (more keys for [redis]: sentinels, min_replicas), SM_SENDMAIL
 # (the capture script), SM_MAIL_EXTRA (more keys for [mail]), SM_LOG_LEVEL
 # (debug), SM_ACK (acknowledge, yes), SM_ACK_LIMIT (5/1h), SM_DAEMON and
 # SM_SUPPORTCTL (the built programs). SM_TEST_BACKOFF_FIRST, when set, is
@@ -230,6 +232,7 @@ log_level = ${SM_LOG_LEVEL:-debug}
 address = unix:$REDIS_SOCK
 key_prefix = sm:
 timeout_ms = 500
+${SM_REDIS_EXTRA:-}
 
 [mail]
 sendmail = ${SM_SENDMAIL:-$T/capture-sendmail}
@@ -503,6 +506,9 @@ sent_mails()
 
 # sent_count [FILTER...]: how many mails sent_mails finds.
 sent_count() { sent_mails "$@" | wc -l; }
+
+# sent_replying_to ID: the captured mails that answer Message-ID <ID>.
+sent_replying_to() { grep -l -i -x "in-reply-to: <$1>" "$SENT"/*.eml 2>/dev/null; }
 
 # outbox_empty: no outbox job is due (ZCARD sm:outbox:due is 0).
 outbox_empty() { [ "$(redis_cli ZCARD sm:outbox:due)" = 0 ]; }

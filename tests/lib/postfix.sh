@@ -16,11 +16,25 @@
 #                              SM_PF_SMTPD the master.cf smtpd lines (default
 #                              one on 127.0.0.1:$SMTP_PORT), SM_PF_MAIN_EXTRA
 #                              more main.cf lines
+#   sm_postfix_hop FRONT MILTER  the MTA keeps the mail: the smtpd on
+#                              127.0.0.1:FRONT (added when new) runs no
+#                              milter and queues every mail for a second
+#                              smtpd on 127.0.0.1:$SM_PF_HOP (a free port)
+#                              that runs MILTER and delivers; the milter's
+#                              451 defers the mail in the queue, tried again
+#                              every second or two (postqueue -f: at once)
 #   sm_postfix_sendmail        the command line of this instance's sendmail
 #   sm_postfix_queue_empty     no mail in any of its queues
 #   maildir_count USER         messages delivered to USER's Maildir (new/)
 #   maildir_files USER         their paths
+#   maildir_msgid USER ID      those whose Message-ID is <ID>
 #   swaks_send ARGS...         swaks against our smtpd (transcript on stdout)
+#   swaks_customer NAME ID     NAME@customer.test writes to support@ with
+#                              Message-ID <ID>: true when Postfix queued it
+#   sm_postfix_deferred TEXT [ID]  how many deferrals the mail log shows
+#                              whose reason holds TEXT (e.g. "said: 451
+#                              4.3.0"); with ID, of the mail whose
+#                              Message-ID is <ID> only
 #
 # How it fails: a missing tool skips the test (77); Postfix that does not
 # accept connections within 20 s is a harness error (99) with its mail log.
@@ -145,8 +159,8 @@ EOF
 
 sm_smtp_up()
 {
-	# the banner proves smtpd (and master) are up on our port
-	swaks --server 127.0.0.1 --port "$SMTP_PORT" --quit-after connect \
+	# the banner proves smtpd (and master) are up on our port (or $1)
+	swaks --server 127.0.0.1 --port "${1:-$SMTP_PORT}" --quit-after connect \
 	    --timeout 2 2>&1 | grep -q '^<-  220 '
 }
 
@@ -218,6 +232,28 @@ sm_postfix_stop()
 	return 0
 }
 
+# sm_postfix_hop FRONT MILTER (after sm_postfix_start): mail to the smtpd
+# on FRONT goes through the queue (content_filter) to a second smtpd on
+# $SM_PF_HOP with MILTER, which delivers. That smtpd calls itself
+# hop.example.com, or Postfix's smtp client would take it for itself (a
+# mail loop). Deferred mail is retried after 1 s, at most 2 s.
+SM_PF_HOP=
+sm_postfix_hop()
+{
+	local front=$1 milter=$2 hop
+	hop=$(sm_free_port) || hard_error "no free port"
+	postconf -c "$PF/etc" -M \
+	    "127.0.0.1:$front/inet=127.0.0.1:$front inet n - n - - smtpd -o smtpd_milters= -o content_filter=smtp:[127.0.0.1]:$hop" \
+	    "127.0.0.1:$hop/inet=127.0.0.1:$hop inet n - n - - smtpd -o smtpd_milters=$milter -o myhostname=hop.example.com" ||
+	    hard_error "postconf -M (hop)"
+	postconf -c "$PF/etc" -e queue_run_delay=1s minimal_backoff_time=1s \
+	    maximal_backoff_time=2s || hard_error "postconf -e (retry times)"
+	postfix -c "$PF/etc" reload >/dev/null 2>&1 || hard_error "postfix reload"
+	wait_for 20 sm_smtp_up "$front" && wait_for 20 sm_smtp_up "$hop" ||
+	    hard_error "postfix: no smtpd on 127.0.0.1:$front and :$hop after reload"
+	SM_PF_HOP=$hop
+}
+
 # The private instance's sendmail (root may name any config directory).
 sm_postfix_sendmail() { echo "/usr/sbin/sendmail -C $PF/etc -t -i"; }
 
@@ -230,9 +266,29 @@ sm_postfix_queue_empty()
 
 maildir_files() { ls -1 "$PF/mail/$1/new/"* 2>/dev/null; }
 maildir_count() { maildir_files "$1" | wc -l; }
+maildir_msgid() { grep -l -i -x "message-id: <$2>" "$PF/mail/$1/new/"* 2>/dev/null; }
+sm_postfix_deferred()
+{
+	if [ -n "${2:-}" ]; then
+		# the queue ids cleanup gave that mail (one per hop)
+		grep -F "message-id=<$2>" "$PF/maillog" | awk '{ sub(/:$/, "", $6); print $6 ": " }' |
+		    sort -u >"$PF/deferred.ids"
+		grep 'status=deferred ' "$PF/maillog" | grep -F "$1" | grep -c -F -f "$PF/deferred.ids"
+	else
+		grep 'status=deferred ' "$PF/maillog" | grep -c -F "$1"
+	fi
+}
 
 swaks_send()
 {
 	swaks --server 127.0.0.1 --port "$SMTP_PORT" --timeout 60 \
 	    --helo client.customer.test "$@" 2>&1
+}
+
+swaks_customer()
+{
+	swaks_send --from "$1@customer.test" --to support@example.com \
+	    --header "From: $1 <$1@customer.test>" --header "Subject: Help for $1" \
+	    --header "Message-Id: <$2>" --body "Please help, $1." >"$T/swaks.$2.out"
+	grep -q '<-  250 .*queued' "$T/swaks.$2.out"
 }

@@ -173,6 +173,7 @@ test_spec_example(void)
 	g_assert_cmpint(cfg->redis_timeout_ms, ==, 500);
 	g_assert_cmpuint(g_strv_length(cfg->sentinels), ==, 0);
 	g_assert_cmpstr(cfg->sentinel_master, ==, "mymaster");
+	g_assert_cmpint(cfg->min_replicas, ==, 0);
 	g_assert_cmpstr(cfg->sendmail, ==, "/usr/sbin/sendmail -t -i");
 	g_assert_cmpstr(cfg->hostname, ==, "support.example.com");
 	g_assert_cmpstr(cfg->templates, ==, "/etc/support-milter/templates");
@@ -282,6 +283,7 @@ test_defaults(void)
 	g_assert_nonnull(cfg->sentinels);
 	g_assert_null(cfg->sentinels[0]);
 	g_assert_cmpstr(cfg->sentinel_master, ==, "mymaster");
+	g_assert_cmpint(cfg->min_replicas, ==, 0);
 	g_assert_cmpstr(cfg->sendmail, ==, "/usr/sbin/sendmail -t -i");
 	g_assert_cmpstr(cfg->hostname, ==, g_get_host_name());
 	g_assert_true(g_str_has_suffix(cfg->templates, "/support-milter/templates"));
@@ -472,6 +474,10 @@ test_values(void)
 		  "[redis] address: " },
 		{ "[queue:a]\naddress = a@example.com\n[redis]\nsentinels = a:1, b\n",
 		  "[redis] sentinels: " },
+		{ "[queue:a]\naddress = a@example.com\n[redis]\nmin_replicas = -1\n",
+		  "[redis] min_replicas: bad number '-1' (expected 0 to 100)" },
+		{ "[queue:a]\naddress = a@example.com\n[redis]\nmin_replicas = one\n",
+		  "[redis] min_replicas: " },
 		{ "[queue:a]\naddress = a@example.com\n[milter]\nsocket =\n",
 		  "[milter] socket: must not be empty" },
 		{ "[queue:a]\naddress = a@example.com\n[milter]\nsocket = inet:99999@x\n",
@@ -511,6 +517,7 @@ test_values(void)
 	p = write_tmp("raw.conf", "[queue:a]\naddress = a@example.com\n"
 	    "name = Help\\nBcc: x\nagents = Alice@Example.com, @Corp.Test\n"
 	    "urgent_keywords = Outage, DOWN\n[redis]\nsentinels = a:26379, [::1]:26379\n"
+	    "min_replicas = 2\n"
 	    "password = s3cret\n[milter]\nlog_level = debug\non_store_failure = accept\n"
 	    "trusted_networks =\n", -1);
 	cfg = load_ok(p, false);
@@ -525,6 +532,7 @@ test_values(void)
 		g_assert_cmpstr(q->urgent_keywords[1], ==, "down");
 	}
 	g_assert_cmpuint(g_strv_length(cfg->sentinels), ==, 2);
+	g_assert_cmpint(cfg->min_replicas, ==, 2);
 	g_assert_cmpstr(cfg->redis_password, ==, "s3cret");
 	g_assert_cmpint(cfg->log_level, ==, SM_LOG_DEBUG);
 	g_assert_cmpint(cfg->on_store_failure, ==, SM_ON_FAILURE_ACCEPT);

@@ -8,6 +8,10 @@
  *   - a refused RCPT (5xx, 4xx) in the middle: PERM/TEMP for that mail
  *     only, RSET pipelined with the next mail's commands (the server
  *     refuses a nested MAIL as Postfix does), the rest delivered;
+ *   - a message refused for now at its end (450 to the dot) by a server
+ *     that keeps the transaction open, as Postfix does: TEMP with the
+ *     reply for it, the next mail's pipelined RSET clears the way, the
+ *     last one gets an RSET of its own before the session is kept;
  *   - a server that says 354 to the DATA of a refused RCPT: a lone dot,
  *     the mail is not sent, the session goes on;
  *   - the connection dropped after mail 2's dot and a 421 mid-batch: TEMP
@@ -164,6 +168,13 @@ dot(conn *c)
 	g_mutex_unlock(&f->mu);
 	if (n == f->drop_at_dot)
 		return false;
+	if (c->rcpt != NULL && g_str_has_prefix(c->rcpt, "eodtemp")) {
+		/* refused at its end, the transaction kept open: as Postfix
+		 * does after smtpd_end_of_data_restrictions */
+		c->data = false;
+		say(c, "450 4.7.1 <eodtemp>: refused at the end of data\r\n");
+		return true;
+	}
 	if (c->rcpts == 0)
 		say(c, "554 5.5.1 Error: no valid recipients\r\n");
 	else {
@@ -444,18 +455,20 @@ test_pipelined(void)
 	assert_delivered(f, want);
 	g_assert_cmpint(f->conns, ==, 1);
 	/* mail 1's commands in one write; each later mail's commands in
-	 * the same read as the final dot of the one before */
+	 * the same read as the final dot of the one before, behind an RSET
+	 * (the server may not have ended the transaction: see pipe_run) */
 	g_assert_cmpint(reads_with(f, "MAIL FROM:<>\r\nRCPT TO:<a1@customer.test>\r\n"
 	    "DATA\r\n", NULL), ==, 1);
 	for (int i = 2; i <= 5; i++) {
 		char *rc = g_strdup_printf("RCPT TO:<a%d@customer.test>\r\nDATA\r\n", i);
-		g_assert_cmpint(reads_with(f, "the end\r\n.\r\nMAIL FROM:<", rc, NULL), ==, 1);
+		g_assert_cmpint(reads_with(f, "the end\r\n.\r\nRSET\r\nMAIL FROM:<", rc,
+		    NULL), ==, 1);
 		g_free(rc);
 	}
 	/* dot-stuffed, and five messages */
 	w = wire(f);
 	g_assert_cmpint(count(w, "\r\n..\r\nthe end\r\n.\r\n"), ==, 5);
-	g_assert_cmpint(count(w, "RSET"), ==, 0);
+	g_assert_cmpint(count(w, "RSET"), ==, 4);
 	g_free(w);
 	g_assert_cmpint(f->nested, ==, 0);
 	run_clear(&r);
@@ -533,6 +546,29 @@ static const batch_case cases[] = {
 			{ { "bad address", NULL }, 0 },
 		},
 		.dots = ANY, .nested = 0,
+	},
+	{
+		/* refused for now at the end of data by a server that keeps
+		 * the transaction (Postfix after smtpd_end_of_data_restrictions):
+		 * TEMP with the reply, the RSET pipelined ahead of the next
+		 * mail clears it (no nested MAIL), the rest delivered; the last
+		 * mail refused so gets an RSET of its own, and the kept session
+		 * serves the next batch */
+		.path = "/smtp/batch/refused-at-end", .pipelining = true,
+		.steps = {
+			{ { "ok1@customer.test", "eodtemp1@customer.test", "ok2@customer.test",
+			    "eodtemp2@customer.test", NULL },
+			  { { SM_SMTP_OK, NULL },
+			    { SM_SMTP_TEMP, "end of data: 450 4.7.1 <eodtemp>" },
+			    { SM_SMTP_OK, NULL },
+			    { SM_SMTP_TEMP, "end of data: 450 4.7.1 <eodtemp>" } } },
+			{ { "ok3@customer.test", NULL }, { { SM_SMTP_OK, NULL } } },
+		},
+		.conns = 1,
+		.delivered = { "ok1@customer.test", "ok2@customer.test",
+		    "ok3@customer.test", NULL },
+		.wire = { { { "Subject: batch" }, 5 }, { { "RSET\r\n" }, 4 } },
+		.dots = 5, .nested = 0,
 	},
 	{
 		/* 354 to the DATA of a refused RCPT (RFC 2920 3.1): a lone dot,

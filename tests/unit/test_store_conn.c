@@ -3,11 +3,13 @@
  * it starts and kills itself: pool redial after Redis dies and comes back,
  * NOSCRIPT after a restart or SCRIPT FLUSH, Redis Sentinel, bad addresses,
  * ack job ids reserved per connection, the store's layout and its move,
- * the store's identity and a store that lost its data.
+ * the store's identity and a store that lost its data, and [redis]
+ * min_replicas (WAIT) against a master with and without a replica.
  * Run by test_store.sh (skip, 77, when redis-server cannot be found).
  */
 #include <config.h>
 
+#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -227,7 +229,10 @@ test_job_ids(void)
 }
 
 /* redis-server on a random loopback port (retried when taken), with extra
- * arguments (up to 2); 0 when it cannot be started. */
+ * arguments (up to 2); 0 when it cannot be started. A replica loads what
+ * its master sends straight from the socket (repl-diskless-load): by
+ * default it would keep it as dump.rdb in the working directory, and
+ * every redis-server started there later would load that. */
 static GPid
 start_tcp(char *srv, int *port, char *x1, char *x2)
 {
@@ -237,7 +242,7 @@ start_tcp(char *srv, int *port, char *x1, char *x2)
 	for (int attempt = 0; attempt < 5 && pid == 0; attempt++) {
 		char *argv[] = { srv, "--port", port_s, "--bind", "127.0.0.1",
 		    "--save", "", "--appendonly", "no", "--daemonize", "no",
-		    x1, x2, NULL };
+		    "--repl-diskless-load", "swapdb", x1, x2, NULL };
 
 		*port = g_random_int_range(20000, 60000);
 		g_snprintf(port_s, sizeof port_s, "%d", *port);
@@ -336,6 +341,148 @@ out:
 	g_free(ssock);
 	g_free(sconf);
 	g_free(dir);
+	queue_free(q);
+}
+
+/* One command on a side connection to a TCP port; the reply or NULL. */
+static redisReply *
+tcp_cmd(int port, const char *fmt, ...)
+{
+	struct timeval tv = { 1, 0 };
+	redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
+	redisReply *r = NULL;
+	va_list ap;
+
+	if (c == NULL || c->err != 0) {
+		if (c != NULL)
+			redisFree(c);
+		return NULL;
+	}
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	redisFree(c);
+	return r;
+}
+
+static long long
+tcp_int(int port, const char *fmt, const char *arg)
+{
+	redisReply *r = tcp_cmd(port, fmt, arg);
+	long long v = -1;
+
+	if (r != NULL && r->type == REDIS_REPLY_INTEGER)
+		v = r->integer;
+	else if (r != NULL && r->type == REDIS_REPLY_STRING)
+		v = g_ascii_strtoll(r->str, NULL, 10);
+	else if (r != NULL && r->type == REDIS_REPLY_NIL)
+		v = 0;
+	if (r != NULL)
+		freeReplyObject(r);
+	return v;
+}
+
+/*
+ * min_replicas = 1: a master without a replica stores a message but does
+ * not confirm it (WAIT answers 0), so ingest fails with the reason and the
+ * ack job leased at birth is handed back (due at once, no lease). With a
+ * replica in sync, the same message is a duplicate, confirmed - even on a
+ * fresh connection whose own last write was nothing (the INCRBY seq:t 0
+ * before WAIT); a new one is created and confirmed; a ticket change too.
+ */
+static void
+test_min_replicas(void)
+{
+	const char *server = g_getenv("REDIS_SERVER");
+	char *srv = (char *)(server && *server ? server : "redis-server");
+	char replicaof[64], key[64];
+	GPid master, replica;
+	int port = 0, rport = 0, rc = -1;
+	sm_config *cfg;
+	sm_queue *q = queue_new("support");
+	sm_store *st;
+	char *err = NULL;
+	tmsg m = { .msgid = "w1@cust.test", .from = "wes@cust.test",
+	    .want_ack = true, .lease = "tok", .lease_until = NOW + 60 };
+	tmsg m2 = { .msgid = "w2@cust.test", .from = "wes@cust.test" };
+	sm_ingest_result r;
+	sm_ticket_change ch = { .status = SM_ST_OPEN, .priority = -1, .now = NOW };
+
+	master = start_tcp(srv, &port, NULL, NULL);
+	if (master == 0) {
+		g_test_skip("cannot start a TCP redis-server on loopback");
+		queue_free(q);
+		return;
+	}
+	cfg = cfg_new("/nonexistent.sock", "W:");
+	g_free(cfg->redis_address);
+	cfg->redis_address = g_strdup_printf("127.0.0.1:%d", port);
+	cfg->min_replicas = 1;         /* timeout_ms: 1000, cfg_new's */
+	st = sm_store_open(cfg, &err);
+	if (st == NULL)
+		g_error("open: %s", err);
+
+	/* no replica: written, not confirmed */
+	g_assert_cmpint(ingest(st, q, &m, &r), ==, -1);
+	g_test_message("no replica: %s", sm_store_error(st));
+	g_assert_nonnull(strstr(sm_store_error(st),
+	    "write not confirmed by 1 replica(s) within 1000 ms (min_replicas; 0 did)"));
+	g_assert_cmpint(r.ticket, ==, 0);
+	g_assert_cmpint(r.ack.id, ==, 0);
+	g_assert_cmpint(tcp_int(port, "GET %s", "W:seq:t"), ==, 1);
+	/* its ack job is no longer leased to us, and due at once */
+	g_assert_cmpint(tcp_int(port, "ZCARD %s", "W:outbox:due"), ==, 1);
+	{
+		redisReply *z = tcp_cmd(port, "ZRANGE W:outbox:due 0 0 WITHSCORES");
+
+		g_assert_nonnull(z);
+		g_assert_cmpint(z->type, ==, REDIS_REPLY_ARRAY);
+		g_assert_cmpint(z->elements, ==, 2);
+		g_assert_cmpint(g_ascii_strtoll(z->element[1]->str, NULL, 10), ==, NOW);
+		g_snprintf(key, sizeof key, "W:job:%s", z->element[0]->str);
+		freeReplyObject(z);
+	}
+	g_assert_cmpint(tcp_int(port, "EXISTS %s", key), ==, 1);
+	g_assert_cmpint(tcp_int(port, "HEXISTS %s lease", key), ==, 0);
+
+	/* a replica: the retry finds the message stored, and is confirmed
+	 * once the replica has synced (bounded) */
+	g_snprintf(replicaof, sizeof replicaof, "127.0.0.1 %d", port);
+	replica = start_tcp(srv, &rport, "--replicaof", replicaof);
+	g_assert_cmpint(replica, !=, 0);
+	for (int i = 0; i < 20 && rc != 0; i++) {
+		sm_store *fresh = sm_store_open(cfg, &err);
+
+		/* a fresh connection each time: its last write is nothing */
+		g_assert_nonnull(fresh);
+		rc = ingest(fresh, q, &m, &r);
+		if (rc != 0)
+			g_usleep(50000);
+		else
+			g_assert_false(r.created);
+		sm_store_close(fresh);
+	}
+	g_assert_cmpint(rc, ==, 0);
+	g_assert_cmpint(r.ticket, ==, 1);
+	sm_ingest_result_clear(&r);
+	g_assert_cmpint(tcp_int(rport, "GET %s", "W:seq:t"), ==, 1);
+
+	/* a new message: created and confirmed at once */
+	if (ingest(st, q, &m2, &r) != 0)
+		g_error("a new message with a replica: %s", sm_store_error(st));
+	g_assert_true(r.created);
+	g_assert_cmpint(r.ticket, ==, 2);
+	sm_ingest_result_clear(&r);
+	g_assert_cmpint(sm_store_ticket_set(st, 2, &ch), ==, 0);
+
+	/* the replica gone: a ticket change is not confirmed either */
+	redis_stop(replica);
+	g_assert_cmpint(sm_store_ticket_set(st, 1, &ch), ==, -1);
+	g_assert_nonnull(strstr(sm_store_error(st), "not confirmed"));
+
+	sm_store_close(st);
+	cfg_free(cfg);
+	redis_stop(master);
 	queue_free(q);
 }
 
@@ -563,6 +710,7 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/store/restart", test_restart);
 	g_test_add_func("/store/sentinel", test_sentinel);
+	g_test_add_func("/store/min-replicas", test_min_replicas);
 	g_test_add_func("/store/bad-address", test_bad_address);
 	g_test_add_func("/store/job-ids", test_job_ids);
 	g_test_add_func("/store/layout", test_layout);

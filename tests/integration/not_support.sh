@@ -8,6 +8,10 @@ SM_TIMERS=no
 sm_setup
 
 redis_cli SET sm:test:marker 1 >/dev/null
+# the outbox worker's first connection marks the store (layout, identity):
+# that happens once at start, not for the mail below
+check "the store is marked by the daemon's first connection" \
+    wait_for 10 eval '[ -n "$(redis_cli GET sm:store:id)" ] && [ -n "$(redis_cli GET sm:layout)" ]'
 sm_keys >"$T/keys.before"
 
 sm_mail "$T/o1.eml" 'Ann Lee <ann@customer.test>' 'Lunch?' '<o1.other@customer.test>'

@@ -288,7 +288,7 @@ sm_env_date(const char *v, gint64 *t)
 
 /*
  * The mailbox GMime 3.2 reads from a raw From value (its first mailbox,
- * internet_address_list_parse() after rfc2047_decode(), which changes
+ * internet_address_list_parse() after sm_rfc2047_decode(), which changes
  * nothing without "=?"), for "addr@dom", "<addr@dom>",
  * "Words Of Atext <addr@dom>" and "\"Quoted Name\" <addr@dom>" with
  * optional white space and folds around: *name (NULL: none) as GMime's

@@ -110,7 +110,7 @@ seeds_of()
 		[ -d "$corpus/threads" ] && echo "$corpus/threads"
 		[ "$1" = message ] && echo "$top_srcdir/bench"
 		;;
-	envelope|rfc2047)
+	envelope|rfc2047|util)
 		echo "$gen/headers" ;;
 	config)
 		echo "$top_srcdir/conf"
@@ -130,7 +130,7 @@ max_len_of()
 	message) echo 131072 ;;
 	excerpt|html|mio) echo 65536 ;;
 	config|template) echo 16384 ;;
-	envelope|rfc2047) echo 4096 ;;
+	envelope|rfc2047|util) echo 4096 ;;
 	*) echo 512 ;;
 	esac
 }

@@ -6,7 +6,8 @@
 # Usage: run.sh fuzz/fuzz_NAME ... (the built harnesses, relative to
 # top_builddir). Environment: top_srcdir, top_builddir, FUZZ_SECONDS
 # (default 60), SM_CORPUS (the public corpus; optional), FUZZ_FLAGS
-# (more libFuzzer flags, e.g. -jobs=2 -workers=2).
+# (more libFuzzer flags, e.g. -use_value_profile=1; not -jobs, whose
+# output goes elsewhere).
 #
 # Each target keeps its growing corpus in $top_builddir/fuzz/corpus/NAME
 # (kept between runs: a campaign resumes) and reads its seeds read-only

@@ -2,17 +2,20 @@
  * fuzz_loop.c - libFuzzer harness of the loop-guard verifier
  * (milter/util/sign.c, sm_loop_verify()): the bytes are an
  * X-Support-Loop value, then after a NUL byte the Message-ID it claims
- * to sign, checked under a fixed secret. Kept to the call itself, so
- * that a change of the verifier's inputs changes one line here.
+ * to sign, then NUL-separated envelope recipients, checked under a
+ * fixed secret, Date and clock. A loop value made for the same
+ * Message-ID and recipients must verify. Kept to the calls themselves,
+ * so that a change of the verifier's inputs changes a line or two here.
  *
  * Interface: LLVMFuzzerTestOneInput(); seeds fuzz/seeds/loop. Failure:
- * ASan and UBSan on a bad read; the result cannot be checked (a forged
- * value passes only with the secret).
+ * a made value that does not verify aborts; so do ASan and UBSan.
  */
 #include <config.h>
 
 #include "sm_util.h"
 #include "fuzz.h"
+
+#define DATE 1764583200         /* the mail's Date; the clock a minute on */
 
 static GBytes *secret;
 
@@ -27,13 +30,26 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const uint8_t *rest;
-	size_t rest_len;
-	char *value = fuzz_split(data, size, '\0', &rest, &rest_len);
-	char *msgid = rest != NULL ? fuzz_str(rest, rest_len) : NULL;
+	GPtrArray *v = g_ptr_array_new_with_free_func(g_free);
+	const uint8_t *p = data, *rest;
+	size_t n = size;
+	char *made;
 
-	(void)sm_loop_verify(secret, value, msgid);
-	g_free(msgid);
-	g_free(value);
+	do {                    /* value, msgid, recipients... */
+		g_ptr_array_add(v, fuzz_split(p, n, '\0', &rest, &n));
+		p = rest;
+	} while (p != NULL && v->len < 16);
+	while (v->len < 2)
+		g_ptr_array_add(v, NULL);
+	g_ptr_array_add(v, NULL);
+	(void)sm_loop_verify(secret, v->pdata[0], v->pdata[1], DATE,
+	    (const char *const *)v->pdata + 2, DATE + 60);
+	made = sm_loop_make(secret, "support.example.com", v->pdata[1], DATE,
+	    (const char *const *)v->pdata + 2);
+	if (made != NULL)
+		FUZZ_CHECK(sm_loop_verify(secret, made, v->pdata[1], DATE,
+		    (const char *const *)v->pdata + 2, DATE + 60));
+	g_free(made);
+	g_ptr_array_unref(v);
 	return 0;
 }

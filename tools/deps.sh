@@ -9,7 +9,8 @@ set -eu
 export DEBIAN_FRONTEND=noninteractive
 PKGS="build-essential autoconf automake libtool pkg-config
       libmilter-dev libgmime-3.0-dev libhiredis-dev libjson-glib-dev libglib2.0-dev
-      redis-server redis-tools postfix swaks miltertest procps jq lua5.1"
+      redis-server redis-tools postfix swaks miltertest procps jq lua5.1
+      clang libfuzzer-14-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -90,6 +90,22 @@ nodes_new(void)
 static void perr(parser *p, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* An error may quote the template (a tag's name or a header's, cut at
+ * TPL_NAME_SHOW bytes, perhaps inside a character, a lone CR or other
+ * control character in it): it is one line of valid UTF-8 all the same,
+ * as sm_template.h promises. Takes s. */
+static char *
+one_line(char *s)
+{
+	char *v = g_utf8_make_valid(s, -1);
+
+	g_free(s);
+	for (char *c = v; *c != '\0'; c++)
+		if ((guchar)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return v;
+}
+
 static void
 perr(parser *p, int line, const char *fmt, ...)
 {
@@ -102,9 +118,11 @@ perr(parser *p, int line, const char *fmt, ...)
 	p->nerr++;
 	if (p->errors != NULL) {
 		if (line > 0)
-			g_ptr_array_add(p->errors, g_strdup_printf("%s:%d: %s", p->path, line, msg));
+			g_ptr_array_add(p->errors, one_line(g_strdup_printf("%s:%d: %s",
+			    p->path, line, msg)));
 		else
-			g_ptr_array_add(p->errors, g_strdup_printf("%s: %s", p->path, msg));
+			g_ptr_array_add(p->errors, one_line(g_strdup_printf("%s: %s",
+			    p->path, msg)));
 	}
 	g_free(msg);
 }

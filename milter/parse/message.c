@@ -230,9 +230,10 @@ ew_parse(const char *p, const char *end, char *cs, size_t cssize,
 
 /* Decode the encoded words of a raw header value. With quote set (for
  * address headers) decoded text becomes (part of) a quoted string, so a
- * decoded comma or '<' cannot change how the address list parses. */
-static char *
-rfc2047_decode(const char *raw, bool quote)
+ * decoded comma or '<' cannot change how the address list parses.
+ * (message_int.h, for fuzz/fuzz_rfc2047.c.) */
+char *
+sm_rfc2047_decode(const char *raw, bool quote)
 {
 	size_t len = strnlen(raw, EW_RAW_MAX);
 	const char *p = raw, *end = raw + len;
@@ -360,7 +361,7 @@ sm_field_from(GMimeParserOptions *opts, const char *raw, bool gmime,
 		g_free(n);
 		return;
 	}
-	decoded = rfc2047_decode(raw, true);
+	decoded = sm_rfc2047_decode(raw, true);
 	list = internet_address_list_parse(opts, decoded);
 	g_free(decoded);
 	if (list == NULL)
@@ -505,7 +506,7 @@ get_headers(sm_message *m, const GArray *fields, GMimeParserOptions *opts)
 			continue;
 		}
 		if (!have_subject && g_ascii_strcasecmp(name, "Subject") == 0) {
-			char *d = rfc2047_decode(raw, false);
+			char *d = sm_rfc2047_decode(raw, false);
 
 			have_subject = true;
 			m->subject = hdr_clean(d, HDR_MAX);

@@ -73,20 +73,24 @@ is_class(char c, guint8 cl)
 #define is_lwsp(c)      is_class((c), C_LWSP)
 
 /* Printable ASCII and linear white space only, no "=?" (the start of an
- * encoded word, also inside a word in loose mode), shorter than
- * FAST_MAX: its length, else 0. */
+ * encoded word, also inside a word in loose mode) also once CR and LF
+ * are gone (unfolding drops them all, and a lone CR stays inside a
+ * field's line: "=\r?"), shorter than FAST_MAX: its length, else 0. */
 static size_t
 plain_len(const char *s)
 {
 	size_t n;
+	char prev = '\0';      /* the byte before, CR and LF skipped */
 
 	for (n = 0; s[n] != '\0'; n++) {
 		if (n >= FAST_MAX)
 			return 0;
 		if (!is_class(s[n], C_TEXT))
 			return 0;
-		if (s[n] == '=' && s[n + 1] == '?')
+		if (s[n] == '?' && prev == '=')
 			return 0;
+		if (s[n] != '\r' && s[n] != '\n')
+			prev = s[n];
 	}
 	return n;
 }
@@ -288,7 +292,7 @@ sm_env_date(const char *v, gint64 *t)
 
 /*
  * The mailbox GMime 3.2 reads from a raw From value (its first mailbox,
- * internet_address_list_parse() after rfc2047_decode(), which changes
+ * internet_address_list_parse() after sm_rfc2047_decode(), which changes
  * nothing without "=?"), for "addr@dom", "<addr@dom>",
  * "Words Of Atext <addr@dom>" and "\"Quoted Name\" <addr@dom>" with
  * optional white space and folds around: *name (NULL: none) as GMime's

@@ -72,6 +72,9 @@ GMimeParserOptions *sm_parser_options_new(void);
  * fast path below when that takes the value, else, or with gmime or
  * general set, through GMime or the general code; the two must agree. */
 char *sm_field_clean(const char *s, size_t max, bool general);
+/* The encoded words of a raw Subject (quote false) or From (quote true)
+ * value decoded, adjacent words of one charset joined (g_free). */
+char *sm_rfc2047_decode(const char *raw, bool quote);
 char *sm_field_text(GMimeParserOptions *opts, const char *raw, bool gmime);
 char *sm_field_message_id(const char *v, bool gmime);
 gint64 sm_field_date(const char *v, bool gmime);

@@ -128,6 +128,11 @@ static const struct tcase texts[] = {
 	{ " ctl\x01\n", false },
 	{ " del\x7f\n", false },
 	{ " a=\n ?b\n", true },
+	/* unfolding drops every CR and LF, so "=?" may appear only then
+	 * (fuzz/fuzz_envelope: a lone CR stays inside a field's line) */
+	{ " =Gv?=\n?UTF-7?B?44GT44KT44Gr44Gh44Gv?=\n", false },
+	{ " a=\r?utf-8?q?x?=\n", false },
+	{ " =\r\n?iso-8859-1?q?=E9?=\n", false },
 };
 
 static const struct tcase ids[] = {

@@ -366,6 +366,40 @@ write_en(const char *dir)
 	}
 }
 
+/* Every error line is one line of valid UTF-8 (sm_template.h), also
+ * when it quotes the template: fuzz/fuzz_template found a lone CR in a
+ * tag name copied into "unknown value '...'", and a name cut at 60 bytes
+ * can end inside a character. */
+static void
+test_error_lines(void)
+{
+	static const char *const txts[] = {
+		"Subject: s\n\n{{ticket.s\rbject}}\n",
+		"Subject: s\n\n{{/ticket.s\x01bject}}\n",
+		"Subject: s\n\n{{#a\x7f}}{{/b\x1b}}\n",
+		"Subject: s\n\n{{xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\xc3\xa9}}\n",
+		"X-Bad\r: 1\nSubject: s\n\nbody\n",
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(txts); i++) {
+		GPtrArray *errs = g_ptr_array_new_with_free_func(g_free);
+		sm_template *t = sm_template_parse("t/en/x.txt", txts[i],
+		    strlen(txts[i]), NULL, 0, errs);
+
+		g_assert_null(t);
+		g_assert_cmpuint(errs->len, >, 0);
+		for (guint j = 0; j < errs->len; j++) {
+			const char *e = g_ptr_array_index(errs, j);
+
+			g_test_message("%s", e);
+			g_assert_true(g_utf8_validate(e, -1, NULL));
+			for (const char *c = e; *c != '\0'; c++)
+				g_assert_true((guchar)*c >= 0x20 && *c != 0x7f);
+		}
+		g_ptr_array_unref(errs);
+	}
+}
+
 static void
 test_load_dir(void)
 {
@@ -635,6 +669,7 @@ main(int argc, char **argv)
 	g_test_add_func("/template/contexts", test_contexts);
 	g_test_add_func("/template/header-text", test_header_text);
 	g_test_add_func("/template/errors", test_errors);
+	g_test_add_func("/template/error-lines", test_error_lines);
 	g_test_add_func("/template/load-dir", test_load_dir);
 	g_test_add_func("/template/defaults", test_defaults);
 	g_test_add_func("/template/random", test_random);

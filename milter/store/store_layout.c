@@ -257,24 +257,20 @@ static GMutex move_mu;
 static int
 layout_get(redisContext *c, const char *key, char **err)
 {
-	const char *argv[] = { "GET", key };
-	redisReply *r = sm_redis_command(c, argv[0], 2, argv, err);
-	int ok;
+	int rc, res;
+	char *v = get_string(c, key, &rc, err);
 
-	if (r == NULL)
+	if (rc != 0)
 		return -1;
-	if (r->type == REDIS_REPLY_NIL) {
-		freeReplyObject(r);
+	if (v == NULL)
 		return 0;
-	}
-	ok = r->type == REDIS_REPLY_STRING && strcmp(r->str, LAYOUT) == 0;
-	if (!ok)
-		*err = g_strdup_printf("layout: the store's layout is %.*s, this "
+	res = strcmp(v, LAYOUT) == 0 ? 1 : -1;
+	if (res < 0)
+		*err = g_strdup_printf("layout: the store's layout is %.20s, this "
 		    "version knows %s and older (written by a newer support-milter?)",
-		    r->type == REDIS_REPLY_STRING ? (int)MIN(r->len, 20) : 1,
-		    r->type == REDIS_REPLY_STRING ? r->str : "?", LAYOUT);
-	freeReplyObject(r);
-	return ok ? 1 : -1;
+		    v, LAYOUT);
+	g_free(v);
+	return res;
 }
 
 /* Layout 1 -> 2: both indexes. Returns the entries moved, or -1. */

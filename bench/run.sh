@@ -90,7 +90,7 @@ T=$W REDIS_SOCK=$S/redis.sock MILTER_SOCK=$S/sm.sock CONF=$W/sm.conf SECRET=$W/s
 RES=$W/results		# label rep RESULT key=value...
 LOG=$W/bench.log
 : >"$RES"
-PID_REDIS= PID_NULL= PID_NULLC= PID_NULLP= PID_NULLM= PID_NULL7= PID_NULLT= PID_SM= PID_SMT= PF=
+PID_REDIS= PID_NULL= PID_NULLC= PID_NULLP= PID_NULLM= PID_NULL7= PID_NULLT= PID_SM= PID_SMT= PID_SMB= PID_REDISB= PF=
 PID_SINK=
 
 say() { echo "bench: $*"; echo "$(date -u +%T) $*" >>"$LOG"; }
@@ -118,7 +118,9 @@ cleanup()
 	kill_wait "$PID_NULLM"
 	kill_wait "$PID_NULLT"
 	kill_wait "$PID_SMT"
+	kill_wait "$PID_SMB"
 	kill_wait "$PID_REDIS"
+	kill_wait "$PID_REDISB"
 	kill_wait "$PID_SINK"
 	[ -n "$SOCKTMP" ] && rm -rf "$SOCKTMP"
 	exit $rc
@@ -672,32 +674,76 @@ if [ $SM_OK = 1 ]; then
 fi
 fi	# memory
 
-# 4. Scale: threading with SMALL and with BIG stored tickets, in a fresh
-# store filled by the daemon itself. Acknowledgements are off here: filling
-# would otherwise queue a mail for every stored ticket.
+# 4. Scale: threading with SMALL and with BIG stored tickets. Two stores
+# side by side, each filled by a daemon of its own: the small one in the
+# harness's Redis through sm.sock, the big one in a second Redis through
+# smbig.sock. The runs of the two then alternate, so that whatever else
+# the machine does falls on both alike, and each big run's ratio is to the
+# small run next to it (as the other rows are to their baselines).
+# Acknowledgements are off here: filling would otherwise queue a mail for
+# every stored ticket.
 only scale || SM_OK=0
 [ $SM_OK = 1 ] && restart_sm no fresh
-fill_to()
+smb_up() { [ -S "$S/smbig.sock" ] && kill -0 "$PID_SMB" 2>/dev/null; }
+# the second Redis and daemon, with the configuration of the first
+start_big()
 {
-	_need=$(($1 - FILLED))
-	[ $_need -gt 0 ] || return 0
-	say "storing $_need more tickets (to $1)"
-	"$DRIVER" -T 3600 -f "$SAMPLE" -s "unix:$S/sm.sock" -c 4 -n $_need \
-	    -r support@example.com >>"$W/fill.log" 2>>"$W/driver.log"
-	FILLED=$1
+	_save="$REDIS_SOCK|$CONF|$MILTER_SOCK|$T"
+	mkdir -p "$W/big"
+	REDIS_SOCK=$S/redis-big.sock CONF=$W/sm-big.conf MILTER_SOCK=$S/smbig.sock T=$W/big
+	sm_start_redis
+	PID_REDISB=$SM_PID_REDIS
+	write_sm_config
+	IFS='|' read -r REDIS_SOCK CONF MILTER_SOCK T <<EOF
+$_save
+EOF
+	rm -f "$S/smbig.sock"
+	"$SMD" -f -c "$W/sm-big.conf" -p "unix:$S/smbig.sock" </dev/null \
+	    >>"$W/support-milter-big.log" 2>&1 &
+	PID_SMB=$!
+	if ! wait_for 10 smb_up; then
+		SM_WHY="the second support-milter did not start (see $W/support-milter-big.log)"
+		say "$SM_WHY"
+		SM_OK=0
+		return 1
+	fi
+	chmod 0666 "$S/smbig.sock"
 }
-FILLED=0
+# fill SOCKET COUNT: store COUNT tickets through the daemon on SOCKET
+fill()
+{
+	say "storing $2 tickets through $(basename "$1")"
+	"$DRIVER" -T 3600 -f "$SAMPLE" -s "unix:$1" -c 4 -n "$2" \
+	    -r support@example.com >>"$W/fill.log" 2>>"$W/driver.log"
+}
+scale_small() { drive "s-$SMALL" $rep -s "unix:$S/sm.sock" -c 4 -n $NSCALE -t reply -S $SEEDS_SCALE; }
+# drive() counts the CPU of $PID_SM and $PID_REDIS: the big pair's here
+scale_big()
+{
+	_ps=$PID_SM _pr=$PID_REDIS
+	PID_SM=$PID_SMB PID_REDIS=$PID_REDISB
+	drive "s-$BIG" $rep -s "unix:$S/smbig.sock" -c 4 -n $NSCALE -t reply -S $SEEDS_SCALE
+	PID_SM=$_ps PID_REDIS=$_pr
+}
+[ $SM_OK = 1 ] && start_big
 if [ $SM_OK = 1 ]; then
-	fill_to $SMALL
-	for size in $SMALL $BIG; do
-		fill_to $size
-		rep=1
-		while [ $rep -le $REPS ]; do
-			drive "s-$size" $rep -s "unix:$S/sm.sock" -c 4 -n $NSCALE -t reply -S $SEEDS_SCALE
-			rep=$((rep + 1))
-		done
+	fill "$S/sm.sock" $SMALL
+	fill "$S/smbig.sock" $BIG
+	rep=1
+	while [ $rep -le $REPS ]; do
+		# which goes first alternates: a drift within a pair cancels
+		if [ $((rep % 2)) = 1 ]; then
+			scale_small; scale_big
+		else
+			scale_big; scale_small
+		fi
+		rep=$((rep + 1))
 	done
 fi
+kill_wait "$PID_SMB"
+PID_SMB=
+kill_wait "$PID_REDISB"
+PID_REDISB=
 T_END=$(now)
 
 # ---- report ------------------------------------------------------------------

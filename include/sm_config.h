@@ -66,6 +66,8 @@ typedef struct sm_config {
 	char *authserv_id;              /* NULL: use macro j */
 	int log_level;                  /* SM_LOG_*; default info */
 	gint64 max_message_size;        /* bytes buffered per message; default 256k */
+	gint64 max_relay_size;          /* the same for a proven agent's mail,
+	                                 * relayed whole; default 10m */
 
 	/* [redis] */
 	char *redis_address;            /* "host:port" or "unix:/path" */

@@ -7,8 +7,8 @@
  * sockets.
  *
  * This is where a check that refuses a message before anything is
- * written belongs (the agents' commands and rights, when they are built):
- * it sets refused, and the milter answers without calling the store.
+ * written belongs (the agents' commands and rights): it sets refused and why, and
+ * the milter answers without calling the store.
  */
 #ifndef SM_DECIDE_H
 #define SM_DECIDE_H
@@ -20,26 +20,42 @@
 #include "sm_role.h"
 #include "sm_thread.h"
 
+/* What the milter read of a proven agent's message before deciding
+ * (milter/agent): whether it carries commands, and why they cannot be
+ * carried out. NULL: the sender is no agent, nothing was read. */
+typedef struct sm_agent_input {
+	bool commands;          /* it carries at least one command */
+	bool note;              /* one of them is #note: internal only */
+	const char *error;      /* a command (or the body) is unusable: the
+	                         * reason the agent is shown */
+} sm_agent_input;
+
 typedef struct sm_decision {
 	sm_role role;
 	sm_thread_decision thread;
 	bool automatic;         /* RFC 3834 and friends: stored, never answered */
 	bool acknowledge;       /* a new ticket of this message gets an ack */
-	const char *direction;  /* the thread's direction of the message */
-	const char *refused;    /* NULL: apply; else why it is refused */
+	const char *direction;  /* the thread's direction: "in", an agent's
+	                         * "out" (a reply) or "note" */
+	bool relay;             /* an agent's reply goes to the customer */
+	bool commands;          /* the agent's commands are applied */
+	bool refused;           /* false: apply; true: refuse, because of why */
+	char why[256];          /* one line for the 550 reply */
 } sm_decision;
 
 /*
  * env: the envelope (its queue must be set); loop_valid: the message's
  * X-Support-Loop verified; dmarc_fail: our Authentication-Results said
- * dmarc=fail (no acknowledgement then); f: the facts (sm_store_facts).
- * The role needs the facts: an agent is an agent only in a ticket.
- * Until the agent role is built, an agent's mail is recorded as the
- * customer mail it would otherwise be (direction "in"), only its role
- * says agent.
+ * dmarc=fail (no acknowledgement then); f: the facts (sm_store_facts);
+ * ag: a proven agent's commands as read (NULL: none read).
+ * The role needs the facts: an agent is an agent only in a ticket. An
+ * agent's message is refused (nothing written) when its commands cannot
+ * be carried out, when it names a ticket that does not exist, or when it
+ * gives commands to a queue its sender is no agent of. An agent's
+ * automatic mail becomes a note that changes nothing.
  */
 sm_decision sm_decide(const sm_config *cfg, const sm_envelope *env,
     const sm_message *m, bool loop_valid, bool dmarc_fail,
-    const sm_thread_facts *f);
+    const sm_thread_facts *f, const sm_agent_input *ag);
 
 #endif

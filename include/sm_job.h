@@ -26,6 +26,8 @@ typedef struct sm_job {
 	char *lease;            /* claim token of the worker holding it */
 	char *message_id;       /* NULL: derived from the job (sm_msgid_make_nonce) */
 	char *agent_name;       /* may be NULL */
+	char *subject;          /* a relayed reply's subject as the agent wrote it */
+	char *body;             /* a relayed reply's MIME entity (sm_relay.h) */
 	char *last_error;       /* why the last attempt failed; NULL: none */
 	/* the worker's, not the job hash's: */
 	gint64 lease_end;       /* unix s: our lease lasts until then; 0: not known */

@@ -48,6 +48,8 @@ typedef struct sm_envelope {
  */
 const char *sm_role_agent(const sm_config *cfg, const sm_envelope *env,
     const sm_message *m);
+/* The same from the envelope alone (before the header is read). */
+const char *sm_role_agent_envelope(const sm_config *cfg, const sm_envelope *env);
 
 /* The role. loop_valid: the X-Support-Loop header verified. in_ticket: the
  * message threads into an existing ticket (agent role needs it). */

@@ -127,6 +127,21 @@ typedef struct sm_ingest {
 	 * for the worker to be handed in memory (milter/outbox.c). */
 	const char *ack_lease;
 	gint64 ack_lease_until;
+	/* An agent's message (direction "out" or "note"): its commands,
+	 * applied in the same script (has_status/has_priority false and
+	 * assignee NULL: none); excerpt, when set, is recorded instead of
+	 * msg->excerpt (the text without its commands). With relay_body, an
+	 * "out" message also queues the relayed reply: an outbox job
+	 * {event reply, ticket, queue, to: the ticket's customer, filled in
+	 * by the script, agent_name, subject, body}. */
+	bool cmd_has_status;
+	sm_status cmd_status;
+	bool cmd_has_priority;
+	sm_priority cmd_priority;
+	const char *cmd_assignee;
+	const char *excerpt;
+	const char *relay_body;     /* the MIME entity (sm_relay.h) */
+	const char *agent_name;
 } sm_ingest;
 
 /* An outbox job with its ticket, as a claim returns it, or as ingest
@@ -149,7 +164,8 @@ typedef struct sm_ingest_result {
 	gint64 due;                 /* earliest running deadline, 0 = none */
 	bool created;               /* a new ticket was made */
 	gint64 previous_tickets;    /* earlier tickets of this requester */
-	bool ack_queued;            /* an acknowledgement job was queued */
+	bool ack_queued;            /* an acknowledgement job was queued, or
+	                             * for an agent's reply the relayed one */
 	bool ack_limited;           /* wanted, but over ack_limit */
 	/* with ack_lease: the job queued and its ticket, built from the
 	 * very fields the script wrote (id 0: none) */
@@ -245,6 +261,8 @@ typedef struct sm_finished {
 	const char *subject;
 	gint64 date;
 	bool leased;            /* in: our lease on the job is surely not over */
+	bool no_record;         /* in: the thread has the mail already (an
+	                         * agent's relayed reply is the agent's "out") */
 	gint64 thread_len;      /* in: see above; 0: not known */
 	bool mine;              /* out */
 	int recorded;           /* out */

@@ -123,8 +123,12 @@ typedef struct sm_compose {
 	const char *subject;        /* rendered subject (sanitized here) */
 	const char *tag;            /* subject tag ("Support"); NULL: none */
 	gint64 ticket;              /* > 0: X-Ticket-ID and the tag's number */
-	const char *text;           /* text/plain body (required) */
+	const char *text;           /* text/plain body (required, unless entity) */
 	const char *html;           /* text/html twin or NULL */
+	const char *entity;         /* instead of text and html: a MIME entity
+	                               made by the gateway (sm_relay.h), its
+	                               content header lines, a blank line and
+	                               its body, LF line ends, NUL-terminated */
 	const char *from_name;      /* display names: NULL or "" for none */
 	const char *from_addr;      /* required */
 	const char *to_name;

@@ -82,6 +82,7 @@ static const struct key milter_keys[] = {
 	{ "authserv_id", T_STR, NULL, C(authserv_id), 0, 0, 0, check_word, false },
 	{ "log_level", T_LOGLEVEL, "info", C(log_level), 0, 0, 0, NULL, false },
 	{ "max_message_size", T_SIZE, "256k", C(max_message_size), 0, 4096, 0, NULL, false },
+	{ "max_relay_size", T_SIZE, "10m", C(max_relay_size), 0, 4096, 0, NULL, false },
 	{ NULL, 0, NULL, 0, 0, 0, 0, NULL, false }
 };
 

@@ -29,6 +29,7 @@
 #include "sm_log.h"
 #include "sm_outbox.h"
 #include "sm_message.h"
+#include "sm_relay.h"
 #include "sm_role.h"
 #include "sm_sla.h"
 #include "sm_store.h"
@@ -47,6 +48,10 @@
 /* Envelope recipients kept for the loop guard: the gateway sends each
  * generated mail to one, so a transaction with more is never its own. */
 #define SM_MAX_OWN_RCPTS 8
+/* Recipients that are no queue's kept per transaction, to take them off
+ * an agent's reply (the customer gets the relayed copy instead); an
+ * agent's mail with more is not relayed (SMTP allows 100 per message). */
+#define SM_MAX_OTHER_RCPTS 1000
 
 /* One X-Ticket-* name a sender wrote: its first spelling (what
  * smfi_chgheader is given) and how many fields carry it. */
@@ -75,6 +80,10 @@ struct msg {
 	int nother_rcpts;           /* recipients that are no queue address */
 	GPtrArray *rcpts;           /* every recipient as given, up to
 	                             * SM_MAX_OWN_RCPTS + 1 (the loop guard) */
+	GPtrArray *others;          /* the no-queue recipients as given, up to
+	                             * SM_MAX_OTHER_RCPTS */
+	bool agent_env;             /* the envelope proves an agent (any queue):
+	                             * the message is buffered to max_relay_size */
 	GString *raw;               /* header block + body, as received */
 	size_t header_bytes;
 	bool truncated;
@@ -91,6 +100,7 @@ struct conn {
 	bool trusted;
 	unsigned long nr_flags;     /* SMFIP_NR_* we negotiated */
 	bool can_skip;
+	bool can_delrcpt;           /* the MTA lets us remove recipients */
 	struct msg *msg;
 };
 
@@ -106,6 +116,8 @@ msg_free(struct msg *m)
 	g_free(m->detail);
 	if (m->rcpts != NULL)
 		g_ptr_array_unref(m->rcpts);
+	if (m->others != NULL)
+		g_ptr_array_unref(m->others);
 	if (m->raw != NULL)
 		g_string_free(m->raw, TRUE);
 	g_free(m->subject_raw);
@@ -143,6 +155,12 @@ sm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		return SMFIS_REJECT;
 	}
 	*pf0 = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
+	/* to take the customer off an agent's Reply All (the relayed copy
+	 * reaches them instead); without it such a reply is tempfailed */
+	if (f0 & SMFIF_DELRCPT) {
+		*pf0 |= SMFIF_DELRCPT;
+		c->can_delrcpt = true;
+	}
 	/*
 	 * The body step never needs an answer: with SMFIP_NR_BODY each chunk
 	 * costs the MTA no round trip (one of ~10 per support mail). Only an
@@ -223,8 +241,13 @@ sm_envrcpt(SMFICTX *ctx, char **argv)
 	if (m->rcpts->len <= SM_MAX_OWN_RCPTS)
 		g_ptr_array_add(m->rcpts, g_strdup(argv[0]));
 	q = sm_config_queue_for_rcpt(m->cfg, argv[0], &detail);
-	if (q == NULL)
+	if (q == NULL) {
 		m->nother_rcpts++;
+		if (m->others == NULL)
+			m->others = g_ptr_array_new_with_free_func(g_free);
+		if (m->others->len < SM_MAX_OTHER_RCPTS)
+			g_ptr_array_add(m->others, g_strdup(argv[0]));
+	}
 	if (q != NULL) {
 		m->nqueue_rcpts++;
 		if (m->queue == NULL) {
@@ -256,6 +279,13 @@ sm_data(SMFICTX *ctx)
 	}
 	m->raw = g_string_sized_new(16384);
 	m->xticket = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, xfield_free);
+	{
+		sm_envelope env = { .env_sender = m->env_sender,
+		    .authenticated = m->authenticated, .auth_addr = m->auth_addr,
+		    .trusted = c->trusted, .queue = NULL };
+
+		m->agent_env = sm_role_agent_envelope(m->cfg, &env) != NULL;
+	}
 	return SMFIS_CONTINUE;
 }
 
@@ -344,7 +374,8 @@ sm_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 
 	if (m == NULL || m->raw == NULL)
 		return cont(c, SMFIP_NR_BODY);
-	max = (size_t)m->cfg->max_message_size;
+	max = (size_t)(m->agent_env ? MAX(m->cfg->max_relay_size,
+	    m->cfg->max_message_size) : m->cfg->max_message_size);
 	have = m->raw->len;
 	if (have >= max) {
 		m->truncated = true;
@@ -577,12 +608,88 @@ ingest_input(const struct msg *m, const sm_envelope *env, const sm_message *pm,
 	in->ack_limit_window = m->queue->ack_limit_window;
 }
 
+/* What the milter read of a proven agent's message before the decision:
+ * its commands and the body the customer would get (sm_relay.h). */
+struct agent_read {
+	sm_agent_input in;
+	sm_relay_body rb;
+	bool built;             /* rb holds a body */
+	char *err;
+	char *excerpt;          /* of the text without its commands */
+};
+
+static void
+agent_read(const struct msg *m, const sm_envelope *env, const sm_message *pm,
+    struct agent_read *a)
+{
+	sm_envelope any = *env;
+
+	memset(a, 0, sizeof *a);
+	any.queue = NULL;
+	if (!m->agent_env || sm_role_agent(m->cfg, &any, pm) == NULL)
+		return;
+	if (m->truncated)
+		a->err = g_strdup_printf("message too big to relay (max_relay_size is %"
+		    G_GINT64_FORMAT " bytes)", m->cfg->max_relay_size);
+	else if (sm_relay_body_build(m->raw->str, m->raw->len, &a->rb, &a->err))
+		a->built = true;
+	a->in.error = a->err;
+	a->in.commands = a->built && a->rb.cmds.lines > 0;
+	a->in.note = a->built && a->rb.cmds.note;
+	if (a->built && a->rb.text != NULL)
+		a->excerpt = sm_text_excerpt(a->rb.text, SM_EXCERPT_MAX);
+}
+
+static void
+agent_read_clear(struct agent_read *a)
+{
+	if (a->built)
+		sm_relay_body_clear(&a->rb);
+	g_free(a->err);
+	g_free(a->excerpt);
+	memset(a, 0, sizeof *a);
+}
+
+/* A 550 text for smfi_setreply: '%' doubled, one line. */
+static char *
+reply_text(const char *s)
+{
+	GString *g = g_string_new(NULL);
+
+	for (; *s != '\0'; s++) {
+		if (*s == '%')
+			g_string_append(g, "%%");
+		else if (*s == '\r' || *s == '\n')
+			g_string_append_c(g, ' ');
+		else
+			g_string_append_c(g, *s);
+	}
+	return g_string_free(g, FALSE);
+}
+
 /* How the decision is recorded. An acknowledgement job is leased at birth
  * to our outbox worker, which is then handed it in memory
- * (milter/outbox/outbox_handoff.c); *lease keeps the token. */
+ * (milter/outbox/outbox_handoff.c); *lease keeps the token. An agent's
+ * message carries its commands, its excerpt without them, and for a
+ * reply the body the customer gets. */
 static void
-ingest_decided(sm_ingest *in, const sm_decision *d, char **lease)
+ingest_decided(sm_ingest *in, const sm_decision *d, const struct agent_read *a,
+    char **lease)
 {
+	in->cmd_has_status = in->cmd_has_priority = false;
+	in->cmd_assignee = in->excerpt = in->relay_body = in->agent_name = NULL;
+	if (d->role == SM_ROLE_AGENT && a->built) {
+		if (d->commands) {
+			in->cmd_has_status = a->rb.cmds.status >= 0;
+			in->cmd_status = (sm_status)MAX(a->rb.cmds.status, 0);
+			in->cmd_has_priority = a->rb.cmds.priority >= 0;
+			in->cmd_priority = (sm_priority)MAX(a->rb.cmds.priority, 0);
+			in->cmd_assignee = a->rb.cmds.assign;
+		}
+		in->excerpt = a->excerpt;
+		in->relay_body = d->relay ? a->rb.entity : NULL;
+		in->agent_name = in->msg->from_name;
+	}
 	in->automatic = d->automatic;
 	in->direction = d->direction;
 	in->want_ack = d->acknowledge;
@@ -636,6 +743,7 @@ sm_eom(SMFICTX *ctx)
 	sm_ingest_result res;
 	sm_store *st = NULL;
 	char *err = NULL, *msgid = NULL, *lease = NULL, *cdig = NULL;
+	struct agent_read agent;
 	GBytes *key = NULL;
 	const char *authserv;
 	bool loop_valid, dmarc_fail, mismatch;
@@ -644,6 +752,7 @@ sm_eom(SMFICTX *ctx)
 
 	if (m == NULL || m->raw == NULL)
 		return SMFIS_ACCEPT;
+	memset(&agent, 0, sizeof agent);
 	qid = smfi_getsymval(ctx, "i");
 	if (qid == NULL)
 		qid = "NOQUEUE";
@@ -685,27 +794,47 @@ sm_eom(SMFICTX *ctx)
 	}
 	ingest_input(m, &env, pm, msgid, key, &in);
 	in.content_digest = cdig = content_digest(m);
+	/* a proven agent's commands are read before the decision, which may
+	 * refuse them */
+	agent_read(m, &env, pm, &agent);
 	sm_facts_init(&facts);
 	for (int tries = 0; tries < SM_INGEST_TRIES; tries++) {
 		/* facts */
 		if ((rc = sm_store_facts(st, &in, &facts)) != 0)
 			break;
 		/* decide */
-		d = sm_decide(m->cfg, &env, pm, loop_valid, dmarc_fail, &facts.thread);
+		d = sm_decide(m->cfg, &env, pm, loop_valid, dmarc_fail, &facts.thread,
+		    agent.err != NULL || agent.built ? &agent.in : NULL);
 		if (d.role == SM_ROLE_OWN || d.role == SM_ROLE_OTHER) {
 			log_info("%s: role=%s action=pass", qid, sm_role_name(d.role));
 			goto out;
 		}
-		if (d.refused != NULL) {
+		if (d.refused) {
 			/* refused before anything is written */
+			char *t = reply_text(d.why);
+
 			log_info("%s: role=%s action=refuse from=<%s>: %s", qid,
-			    sm_role_name(d.role), in.sender, d.refused);
-			smfi_setreply(ctx, "550", "5.7.1", (char *)d.refused);
+			    sm_role_name(d.role), in.sender, d.why);
+			smfi_setreply(ctx, "550", "5.7.1", t);
+			g_free(t);
 			ret = SMFIS_REJECT;
 			goto out;
 		}
+		/* an agent's reply in a transaction whose other recipients cannot
+		 * be taken off would reach the customer twice, once with the
+		 * agent's own header */
+		if (d.relay && m->nother_rcpts > 0 &&
+		    (!c->can_delrcpt || m->others == NULL ||
+		    m->others->len != (guint)m->nother_rcpts)) {
+			log_warnx("%s: agent reply with %d other recipients that cannot "
+			    "be removed: tempfail", qid, m->nother_rcpts);
+			smfi_setreply(ctx, "451", "4.7.0", "Cannot relay this reply "
+			    "now, please try again later");
+			ret = SMFIS_TEMPFAIL;
+			goto out;
+		}
 		/* apply */
-		ingest_decided(&in, &d, &lease);
+		ingest_decided(&in, &d, &agent, &lease);
 		if ((rc = sm_store_apply(st, &in, &facts, &d.thread, &res)) != SM_APPLY_AGAIN)
 			break;
 	}
@@ -725,6 +854,16 @@ sm_eom(SMFICTX *ctx)
 	    res.ack_queued)
 		sm_outbox_kick();
 
+	/* An agent's reply reaches the customer through the outbox, from the
+	 * queue: whoever else the agent's mail was for (the customer on a
+	 * Reply All) is taken off this copy, which goes to the queue. */
+	if (d.relay && m->others != NULL) {
+		for (guint i = 0; i < m->others->len; i++) {
+			log_info("%s: agent reply: recipient %s removed (relayed from "
+			    "the queue instead)", qid, (char *)m->others->pdata[i]);
+			smfi_delrcpt(ctx, m->others->pdata[i]);
+		}
+	}
 	/* stamp */
 	stamp(ctx, m, pm, key, &res);
 	/* the participant check reads From:; an envelope sender that says
@@ -739,7 +878,7 @@ sm_eom(SMFICTX *ctx)
 	    sm_status_name(res.status), sm_priority_name(res.priority),
 	    in.sender, mismatch ? " env_from=<" : "", mismatch ? m->env_sender : "",
 	    mismatch ? ">" : "", msgid, m->truncated ? " truncated" : "",
-	    res.ack_queued ? " ack=queued" : "",
+	    res.ack_queued ? (d.role == SM_ROLE_AGENT ? " relay=queued" : " ack=queued") : "",
 	    res.ack_limited ? " ack=limited" : (dmarc_fail && res.created ? " ack=dmarc-fail" : ""));
 	sm_ingest_result_clear(&res);
 out:
@@ -747,6 +886,7 @@ out:
 		sm_store_pool_put(st);
 	g_free(lease);
 	g_free(cdig);
+	agent_read_clear(&agent);
 	if (key != NULL)
 		g_bytes_unref(key);
 	g_free(msgid);

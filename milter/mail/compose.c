@@ -566,6 +566,34 @@ boundary_new(void)
 	return b;
 }
 
+/* A MIME entity's header block: only Content-* fields (folded lines
+ * allowed), then a blank line. Anything else would add header fields to
+ * the message the entity ends. */
+static bool
+entity_ok(const char *e)
+{
+	bool first = true;
+
+	for (const char *p = e; *p != '\0'; ) {
+		const char *nl = strchr(p, '\n');
+
+		if (nl == NULL)
+			return false;
+		if (nl == p)
+			return !first;
+		if (*p == ' ' || *p == '\t') {
+			if (first)
+				return false;
+		} else if (g_ascii_strncasecmp(p, "Content-", 8) != 0 ||
+		    memchr(p, ':', (size_t)(nl - p)) == NULL) {
+			return false;
+		}
+		first = false;
+		p = nl + 1;
+	}
+	return false;
+}
+
 /* The last guard: whatever went in, nothing odd comes out. */
 static bool
 output_ok(const char *s, gsize len, char **err)
@@ -600,8 +628,12 @@ sm_compose_message(const sm_compose *c, gsize *len, char **err)
 	char *subject, *tagged, *tag, *enc, *boundary = NULL;
 
 	*err = NULL;
-	if (c->ticket <= 0 || c->text == NULL) {
+	if (c->ticket <= 0 || (c->text == NULL && c->entity == NULL)) {
 		*err = g_strdup("ticket number and text body are required");
+		return NULL;
+	}
+	if (c->entity != NULL && !entity_ok(c->entity)) {
+		*err = g_strdup("MIME entity does not start with content header fields");
 		return NULL;
 	}
 	if (!sm_compose_msgid_valid(c->message_id)) {
@@ -622,8 +654,11 @@ sm_compose_message(const sm_compose *c, gsize *len, char **err)
 		return NULL;
 
 	/* the bodies first: their size is most of the message */
-	body_encode(&text, c->text);
-	if (c->html != NULL) {
+	if (c->entity == NULL)
+		body_encode(&text, c->text);
+	else
+		text.enc = g_string_new(NULL);
+	if (c->entity == NULL && c->html != NULL) {
 		body_encode(&html, c->html);
 		boundary = boundary_new();
 		if (strstr(text.enc->str, boundary) != NULL ||
@@ -632,7 +667,8 @@ sm_compose_message(const sm_compose *c, gsize *len, char **err)
 			goto fail;
 		}
 	}
-	o = g_string_sized_new(text.enc->len + (html.enc != NULL ? html.enc->len : 0) + 1536);
+	o = g_string_sized_new(text.enc->len + (html.enc != NULL ? html.enc->len : 0) +
+	    (c->entity != NULL ? strlen(c->entity) : 0) + 1536);
 
 	/* Headers in the order GMime gave them: Date, From, Reply-To,
 	 * Subject, To, Message-Id, threading, our own, MIME. */
@@ -672,7 +708,9 @@ sm_compose_message(const sm_compose *c, gsize *len, char **err)
 		header_line(o, "X-Auto-Response-Suppress", c->auto_response_suppress);
 
 	g_string_append(o, "MIME-Version: 1.0\n");
-	if (boundary == NULL) {
+	if (c->entity != NULL) {
+		g_string_append(o, c->entity);
+	} else if (boundary == NULL) {
 		part_headers(o, "plain", text.cte);
 		g_string_append_len(o, text.enc->str, text.enc->len);
 	} else {

@@ -309,6 +309,101 @@ done:
 	return ok;
 }
 
+/*
+ * An agent's relayed reply (SPEC 7): the agent's MIME entity and subject,
+ * From "Agent Name via Queue Name" at the queue address, which is also the
+ * envelope sender (a bounce comes back to the queue), Reply-To the queue
+ * address with the reply token, In-Reply-To the customer's latest message
+ * in the ticket and References its first and latest. No Auto-Submitted: a
+ * person wrote it. Nothing of the agent's own header block goes out.
+ */
+bool
+sm_mailer_render_reply(const sm_config *cfg, GBytes *key, const sm_job *j,
+    const sm_ticket *t, const char *msgid, gint64 now, sm_mail *out, char **err)
+{
+	const sm_queue *q;
+	const char *qname, *first = NULL, *latest = NULL;
+	char *token = NULL, *reply_to = NULL, *loop = NULL, *data = NULL;
+	char *from_name = NULL, *refs[3] = { NULL, NULL, NULL };
+	sm_compose c;
+	gsize len = 0;
+
+	memset(out, 0, sizeof *out);
+	*err = NULL;
+	if ((q = sm_config_queue_by_name(cfg, j->queue)) == NULL) {
+		*err = g_strdup_printf("queue '%s' is not configured", j->queue);
+		return false;
+	}
+	if (j->body == NULL || *j->body == '\0') {
+		*err = g_strdup("relayed reply without a body");
+		return false;
+	}
+	if (cfg->secret == NULL) {
+		*err = g_strdup("no secret loaded");
+		return false;
+	}
+	if (!sm_compose_addr_valid(j->to)) {
+		*err = g_strdup("recipient is not one plain address");
+		return false;
+	}
+	for (guint i = 0; t->messages != NULL && i < t->messages->len; i++) {
+		const sm_ticket_msg *m = g_ptr_array_index(t->messages, i);
+
+		if (g_strcmp0(m->direction, "in") != 0 || m->message_id == NULL ||
+		    *m->message_id == '\0')
+			continue;
+		if (first == NULL)
+			first = m->message_id;
+		latest = m->message_id;
+	}
+	refs[0] = (char *)first;
+	if (latest != NULL && latest != first)
+		refs[1] = (char *)latest;
+
+	qname = q->display_name ? q->display_name : q->name;
+	from_name = j->agent_name != NULL && *j->agent_name != '\0' ?
+	    g_strdup_printf("%s via %s", j->agent_name, qname) : g_strdup(qname);
+	token = key != NULL ? sm_token_make(key, t->id) : NULL;
+	reply_to = sm_mailer_token_addr(q->addresses[0], token);
+	{
+		const char *const rcpts[] = { j->to, NULL };
+
+		loop = sm_loop_make(cfg->secret, cfg->hostname, msgid, now, rcpts);
+	}
+
+	memset(&c, 0, sizeof c);
+	c.subject = j->subject != NULL && *j->subject != '\0' ? j->subject : t->subject;
+	c.tag = q->tag;
+	c.ticket = t->id;
+	c.entity = j->body;
+	c.from_name = from_name;
+	c.from_addr = q->addresses[0];
+	if (t->requester_addr != NULL && g_ascii_strcasecmp(t->requester_addr, j->to) == 0)
+		c.to_name = t->requester_name;
+	c.to_addr = j->to;
+	c.reply_to_name = q->display_name;
+	c.reply_to_addr = reply_to ? reply_to : q->addresses[0];
+	c.message_id = msgid;
+	c.in_reply_to = latest;
+	c.references = refs[0] != NULL ? refs : NULL;
+	c.date = now;
+	c.event = "reply";
+	c.loop = loop;
+	data = sm_compose_message(&c, &len, err);
+	if (data != NULL) {
+		out->data = data;
+		out->len = len;
+		out->env_sender = g_strdup(q->addresses[0]);
+		out->rcpt = g_strdup(j->to);
+		out->subject = g_strdup(c.subject);
+	}
+	g_free(from_name);
+	g_free(token);
+	g_free(reply_to);
+	g_free(loop);
+	return data != NULL;
+}
+
 /* ---- running sendmail ------------------------------------------------- */
 
 static void

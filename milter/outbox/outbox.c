@@ -354,7 +354,7 @@ finish(sm_store *st, const char *token, struct sent *s, int n)
 		if (!f[i].mine)
 			log_warnx("outbox: job %" G_GINT64_FORMAT " took longer than "
 			    "its lease: another daemon may send it too", f[i].job);
-		if (f[i].recorded == 0)
+		if (f[i].recorded == 0 && !f[i].no_record)
 			log_warnx("outbox: job %" G_GINT64_FORMAT ": sent, but ticket %"
 			    G_GINT64_FORMAT " is gone: not recorded", f[i].job, f[i].ticket);
 	}
@@ -512,6 +512,14 @@ prepare(sm_store *st, const sm_config *cfg, sm_job *j, const sm_ticket *t,
 		give_up(st, j, token, "cannot make a Message-ID");
 		goto out;
 	}
+	if (g_strcmp0(j->event, "reply") == 0) {
+		if (!sm_mailer_render_reply(cfg, key, j, t, msgid, time(NULL), &out->mail, &err)) {
+			give_up(st, j, token, err);
+			sm_mail_clear(&out->mail);
+			goto out;
+		}
+		goto ready;
+	}
 	sm_outbox_previous_tickets(st, j, t->requester_addr);
 	tpl = sm_templates_current();
 	if (!sm_mailer_render(cfg, key, tpl, j, t, msgid, time(NULL), &out->mail, &err)) {
@@ -523,6 +531,7 @@ prepare(sm_store *st, const sm_config *cfg, sm_job *j, const sm_ticket *t,
 		sm_mail_clear(&out->mail);
 		goto out;
 	}
+ready:
 	out->j = j;
 	out->t = t;
 	out->msgid = msgid;
@@ -555,6 +564,7 @@ handed_over(const sm_config *cfg, struct ready *r, struct sent *out)
 	r->mail.subject = NULL;
 	out->f.job = j->id;
 	out->f.ticket = j->ticket;
+	out->f.no_record = g_strcmp0(j->event, "reply") == 0;
 	out->f.from = out->from;
 	out->f.msgid = out->msgid;
 	out->f.subject = out->subject ? out->subject : "";

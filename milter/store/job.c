@@ -37,6 +37,8 @@ const sm_job_field sm_job_schema[] = {
 	STR(lease, "lease", false, false),
 	STR(message_id, "msgid", false, true),
 	STR(agent_name, "agent_name", false, true),
+	STR(subject, "subject", false, true),
+	STR(body, "body", false, true),
 	STR(last_error, "last_error", false, false),
 };
 const size_t sm_job_schema_len = G_N_ELEMENTS(sm_job_schema);

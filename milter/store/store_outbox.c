@@ -206,8 +206,11 @@ sm_store_outbox_finish(sm_store *st, const char *token, sm_finished *f, int n)
 		f[i].recorded = 0;
 		sm_args_puti(&a, o + SM_ARG_FINISH_JOB_JOB, f[i].job);
 		sm_args_puti(&a, o + SM_ARG_FINISH_JOB_TICKET, f[i].ticket);
-		sm_args_put_digest(&a, o + SM_ARG_FINISH_JOB_MSGID_DIGEST, f[i].msgid,
-		    SM_MSGID_DIGEST);
+		if (f[i].no_record)
+			sm_args_put(&a, o + SM_ARG_FINISH_JOB_MSGID_DIGEST, "");
+		else
+			sm_args_put_digest(&a, o + SM_ARG_FINISH_JOB_MSGID_DIGEST, f[i].msgid,
+			    SM_MSGID_DIGEST);
 		/* the thread's line, written in C as ingest's are */
 		sm_record_msg(line, "auto", f[i].from, f[i].date, f[i].msgid,
 		    f[i].subject, NULL);

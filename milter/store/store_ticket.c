@@ -126,6 +126,23 @@ ack_job(const sm_ingest *in, gint64 ticket, gint64 previous, sm_job *j)
 	j->lease = (char *)in->ack_lease;
 }
 
+/* An agent's relayed reply: to (the ticket's customer) is filled in by
+ * the script; the subject and the MIME entity as the agent wrote them. */
+static void
+reply_job(const sm_ingest *in, sm_job *j)
+{
+	memset(j, 0, sizeof *j);
+	j->event = (char *)"reply";
+	j->queue = in->queue->name;
+	j->to = (char *)"";
+	j->in_reply_to = (char *)"";
+	j->created = in->now;
+	j->previous_tickets = -1;
+	j->agent_name = (char *)in->agent_name;
+	j->subject = (char *)(in->msg && in->msg->subject ? in->msg->subject : "");
+	j->body = (char *)in->relay_body;
+}
+
 static const char *
 action_arg(sm_thread_action a)
 {
@@ -181,7 +198,7 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
 	}
 	sm_record_msg(rec, in->direction ? in->direction : "in", in->sender,
 	    m && m->date > 0 ? m->date : in->now, in->msgid, subject,
-	    m ? m->excerpt : NULL);
+	    in->excerpt != NULL ? in->excerpt : m ? m->excerpt : NULL);
 	g_string_append_len(lines, rec->str, rec->len);
 	sm_args_put_len(a, o + SM_ARG_APPLY_LINES, lines->str, lines->len);
 	nlines = (gint64)lines->len;
@@ -198,13 +215,22 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
 	sm_args_puti(a, o + SM_ARG_APPLY_LEASE_UNTIL, in->ack_lease ? in->ack_lease_until : 0);
 	sm_args_put(a, o + SM_ARG_APPLY_QUEUE_KNOWN,
 	    sm_store_queue_known(st, in->queue->name, in->now) ? "1" : "0");
-	sm_args_puti(a, o + SM_ARG_APPLY_JOB_ID, job);
-	if (in->want_ack && (d->action == SM_THREAD_NEW || d->action == SM_THREAD_NEW_LINKED)) {
+	sm_args_puti(a, o + SM_ARG_APPLY_CMD_STATUS, in->cmd_has_status ? (gint64)in->cmd_status : -1);
+	sm_args_puti(a, o + SM_ARG_APPLY_CMD_PRIORITY,
+	    in->cmd_has_priority ? (gint64)in->cmd_priority : -1);
+	sm_args_put(a, o + SM_ARG_APPLY_CMD_ASSIGNEE, in->cmd_assignee ? in->cmd_assignee : "");
+	sm_args_put(a, o + SM_ARG_APPLY_RELAY, in->relay_body != NULL ? "1" : "0");
+	sm_args_puti(a, o + SM_ARG_APPLY_JOB_ID, in->relay_body != NULL ? 0 : job);
+	if (in->relay_body != NULL ||
+	    (in->want_ack && (d->action == SM_THREAD_NEW || d->action == SM_THREAD_NEW_LINKED))) {
 		sm_job j;
 		size_t n;
 		char **f;
 
-		ack_job(in, 0, 0, &j);
+		if (in->relay_body != NULL)
+			reply_job(in, &j);
+		else
+			ack_job(in, 0, 0, &j);
 		f = sm_job_to_fields(&j, &n);
 		for (size_t i = 0; i < n; i++)
 			sm_args_put(a, o + SM_ARG_APPLY_JOB_FIELDS + (int)i, f[i]);

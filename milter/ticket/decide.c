@@ -1,10 +1,12 @@
 /*
  * decide.c - the decision on one message addressed to a queue (sm_decide.h):
  * its thread (sm_thread_decide), then its role, which depends on it (an
- * agent's mail belongs to a ticket), then how it is recorded. Pure: no
- * I/O, no allocation; cannot fail.
+ * agent's mail belongs to a ticket), then how it is recorded and whether
+ * it is refused. Pure: no I/O; cannot fail.
  */
 #include <config.h>
+
+#include <stdio.h>
 
 #include "sm_decide.h"
 
@@ -15,11 +17,25 @@ in_ticket(const sm_thread_decision *t)
 	    t->action == SM_THREAD_DUPLICATE;
 }
 
+/* The ticket a reference of the message names that is not in the store
+ * (a token or tag of a deleted or never made ticket), else 0. */
+static gint64
+missing_ticket(const sm_thread_facts *f)
+{
+	if (f->by_token.id > 0 && !f->by_token.exists)
+		return f->by_token.id;
+	if (f->by_tag.id > 0 && !f->by_tag.exists)
+		return f->by_tag.id;
+	return 0;
+}
+
 sm_decision
 sm_decide(const sm_config *cfg, const sm_envelope *env, const sm_message *m,
-    bool loop_valid, bool dmarc_fail, const sm_thread_facts *f)
+    bool loop_valid, bool dmarc_fail, const sm_thread_facts *f,
+    const sm_agent_input *ag)
 {
 	sm_decision d = { 0 };
+	gint64 missing;
 
 	d.thread = sm_thread_decide(f);
 	d.role = sm_role_decide(cfg, env, m, loop_valid, in_ticket(&d.thread));
@@ -27,5 +43,46 @@ sm_decide(const sm_config *cfg, const sm_envelope *env, const sm_message *m,
 	d.direction = "in";
 	d.acknowledge = env->queue != NULL && env->queue->acknowledge &&
 	    d.role == SM_ROLE_CUSTOMER && env->env_sender != NULL && !dmarc_fail;
+	if (d.role == SM_ROLE_OWN || d.role == SM_ROLE_OTHER)
+		return d;
+
+	if (d.role == SM_ROLE_AGENT) {
+		/* an agent's automatic mail (an out-of-office) is a note that
+		 * changes nothing: its "commands" are not read */
+		if (d.automatic) {
+			d.direction = "note";
+			return d;
+		}
+		if (ag != NULL && ag->error != NULL) {
+			g_strlcpy(d.why, ag->error, sizeof d.why);
+			d.refused = true;
+			return d;
+		}
+		d.direction = ag != NULL && ag->note ? "note" : "out";
+		d.relay = ag != NULL && !ag->note;
+		d.commands = ag != NULL;
+		return d;
+	}
+
+	/* A proven agent acting on a ticket that is not there, or giving
+	 * commands where they are no agent, is told so at once (SPEC 4):
+	 * nothing an agent sends is dropped silently. */
+	if (sm_role_agent(cfg, env, m) != NULL && !in_ticket(&d.thread) &&
+	    (missing = missing_ticket(f)) > 0) {
+		snprintf(d.why, sizeof d.why, "there is no ticket #%" G_GINT64_FORMAT
+		    " in queue %s", missing, env->queue ? env->queue->name : "?");
+		d.refused = true;
+		return d;
+	}
+	if (ag != NULL && ag->commands && env->queue != NULL) {
+		sm_envelope any = *env;
+
+		any.queue = NULL;
+		if (sm_role_agent(cfg, &any, m) != NULL) {
+			snprintf(d.why, sizeof d.why, "not an agent of queue %s: "
+			    "commands refused", env->queue->name);
+			d.refused = true;
+		}
+	}
 	return d;
 }

@@ -139,15 +139,21 @@ is_agent(const sm_config *cfg, const sm_queue *q, const char *addr)
 }
 
 const char *
+sm_role_agent_envelope(const sm_config *cfg, const sm_envelope *env)
+{
+	if (env->authenticated && is_agent(cfg, env->queue, env->auth_addr))
+		return env->auth_addr;
+	if ((env->authenticated || env->trusted) &&
+	    is_agent(cfg, env->queue, env->env_sender))
+		return env->env_sender;
+	return NULL;
+}
+
+const char *
 sm_role_agent(const sm_config *cfg, const sm_envelope *env, const sm_message *m)
 {
-	const char *who = NULL;
+	const char *who = sm_role_agent_envelope(cfg, env);
 
-	if (env->authenticated && is_agent(cfg, env->queue, env->auth_addr))
-		who = env->auth_addr;
-	else if ((env->authenticated || env->trusted) &&
-	    is_agent(cfg, env->queue, env->env_sender))
-		who = env->env_sender;
 	if (who != NULL && m->from_addr != NULL &&
 	    g_ascii_strcasecmp(m->from_addr, who) != 0)
 		return NULL;

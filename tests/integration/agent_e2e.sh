@@ -6,10 +6,10 @@
 # command lines removed and no trace of the agent's address; the ticket
 # records the response (status pending, first response stops the clock).
 # "#note" reaches nobody; an unknown command is refused at SMTP time with
-# 550 5.7.1 naming the line. A matching From without trust is a customer.
+# 550 5.7.1 naming the line. The queue's mailbox keeps a stamped copy; an
+# MTA retry relays nothing twice; a Reply All reaches the customer once,
+# relayed. A matching From from an untrusted client is a customer.
 #
-# NOT YET IN TESTS (mk/tests.am): the agent role is not built (milter.c).
-# Register it once it lands.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/postfix.sh"
 
@@ -102,10 +102,77 @@ text" >"$T/s4.out"
 check "unknown command: 550 5.7.1" grep -q '<\*\* *550 5\.7\.1' "$T/s4.out"
 check "unknown command: the reply names the line" grep -q '<\*\* *550 5\.7\.1.*frobnicate' "$T/s4.out"
 
+# 4. The queue's mailbox has the answer too, stamped, for colleagues.
+qcopy=$(find_mail support 'agent-e2e-2@example.com')
+check "the queue mailbox has the agent's reply" test -n "$qcopy"
+check "the queue's copy is stamped with the ticket" test "$(mail_hdr "$qcopy" X-Ticket-ID)" = "$id"
+
+# 5. An MTA retry of the same reply (same Message-ID, same text) relays
+# nothing twice and records nothing twice.
+replies() { grep -l 'X-Ticket-Event: reply' $(maildir_files ann) /dev/null 2>/dev/null | wc -l; }
+n_rep=$(replies)
+swaks_send --from alice@example.com --to "$rt" \
+    --header 'From: Alice Agent <alice@example.com>' --header "Subject: Re: [Support #$id] VPN down" \
+    --header 'Message-Id: <agent-e2e-2@example.com>' \
+    --header 'In-Reply-To: <agent-e2e-1@customer.test>' \
+    --body "#priority high
+
+Hello Ann, we restarted the VPN gateway. Does it work now?
+
+Alice" >"$T/s5.out"
+check "the retry is accepted (250)" grep -q '<-  250 ' "$T/s5.out"
+
+# 6. Reply All: the customer in To, the queue in Cc. The customer gets the
+# relayed copy only (exactly once), without the agent's address.
+swaks_send --from alice@example.com --to "ann@customer.test,$rt" \
+    --header 'From: Alice Agent <alice@example.com>' --header 'To: Ann Lee <ann@customer.test>' \
+    --header "Cc: $rt" --header "Subject: Re: [Support #$id] VPN down" \
+    --header 'Message-Id: <agent-e2e-6@example.com>' \
+    --header 'In-Reply-To: <agent-e2e-1@customer.test>' \
+    --body "One more thing: please restart your client." >"$T/s6.out"
+check "Reply All accepted (250)" grep -q '<-  250 ' "$T/s6.out"
+if wait_for 20 eval '[ -n "$(find_mail ann "please restart your client")" ]'; then
+	r6=$(find_mail ann 'please restart your client')
+	check "Reply All: the customer's copy is the relayed one" test "$(mail_hdr "$r6" X-Ticket-Event)" = reply
+	check "Reply All: exactly one copy reached the customer" \
+	    test "$(grep -l 'please restart your client' $(maildir_files ann) | wc -l)" = 1
+	check "Reply All: the agent's address is in no header" eval '! mail_headers "$r6" | grep -qi "alice@example.com"'
+	check "Reply All: nor its Message-ID or HELO name" \
+	    eval '! mail_headers "$r6" | grep -qi -e "agent-e2e-6" -e "client.customer.test"'
+else
+	fail "the Reply All answer did not reach the customer within 20 s"
+fi
+if ticket_json "$id"; then
+	check "two replies recorded (the retry was not)" \
+	    test "$(jq_t "$id" '[.messages[] | select(.direction == "out")] | length')" = 2
+else
+	fail "supportctl ticket show $id after Reply All: $(cat "$T/ticket.$id.err")"
+fi
+
+# 7. The same From from an untrusted client without SMTP AUTH is a
+# customer: nothing relayed, nothing changed but a customer's follow-up.
+swaks_send --local-interface 127.0.0.2 --from alice@example.com --to "$rt" \
+    --header 'From: Alice Agent <alice@example.com>' --header "Subject: Re: [Support #$id] VPN down" \
+    --header 'Message-Id: <agent-e2e-7@example.com>' \
+    --header 'In-Reply-To: <agent-e2e-1@customer.test>' \
+    --body "#status closed
+
+Spoofed: your refund goes to IBAN XX00." >"$T/s7.out"
+check "spoofed agent mail accepted as a customer's (250)" grep -q '<-  250 ' "$T/s7.out"
+if ticket_json "$id"; then
+	check "spoof: the ticket is not closed" eval '[ "$(jq_t "$id" .status)" != closed ]'
+	check "spoof: stored as a customer message" \
+	    eval 'jq_t "$id" ".messages[] | select(.direction == \"in\") | .excerpt" | grep -q "Spoofed"'
+else
+	fail "supportctl ticket show $id after the spoof: $(cat "$T/ticket.$id.err")"
+fi
+
 # A barrier mail to ann, then: the note never reached her.
 swaks_send --from bob@customer.test --to ann@customer.test --body 'barrier' \
     --header 'Message-Id: <agent-e2e-barrier@customer.test>' >/dev/null
 check "the barrier mail reached ann" wait_for 20 find_mail ann 'agent-e2e-barrier@customer.test'
 check "the note reached no customer" eval '! find_mail ann "Gateway had a full disk"'
 check "the refused mail reached no customer" eval '! find_mail ann "frobnicate"'
+check "the retried reply reached the customer once" test "$(replies)" = 2
+check "the spoofed mail reached no customer" eval '! find_mail ann "IBAN XX00"'
 sm_finish

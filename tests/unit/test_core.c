@@ -208,35 +208,97 @@ test_decide(void)
 	memset(&f, 0, sizeof f);
 	f.sender_is_agent = true;
 	f.now = 1000;
-	d = sm_decide(&cfg, &env, agent, false, false, &f);
+	d = sm_decide(&cfg, &env, agent, false, false, &f, NULL);
 	g_assert_cmpint(d.thread.action, ==, SM_THREAD_NEW);
 	g_assert_cmpint(d.role, ==, SM_ROLE_CUSTOMER);
 	g_assert_true(d.acknowledge);
-	g_assert_null(d.refused);
+	g_assert_false(d.refused);
 
 	/* by reply token into an open ticket: the agent role, no ack */
 	f.by_token.id = 7;
 	f.by_token.exists = true;
 	f.by_token.status = SM_ST_OPEN;
-	d = sm_decide(&cfg, &env, agent, false, false, &f);
+	d = sm_decide(&cfg, &env, agent, false, false, &f, NULL);
 	g_assert_cmpint(d.thread.action, ==, SM_THREAD_APPEND);
 	g_assert_cmpint(d.thread.ticket, ==, 7);
 	g_assert_cmpint(d.role, ==, SM_ROLE_AGENT);
 	g_assert_false(d.acknowledge);
 	g_assert_false(d.automatic);
-	g_assert_cmpstr(d.direction, ==, "in");
+	/* recorded as the agent's response; nothing was read to relay */
+	g_assert_cmpstr(d.direction, ==, "out");
+	g_assert_false(d.relay);
 
 	/* the same From without proof: a customer's follow-up */
 	env.authenticated = false;
-	d = sm_decide(&cfg, &env, agent, false, false, &f);
+	d = sm_decide(&cfg, &env, agent, false, false, &f, NULL);
 	g_assert_cmpint(d.role, ==, SM_ROLE_CUSTOMER);
 
 	/* an agent's auto-reply stays automatic, whatever its role */
 	env.authenticated = true;
 	agent->auto_submitted = g_strdup("auto-replied");
-	d = sm_decide(&cfg, &env, agent, false, false, &f);
+	d = sm_decide(&cfg, &env, agent, false, false, &f, NULL);
 	g_assert_cmpint(d.role, ==, SM_ROLE_AGENT);
 	g_assert_true(d.automatic);
+
+	/* an agent's reply: recorded "out", relayed; with #note: a note */
+	{
+		sm_agent_input ag = { .commands = true };
+
+		g_free(agent->auto_submitted);
+		agent->auto_submitted = NULL;
+		d = sm_decide(&cfg, &env, agent, false, false, &f, &ag);
+		g_assert_cmpint(d.role, ==, SM_ROLE_AGENT);
+		g_assert_cmpstr(d.direction, ==, "out");
+		g_assert_true(d.relay);
+		g_assert_true(d.commands);
+		g_assert_false(d.refused);
+		ag.note = true;
+		d = sm_decide(&cfg, &env, agent, false, false, &f, &ag);
+		g_assert_cmpstr(d.direction, ==, "note");
+		g_assert_false(d.relay);
+		/* a command that cannot be carried out: refused, its reason kept */
+		ag.note = false;
+		ag.error = "unknown command \"#stauts\" on line 1";
+		d = sm_decide(&cfg, &env, agent, false, false, &f, &ag);
+		g_assert_true(d.refused);
+		g_assert_cmpstr(d.why, ==, "unknown command \"#stauts\" on line 1");
+		/* the same error from a customer (no proof) is not read at all */
+		env.authenticated = false;
+		d = sm_decide(&cfg, &env, agent, false, false, &f, &ag);
+		g_assert_cmpint(d.role, ==, SM_ROLE_CUSTOMER);
+		g_assert_false(d.refused);
+		g_assert_cmpstr(d.direction, ==, "in");
+		env.authenticated = true;
+		/* a token for a ticket that is not there: refused, naming it */
+		f.by_token.exists = false;
+		ag.error = NULL;
+		d = sm_decide(&cfg, &env, agent, false, false, &f, &ag);
+		g_assert_true(d.refused);
+		g_assert_nonnull(strstr(d.why, "no ticket #7"));
+		f.by_token.exists = true;
+		/* commands to a queue the sender is no agent of: refused */
+		{
+			sm_queue *other = queue();
+			sm_envelope oenv = env;
+
+			g_free(other->name);
+			other->name = g_strdup("billing");
+			g_strfreev(other->agents);
+			other->agents = g_strsplit("bob@example.com", ",", -1);
+			g_ptr_array_add(cfg.queues, other);
+			oenv.queue = other;
+			d = sm_decide(&cfg, &oenv, agent, false, false, &f, &ag);
+			g_assert_true(d.refused);
+			g_assert_nonnull(strstr(d.why, "not an agent of queue billing"));
+			/* without commands, a follow-up as anyone's */
+			ag.commands = false;
+			d = sm_decide(&cfg, &oenv, agent, false, false, &f, &ag);
+			g_assert_false(d.refused);
+			g_assert_cmpint(d.role, ==, SM_ROLE_CUSTOMER);
+			g_ptr_array_remove(cfg.queues, other);
+			queue_free(other);
+		}
+	}
 
 	/* a customer's new ticket with dmarc=fail: no ack */
 	memset(&f, 0, sizeof f);
@@ -244,10 +306,10 @@ test_decide(void)
 	env.env_sender = "ann@customer.test";
 	sm_message_free(agent);
 	agent = msg("ann@customer.test");
-	d = sm_decide(&cfg, &env, agent, false, true, &f);
+	d = sm_decide(&cfg, &env, agent, false, true, &f, NULL);
 	g_assert_cmpint(d.role, ==, SM_ROLE_CUSTOMER);
 	g_assert_false(d.acknowledge);
-	d = sm_decide(&cfg, &env, agent, false, false, &f);
+	d = sm_decide(&cfg, &env, agent, false, false, &f, NULL);
 	g_assert_true(d.acknowledge);
 
 	sm_message_free(agent);

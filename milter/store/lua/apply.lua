@@ -2,10 +2,12 @@
 -- on. ARGV: the INGEST group, the refs, then the APPLY group (argv.def).
 -- APPLY_LINES: the message's JSON line; for a new ticket, the head line, a
 -- newline and the message's line (written by the caller: store_record.c).
--- APPLY_JOB_FIELDS on: the acknowledgement job's hash as name/value pairs
--- (sm_job_to_fields); 'ticket' and 'previous_tickets' are filled in here.
+-- APPLY_JOB_FIELDS on: the acknowledgement's or the relayed reply's job
+-- hash as name/value pairs (sm_job_to_fields); 'ticket', 'previous_tickets'
+-- and a reply's 'to' (the ticket's customer) are filled in here.
 -- Returns {'OK', ticket, status, priority, created, previous tickets,
--- ack queued, ack limited, due, queue[, leased job id]}, or {'CONFLICT',
+-- job queued (an ack, or an agent's relayed reply), ack limited, due,
+-- queue[, leased job id]}, or {'CONFLICT',
 -- facts...} with the facts as read here, so that the caller decides again
 -- without another round trip.
 
@@ -94,6 +96,33 @@ local function addmsg(id, new)
   end
 end
 
+-- An outbox job from the job fields of the arguments, for ticket id:
+-- 'ticket', 'previous_tickets' and (when to is given) 'to' are filled in
+-- here. Leased at birth to the caller's outbox worker when it asked
+-- (LEASE_UNTIL), which is then handed the job in memory: due once the
+-- lease is over, as a claimed job. Returns the job's id.
+local function queue_job(id, prev, to)
+  local j = ARGV[o + APPLY_JOB_ID]
+  if j == '0' then j = string.format('%d', redis.call('INCR', P .. 'seq:job')) end
+  local jh = {}
+  for i = o + APPLY_JOB_FIELDS, #ARGV - 1, 2 do
+    local name, value = ARGV[i], ARGV[i + 1]
+    if name == 'ticket' then
+      value = id
+    elseif name == 'previous_tickets' then
+      value = string.format('%d', prev)
+    elseif name == 'to' and to then
+      value = to
+    end
+    jh[#jh + 1] = name; jh[#jh + 1] = value
+  end
+  local due = now
+  if ARGV[o + APPLY_LEASE_UNTIL] ~= '0' then due = ARGV[o + APPLY_LEASE_UNTIL] end
+  redis.call('HSET', P .. 'job:' .. j, unpack(jh))
+  redis.call('ZADD', P .. 'outbox:due', due, j)
+  return j
+end
+
 -- The acknowledgement job, within the ack_limit of the sender's mailbox
 -- (its address with the +detail removed, so that plus-addresses share
 -- one count): returns whether it was queued, whether the limit held it
@@ -109,25 +138,16 @@ local function queue_ack(id, prev)
     n = redis.call('INCR', lk)
   end
   if n > tonumber(ARGV[o + APPLY_ACK_LIMIT_COUNT]) then return 0, 1 end
-  local j = ARGV[o + APPLY_JOB_ID]
-  if j == '0' then j = string.format('%d', redis.call('INCR', P .. 'seq:job')) end
-  local jh = {}
-  for i = o + APPLY_JOB_FIELDS, #ARGV - 1, 2 do
-    local name, value = ARGV[i], ARGV[i + 1]
-    if name == 'ticket' then
-      value = id
-    elseif name == 'previous_tickets' then
-      value = string.format('%d', prev)
-    end
-    jh[#jh + 1] = name; jh[#jh + 1] = value
-  end
-  -- leased at birth to the caller's outbox worker, which is handed the
-  -- job in memory: due once the lease is over, as a claimed job
-  local due = now
-  if ARGV[o + APPLY_LEASE_UNTIL] ~= '0' then due = ARGV[o + APPLY_LEASE_UNTIL] end
-  redis.call('HSET', P .. 'job:' .. j, unpack(jh))
-  redis.call('ZADD', P .. 'outbox:due', due, j)
-  return 1, 0, j
+  return 1, 0, queue_job(id, prev)
+end
+
+-- The customer of ticket id: the address of its head line, else nil.
+local function requester(id)
+  local head = redis.call('GETRANGE', tk(id) .. ':m', 0, 4095)
+  local line = head:match('^[^\n]*')
+  local ok, h = pcall(cjson.decode, line)
+  if ok and type(h) == 'table' and type(h.a) == 'string' and h.a ~= '' then return h.a end
+  return nil
 end
 
 if action == 'dup' then return result(target, 0, 0, 0, 0) end
@@ -175,13 +195,39 @@ elseif dir == 'out' then
   if not v[3] then redis.call('HSET', k, 'fr', now) end
   redis.call('HDEL', k, 'dfr', 'dnr')
 end
+-- an agent's commands (out or note): #status wins over the move above
+local cs = ARGV[o + APPLY_CMD_STATUS]
+cs = cs == '0' and 'new' or cs == '1' and 'open' or cs == '2' and 'pending' or
+  cs == '3' and 'resolved' or cs == '4' and 'closed' or nil
+if cs then new = cs end
 if new ~= old then
   redis.call('HSET', k, 's', new)
   redis.call('ZREM', ix(v[1], old), id)
   redis.call('ZADD', ix(v[1], new), id, id)
-  if old == 'closed' then redis.call('HDEL', k, 'ca') end
+  if new == 'closed' then
+    redis.call('HSET', k, 'ca', now)
+  elseif old == 'closed' then
+    redis.call('HDEL', k, 'ca')
+  end
+  if new == 'resolved' or new == 'closed' then
+    redis.call('HDEL', k, 'dfr', 'dnr', 'dr')
+  end
 end
+local cp = ARGV[o + APPLY_CMD_PRIORITY]
+cp = cp == '0' and 'urgent' or cp == '1' and 'high' or cp == '2' and 'normal' or
+  cp == '3' and 'low' or nil
+if cp then redis.call('HSET', k, 'p', cp) end
+if ARGV[o + APPLY_CMD_ASSIGNEE] ~= '' then redis.call('HSET', k, 'a', ARGV[o + APPLY_CMD_ASSIGNEE]) end
 redis.call('HSET', k, 'u', now)
 redis.call('HINCRBY', k, 'r', '1')
 addmsg(id)
-return result(id, 0, 0, 0, 0)
+-- an agent's reply goes to the ticket's customer through the outbox
+local rq = 0
+if dir == 'out' and ARGV[o + APPLY_RELAY] == '1' then
+  local to = requester(id)
+  if to then
+    queue_job(id, -1, to)
+    rq = 1
+  end
+end
+return result(id, 0, 0, rq, 0)

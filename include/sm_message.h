@@ -38,6 +38,9 @@ typedef struct sm_message {
 	char *importance;
 	char *priority;
 	char *support_loop;     /* X-Support-Loop */
+	char *x_autoreply;      /* X-Autoreply (vacation programs) */
+	char *x_autorespond;    /* X-Autorespond */
+	char *ms_rules_loop;    /* X-MS-Exchange-Inbox-Rules-Loop (Outlook rules) */
 	GPtrArray *auth_results;/* char *: every Authentication-Results value */
 } sm_message;
 

@@ -22,8 +22,14 @@ const char *sm_role_name(sm_role r);
 
 /* RFC 3834 and friends: Auto-Submitted other than "no", Precedence
  * bulk/junk/list, List-Id, null envelope sender, or a machine local part
- * (mailer-daemon, postmaster, noreply, no-reply, do-not-reply, donotreply). */
+ * (mailer-daemon, postmaster, noreply, no-reply, do-not-reply, donotreply),
+ * X-Autoreply, X-Autorespond, X-MS-Exchange-Inbox-Rules-Loop. */
 bool sm_is_automatic(const sm_message *m, const char *env_sender);
+/* The same, plus X-Autoreply, X-Autorespond, X-MS-Exchange-Inbox-Rules-Loop
+ * (in sm_is_automatic too) and the subjects of out-of-office replies
+ * ("Automatic reply:", "Out of Office", "Abwesenheitsnotiz", ...): an
+ * agent's message that is one becomes an internal note. */
+bool sm_is_auto_reply(const sm_message *m, const char *env_sender);
 
 /* Did an Authentication-Results header from our authserv_id say dmarc=fail? */
 bool sm_dmarc_failed(const sm_message *m, const char *authserv_id);

@@ -430,6 +430,9 @@ static const struct {
 	{ NAME("Importance"), offsetof(sm_message, importance) },
 	{ NAME("Priority"), offsetof(sm_message, priority) },
 	{ NAME("X-Support-Loop"), offsetof(sm_message, support_loop) },
+	{ NAME("X-Autoreply"), offsetof(sm_message, x_autoreply) },
+	{ NAME("X-Autorespond"), offsetof(sm_message, x_autorespond) },
+	{ NAME("X-MS-Exchange-Inbox-Rules-Loop"), offsetof(sm_message, ms_rules_loop) },
 };
 
 /* The other top-level headers read, by get_headers() and get_envelope().
@@ -757,6 +760,9 @@ sm_message_free(sm_message *m)
 	g_free(m->importance);
 	g_free(m->priority);
 	g_free(m->support_loop);
+	g_free(m->x_autoreply);
+	g_free(m->x_autorespond);
+	g_free(m->ms_rules_loop);
 	g_ptr_array_free(m->auth_results, TRUE);
 	g_free(m);
 }

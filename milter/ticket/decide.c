@@ -49,7 +49,8 @@ sm_decide(const sm_config *cfg, const sm_envelope *env, const sm_message *m,
 	if (d.role == SM_ROLE_AGENT) {
 		/* an agent's automatic mail (an out-of-office) is a note that
 		 * changes nothing: its "commands" are not read */
-		if (d.automatic) {
+		if (d.automatic || sm_is_auto_reply(m, env->env_sender)) {
+			d.automatic = true;
 			d.direction = "note";
 			return d;
 		}

@@ -86,6 +86,33 @@ sm_is_automatic(const sm_message *m, const char *env_sender)
 		    strcmp(tok, "list") == 0;
 		g_free(tok);
 	}
+	/* vacation programs' and Exchange's own marks */
+	return yes || m->x_autoreply != NULL || m->x_autorespond != NULL ||
+	    m->ms_rules_loop != NULL;
+}
+
+bool
+sm_is_auto_reply(const sm_message *m, const char *env_sender)
+{
+	/* the subjects Outlook, Exchange and common vacation programs give
+	 * an automatic reply, as prefixes (lowercase) */
+	static const char *const prefixes[] = {
+		"automatic reply:", "auto-reply:", "autoreply:", "auto reply:",
+		"out of office", "out-of-office", "automatische antwort:",
+		"abwesenheitsnotiz", "réponse automatique", "respuesta automática:",
+		"risposta automatica:", "automatisch antwoord:", "autosvar:",
+	};
+	char *lc;
+	bool yes = false;
+
+	if (sm_is_automatic(m, env_sender))
+		return true;
+	if (m->subject == NULL)
+		return false;
+	lc = sm_utf8_strdown(m->subject);
+	for (size_t i = 0; i < G_N_ELEMENTS(prefixes) && !yes; i++)
+		yes = g_str_has_prefix(lc, prefixes[i]);
+	g_free(lc);
 	return yes;
 }
 

@@ -55,6 +55,9 @@ test_automatic(void)
 		{ NULL, NULL, "donotreply@c.test", "ann@c.test", TRUE },
 		{ NULL, NULL, "do-not-reply@c.test", "ann@c.test", TRUE },
 		{ NULL, NULL, "noreplyjohn@c.test", "ann@c.test", FALSE },  /* whole local part */
+		{ "x_autoreply", "yes", "ann@c.test", "ann@c.test", TRUE },
+		{ "x_autorespond", "", "ann@c.test", "ann@c.test", TRUE },
+		{ "ms_rules_loop", "ann@c.test", "ann@c.test", "ann@c.test", TRUE },
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -65,6 +68,12 @@ test_automatic(void)
 			m->precedence = g_strdup(cases[i].value);
 		else if (cases[i].hdr && strcmp(cases[i].hdr, "list_id") == 0)
 			m->list_id = g_strdup(cases[i].value);
+		else if (cases[i].hdr && strcmp(cases[i].hdr, "x_autoreply") == 0)
+			m->x_autoreply = g_strdup(cases[i].value);
+		else if (cases[i].hdr && strcmp(cases[i].hdr, "x_autorespond") == 0)
+			m->x_autorespond = g_strdup(cases[i].value);
+		else if (cases[i].hdr && strcmp(cases[i].hdr, "ms_rules_loop") == 0)
+			m->ms_rules_loop = g_strdup(cases[i].value);
 		if ((gboolean)sm_is_automatic(m, cases[i].env) != cases[i].automatic)
 			g_error("case %zu: automatic should be %d", i, cases[i].automatic);
 		sm_message_free(m);
@@ -262,6 +271,18 @@ test_decide(void)
 		d = sm_decide(&cfg, &env, agent, false, false, &f, &ag);
 		g_assert_true(d.refused);
 		g_assert_cmpstr(d.why, ==, "unknown command \"#stauts\" on line 1");
+		/* an agent's out-of-office (by its subject alone): a note that
+		 * carries out nothing, even a broken "command" */
+		g_free(agent->subject);
+		agent->subject = g_strdup("Automatic reply: Re: [Support #7] VPN down");
+		d = sm_decide(&cfg, &env, agent, false, false, &f, &ag);
+		g_assert_false(d.refused);
+		g_assert_true(d.automatic);
+		g_assert_cmpstr(d.direction, ==, "note");
+		g_assert_false(d.relay);
+		g_assert_false(d.commands);
+		g_free(agent->subject);
+		agent->subject = g_strdup("Re: VPN down");
 		/* the same error from a customer (no proof) is not read at all */
 		env.authenticated = false;
 		d = sm_decide(&cfg, &env, agent, false, false, &f, &ag);

@@ -402,6 +402,11 @@ pf_run()
 	_f0=$(cpu_ticks "$_fpid") _r0=$(cpu_ticks "$PID_REDIS") _a0=$(cpu_all)
 	_t0=$(now)
 	_p1= _p2=
+	if [ "$_pct" = agent ]; then
+		_nsup=0 _noth=0
+		pf_agent_lanes &
+		_p1=$!
+	fi
 	if [ $_noth -gt 0 ]; then
 		_s=4; [ $_nsup -gt 0 ] && _s=3
 		timeout 300 smtp-source -A -s $_s -f customer@customer.test -F "$W/pf.eml" \
@@ -434,6 +439,47 @@ pf_run()
 		    f * 1e6 / hz / d, r * 1e6 / hz / d, a * 1e6 / hz / d }')
 	echo "$_label $_rep $_line" >>"$RES"
 	say "$_label #$_rep: ${_line#RESULT }"
+}
+
+# Agent replies: AGENT_TICKETS customer tickets opened through Postfix, then
+# one reply file for each (From an agent of the queue, whose client,
+# 127.0.0.1, is in trusted_networks; the subject tag threads it), sent in
+# 4 lanes of one session each, NPF replies in all. Each is relayed to its
+# customer through the outbox, as the acknowledgements of the other rows.
+AGENT_TICKETS=40
+pf_agent_prepare()
+{
+	_l0=$(wc -l <"$PF/maillog" 2>/dev/null || echo 0)
+	timeout 300 smtp-source -A -s 4 -f customer@customer.test -F "$W/pf.eml" \
+	    -m $AGENT_TICKETS -t support@example.com 127.0.0.1:$P_SM >>"$LOG" 2>&1
+	wait_for 60 pf_queue_empty
+	mkdir -p "$W/agent"
+	rm -f "$W/agent/"*.eml
+	for _t in $(redis_cli ZREVRANGE sm:ix:support:new 0 $((AGENT_TICKETS - 1))); do
+		sed -e "s/^From: .*/From: Alice Agent <alice@example.com>/" \
+		    -e "s/^Subject: .*/Subject: Re: [Support #$_t] your question/" \
+		    -e "s/^To: .*/To: support@example.com/" "$W/pf.eml" >"$W/agent/$_t.eml"
+	done
+	[ "$(ls "$W/agent" | wc -l)" = $AGENT_TICKETS ] || {
+		say "agent rows: only $(ls "$W/agent" | wc -l) of $AGENT_TICKETS tickets opened"
+		return 1
+	}
+}
+pf_agent_lanes()
+{
+	_per=$((NPF / AGENT_TICKETS))
+	for _lane in 0 1 2 3; do
+		(
+			_i=0
+			for _f in "$W/agent/"*.eml; do
+				[ $((_i % 4)) = $_lane ] &&
+				    timeout 300 smtp-source -A -s 1 -f alice@example.com -F "$_f" \
+					-m $_per -t support@example.com 127.0.0.1:$P_SM >>"$LOG" 2>&1
+				_i=$((_i + 1))
+			done
+		) &
+	done
+	wait
 }
 
 # ---- measurements --------------------------------------------------------
@@ -597,6 +643,8 @@ if ! only postfix; then
 	:
 elif pf_start; then
 	start_null7
+	AGENT_OK=0
+	[ $SM_OK = 1 ] && pf_agent_prepare && AGENT_OK=1
 	rep=1
 	while [ $rep -le $REPS ]; do
 		# the 100% row right after its baselines, as in the direct rows
@@ -605,6 +653,10 @@ elif pf_start; then
 		if [ $SM_OK = 1 ]; then
 			pf_run p-sm100 $rep $P_SM 100
 			outbox_drop
+			if [ $AGENT_OK = 1 ]; then
+				pf_run p-agent $rep $P_SM agent
+				outbox_drop
+			fi
 		fi
 		pf_run p-none $rep $P_NONE 0
 		pf_run p-null7 $rep $P_NULL7 0

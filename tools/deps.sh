@@ -5,11 +5,15 @@
 # redis-server also runs Redis Sentinel (redis-server FILE --sentinel, as
 # tests/lib/sentinel.sh does): the failover tests need no redis-sentinel
 # package. prlimit (util-linux) and smtp-source (postfix) are there too.
+# SMTP AUTH in the tests' private Postfix (SM_PF_SASL=1): saslpasswd2
+# (sasl2-bin), the PLAIN/LOGIN plugins (libsasl2-modules) and the sasldb
+# auxprop plugin (libsasl2-modules-db); libsasl2-2 comes with postfix.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 PKGS="build-essential autoconf automake libtool pkg-config
       libmilter-dev libgmime-3.0-dev libhiredis-dev libjson-glib-dev libglib2.0-dev
       redis-server redis-tools postfix swaks miltertest procps jq lua5.1
+      sasl2-bin libsasl2-modules libsasl2-modules-db
       clang libfuzzer-14-dev"
 missing=""
 for p in $PKGS; do

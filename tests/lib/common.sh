@@ -47,7 +47,8 @@
 #   outbox_idle              outbox_empty and no sm:job:* left
 #   job_field JOB FIELD      one field of outbox job JOB
 # Knobs (environment, before sm_setup): SM_TIMERS (yes), SM_ON_STORE_FAILURE
-# (tempfail), SM_QUEUE_EXTRA (more keys for [queue:support]), SM_REDIS_EXTRA
+# (tempfail), SM_TRUSTED_NETWORKS (127.0.0.1/32: [milter] trusted_networks),
+# SM_QUEUE_EXTRA (more keys for [queue:support]), SM_REDIS_EXTRA
 # (more keys for [redis]: sentinels, min_replicas), SM_SENDMAIL
 # (the capture script), SM_MAIL_EXTRA (more keys for [mail]), SM_LOG_LEVEL
 # (debug), SM_ACK (acknowledge, yes), SM_ACK_LIMIT (5/1h), SM_DAEMON and
@@ -223,7 +224,7 @@ sm_write_config()
 # written by tests/lib/common.sh for $SM_TEST_NAME
 [milter]
 socket = unix:$MILTER_SOCK
-trusted_networks = 127.0.0.1/32
+trusted_networks = ${SM_TRUSTED_NETWORKS:-127.0.0.1/32}
 on_store_failure = ${SM_ON_STORE_FAILURE:-tempfail}
 authserv_id = mx.example.com
 log_level = ${SM_LOG_LEVEL:-debug}

@@ -15,7 +15,22 @@
 #                              discard (every mail accepted and dropped),
 #                              SM_PF_SMTPD the master.cf smtpd lines (default
 #                              one on 127.0.0.1:$SMTP_PORT), SM_PF_MAIN_EXTRA
-#                              more main.cf lines
+#                              more main.cf lines, SM_PF_SASL=1 SMTP AUTH
+#                              (below)
+#   SM_PF_SASL=1               (set before sm_postfix_start) smtpd offers
+#                              AUTH PLAIN and LOGIN without TLS: Cyrus SASL,
+#                              auxprop sasldb $PF/sasldb2, its smtpd.conf in
+#                              $PF/etc/sasl; relaying is also permitted to
+#                              an authenticated client;
+#                              smtpd_sasl_local_domain = $SM_PF_SASL_REALM
+#                              (default example.com). Unset: no AUTH, main.cf
+#                              as without it
+#   sm_postfix_sasl_user USER PASSWORD  add a SASL user; USER is
+#                              name@realm or a bare name (realm
+#                              $SM_PF_SASL_REALM). Either form then logs in
+#                              (swaks --auth-user alice@example.com, or
+#                              alice): both reach the milter as
+#                              {auth_authen} = alice@example.com
 #   sm_postfix_hop FRONT MILTER  the MTA keeps the mail: the smtpd on
 #                              127.0.0.1:FRONT (added when new) runs no
 #                              milter and queues every mail for a second
@@ -40,6 +55,14 @@
 # accept connections within 20 s is a harness error (99) with its mail log.
 # Facts used here are in shared/NOTES.md: data_directory owned by postfix,
 # chroot = n, maillog_file plus the postlog service, milter_protocol 6.
+# SMTP AUTH needs saslpasswd2 (sasl2-bin) and the PLAIN/LOGIN and sasldb
+# plugins (libsasl2-modules, libsasl2-modules-db): without them a test
+# that sets SM_PF_SASL=1 is skipped. smtpd runs as postfix, unchrooted
+# (every master.cf line here says chroot n): it reads the sasldb where it
+# lies, so the file belongs to postfix. Debian's Postfix looks for
+# smtpd.conf in $config_directory/sasl (then /usr/lib/sasl), whatever
+# cyrus_sasl_config_path says (strace shows it): the file is there, and
+# cyrus_sasl_config_path names the same directory for an upstream build.
 
 PF=
 SMTP_PORT=
@@ -87,7 +110,7 @@ sm_free_port()
 
 sm_postfix_write_config()
 {
-	local milter=$1 uid gid delivery smtpd
+	local milter=$1 uid gid delivery smtpd relay sasl
 	uid=$(id -u postfix)
 	gid=$(id -g postfix)
 	case ${SM_PF_DELIVERY:-maildir} in
@@ -107,6 +130,28 @@ local_transport = discard:no delivery here" ;;
 	*) hard_error "SM_PF_DELIVERY: maildir or discard, not '$SM_PF_DELIVERY'" ;;
 	esac
 	smtpd=${SM_PF_SMTPD:-127.0.0.1:$SMTP_PORT inet n - n - - smtpd}
+	relay="permit_mynetworks, reject_unauth_destination"
+	sasl=
+	if [ "${SM_PF_SASL:-}" = 1 ]; then
+		relay="permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination"
+		sasl="# SMTP AUTH (SM_PF_SASL=1): Cyrus SASL, users in $PF/sasldb2
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = cyrus
+smtpd_sasl_path = smtpd
+cyrus_sasl_config_path = $PF/etc/sasl
+smtpd_sasl_local_domain = ${SM_PF_SASL_REALM:-example.com}
+smtpd_sasl_security_options = noanonymous
+smtpd_tls_auth_only = no
+"
+		mkdir -p "$PF/etc/sasl"
+		cat >"$PF/etc/sasl/smtpd.conf" <<EOF
+pwcheck_method: auxprop
+auxprop_plugin: sasldb
+sasldb_path: $PF/sasldb2
+mech_list: PLAIN LOGIN
+EOF
+		chmod 0644 "$PF/etc/sasl/smtpd.conf"
+	fi
 	cat >"$PF/etc/main.cf" <<EOF
 # private test instance written by tests/lib/postfix.sh
 compatibility_level = 3.6
@@ -125,7 +170,7 @@ mynetworks = 127.0.0.0/8
 # plus-addresses (support+<token>@) reach their base mailbox: the gateway's
 # Reply-To tokens (support+t<id>-<mac>@) must be deliverable
 recipient_delimiter = +
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_relay_restrictions = $relay
 smtpd_peername_lookup = no
 smtputf8_enable = no
 biff = no
@@ -142,7 +187,7 @@ milter_command_timeout = 30s
 milter_content_timeout = 60s
 maillog_file = $PF/maillog
 maillog_file_prefixes = /var, /dev/stdout, /tmp, $PF
-${SM_PF_MAIN_EXTRA:-}
+${sasl}${SM_PF_MAIN_EXTRA:-}
 EOF
 	cat >"$PF/etc/master.cf" <<EOF
 # private test instance: loopback smtpd, nothing chrooted
@@ -170,6 +215,35 @@ postlog   unix-dgram n - n - 1 postlogd
 EOF
 }
 
+# Is a Cyrus SASL plugin (file name pattern $1) installed?
+sm_sasl_plugin()
+{
+	[ -n "$(find /usr/lib /usr/lib64 -path '*/sasl2/*' -name "$1" 2>/dev/null | head -n 1)" ]
+}
+
+# sm_postfix_sasl_user USER PASSWORD (SM_PF_SASL=1, after sm_postfix_start;
+# smtpd opens the sasldb at each login, so no reload): USER is name@realm
+# or a bare name in realm $SM_PF_SASL_REALM (example.com).
+sm_postfix_sasl_user()
+{
+	local user=$1 pass=$2 realm
+	[ -n "$PF" ] && [ -f "$PF/etc/sasl/smtpd.conf" ] ||
+	    hard_error "sm_postfix_sasl_user: no SASL instance (SM_PF_SASL=1 and sm_postfix_start first)"
+	case $user in
+	*@*) realm=${user##*@} user=${user%@*} ;;
+	*) realm=${SM_PF_SASL_REALM:-example.com} ;;
+	esac
+	printf '%s' "$pass" |
+	    saslpasswd2 -p -c -f "$PF/sasldb2" -u "$realm" "$user" >"$PF/saslpasswd2.out" 2>&1 || {
+		cat "$PF/saslpasswd2.out"
+		hard_error "saslpasswd2 $user@$realm failed"
+	}
+	chown postfix "$PF/sasldb2" && chmod 0600 "$PF/sasldb2" ||
+	    hard_error "cannot give $PF/sasldb2 to postfix"
+	runuser -u postfix -- test -r "$PF/sasldb2" ||
+	    hard_error "$PF/sasldb2 is not readable by the postfix user"
+}
+
 sm_smtp_up()
 {
 	# the banner proves smtpd (and master) are up on our port (or $1)
@@ -184,6 +258,12 @@ sm_postfix_start()
 	need_tool postconf
 	need_tool swaks
 	need_tool runuser
+	if [ "${SM_PF_SASL:-}" = 1 ]; then
+		need_tool saslpasswd2
+		postconf -a 2>/dev/null | grep -qx cyrus || skip "postfix without Cyrus SASL"
+		sm_sasl_plugin 'libplain.so*' || skip "no SASL PLAIN plugin (libsasl2-modules)"
+		sm_sasl_plugin 'libsasldb.so*' || skip "no SASL sasldb plugin (libsasl2-modules-db)"
+	fi
 	id postfix >/dev/null 2>&1 || skip "no postfix user"
 	[ "$(id -u)" -eq 0 ] || skip "a private Postfix instance needs root"
 	if sm_postfix_can_reach "$T"; then

@@ -165,11 +165,18 @@ is_agent(const sm_config *cfg, const sm_queue *q, const char *addr)
 	    sm_config_is_any_agent(cfg, addr));
 }
 
+/*
+ * A login that is an address speaks for that address only: a customer who
+ * may log in (a shared submission service) must not become an agent by
+ * writing an agent's envelope sender. A login that is no address (a bare
+ * user name) leaves the envelope sender to the MTA's own check
+ * (reject_sender_login_mismatch), as does a trusted client.
+ */
 const char *
 sm_role_agent_envelope(const sm_config *cfg, const sm_envelope *env)
 {
-	if (env->authenticated && is_agent(cfg, env->queue, env->auth_addr))
-		return env->auth_addr;
+	if (env->authenticated && env->auth_addr != NULL)
+		return is_agent(cfg, env->queue, env->auth_addr) ? env->auth_addr : NULL;
 	if ((env->authenticated || env->trusted) &&
 	    is_agent(cfg, env->queue, env->env_sender))
 		return env->env_sender;

@@ -8,14 +8,19 @@
 # "#note" reaches nobody; an unknown command is refused at SMTP time with
 # 550 5.7.1 naming the line. The queue's mailbox keeps a stamped copy; an
 # MTA retry relays nothing twice; a Reply All reaches the customer once,
-# relayed. A matching From from an untrusted client is a customer.
+# relayed. A matching From from an untrusted client is a customer; with
+# SMTP AUTH as the agent (Cyrus SASL in the private Postfix) an agent; a
+# customer's own login writing as the agent is a customer.
 #
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/postfix.sh"
 
 sm_init
 sm_start_redis
+SM_PF_SASL=1
 sm_postfix_start "unix:$MILTER_SOCK"
+sm_postfix_sasl_user alice@example.com 'alice-secret'
+sm_postfix_sasl_user ann@customer.test 'ann-secret'
 SM_SENDMAIL=$(sm_postfix_sendmail)
 sm_write_config
 sm_start_daemon
@@ -167,12 +172,47 @@ else
 	fail "supportctl ticket show $id after the spoof: $(cat "$T/ticket.$id.err")"
 fi
 
+# 8. From an untrusted client with SMTP AUTH as the agent: an agent.
+swaks_send --local-interface 127.0.0.2 --auth PLAIN --auth-user alice@example.com \
+    --auth-password alice-secret --from alice@example.com --to "$rt" \
+    --header 'From: Alice Agent <alice@example.com>' --header "Subject: Re: [Support #$id] VPN down" \
+    --header 'Message-Id: <agent-e2e-8@example.com>' \
+    --header 'In-Reply-To: <agent-e2e-1@customer.test>' \
+    --body "#status resolved
+
+Authenticated from afar: the VPN is fixed for good." >"$T/s8.out"
+check "authenticated agent reply accepted (250)" grep -q '<-  250 ' "$T/s8.out"
+check "authenticated agent reply relayed to the customer" \
+    wait_for 20 eval '[ -n "$(find_mail ann "Authenticated from afar")" ]'
+if ticket_json "$id"; then
+	check "authenticated agent's #status resolved applied" test "$(jq_t "$id" .status)" = resolved
+else
+	fail "supportctl ticket show $id after the authenticated reply: $(cat "$T/ticket.$id.err")"
+fi
+
+# 9. A customer who authenticates is still no agent, whatever From says.
+swaks_send --local-interface 127.0.0.2 --auth PLAIN --auth-user ann@customer.test \
+    --auth-password ann-secret --from alice@example.com --to "$rt" \
+    --header 'From: Alice Agent <alice@example.com>' --header "Subject: Re: [Support #$id] VPN down" \
+    --header 'Message-Id: <agent-e2e-9@example.com>' \
+    --header 'In-Reply-To: <agent-e2e-1@customer.test>' \
+    --body "#status closed
+
+Ann logged in, writing as Alice." >"$T/s9.out"
+check "a customer's login writing as the agent: accepted as a customer's mail" grep -q '<-  250 ' "$T/s9.out"
+if ticket_json "$id"; then
+	check "the customer's login changed no status" test "$(jq_t "$id" .status)" != closed
+else
+	fail "supportctl ticket show $id after the customer's login: $(cat "$T/ticket.$id.err")"
+fi
+
 # A barrier mail to ann, then: the note never reached her.
 swaks_send --from bob@customer.test --to ann@customer.test --body 'barrier' \
     --header 'Message-Id: <agent-e2e-barrier@customer.test>' >/dev/null
 check "the barrier mail reached ann" wait_for 20 find_mail ann 'agent-e2e-barrier@customer.test'
 check "the note reached no customer" eval '! find_mail ann "Gateway had a full disk"'
 check "the refused mail reached no customer" eval '! find_mail ann "frobnicate"'
-check "the retried reply reached the customer once" test "$(replies)" = 2
+check "the retried reply reached the customer once" test "$(replies)" = 3
 check "the spoofed mail reached no customer" eval '! find_mail ann "IBAN XX00"'
+check "the customer's login reached no customer as a relay" eval '! find_mail ann "Ann logged in, writing as Alice"'
 sm_finish

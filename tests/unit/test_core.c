@@ -172,7 +172,14 @@ test_roles(void)
 	env.authenticated = true;
 	env.auth_addr = "alice@example.com";
 	g_assert_cmpstr(sm_role_agent(&cfg, &env, agent), ==, "alice@example.com");
-	/* a login that is no agent's address proves only the envelope */
+	/* a customer's own login (an address) with an agent's envelope
+	 * sender and From: not an agent */
+	env.auth_addr = "ann@customer.test";
+	env.env_sender = "alice@example.com";
+	g_assert_null(sm_role_agent(&cfg, &env, agent));
+	g_assert_cmpint(sm_role_decide(&cfg, &env, agent, FALSE, TRUE), ==, SM_ROLE_CUSTOMER);
+	env.env_sender = "ann@customer.test";
+	/* a login that is no address proves only the envelope */
 	env.auth_addr = NULL;
 	g_assert_null(sm_role_agent(&cfg, &env, agent));
 	/* a proven agent writing with another agent's From is not acting

@@ -39,6 +39,9 @@ typedef struct sm_decision {
 	                         * "out" (a reply) or "note" */
 	bool relay;             /* an agent's reply goes to the customer */
 	bool commands;          /* the agent's commands are applied */
+	gint64 resume_due_resolution; /* the target ticket is pending: its
+	                         * resolution deadline should it leave pending
+	                         * (sm_sla_resume_resolution; 0: keep) */
 	bool refused;           /* false: apply; true: refuse, because of why */
 	char why[256];          /* one line for the 550 reply */
 } sm_decision;

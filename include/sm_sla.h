@@ -58,6 +58,13 @@ gint64 sm_sla_deadline_resume(const sm_sla *sla, sm_priority p,
 gint64 sm_sla_warn_time_resume(const sm_sla *sla, sm_priority p,
     sm_sla_target which, gint64 start, gint64 used);
 
+/* The resolution deadline of a ticket leaving pending: the open time that
+ * was left of it when the pause began (pending_since), from now on. 0 when
+ * there is nothing to move: no pause or deadline known, or the deadline
+ * had passed before the pause. */
+gint64 sm_sla_resume_resolution(const sm_sla *sla, gint64 pending_since,
+    gint64 due, gint64 now);
+
 /* Open time of the SLA's calendar between from and to (wall clock without
  * a calendar; 0 when to <= from). For KPIs and paused clocks. */
 gint64 sm_business_elapsed(const sm_sla *sla, gint64 from, gint64 to);

@@ -134,6 +134,8 @@ typedef struct sm_ingest {
 	 * "out" message also queues the relayed reply: an outbox job
 	 * {event reply, ticket, queue, to: the ticket's customer, filled in
 	 * by the script, agent_name, subject, body}. */
+	gint64 resume_due_resolution; /* a pending ticket leaving pending gets
+	                             * this resolution deadline (sm_decision) */
 	bool cmd_has_status;
 	sm_status cmd_status;
 	bool cmd_has_priority;
@@ -186,7 +188,7 @@ typedef struct sm_ingest_result {
  * either: they are zero unless its Message-ID is stored, which apply's
  * guard catches.
  */
-#define SM_FACTS_N      19      /* the duplicate, and 3 candidates x 6 */
+#define SM_FACTS_N      25      /* the duplicate, and 3 candidates x 8 */
 #define SM_INGEST_TRIES 6       /* applies per message */
 #define SM_APPLY_AGAIN  1
 
@@ -231,6 +233,8 @@ typedef struct sm_ticket_change {
 	int priority;           /* sm_priority, or -1: unchanged */
 	const char *assignee;   /* NULL: unchanged; "": none */
 	gint64 now;
+	gint64 resume_due_resolution; /* leaving pending: the new resolution
+	                             * deadline (0: keep) */
 } sm_ticket_change;
 int sm_store_ticket_set(sm_store *st, gint64 id, const sm_ticket_change *ch);
 

@@ -18,6 +18,8 @@ typedef struct sm_thread_candidate {
 	sm_status status;
 	gint64 closed_at;       /* when it was closed (status closed) */
 	bool sender_participant;/* the sender is a participant of it */
+	gint64 pending_since;   /* status pending: since when (0: unknown) */
+	gint64 due_resolution;  /* its resolution deadline (0: none) */
 } sm_thread_candidate;
 
 typedef struct sm_thread_facts {

@@ -36,6 +36,7 @@ typedef struct sm_ticket {
 	char *assignee;         /* may be NULL */
 	gint64 created_at, updated_at, first_response_at, closed_at;
 	gint64 due_first_response, due_next_response, due_resolution;
+	gint64 pending_since;   /* status pending: since when (0: unknown) */
 	GPtrArray *breaches;    /* char * */
 	int rating;             /* 0 = none */
 	gint64 linked_from;     /* 0 = none: the closed ticket this one follows */

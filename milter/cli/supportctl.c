@@ -25,6 +25,7 @@
 #include "sm_ticket.h"
 #include "sm_util.h"
 #include "sm_runtime.h"
+#include "sm_sla.h"
 
 #define EX_DONE 0
 #define EX_BAD 1
@@ -438,6 +439,20 @@ cmd_ticket_set(const sm_config *cfg, int argc, char **argv)
 	if ((st = open_store(cfg, &rc)) == NULL) {
 		g_free(assignee);
 		return rc;
+	}
+	/* leaving pending, the paused resolution clock resumes (as for a
+	 * message: sm_sla_resume_resolution) */
+	if (ch.status >= 0 && ch.status != SM_ST_PENDING) {
+		sm_ticket *t = NULL;
+
+		if (sm_store_ticket_get(st, id, false, &t) == 0 && t->status == SM_ST_PENDING) {
+			const sm_queue *q = sm_config_queue_by_name(cfg, t->queue);
+
+			ch.resume_due_resolution = sm_sla_resume_resolution(q ? q->sla : NULL,
+			    t->pending_since, t->due_resolution, ch.now);
+		}
+		if (t != NULL)
+			sm_ticket_free(t);
 	}
 	r = sm_store_ticket_set(st, id, &ch);
 	if (r < 0)

@@ -676,6 +676,7 @@ static void
 ingest_decided(sm_ingest *in, const sm_decision *d, const struct agent_read *a,
     char **lease)
 {
+	in->resume_due_resolution = d->resume_due_resolution;
 	in->cmd_has_status = in->cmd_has_priority = false;
 	in->cmd_assignee = in->excerpt = in->relay_body = in->agent_name = NULL;
 	if (d->role == SM_ROLE_AGENT && a->built) {

@@ -146,6 +146,19 @@ sm_business_elapsed(const sm_sla *sla, gint64 from, gint64 to)
 	return sm_calendar_elapsed(sla ? sla->calendar : NULL, from, to);
 }
 
+gint64
+sm_sla_resume_resolution(const sm_sla *sla, gint64 pending_since, gint64 due,
+    gint64 now)
+{
+	const sm_calendar *cal = sla ? sla->calendar : NULL;
+
+	/* nothing paused, or a deadline already passed when the pause began
+	 * (a breach stays one) */
+	if (pending_since <= 0 || due <= 0 || due <= pending_since || now <= pending_since)
+		return 0;
+	return sm_calendar_add(cal, now, sm_calendar_elapsed(cal, pending_since, due));
+}
+
 /* ---------------------------------------------------------------- wording */
 
 static bool

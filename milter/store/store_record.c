@@ -395,6 +395,7 @@ static const struct {
 	{ "dfr", offsetof(sm_ticket, due_first_response) },
 	{ "dnr", offsetof(sm_ticket, due_next_response) },
 	{ "dr", offsetof(sm_ticket, due_resolution) },
+	{ "ps", offsetof(sm_ticket, pending_since) },
 	{ "lf", offsetof(sm_ticket, linked_from) },
 };
 

@@ -219,6 +219,7 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
 	sm_args_puti(a, o + SM_ARG_APPLY_CMD_PRIORITY,
 	    in->cmd_has_priority ? (gint64)in->cmd_priority : -1);
 	sm_args_put(a, o + SM_ARG_APPLY_CMD_ASSIGNEE, in->cmd_assignee ? in->cmd_assignee : "");
+	sm_args_puti(a, o + SM_ARG_APPLY_RESUME_DUE_RESOLUTION, in->resume_due_resolution);
 	sm_args_put(a, o + SM_ARG_APPLY_RELAY, in->relay_body != NULL ? "1" : "0");
 	sm_args_puti(a, o + SM_ARG_APPLY_JOB_ID, in->relay_body != NULL ? 0 : job);
 	if (in->relay_body != NULL ||
@@ -258,6 +259,8 @@ candidate(const gint64 *f, sm_thread_candidate *c)
 	c->closed_at = f[3];
 	c->sender_participant = f[4] != 0;
 	/* f[5], the revision, matters only through the fingerprint */
+	c->pending_since = f[6];
+	c->due_resolution = f[7];
 }
 
 /* The N_FACTS integers of a reply from element first on; false when
@@ -696,6 +699,7 @@ sm_store_ticket_set(sm_store *st, gint64 id, const sm_ticket_change *ch)
 	sm_args_put(&a, SM_ARG_SET_ASSIGNEE, ch->assignee);
 	sm_args_put(&a, SM_ARG_SET_ASSIGNEE_SET, ch->assignee != NULL ? "1" : "0");
 	sm_args_puti(&a, SM_ARG_SET_NOW, ch->now);
+	sm_args_puti(&a, SM_ARG_SET_RESUME_DUE_RESOLUTION, ch->resume_due_resolution);
 	r = sm_store_eval(st, SM_LUA_SET, &a, NULL);
 	sm_args_clear(&a);
 	if (r == NULL)

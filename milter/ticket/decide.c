@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "sm_decide.h"
+#include "sm_sla.h"
 
 static bool
 in_ticket(const sm_thread_decision *t)
@@ -29,6 +30,25 @@ missing_ticket(const sm_thread_facts *f)
 	return 0;
 }
 
+/* The target's candidate: a pending ticket's paused resolution clock
+ * resumes if the message moves it out of pending (the script decides). */
+static gint64
+resume(const sm_envelope *env, const sm_thread_facts *f, const sm_thread_decision *t)
+{
+	const sm_thread_candidate *cands[] = { &f->by_ref, &f->by_token, &f->by_tag };
+
+	if (t->action != SM_THREAD_APPEND)
+		return 0;
+	for (size_t i = 0; i < G_N_ELEMENTS(cands); i++) {
+		const sm_thread_candidate *c = cands[i];
+
+		if (c->id == t->ticket && c->exists && c->status == SM_ST_PENDING)
+			return sm_sla_resume_resolution(env->queue ? env->queue->sla : NULL,
+			    c->pending_since, c->due_resolution, f->now);
+	}
+	return 0;
+}
+
 sm_decision
 sm_decide(const sm_config *cfg, const sm_envelope *env, const sm_message *m,
     bool loop_valid, bool dmarc_fail, const sm_thread_facts *f,
@@ -38,6 +58,7 @@ sm_decide(const sm_config *cfg, const sm_envelope *env, const sm_message *m,
 	gint64 missing;
 
 	d.thread = sm_thread_decide(f);
+	d.resume_due_resolution = resume(env, f, &d.thread);
 	d.role = sm_role_decide(cfg, env, m, loop_valid, in_ticket(&d.thread));
 	d.automatic = sm_is_automatic(m, env->env_sender);
 	d.direction = "in";

@@ -2,7 +2,9 @@
 # lifecycle.sh - SPEC section 6 from the customer's side: a customer
 # message moves a pending or resolved ticket back to open; a message for a
 # closed ticket reopens it within reopen_window and otherwise starts a new
-# ticket. Statuses are set with `supportctl ticket set` (SPEC section 2);
+# ticket. While pending the resolution clock stops: leaving pending (a
+# customer's message, or `ticket set`) its deadline moves on by the time
+# paused. Statuses are set with `supportctl ticket set` (SPEC section 2);
 # the test skips while that command does not exist.
 . "$top_srcdir/tests/lib/common.sh"
 sm_setup '[queue:short]
@@ -10,7 +12,12 @@ address = short@example.com
 name = Short Window
 tag = Short
 agents = @example.com
-reopen_window = 1s'
+reopen_window = 1s
+sla = wall
+
+[sla:wall]
+first_response = normal 1h
+resolution = normal 1d'
 
 set_status()
 {
@@ -65,4 +72,30 @@ nid=$(out_stamp "$(SM_RCPT=short@example.com SM_TAG=Short sm_send "$T/slate.eml"
 check "closed beyond reopen_window: a new ticket ('$nid', old $sid)" \
     eval 'echo "$nid" | grep -Eq "^[0-9]+$" && [ "$nid" != "$sid" ]'
 check "the old ticket stays closed" test "$(status_of "$sid")" = closed
+
+# The resolution clock stops while pending (wall clock here): leaving
+# pending, the deadline has moved on by the time spent pending.
+due_res() { ticket_json "$1" && jq_t "$1" '.due.resolution | fromdateiso8601'; }
+sm_mail "$T/proot.eml" 'Carl <carl@customer.test>' 'paused' '<proot.lc@customer.test>'
+pid=$(out_stamp "$(SM_RCPT=short@example.com SM_TAG=Short sm_send "$T/proot.eml")" X-Ticket-ID)
+d0=$(due_res "$pid")
+check "a resolution deadline runs ('$d0')" eval 'echo "$d0" | grep -Eq "^[0-9]+$"'
+set_status "$pid" pending || fail "ticket set $pid pending: $(cat "$T/set.out")"
+paused_at=$(date +%s)
+wait_for 6 eval '[ $(date +%s) -ge $((paused_at + 3)) ]' ||
+    hard_error "the clock did not pass 3 s within 6 s"
+sm_mail "$T/pback.eml" 'Carl <carl@customer.test>' 'Re: paused' '<pback.lc@customer.test>' \
+    'In-Reply-To: <proot.lc@customer.test>'
+SM_RCPT=short@example.com SM_TAG=Short sm_send "$T/pback.eml" >/dev/null
+check "back to open" test "$(status_of "$pid")" = open
+d1=$(due_res "$pid")
+check "the deadline moved by the pause (>= 3 s: $d0 -> $d1)" eval '[ $((d1 - d0)) -ge 3 ] && [ $((d1 - d0)) -le 30 ]'
+# the same through supportctl: pending, then open by hand
+set_status "$pid" pending || fail "ticket set $pid pending: $(cat "$T/set.out")"
+paused_at=$(date +%s)
+wait_for 6 eval '[ $(date +%s) -ge $((paused_at + 3)) ]' ||
+    hard_error "the clock did not pass 3 s within 6 s"
+set_status "$pid" open || fail "ticket set $pid open: $(cat "$T/set.out")"
+d2=$(due_res "$pid")
+check "ticket set open: the deadline moved by the pause ($d1 -> $d2)" eval '[ $((d2 - d1)) -ge 3 ] && [ $((d2 - d1)) -le 30 ]'
 sm_finish

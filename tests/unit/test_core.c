@@ -328,6 +328,18 @@ test_decide(void)
 		}
 	}
 
+	/* a pending ticket: the decision carries its resumed resolution
+	 * deadline (the queue has no SLA here: the wall clock) */
+	f.by_token.status = SM_ST_PENDING;
+	f.by_token.pending_since = 900;
+	f.by_token.due_resolution = 1100;
+	d = sm_decide(&cfg, &env, agent, false, false, &f, NULL);
+	g_assert_cmpint(d.thread.action, ==, SM_THREAD_APPEND);
+	g_assert_cmpint(d.resume_due_resolution, ==, 1200);
+	f.by_token.status = SM_ST_OPEN;
+	d = sm_decide(&cfg, &env, agent, false, false, &f, NULL);
+	g_assert_cmpint(d.resume_due_resolution, ==, 0);
+
 	/* a customer's new ticket with dmarc=fail: no ack */
 	memset(&f, 0, sizeof f);
 	env.authenticated = false;

@@ -196,6 +196,26 @@ test_resume(void)
 	check_time(office, sm_sla_deadline_resume(&standard, SM_PRIO_HIGH,
 	    SM_SLA_FIRST_RESPONSE, at(office, "2026-11-27T18:00:00"), H(3)),
 	    "2026-11-30T10:00:00");
+
+	/* a pending ticket: the resolution deadline keeps the open time that
+	 * was left when the pause began. Paused Monday 15:00 with the deadline
+	 * Tuesday 11:00 (4 business hours left), back Wednesday 10:00: due
+	 * Wednesday 14:00. */
+	check_time(office, sm_sla_resume_resolution(&standard,
+	    at(office, "2026-11-23T15:00:00"), at(office, "2026-11-24T11:00:00"),
+	    at(office, "2026-11-25T10:00:00")), "2026-11-25T14:00:00");
+	/* back on Saturday: the clock runs again on Monday */
+	check_time(office, sm_sla_resume_resolution(&standard,
+	    at(office, "2026-11-27T16:00:00"), at(office, "2026-11-27T17:00:00"),
+	    at(office, "2026-11-28T12:00:00")), "2026-11-30T10:00:00");
+	/* wall clock: plain shift by the pause */
+	g_assert_cmpint(sm_sla_resume_resolution(&always, 1000, 5000, 9000), ==, 13000);
+	/* nothing to move: no pause, no deadline, a deadline passed before
+	 * the pause (a breach stays one), a clock that goes backwards */
+	g_assert_cmpint(sm_sla_resume_resolution(&standard, 0, 5000, 9000), ==, 0);
+	g_assert_cmpint(sm_sla_resume_resolution(&standard, 1000, 0, 9000), ==, 0);
+	g_assert_cmpint(sm_sla_resume_resolution(&always, 5000, 4000, 9000), ==, 0);
+	g_assert_cmpint(sm_sla_resume_resolution(&always, 5000, 6000, 4000), ==, 0);
 }
 
 struct pcase {

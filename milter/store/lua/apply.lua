@@ -209,9 +209,7 @@ if new ~= old then
   elseif old == 'closed' then
     redis.call('HDEL', k, 'ca')
   end
-  if new == 'resolved' or new == 'closed' then
-    redis.call('HDEL', k, 'dfr', 'dnr', 'dr')
-  end
+  paused(k, old, new, now, ARGV[o + APPLY_RESUME_DUE_RESOLUTION])
 end
 local cp = ARGV[o + APPLY_CMD_PRIORITY]
 cp = cp == '0' and 'urgent' or cp == '1' and 'high' or cp == '2' and 'normal' or

@@ -33,6 +33,24 @@ local function addline(k, line, text, n)
   text = text or redis.call('GET', k) or '{}'
   return redis.call('SET', k, text .. '\n' .. line)
 end
+-- The resolution clock while a ticket's status goes from old to new
+-- (the caller moved the status indexes): it stops while pending ('ps',
+-- pending since, kept); leaving pending, the caller's resumed deadline
+-- (the business time left at the pause, from now on: sm_decide) replaces
+-- 'dr'; resolved and closed stop every clock.
+local function paused(k, old, new, now, resume)
+  if new == 'pending' then
+    redis.call('HSET', k, 'ps', now)
+  elseif old == 'pending' then
+    redis.call('HDEL', k, 'ps')
+    if tonumber(resume) > 0 and (new == 'open' or new == 'new') then
+      redis.call('HSET', k, 'dr', resume)
+    end
+  end
+  if new == 'resolved' or new == 'closed' then
+    redis.call('HDEL', k, 'dfr', 'dnr', 'dr')
+  end
+end
 -- tickets per requester: 16384 small hashes, field = address; b is
 -- the bucket, from the caller (sm_store_index_key)
 local function rqx(b) return P .. 'rq:' .. b end

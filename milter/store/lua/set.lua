@@ -19,9 +19,7 @@ if new and new ~= old then
   elseif old == 'closed' then
     redis.call('HDEL', k, 'ca')
   end
-  if new == 'resolved' or new == 'closed' then
-    redis.call('HDEL', k, 'dfr', 'dnr', 'dr')
-  end
+  paused(k, old, new, now, ARGV[SET_RESUME_DUE_RESOLUTION])
 end
 local p = ARGV[SET_PRIORITY]
 p = p == '0' and 'urgent' or p == '1' and 'high' or p == '2' and 'normal' or

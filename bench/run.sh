@@ -383,13 +383,16 @@ pf_start()
 
 pf_queue_empty() { sm_postfix_queue_empty; }
 
-# pf_run LABEL REP PORT SUPPORT-PERCENT: NPF messages, 4 parallel sessions;
+# pf_run LABEL REP PORT SUPPORT-PERCENT|agent: NPF messages, 4 parallel sessions;
 # done when smtp-source is done and the queue is empty.
 pf_run()
 {
 	_label=$1 _rep=$2 _port=$3 _pct=$4
-	_nsup=$((NPF * _pct / 100))
-	_noth=$((NPF - _nsup))
+	_nsup=0 _noth=0
+	if [ "$_pct" != agent ]; then
+		_nsup=$((NPF * _pct / 100))
+		_noth=$((NPF - _nsup))
+	fi
 	_l0=$(wc -l <"$PF/maillog" 2>/dev/null || echo 0)
 	wait_for 60 pf_queue_empty
 	case $_port in
@@ -403,7 +406,6 @@ pf_run()
 	_t0=$(now)
 	_p1= _p2=
 	if [ "$_pct" = agent ]; then
-		_nsup=0 _noth=0
 		pf_agent_lanes &
 		_p1=$!
 	fi

@@ -8,12 +8,14 @@
 # SMTP AUTH in the tests' private Postfix (SM_PF_SASL=1): saslpasswd2
 # (sasl2-bin), the PLAIN/LOGIN plugins (libsasl2-modules) and the sasldb
 # auxprop plugin (libsasl2-modules-db); libsasl2-2 comes with postfix.
+# mutt (2.2) and tmux: tests/integration/agent_mutt.sh, where a real
+# terminal mail client (driven through tmux) replies to a stamped copy.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 PKGS="build-essential autoconf automake libtool pkg-config
       libmilter-dev libgmime-3.0-dev libhiredis-dev libjson-glib-dev libglib2.0-dev
       redis-server redis-tools postfix swaks miltertest procps jq lua5.1
-      sasl2-bin libsasl2-modules libsasl2-modules-db
+      sasl2-bin libsasl2-modules libsasl2-modules-db mutt tmux
       clang libfuzzer-14-dev"
 missing=""
 for p in $PKGS; do

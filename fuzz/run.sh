@@ -118,6 +118,8 @@ seeds_of()
 		echo "$top_srcdir/tests/unit/data/config" ;;
 	template)
 		echo "$gen/template" ;;
+	command)
+		echo "$top_srcdir/fuzz/seeds/html" ;;
 	mio)
 		echo "$gen/mio" ;;
 	esac
@@ -129,7 +131,7 @@ max_len_of()
 {
 	case $1 in
 	message) echo 131072 ;;
-	excerpt|html|mio) echo 65536 ;;
+	excerpt|html|mio|command) echo 65536 ;;
 	config|template) echo 16384 ;;
 	envelope|rfc2047|util) echo 4096 ;;
 	*) echo 512 ;;

@@ -58,6 +58,14 @@ char *sm_text_to_utf8(const char *data, size_t len, const char *charset);
 /* HTML -> readable plain text (tags dropped, entities decoded, blocks
  * become line breaks, script/style removed). */
 char *sm_html_to_text(const char *html, size_t len);
+/* What sm_html_to_text() reads as markup, for readers that must agree
+ * with it (the agent's commands): the character reference at p (just
+ * after a '&'; end is the end of the markup) appended to out as UTF-8
+ * (nothing for &shy; and the like), returning the bytes it takes after
+ * the '&', or 0 when none starts there (the '&' is text); and whether a
+ * tag (lower-case name) ends a line of text. */
+size_t sm_html_entity(const char *p, const char *end, GString *out);
+bool sm_html_tag_is_block(const char *name);
 /* The customer's new text: cut at the first quoted-history marker ("On ...
  * wrote:", "-----Original Message-----", Outlook "From: ... Sent:" block,
  * "> " quote runs) and at the signature ("-- " line, common mobile

@@ -4,7 +4,9 @@
  * <blockquote> becomes "> " quoting, <pre> keeps its white space, script,
  * style and title are removed.
  *
- * Interface (sm_message.h): sm_html_to_text(). It takes hostile bytes
+ * Interface (sm_message.h): sm_html_to_text(); its entity decoder and
+ * block tags (sm_html_entity(), sm_html_tag_is_block()) for the agent's
+ * commands in HTML (milter/agent/command_html.c). It takes hostile bytes
  * (any length, NULs, broken or unclosed markup) and returns a g_malloc'ed,
  * NUL-free, valid UTF-8 string; it cannot fail. One pass, linear in the
  * input (no backtracking), so a 10 MB body costs a few ms. Builds on the
@@ -98,9 +100,15 @@ decode_entity(const char *p, const char *end, GString *out)
 	return 0;
 }
 
+size_t
+sm_html_entity(const char *p, const char *end, GString *out)
+{
+	return p < end ? decode_entity(p, end, out) : 0;
+}
+
 /* Tags that end a line of text. */
-static bool
-tag_is_block(const char *t)
+bool
+sm_html_tag_is_block(const char *t)
 {
 	static const char *const blocks[] = {
 		"p", "div", "br", "li", "ul", "ol", "dl", "dt", "dd", "tr",
@@ -256,7 +264,7 @@ sm_html_to_text(const char *html, size_t len)
 				html_newline(&st);
 			} else if (strcmp(name, "p") == 0) {
 				html_break(&st, 2);
-			} else if (tag_is_block(name)) {
+			} else if (sm_html_tag_is_block(name)) {
 				html_break(&st, 1);
 			} else if (strcmp(name, "td") == 0 ||
 			    strcmp(name, "th") == 0 || strcmp(name, "img") == 0) {

@@ -43,11 +43,13 @@ relayed()
 	wait_for 20 find_mail ann "$1" >/dev/null && find_mail ann "$1"
 }
 status_of() { ticket_json "$1" && jq_t "$1" .status; }
-# part_raw FILE TYPE: the body of the first part of type TYPE in FILE as
-# it is written, then its transfer encoding on stderr
+# part_raw FILE TYPE: the body of the first part of type TYPE in FILE (the
+# message itself when it is of that type) as it is written, then its
+# transfer encoding on stderr
 part_raw()
 {
 	awk -v want="$2" '
+	    BEGIN { hdr = 1 }
 	    { sub(/\r$/, "") }
 	    /^--/ { if (inpart) exit; hdr = 1; m = 0; enc = ""; next }
 	    hdr && /^$/ { hdr = 0; if (m) { inpart = 1; print enc > "/dev/stderr" } next }

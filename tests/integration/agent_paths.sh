@@ -5,7 +5,8 @@
 # "out", relayed once, pending, first response), #note, commands after
 # text, an out-of-office, the refusals (unknown command, bad value, a
 # 998-byte command line, a ticket that does not exist, commands to a queue
-# one is no agent of), an MTA retry, and an agent's mail outside any
+# one is no agent of, signed mail with a command; signed mail without one
+# is relayed unaltered), an MTA retry, and an agent's mail outside any
 # ticket (a customer's new ticket). trusted_networks is 127.0.0.1/32;
 # miltertest's client is 192.0.2.10 unless SM_IP says otherwise.
 . "$top_srcdir/tests/lib/common.sh"
@@ -157,6 +158,50 @@ refused "no such ticket" "Here you go." 'no ticket #999' "Re: [Support #999] som
 unset REF
 check "refusals: no out message added" test "$(count_dir "$id" out)" = "$outs"
 check "refusals: nothing relayed" eval 'outbox_idle && [ "$(relays)" = 3 ]'
+
+# Signed mail: relayed unaltered without commands, refused with one.
+signed_mail()   # signed_mail FIRST-LINE: $T/a<n>.eml, PGP/MIME signed
+{
+	n=$((n + 1))
+	f=$T/a$n.eml
+	cat >"$f" <<EOM
+From: Alice Agent <alice@example.com>
+To: support@example.com
+Subject: Re: printer broken
+Message-ID: <a$n.paths@example.com>
+In-Reply-To: <root.paths@customer.test>
+MIME-Version: 1.0
+Content-Type: multipart/signed; micalg=pgp-sha256; protocol="application/pgp-signature"; boundary="SIG$n"
+
+--SIG$n
+Content-Type: text/plain; charset=utf-8
+
+$1
+
+Signed text, line $n.
+--SIG$n
+Content-Type: application/pgp-signature; name="signature.asc"
+
+-----BEGIN PGP SIGNATURE-----
+iHUEARYIAB0WIQTestTestTestTestTestTestTestTestAAoJEN0TestSig$n
+=abcd
+-----END PGP SIGNATURE-----
+--SIG$n--
+EOM
+}
+relays0=$(relays)
+signed_mail "Hello Ann,"
+o=$(SM_FROM=alice@example.com SM_AUTH=alice@example.com sm_send "$f")
+check "signed, no command: accepted" test "$(out_result "$o")" = a
+check "signed, no command: relayed" wait_for 10 eval '[ "$(relays)" = $((relays0 + 1)) ]'
+r=$(grep -l "Signed text, line $n" $(sent_mails ticket="$id" event=reply) /dev/null | head -n 1)
+check "signed: relayed as multipart/signed" eval 'grep -qi "^Content-Type: multipart/signed" "$r"'
+check "signed: the signature part is there, unaltered" eval 'grep -q "^iHUEARYIAB0WIQTestTestTestTestTestTestTestTestAAoJEN0TestSig$n$" "$r"'
+signed_mail "#status closed"
+o=$(SM_FROM=alice@example.com SM_AUTH=alice@example.com sm_send "$f")
+check "signed with a command: refused" test "$(out_result "$o")" = y
+check "signed with a command: the reason says why" log_has "signed or encrypted mail cannot carry commands"
+check "signed with a command: not closed" test "$(status_of "$id")" != closed
 
 # 10. Commands to a queue one is no agent of: refused; without commands
 # a follow-up like anyone's.

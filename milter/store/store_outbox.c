@@ -59,55 +59,130 @@ job_ticket(const sm_claimed *c)
 	return 0;
 }
 
+/* Is the job a relayed agent reply? */
+static bool
+job_is_reply(const sm_claimed *c)
+{
+	for (size_t i = 0; i + 1 < c->nfields; i += 2)
+		if (strcmp(c->fields[i], "event") == 0)
+			return strcmp(c->fields[i + 1], "reply") == 0;
+	return false;
+}
+
+/* Of a relayed reply's thread, only its two ends are read: the head line
+ * and the first message (the customer's), and the newest messages (the
+ * latest of the customer's, In-Reply-To) - a long thread is not copied
+ * for every answer in it. */
+#define REPLY_HEAD      "4095"          /* GETRANGE 0 .. */
+#define REPLY_TAIL      16384           /* GETRANGE -REPLY_TAIL -1 */
+
+/* The two ends as one thread text: the head's complete lines, then the
+ * tail's complete lines after the first (cut) one; the tail alone when it
+ * is the whole thread. */
+static GString *
+reply_thread(const redisReply *head, const redisReply *tail)
+{
+	GString *g = g_string_new(NULL);
+	const char *nl;
+
+	if (tail->type != REDIS_REPLY_STRING || head->type != REDIS_REPLY_STRING)
+		return g;
+	if (tail->len < REPLY_TAIL) {
+		g_string_append_len(g, tail->str, (gssize)tail->len);
+		return g;
+	}
+	/* whole lines of the head */
+	{
+		size_t end = head->len;
+
+		while (end > 0 && head->str[end - 1] != '\n')
+			end--;
+		g_string_append_len(g, head->str, end > 0 ? (gssize)end - 1 : (gssize)head->len);
+	}
+	if ((nl = memchr(tail->str, '\n', tail->len)) != NULL) {
+		g_string_append_c(g, '\n');
+		g_string_append_len(g, nl + 1, (gssize)(tail->len - (size_t)(nl + 1 - tail->str)));
+	}
+	return g;
+}
+
 /*
  * The tickets of n claimed jobs, with their threads: HGETALL and GET per
- * ticket in one MULTI, one round trip. A job without a ticket id, or
- * whose ticket is gone, keeps ticket NULL. -1 on a store error.
+ * ticket in one MULTI, one round trip (a relayed reply's thread: its two
+ * ends, reply_thread). A job without a ticket id, or whose ticket is gone,
+ * keeps ticket NULL. -1 on a store error.
  */
 static int
 claimed_tickets(sm_store *st, sm_claimed *c, int n)
 {
 	const char *prefix = sm_store_prefix(st);
-	int argc[2 * SM_CLAIM_MAX];
-	const char *const *argv[2 * SM_CLAIM_MAX];
-	const char *cmds[2 * SM_CLAIM_MAX][2];
-	char *keys[2 * SM_CLAIM_MAX];
-	int who[SM_CLAIM_MAX], m = 0, k = 0;
+	char tail_from[16];
+	int argc[3 * SM_CLAIM_MAX];
+	const char *const *argv[3 * SM_CLAIM_MAX];
+	const char *cmds[3 * SM_CLAIM_MAX][4];
+	char *keys[3 * SM_CLAIM_MAX];
+	int who[SM_CLAIM_MAX], first[SM_CLAIM_MAX], m = 0, k = 0, nkeys = 0;
+	bool reply[SM_CLAIM_MAX];
 	JsonParser *p = NULL;
 	redisReply *r;
 
+	g_snprintf(tail_from, sizeof tail_from, "-%d", REPLY_TAIL);
 	for (int i = 0; i < n && i < SM_CLAIM_MAX; i++) {
 		gint64 tid = job_ticket(&c[i]);
+		char *hk, *mk;
 
 		if (tid <= 0)
 			continue;
-		keys[k] = g_strdup_printf("%st:%" G_GINT64_FORMAT, prefix, tid);
-		keys[k + 1] = g_strdup_printf("%s:m", keys[k]);
+		hk = keys[nkeys++] = g_strdup_printf("%st:%" G_GINT64_FORMAT, prefix, tid);
+		mk = keys[nkeys++] = g_strdup_printf("%s:m", hk);
+		first[m] = k;
+		reply[m] = job_is_reply(&c[i]);
 		cmds[k][0] = "HGETALL";
-		cmds[k][1] = keys[k];
-		cmds[k + 1][0] = "GET";
-		cmds[k + 1][1] = keys[k + 1];
-		argc[k] = argc[k + 1] = 2;
-		argv[k] = cmds[k];
-		argv[k + 1] = cmds[k + 1];
+		cmds[k][1] = hk;
+		argc[k] = 2;
+		k++;
+		if (reply[m]) {
+			cmds[k][0] = "GETRANGE"; cmds[k][1] = mk;
+			cmds[k][2] = "0"; cmds[k][3] = REPLY_HEAD;
+			argc[k++] = 4;
+			cmds[k][0] = "GETRANGE"; cmds[k][1] = mk;
+			cmds[k][2] = tail_from; cmds[k][3] = "-1";
+			argc[k++] = 4;
+		} else {
+			cmds[k][0] = "GET";
+			cmds[k][1] = mk;
+			argc[k++] = 2;
+		}
 		who[m++] = i;
-		k += 2;
 	}
 	if (m == 0)
 		return 0;
-	r = sm_store_multi(st, k, argc, argv);
 	for (int i = 0; i < k; i++)
+		argv[i] = cmds[i];
+	r = sm_store_multi(st, k, argc, argv);
+	for (int i = 0; i < nkeys; i++)
 		g_free(keys[i]);
 	if (r == NULL)
 		return -1;
 	for (int j = 0; j < m; j++) {
-		const redisReply *h = r->element[2 * j], *t = r->element[2 * j + 1];
+		const redisReply *h = r->element[first[j]], *t = r->element[first[j] + 1];
 		sm_claimed *cl = &c[who[j]];
-		bool text = t->type == REDIS_REPLY_STRING;
 
-		cl->ticket = sm_store_ticket_from(&p, job_ticket(cl), h,
-		    text ? t->str : "", text ? t->len : 0);
-		cl->thread_len = text ? (gint64)t->len : 0;
+		if (reply[j]) {
+			GString *g = reply_thread(t, r->element[first[j] + 2]);
+
+			cl->ticket = sm_store_ticket_from(&p, job_ticket(cl), h, g->str, g->len);
+			cl->thread_len = 0;     /* not known: finish records nothing */
+			g_string_free(g, TRUE);
+			continue;
+		}
+		{
+			bool text = t->type == REDIS_REPLY_STRING;
+
+			cl->ticket = sm_store_ticket_from(&p, job_ticket(cl), h,
+			    text ? t->str : "", text ? t->len : 0);
+			cl->thread_len = text ? (gint64)t->len : 0;
+		}
 	}
 	if (p != NULL)
 		g_object_unref(p);

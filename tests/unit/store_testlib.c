@@ -102,6 +102,8 @@ ingest(sm_store *st, const sm_queue *q, const tmsg *t, sm_ingest_result *res)
 	in.ack_to = t->from;
 	in.ack_limit_count = q->ack_limit_count;
 	in.ack_limit_window = q->ack_limit_window;
+	in.relay_body = t->relay_body;
+	in.agent_name = t->relay_body ? "Alice Agent" : NULL;
 	in.ack_lease = t->lease;
 	in.ack_lease_until = t->lease_until;
 	rc = sm_store_ingest(st, &in, res);

@@ -30,6 +30,7 @@ typedef struct tmsg {
 	const char *subject;    /* NULL: "Printer on fire" */
 	const char *excerpt;    /* NULL: "It is burning." */
 	const char *name;       /* NULL: "Ann Lee" */
+	const char *relay_body; /* an agent's reply relayed with this entity */
 	const char *lease;      /* ack job leased at birth to this token */
 	gint64 lease_until;
 } tmsg;

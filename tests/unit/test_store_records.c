@@ -154,6 +154,76 @@ test_records(fixture *f, gconstpointer data)
 	g_free(km);
 }
 
+/* An agent's reply queues a relay job to the ticket's customer; its claim
+ * reads only the two ends of a long thread, enough for the threading
+ * headers: the customer's first message and the newest of theirs. */
+static void
+test_outbox_reply(fixture *f, gconstpointer data)
+{
+	char id[32], prev[32], *x = g_strnfill(900, 'x');
+	tmsg t = { .msgid = "r0@cust.test", .from = "ann@cust.test" };
+	tmsg a = { .msgid = "out1@example.com", .from = "alice@example.com",
+	    .direction = "out", .agent = true, .tag = 1,
+	    .relay_body = "Content-Type: text/plain; charset=utf-8\n\nDone.\n" };
+	const char *to = NULL, *event = NULL, *body = NULL;
+	const sm_ticket_msg *first = NULL, *latest = NULL;
+	sm_ingest_result r;
+	sm_claimed c[4];
+	int n;
+
+	r = ok_ingest(f->st, f->q, &t);
+	sm_ingest_result_clear(&r);
+	/* 24 follow-ups of 900 bytes each: a thread of over 16 kB */
+	t.excerpt = x;
+	for (int i = 1; i <= 24; i++) {
+		g_snprintf(prev, sizeof prev, "r%d@cust.test", i - 1);
+		g_snprintf(id, sizeof id, "r%d@cust.test", i);
+		t.msgid = id;
+		t.irt = prev;
+		r = ok_ingest(f->st, f->q, &t);
+		g_assert_cmpint(r.ticket, ==, 1);
+		sm_ingest_result_clear(&r);
+	}
+	a.irt = "r24@cust.test";
+	r = ok_ingest(f->st, f->q, &a);
+	g_assert_cmpint(r.ticket, ==, 1);
+	g_assert_true(r.ack_queued);    /* the relay job */
+	g_assert_cmpint(r.status, ==, SM_ST_PENDING);
+	sm_ingest_result_clear(&r);
+
+	n = sm_store_outbox_claim(f->st, NOW, 60, "tok", 4, c);
+	g_assert_cmpint(n, ==, 1);
+	for (size_t j = 0; j + 1 < c[0].nfields; j += 2) {
+		if (strcmp(c[0].fields[j], "to") == 0)
+			to = c[0].fields[j + 1];
+		if (strcmp(c[0].fields[j], "event") == 0)
+			event = c[0].fields[j + 1];
+		if (strcmp(c[0].fields[j], "body") == 0)
+			body = c[0].fields[j + 1];
+	}
+	g_assert_cmpstr(event, ==, "reply");
+	g_assert_cmpstr(to, ==, "ann@cust.test");
+	g_assert_cmpstr(body, ==, a.relay_body);
+	g_assert_nonnull(c[0].ticket);
+	g_assert_cmpstr(c[0].ticket->requester_addr, ==, "ann@cust.test");
+	/* fewer lines than stored (the middle is not read), but both ends */
+	g_assert_cmpuint(c[0].ticket->messages->len, <, 26);
+	for (guint i = 0; i < c[0].ticket->messages->len; i++) {
+		const sm_ticket_msg *m = g_ptr_array_index(c[0].ticket->messages, i);
+
+		if (strcmp(m->direction, "in") != 0)
+			continue;
+		if (first == NULL)
+			first = m;
+		latest = m;
+	}
+	g_assert_nonnull(first);
+	g_assert_cmpstr(first->message_id, ==, "r0@cust.test");
+	g_assert_cmpstr(latest->message_id, ==, "r24@cust.test");
+	sm_claimed_clear(&c[0]);
+	g_free(x);
+}
+
 /* The outbox's claim returns each due job with its ticket and leases it;
  * finish records the mail in the thread and drops the job, once. */
 static void
@@ -597,6 +667,7 @@ main(int argc, char **argv)
 		return 77;      /* skipped */
 	ADD("/store/records", test_records);
 	ADD("/store/outbox", test_outbox_claim_finish);
+	ADD("/store/outbox-reply", test_outbox_reply);
 	ADD("/store/ack_leased", test_ack_leased);
 	ADD("/store/record_escape", test_record_escape);
 	ADD("/store/finish_hints", test_finish_hints);

@@ -855,7 +855,10 @@ sm_relay_body_build(const char *raw, size_t len, sm_relay_body *out,
 		}
 		out->is_signed = true;
 		e = crypto_entity(top, raw, len);
-		if (!fields_safe(e))
+		if (memchr(e->str, '\0', e->len) != NULL)
+			fail = "the signed message holds NUL bytes, which mail "
+			    "cannot carry";
+		else if (!fields_safe(e))
 			fail = "the signed message's content header fields "
 			    "cannot be relayed safely";
 	} else {

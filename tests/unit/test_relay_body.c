@@ -680,6 +680,19 @@ test_signed(void)
 	g_assert_true(g_str_has_suffix(b.entity, "\n\nMIAGCSqGSIb3DQEHAqCAMIACAQEx\n"));
 	g_assert_nonnull(strstr(b.entity, "Content-Transfer-Encoding: base64\n"));
 	sm_relay_body_clear(&b);
+	/* signed with a NUL byte: cannot be relayed unaltered (fuzz_relay) */
+	{
+		static const char nul[] = "Content-Type: application/pkcs7-mime\n"
+		    "\nMIAG\0CSq\n";
+		sm_relay_body z;
+		char *err = NULL;
+
+		g_assert_false(sm_relay_body_build(nul, sizeof(nul) - 1, &z,
+		    &err));
+		g_assert_cmpstr(err, ==, "the signed message holds NUL bytes, "
+		    "which mail cannot carry");
+		g_free(err);
+	}
 	/* multipart/encrypted */
 	b = build_ok("Content-Type: multipart/encrypted; boundary=e;\n"
 	    " protocol=\"application/pgp-encrypted\"\n\n--e\n"

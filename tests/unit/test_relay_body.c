@@ -618,15 +618,29 @@ static const char signed_mail[] =
     "\r\n"
     "--sig42--\r\n";
 
-/* The raw body of a message with CRLF as LF. */
+/* The raw body of a message (after its first empty line) with CRLF as
+ * LF. */
 static char *
-raw_body_lf(const char *raw)
+raw_body_lf(const char *raw, size_t len)
 {
-	const char *p = strstr(raw, "\r\n\r\n");
+	const char *p = raw, *end = raw + len;
 	GString *s = g_string_new(NULL);
 
-	for (p += 4; *p; p++)
-		if (!(p[0] == '\r' && p[1] == '\n'))
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p);
+
+		if (nl == NULL) {
+			p = end;
+			break;
+		}
+		if (nl == p || (nl == p + 1 && *p == '\r')) {
+			p = nl + 1;
+			break;
+		}
+		p = nl + 1;
+	}
+	for (; p < end; p++)
+		if (!(p[0] == '\r' && p + 1 < end && p[1] == '\n'))
 			g_string_append_c(s, *p);
 	return g_string_free(s, FALSE);
 }
@@ -635,7 +649,7 @@ static void
 test_signed(void)
 {
 	char *raw = g_strdup_printf(signed_mail, "");
-	char *body = raw_body_lf(raw), *e;
+	char *body = raw_body_lf(raw, strlen(raw)), *e;
 	sm_relay_body b = build_ok(raw);
 
 	g_assert_true(b.is_signed);
@@ -847,7 +861,15 @@ test_corpus(void)
 			g_assert_null(strpbrk(err, "\r\n"));
 			refused++;
 		} else if (b.is_signed) {
+			char *body = raw_body_lf(data, len), *e;
+
+			/* the body as received, CRLF as LF */
 			check_entity(&b);
+			e = strstr(b.entity, "\n\n");
+			g_assert_nonnull(e);
+			if (strcmp(e + 2, body) != 0)
+				g_error("%s: the signed body changed", name);
+			g_free(body);
 			signed_++;
 		} else {
 			GMimeMessage *ma, *mb;

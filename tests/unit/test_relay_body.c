@@ -305,6 +305,15 @@ test_plain(void)
 	g_object_unref(m);
 	sm_relay_body_clear(&b);
 
+	/* at the top only the four content fields */
+	b = build_ok("Content-Type: text/plain\nContent-ID: <x@y>\n"
+	    "Content-Description: d\nContent-Location: http://x/\n"
+	    "Content-Language: de\nContent-Disposition: inline\n\nHallo\n");
+	g_assert_cmpstr(b.entity, ==, "Content-Type: text/plain\n"
+	    "Content-Transfer-Encoding: 7bit\nContent-Disposition: inline\n"
+	    "Content-Language: de\n\nHallo\n");
+	sm_relay_body_clear(&b);
+
 	/* no MIME at all: text/plain */
 	b = build_ok("Subject: x\n\n#note\ncalled him\n");
 	g_assert_true(b.cmds.note);

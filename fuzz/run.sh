@@ -106,10 +106,11 @@ seeds_of()
 {
 	[ -d "$top_srcdir/fuzz/seeds/$1" ] && echo "$top_srcdir/fuzz/seeds/$1"
 	case $1 in
-	message|excerpt|html)
+	message|excerpt|html|relay)
 		[ -d "$corpus/mime" ] && echo "$corpus/mime"
 		[ -d "$corpus/threads" ] && echo "$corpus/threads"
 		[ "$1" = message ] && echo "$top_srcdir/bench"
+		[ "$1" = relay ] && echo "$top_srcdir/fuzz/seeds/message"
 		;;
 	envelope|rfc2047|util)
 		echo "$gen/headers" ;;
@@ -130,7 +131,7 @@ seeds_of()
 max_len_of()
 {
 	case $1 in
-	message) echo 131072 ;;
+	message|relay) echo 131072 ;;
 	excerpt|html|mio|command) echo 65536 ;;
 	config|template) echo 16384 ;;
 	envelope|rfc2047|util) echo 4096 ;;

@@ -91,7 +91,8 @@ bool sm_commands_parse_html(const char *html, size_t len, sm_commands *out,
     char **err);
 /* The markup without the command block: the text, entities and <br> of
  * its lines and of the blank lines after it are removed, with the
- * elements that held only them; the elements still open where the first
+ * (properly nested) elements that held only them; the elements still
+ * open where the first
  * line of text starts (<div dir="ltr">, <body>, ...), <head>, comments,
  * <style> and the like stay, and everything from the first line of text
  * on is kept byte for byte. Markup without commands, or refused by

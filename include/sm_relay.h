@@ -53,7 +53,8 @@
  * Failure: false and a one-line *err (printable ASCII, at most
  * SM_COMMAND_ERR_MAX bytes): a refused command line (sm_command.h's
  * error), SM_RELAY_SIGNED_ERR, or mail this cannot rebuild (no header
- * block, a multipart without parts, more than 32 levels or 1000 parts).
+ * block, a multipart without parts, more than 32 levels or 1000 parts,
+ * signed mail holding NUL bytes).
  * The caller answers it with 550 (SPEC section 4).
  *
  * Pure: no I/O, no logging; its own GMime parser and objects per call,

@@ -18,11 +18,14 @@
  * Stripping knows the offset where the first line of text starts (just
  * after the tag or <pre> newline that started it) and rewrites only the
  * markup before it: its text, character references and <br> go; an
- * element opened and closed there goes with its tags (it held only
- * command lines); an element still open at that offset stays (it holds
- * the text that follows), as do end tags of elements opened earlier,
- * <html>, <head>, <body> and their <meta>/<link>, comments, <script>,
- * <style> and <title>. The rest of the markup is copied byte for byte.
+ * element opened and closed there, properly nested, goes with its tags
+ * (it held only command lines); an element still open at that offset
+ * stays (it holds the text that follows), as do misnested tags (their
+ * effect on what follows, e.g. the quoting of a <blockquote> that a
+ * stray </p> "closed", is kept that way), end tags of elements opened
+ * earlier, <html>, <head>, <body> and their <meta>/<link>, comments,
+ * <script>, <style> and <title>. So the text that follows is laid out
+ * as before: it keeps its quoting and starts a line of its own. The rest of the markup is copied byte for byte.
  * Every cut is at the edge of a token (ASCII '<', '>', '&', ';' or white
  * space), so valid UTF-8 stays valid.
  *
@@ -465,15 +468,21 @@ strip_before(const char *html, size_t len, size_t cut)
 			while (k > 0 && strcmp(g_array_index(stack,
 			    struct open_elem, k - 1).name, n) != 0)
 				k--;
-			if (k == 0) {           /* opened before the block */
-				g_array_append_val(pieces, pc);
+			if (k > 0 && k == stack->len) {
+				/* opened and closed here, nested: it held only
+				 * the block */
+				g_array_index(pieces, struct piece, g_array_index(
+				    stack, struct open_elem, k - 1).piece).keep =
+				    false;
+				g_array_set_size(stack, k - 1);
 				continue;
 			}
-			/* opened and closed here: it held only the block */
-			for (guint i = k - 1; i < stack->len; i++)
-				g_array_index(pieces, struct piece, g_array_index(
-				    stack, struct open_elem, i).piece).keep = false;
-			g_array_set_size(stack, k - 1);
+			/* misnested (both stay: a <blockquote> closed by a
+			 * stray </p> still quotes what follows), or opened
+			 * before the block */
+			if (k > 0)
+				g_array_set_size(stack, k - 1);
+			g_array_append_val(pieces, pc);
 		} else if (!t.self_closing && !is_void(n)) {
 			struct open_elem o;
 

@@ -533,7 +533,7 @@ static bool write_obj(struct relay *r, GMimeObject *o, int depth, bool top,
     GString *out);
 
 static bool
-write_leaf(struct relay *r, GMimePart *p, GString *out)
+write_leaf(struct relay *r, GMimePart *p, bool top, GString *out)
 {
 	GMimeObject *o = GMIME_OBJECT(p);
 	const char *repl = p == r->plain ? r->plain_new :
@@ -562,7 +562,7 @@ write_leaf(struct relay *r, GMimePart *p, GString *out)
 	g_string_append_printf(out, "Content-Transfer-Encoding: %s\n",
 	    g_mime_content_encoding_to_string(enc));
 	put_disposition(out, o);
-	put_fields(out, o, false);
+	put_fields(out, o, top);
 	g_string_append_c(out, '\n');
 	put_body(out, enc, data, n);
 	g_free(lf);
@@ -574,7 +574,7 @@ write_leaf(struct relay *r, GMimePart *p, GString *out)
 /* An attached message (message/rfc822 and the like): 7bit when it is
  * clean, else its bytes in base64. */
 static bool
-write_message(GMimeMessagePart *mp, GString *out)
+write_message(GMimeMessagePart *mp, bool top, GString *out)
 {
 	GMimeMessage *m = g_mime_message_part_get_message(mp);
 	GMimeStream *mem = g_mime_stream_mem_new();
@@ -599,7 +599,7 @@ write_message(GMimeMessagePart *mp, GString *out)
 	g_string_append_printf(out, "Content-Transfer-Encoding: %s\n",
 	    g_mime_content_encoding_to_string(enc));
 	put_disposition(out, GMIME_OBJECT(mp));
-	put_fields(out, GMIME_OBJECT(mp), false);
+	put_fields(out, GMIME_OBJECT(mp), top);
 	g_string_append_c(out, '\n');
 	put_body(out, enc, data, n);
 	g_free(lf);
@@ -708,9 +708,9 @@ write_obj(struct relay *r, GMimeObject *o, int depth, bool top, GString *out)
 	if (GMIME_IS_MULTIPART(o))
 		return write_multipart(r, GMIME_MULTIPART(o), depth, top, out);
 	if (GMIME_IS_MESSAGE_PART(o))
-		return write_message(GMIME_MESSAGE_PART(o), out);
+		return write_message(GMIME_MESSAGE_PART(o), top, out);
 	if (GMIME_IS_PART(o))
-		return write_leaf(r, GMIME_PART(o), out);
+		return write_leaf(r, GMIME_PART(o), top, out);
 	r->err = "the message has a MIME part that cannot be read";
 	return false;
 }
@@ -855,7 +855,10 @@ sm_relay_body_build(const char *raw, size_t len, sm_relay_body *out,
 		}
 		out->is_signed = true;
 		e = crypto_entity(top, raw, len);
-		if (!fields_safe(e))
+		if (memchr(e->str, '\0', e->len) != NULL)
+			fail = "the signed message holds NUL bytes, which mail "
+			    "cannot carry";
+		else if (!fields_safe(e))
 			fail = "the signed message's content header fields "
 			    "cannot be relayed safely";
 	} else {

@@ -548,9 +548,12 @@ test_html_strip(void)
 	/* an element opened before the block and closed inside it */
 	assert_strip_html("<span style=\"x\">#status open</span><div>Hi</div>",
 	    "<div>Hi</div>");
-	/* unclosed elements of the block stay (harmless, empty) */
+	/* unclosed and misnested elements of the block stay (harmless,
+	 * empty); a <blockquote> still quotes what follows (fuzz_command) */
 	assert_strip_html("<div><span>#status open</div><p>Hi</p>",
-	    "<p>Hi</p>");
+	    "<div><span></div><p>Hi</p>");
+	assert_strip_html("#assign b@c<p><blockquote></p>#l",
+	    "<p><blockquote></p>#l");
 	assert_strip_html("<p><font face=x>#status open<p>Hi",
 	    "<p><font face=x><p>Hi");
 	/* comments in the block stay (Outlook's conditional comments) */

@@ -305,6 +305,15 @@ test_plain(void)
 	g_object_unref(m);
 	sm_relay_body_clear(&b);
 
+	/* at the top only the four content fields */
+	b = build_ok("Content-Type: text/plain\nContent-ID: <x@y>\n"
+	    "Content-Description: d\nContent-Location: http://x/\n"
+	    "Content-Language: de\nContent-Disposition: inline\n\nHallo\n");
+	g_assert_cmpstr(b.entity, ==, "Content-Type: text/plain\n"
+	    "Content-Transfer-Encoding: 7bit\nContent-Disposition: inline\n"
+	    "Content-Language: de\n\nHallo\n");
+	sm_relay_body_clear(&b);
+
 	/* no MIME at all: text/plain */
 	b = build_ok("Subject: x\n\n#note\ncalled him\n");
 	g_assert_true(b.cmds.note);
@@ -618,15 +627,29 @@ static const char signed_mail[] =
     "\r\n"
     "--sig42--\r\n";
 
-/* The raw body of a message with CRLF as LF. */
+/* The raw body of a message (after its first empty line) with CRLF as
+ * LF. */
 static char *
-raw_body_lf(const char *raw)
+raw_body_lf(const char *raw, size_t len)
 {
-	const char *p = strstr(raw, "\r\n\r\n");
+	const char *p = raw, *end = raw + len;
 	GString *s = g_string_new(NULL);
 
-	for (p += 4; *p; p++)
-		if (!(p[0] == '\r' && p[1] == '\n'))
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p);
+
+		if (nl == NULL) {
+			p = end;
+			break;
+		}
+		if (nl == p || (nl == p + 1 && *p == '\r')) {
+			p = nl + 1;
+			break;
+		}
+		p = nl + 1;
+	}
+	for (; p < end; p++)
+		if (!(p[0] == '\r' && p + 1 < end && p[1] == '\n'))
 			g_string_append_c(s, *p);
 	return g_string_free(s, FALSE);
 }
@@ -635,7 +658,7 @@ static void
 test_signed(void)
 {
 	char *raw = g_strdup_printf(signed_mail, "");
-	char *body = raw_body_lf(raw), *e;
+	char *body = raw_body_lf(raw, strlen(raw)), *e;
 	sm_relay_body b = build_ok(raw);
 
 	g_assert_true(b.is_signed);
@@ -680,6 +703,19 @@ test_signed(void)
 	g_assert_true(g_str_has_suffix(b.entity, "\n\nMIAGCSqGSIb3DQEHAqCAMIACAQEx\n"));
 	g_assert_nonnull(strstr(b.entity, "Content-Transfer-Encoding: base64\n"));
 	sm_relay_body_clear(&b);
+	/* signed with a NUL byte: cannot be relayed unaltered (fuzz_relay) */
+	{
+		static const char nul[] = "Content-Type: application/pkcs7-mime\n"
+		    "\nMIAG\0CSq\n";
+		sm_relay_body z;
+		char *err = NULL;
+
+		g_assert_false(sm_relay_body_build(nul, sizeof(nul) - 1, &z,
+		    &err));
+		g_assert_cmpstr(err, ==, "the signed message holds NUL bytes, "
+		    "which mail cannot carry");
+		g_free(err);
+	}
 	/* multipart/encrypted */
 	b = build_ok("Content-Type: multipart/encrypted; boundary=e;\n"
 	    " protocol=\"application/pgp-encrypted\"\n\n--e\n"
@@ -834,7 +870,15 @@ test_corpus(void)
 			g_assert_null(strpbrk(err, "\r\n"));
 			refused++;
 		} else if (b.is_signed) {
+			char *body = raw_body_lf(data, len), *e;
+
+			/* the body as received, CRLF as LF */
 			check_entity(&b);
+			e = strstr(b.entity, "\n\n");
+			g_assert_nonnull(e);
+			if (strcmp(e + 2, body) != 0)
+				g_error("%s: the signed body changed", name);
+			g_free(body);
 			signed_++;
 		} else {
 			GMimeMessage *ma, *mb;

@@ -821,13 +821,13 @@ sm_eom(SMFICTX *ctx)
 			ret = SMFIS_REJECT;
 			goto out;
 		}
-		/* an agent's reply in a transaction whose other recipients cannot
-		 * be taken off would reach the customer twice, once with the
-		 * agent's own header */
-		if (d.relay && m->nother_rcpts > 0 &&
+		/* an agent's mail in a transaction whose other recipients cannot
+		 * be taken off would reach the customer as the agent wrote it: a
+		 * reply twice, once with the agent's own header; a note at all */
+		if (d.role == SM_ROLE_AGENT && m->nother_rcpts > 0 &&
 		    (!c->can_delrcpt || m->others == NULL ||
 		    m->others->len != (guint)m->nother_rcpts)) {
-			log_warnx("%s: agent reply with %d other recipients that cannot "
+			log_warnx("%s: agent mail with %d other recipients that cannot "
 			    "be removed: tempfail", qid, m->nother_rcpts);
 			smfi_setreply(ctx, "451", "4.7.0", "Cannot relay this reply "
 			    "now, please try again later");
@@ -856,12 +856,14 @@ sm_eom(SMFICTX *ctx)
 		sm_outbox_kick();
 
 	/* An agent's reply reaches the customer through the outbox, from the
-	 * queue: whoever else the agent's mail was for (the customer on a
-	 * Reply All) is taken off this copy, which goes to the queue. */
-	if (d.relay && m->others != NULL) {
+	 * queue, and a note reaches no customer: whoever else the agent's mail
+	 * was for (the customer on a Reply All) is taken off this copy, which
+	 * goes to the queue. */
+	if (d.role == SM_ROLE_AGENT && m->others != NULL) {
 		for (guint i = 0; i < m->others->len; i++) {
-			log_info("%s: agent reply: recipient %s removed (relayed from "
-			    "the queue instead)", qid, (char *)m->others->pdata[i]);
+			log_info("%s: agent mail: recipient %s removed (%s)", qid,
+			    (char *)m->others->pdata[i], d.relay ?
+			    "relayed from the queue instead" : "an internal note");
 			smfi_delrcpt(ctx, m->others->pdata[i]);
 		}
 	}

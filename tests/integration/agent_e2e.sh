@@ -154,6 +154,18 @@ else
 	fail "supportctl ticket show $id after Reply All: $(cat "$T/ticket.$id.err")"
 fi
 
+# A #note on a Reply All: the customer's copy is taken off too.
+swaks_send --from alice@example.com --to "ann@customer.test,$rt" \
+    --header 'From: Alice Agent <alice@example.com>' --header 'To: Ann Lee <ann@customer.test>' \
+    --header "Cc: $rt" --header "Subject: Re: [Support #$id] VPN down" \
+    --header 'Message-Id: <agent-e2e-6n@example.com>' \
+    --header 'In-Reply-To: <agent-e2e-1@customer.test>' \
+    --body "#note
+Internal on Reply All: her contract ends in March." >"$T/s6n.out"
+check "a note on Reply All accepted (250)" grep -q '<-  250 ' "$T/s6n.out"
+check "the note on Reply All is in the queue mailbox" \
+    wait_for 20 eval '[ -n "$(find_mail support "her contract ends in March")" ]'
+
 # 7. The same From from an untrusted client without SMTP AUTH is a
 # customer: nothing relayed, nothing changed but a customer's follow-up.
 swaks_send --local-interface 127.0.0.2 --from alice@example.com --to "$rt" \
@@ -211,6 +223,7 @@ swaks_send --from bob@customer.test --to ann@customer.test --body 'barrier' \
     --header 'Message-Id: <agent-e2e-barrier@customer.test>' >/dev/null
 check "the barrier mail reached ann" wait_for 20 find_mail ann 'agent-e2e-barrier@customer.test'
 check "the note reached no customer" eval '! find_mail ann "Gateway had a full disk"'
+check "the note on Reply All reached no customer" eval '! find_mail ann "her contract ends in March"'
 check "the refused mail reached no customer" eval '! find_mail ann "frobnicate"'
 check "the retried reply reached the customer once" test "$(replies)" = 3
 check "the spoofed mail reached no customer" eval '! find_mail ann "IBAN XX00"'

@@ -50,7 +50,9 @@ check "its acknowledgement went out" wait_for 10 eval '[ "$(sent_count ticket="$
 # 1. SMTP AUTH as the agent, from an untrusted client: a reply.
 agent_mail "Re: [Support #$id] printer broken" "#priority high
 
-We sent a technician."
+We sent a technician." 'Disposition-Notification-To: Alice <alice@example.com>' \
+    'Return-Receipt-To: alice@example.com' 'Sender: alice@example.com' \
+    'X-Mailer: AliceMail on alice-laptop.corp.example.com' 'Received: from alice-laptop.corp.example.com ([10.1.2.3])'
 o=$(SM_FROM=alice@example.com SM_AUTH=alice@example.com sm_send "$f")
 check "login: accepted" test "$(out_result "$o")" = a
 check "login: logged as the agent's reply" log_has "role=agent ticket=$id .*relay=queued"
@@ -66,6 +68,8 @@ check "login: In-Reply-To the customer's message" test "$(mail_hdr "$r" In-Reply
 check "login: no Auto-Submitted (a person wrote it)" test -z "$(mail_hdr "$r" Auto-Submitted)"
 check "login: the agent's address in no header" eval '! mail_headers "$r" | grep -qi "alice@example.com"'
 check "login: the agent's Message-ID in no header" eval '! mail_headers "$r" | grep -qi "a$n.paths"'
+check "login: nor its host, IP, receipts or mailer" \
+    eval '! mail_headers "$r" | grep -qi -e "alice-laptop" -e "10\.1\.2\.3" -e "^Disposition-Notification-To:" -e "^Return-Receipt-To:" -e "^Sender:" -e "^X-Mailer:"'
 check "login: status pending" test "$(status_of "$id")" = pending
 check "login: priority high" test "$(jq_t "$id" .priority)" = high
 check "login: first_response_at set" eval 'jq_t "$id" .first_response_at | grep -q Z$'

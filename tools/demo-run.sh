@@ -45,11 +45,34 @@ if wait_for 30 eval '[ "$(maildir_count ann)" -ge 1 ]'; then
 			my ($enc, $b) = ($1, $2);
 			print $enc =~ /quoted/i ? decode_qp($b) : $enc =~ /base64/i ? decode_base64($b) : $b;
 		}' "$a" | sed 's/^/    /'
-	echo
-	echo "== supportctl ticket show $id (the thread: the customer's mail, the ack)"
-	sm_ctl ticket show "$id" | sed 's/^/    /'
 	pass "demo: ticket made and acknowledged"
 else
 	fail "no acknowledgement reached the customer's Maildir within 30 s"
 fi
+
+# The agent presses Reply on the stamped copy: to its Reply-To, from a
+# trusted client (127.0.0.1 is in trusted_networks), with a command on top.
+rt=$(awk -F': ' 'tolower($1) == "reply-to" { print $2; exit }' "$m" | sed 's/.*<//; s/>.*//')
+echo
+echo "== the agent Alice replies to $rt, with '#status resolved' on the first line"
+swaks_send --from alice@example.com --to "$rt" \
+    --header 'From: Alice Agent <alice@example.com>' \
+    --header "Subject: Re: [Support #$id] Printer on fire" \
+    --header "In-Reply-To: $(awk -F': ' 'tolower($1) == "message-id" { print $2; exit }' "$m")" \
+    --body $'#status resolved\n\nHello Ann, the fire brigade has been and the printer is replaced.\n\nAlice' >"$T/swaks2.out"
+grep -E '^ *<[-*~]+ *(250|4|5)' "$T/swaks2.out" | tail -n 1
+if wait_for 30 eval '[ -n "$(grep -l "printer is replaced" $(maildir_files ann) /dev/null 2>/dev/null)" ]'; then
+	r=$(grep -l "printer is replaced" $(maildir_files ann) | head -n 1)
+	echo
+	echo "== the answer the customer receives (ann's Maildir): from the queue, command removed"
+	hdrs "$r"
+	echo
+	awk 'b { print "    " $0 } /^$/ { b = 1 }' "$r" | head -n 8
+	pass "demo: the agent's reply relayed"
+else
+	fail "the agent's reply did not reach the customer's Maildir within 30 s"
+fi
+echo
+echo "== supportctl ticket show $id (the thread: the customer's mail, the ack, the reply)"
+sm_ctl ticket show "$id" | sed 's/^/    /'
 sm_finish

@@ -2,10 +2,11 @@
 # tools/demo.sh - the self-contained demo of support-milter (README, first
 # command). As root on Debian 12: installs the packages, builds in _build,
 # then starts a private Redis (unix socket) and a private Postfix (loopback)
-# with the milter, sends one customer mail to support@example.com, and shows
-# what everyone sees: the stamped copy in the support Maildir, the ticket in
-# supportctl, and the acknowledgement in the customer's Maildir. Everything
-# it starts is stopped again at the end; nothing is left running.
+# with the milter, sends one customer mail to support@example.com and an
+# agent's reply to it, and shows what everyone sees: the stamped copy in the
+# support Maildir, the acknowledgement and the relayed answer in the
+# customer's Maildir, and the ticket in supportctl. Everything it starts is
+# stopped again at the end; nothing is left running.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)

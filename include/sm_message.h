@@ -66,6 +66,15 @@ char *sm_html_to_text(const char *html, size_t len);
  * tag (lower-case name) ends a line of text. */
 size_t sm_html_entity(const char *p, const char *end, GString *out);
 bool sm_html_tag_is_block(const char *name);
+/* The first "</name" (any case, not followed by a letter or digit) at or
+ * after p, before end; NULL when there is none: where the raw text of a
+ * script, style or title ends. */
+const char *sm_html_find_close(const char *p, const char *end, const char *name);
+
+/* GMime parser options as the message parser uses them: lenient
+ * everywhere, 8-bit header bytes read as UTF-8, else Windows-1252 (for
+ * every reader of a whole mail; g_mime_parser_options_free). */
+struct _GMimeParserOptions *sm_parser_options_new(void);
 /* The customer's new text: cut at the first quoted-history marker ("On ...
  * wrote:", "-----Original Message-----", Outlook "From: ... Sent:" block,
  * "> " quote runs) and at the signature ("-- " line, common mobile

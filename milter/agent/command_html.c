@@ -76,22 +76,6 @@ is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f';
 }
 
-/* "</name" (any case) at or after p, as html.c's find_close(). */
-static const char *
-find_close(const char *p, const char *end, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (; p + n + 2 <= end; p++) {
-		if ((p = memchr(p, '<', end - p - n - 1)) == NULL)
-			break;
-		if (p[1] == '/' && g_ascii_strncasecmp(p + 2, name, n) == 0 &&
-		    (p + n + 2 == end || !g_ascii_isalnum(p[n + 2])))
-			return p;
-	}
-	return NULL;
-}
-
 /* The tag at p ('<' that starts one), as sm_html_to_text() reads it. */
 static const char *
 lex_tag(struct lexer *lx, const char *p, const char *end, struct tok *t)
@@ -131,7 +115,7 @@ lex_tag(struct lexer *lx, const char *p, const char *end, struct tok *t)
 	if (t->kind == TK_TAG && !t->closing &&
 	    (strcmp(t->name, "script") == 0 || strcmp(t->name, "style") == 0 ||
 	    (strcmp(t->name, "title") == 0 && !lx->title_unclosed))) {
-		const char *e = find_close(p, end, t->name);
+		const char *e = sm_html_find_close(p, end, t->name);
 
 		if (e != NULL) {
 			const char *gt = memchr(e, '>', end - e);

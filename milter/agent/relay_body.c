@@ -63,25 +63,6 @@ struct relay {
 
 /* ------------------------------------------------------------- reading */
 
-/* Lenient, as milter/parse's: 8-bit header bytes read as UTF-8, else
- * Windows-1252. */
-static GMimeParserOptions *
-parser_options(void)
-{
-	static const char *fallback[] = { "utf-8", "windows-1252", NULL };
-	GMimeParserOptions *o;
-
-	o = g_mime_parser_options_clone(g_mime_parser_options_get_default());
-	g_mime_parser_options_set_address_compliance_mode(o,
-	    GMIME_RFC_COMPLIANCE_LOOSE);
-	g_mime_parser_options_set_parameter_compliance_mode(o,
-	    GMIME_RFC_COMPLIANCE_LOOSE);
-	g_mime_parser_options_set_rfc2047_compliance_mode(o,
-	    GMIME_RFC_COMPLIANCE_LOOSE);
-	g_mime_parser_options_set_fallback_charsets(o, fallback);
-	return o;
-}
-
 static GMimeMessage *
 parse(const char *raw, size_t len, GMimeParserOptions *opts)
 {
@@ -796,7 +777,7 @@ sm_relay_body_build(const char *raw, size_t len, sm_relay_body *out,
     char **err)
 {
 	struct relay r = { .plain = NULL };
-	GMimeParserOptions *opts = parser_options();
+	GMimeParserOptions *opts = sm_parser_options_new();
 	GMimeMessage *msg;
 	GMimeObject *top;
 	sm_commands tcmd, hcmd;

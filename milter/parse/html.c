@@ -124,9 +124,8 @@ sm_html_tag_is_block(const char *t)
 	return false;
 }
 
-/* Find "</name" (any case) at or after p; NULL when absent. */
-static const char *
-find_close(const char *p, const char *end, const char *name)
+const char *
+sm_html_find_close(const char *p, const char *end, const char *name)
 {
 	size_t n = strlen(name);
 
@@ -242,7 +241,7 @@ sm_html_to_text(const char *html, size_t len)
 			if (!closing && (strcmp(name, "script") == 0 ||
 			    strcmp(name, "style") == 0 ||
 			    (strcmp(name, "title") == 0 && !title_unclosed))) {
-				const char *e = find_close(p, end, name);
+				const char *e = sm_html_find_close(p, end, name);
 
 				if (e != NULL) {
 					const char *gt = memchr(e, '>', end - e);

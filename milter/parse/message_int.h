@@ -11,6 +11,8 @@
 #include <glib.h>
 #include <gmime/gmime.h>
 
+#include "sm_message.h"
+
 /* A top-level header field: its name and raw value (all after the colon,
  * folds and line ends included, as GMime keeps it). */
 struct sm_field {
@@ -66,8 +68,6 @@ char *sm_body_get(GMimeObject *top);
 char *sm_body_first_part(GMimeObject *top, const char *boundary,
     size_t line);
 
-/* message.c's parser options (g_mime_parser_options_free). */
-GMimeParserOptions *sm_parser_options_new(void);
 /* The envelope fields as message.c reads them (g_free): each through its
  * fast path below when that takes the value, else, or with gmime or
  * general set, through GMime or the general code; the two must agree. */

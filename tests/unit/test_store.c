@@ -696,7 +696,7 @@ test_set(fixture *f, gconstpointer data)
 	tmsg m1 = { .msgid = "c1@cust.test", .from = "ann@cust.test" };
 	tmsg m2 = { .msgid = "c2@cust.test", .from = "ann@cust.test",
 	    .irt = "c1@cust.test", .now = NOW + 50 };
-	sm_ticket_change ch = { -1, -1, NULL, NOW + 10 };
+	sm_ticket_change ch = { .status = -1, .priority = -1, .now = NOW + 10 };
 	char *closed[] = { "closed", NULL }, *open_[] = { "open", NULL };
 	sm_ingest_result r;
 	sm_ticket *t;

@@ -37,6 +37,9 @@ GTimeZone *sm_calendar_tz(const sm_calendar *cal);
 /* The instant at which `business` seconds of open time have passed after
  * `start`. With business == 0 the result is start. */
 gint64 sm_calendar_add(const sm_calendar *cal, gint64 start, gint64 business);
+/* The latest instant from which `business` seconds of open time remain
+ * until `end` (sm_calendar_add backwards; end itself for 0). */
+gint64 sm_calendar_sub(const sm_calendar *cal, gint64 end, gint64 business);
 /* Open time elapsed between from and to (0 when to <= from). */
 gint64 sm_calendar_elapsed(const sm_calendar *cal, gint64 from, gint64 to);
 /* Is the instant inside opening hours? */

@@ -34,13 +34,29 @@ typedef struct sm_sla {
 	int warn_at;                    /* percent, default 80 */
 } sm_sla;
 
+/* One level of a queue's escalate_to: its addresses and how much business
+ * time after the breach it is mailed (0 for the first level). */
+typedef struct sm_escalation_level {
+	gint64 after;                   /* seconds after the breach */
+	char **to;                      /* normalized, NULL-terminated, >= 1 */
+} sm_escalation_level;
+
+#define SM_ESCALATION_LEVELS_MAX 8
+
 typedef struct sm_queue {
 	char *name;                     /* section suffix: [queue:NAME] */
 	char **addresses;               /* normalized, NULL-terminated, >= 1 */
 	char *display_name;             /* "name" key; default: NAME */
 	char *tag;                      /* default: NAME capitalised */
 	char **agents;                  /* patterns (sm_addr_match) */
-	char *escalate_to;              /* may be NULL */
+	char *escalate_to;              /* may be NULL: the first level's
+					 * first address */
+	/* escalate_to = "a@x, b@x, 4h c@x": an item that starts with a
+	 * duration opens the next level, which is mailed that much business
+	 * time after the breach while the target is still breached; the
+	 * others join the level before them (levels[0]: at the breach). */
+	sm_escalation_level escalation[SM_ESCALATION_LEVELS_MAX];
+	int escalation_levels;          /* 0: no escalate_to */
 	char *sla_name;                 /* may be NULL: no SLA */
 	const sm_sla *sla;
 	char *language;                 /* default "en" */
@@ -119,6 +135,8 @@ void sm_config_unref(sm_config *cfg);
 const sm_queue *sm_config_queue_for_rcpt(const sm_config *cfg, const char *rcpt,
     char **detail_out);
 const sm_queue *sm_config_queue_by_name(const sm_config *cfg, const char *name);
+/* Free q's escalation levels and escalate_to (the config's own). */
+void sm_escalation_clear(sm_queue *q);
 /* Is addr (normalized) one of the queue's agents? */
 bool sm_queue_is_agent(const sm_queue *q, const char *addr);
 /* Any queue's agent? (the envelope fast path does not know the queue yet) */

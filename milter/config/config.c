@@ -40,7 +40,7 @@ queue_free(gpointer p)
 	g_free(q->display_name);
 	g_free(q->tag);
 	g_strfreev(q->agents);
-	g_free(q->escalate_to);
+	sm_escalation_clear(q);
 	g_free(q->sla_name);
 	g_free(q->language);
 	g_strfreev(q->vip);

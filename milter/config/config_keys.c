@@ -44,6 +44,7 @@ enum ktype {
 	T_ONFAIL,
 	T_LOGLEVEL,
 	T_TARGETS,	/* gint64[SM_PRIO_COUNT] */
+	T_ESCALATION,	/* sm_queue's escalation levels (off: the queue) */
 };
 
 typedef bool (*check_fn)(const char *v, char **err);
@@ -119,7 +120,7 @@ static const struct key queue_keys[] = {
 	{ "name", T_STR, NULL, Q(display_name), 0, 0, 0, check_oneline, false },
 	{ "tag", T_STR, NULL, Q(tag), 0, 0, 0, check_tag, false },
 	{ "agents", T_PATTERNS, "", Q(agents), 0, 0, 0, NULL, false },
-	{ "escalate_to", T_ADDR, NULL, Q(escalate_to), 0, 0, 0, NULL, false },
+	{ "escalate_to", T_ESCALATION, NULL, 0, 0, 0, 0, NULL, false },
 	{ "sla", T_STR, NULL, Q(sla_name), 0, 0, 0, check_word, false },
 	{ "language", T_STR, "en", Q(language), 0, 0, 0, check_language, false },
 	{ "acknowledge", T_BOOL, "yes", Q(acknowledge), 0, 0, 0, NULL, false },
@@ -368,6 +369,90 @@ fail:
 	return false;
 }
 
+void
+sm_escalation_clear(sm_queue *q)
+{
+	for (int i = 0; i < q->escalation_levels; i++)
+		g_strfreev(q->escalation[i].to);
+	memset(q->escalation, 0, sizeof q->escalation);
+	q->escalation_levels = 0;
+	g_clear_pointer(&q->escalate_to, g_free);
+}
+
+/* "leads@x, 4h boss@x, ceo@x": levels of addresses, an item starting with
+ * a duration opening the next one; each level later than the one before. */
+static bool
+parse_escalation(const char *v, sm_queue *q, char **err)
+{
+	char **items = sm_split_list(v), **it;
+	GPtrArray *level = NULL;
+	sm_queue n;
+
+	memset(&n, 0, sizeof n);
+	for (it = items; *it != NULL; it++) {
+		char *addr = *it, *sp = *it + strcspn(*it, " \t"), *a;
+		gint64 after = 0;
+		bool opens = level == NULL;
+
+		if (*sp != '\0') {
+			*sp++ = '\0';
+			sp += strspn(sp, " \t");
+			if (!sm_parse_duration(*it, &after, err))
+				goto fail;
+			if (after <= 0 || (n.escalation_levels > 0 &&
+			    after <= n.escalation[n.escalation_levels - 1].after)) {
+				g_free(*err);
+				*err = g_strdup_printf("'%s %s': each further level must "
+				    "come later than the one before it", *it, sp);
+				goto fail;
+			}
+			addr = sp;
+			opens = true;
+		}
+		if ((a = sm_addr_normalize(addr)) == NULL) {
+			*err = g_strdup_printf("bad address '%s' (expected "
+			    "\"leads@example.com, 4h boss@example.com\")", addr);
+			goto fail;
+		}
+		if (opens) {
+			if (level != NULL) {
+				g_ptr_array_add(level, NULL);
+				n.escalation[n.escalation_levels - 1].to =
+				    (char **)g_ptr_array_free(level, FALSE);
+			}
+			if (n.escalation_levels == SM_ESCALATION_LEVELS_MAX) {
+				g_free(a);
+				level = NULL;
+				*err = g_strdup_printf("at most %d levels",
+				    SM_ESCALATION_LEVELS_MAX);
+				goto fail;
+			}
+			n.escalation[n.escalation_levels++].after = after;
+			level = g_ptr_array_new();
+		}
+		g_ptr_array_add(level, a);
+	}
+	if (level != NULL) {
+		g_ptr_array_add(level, NULL);
+		n.escalation[n.escalation_levels - 1].to =
+		    (char **)g_ptr_array_free(level, FALSE);
+		level = NULL;
+	}
+	g_strfreev(items);
+	sm_escalation_clear(q);
+	memcpy(q->escalation, n.escalation, sizeof n.escalation);
+	q->escalation_levels = n.escalation_levels;
+	if (q->escalation_levels > 0)
+		q->escalate_to = g_strdup(q->escalation[0].to[0]);
+	return true;
+fail:
+	if (level != NULL)
+		g_ptr_array_free(level, TRUE);
+	g_strfreev(items);
+	sm_escalation_clear(&n);
+	return false;
+}
+
 /* Agent and VIP patterns: "user@domain" or "@domain". */
 static bool
 parse_patterns(const char *v, char ***out, char **err)
@@ -533,6 +618,10 @@ set_value(struct cfg_ctx *c, const struct key *k, void *base, const char *v,
 		return true;
 	case T_TARGETS:
 		return parse_targets(v, (gint64 *)p, err);
+	case T_ESCALATION:
+		if (*v == '\0')
+			return true;
+		return parse_escalation(v, base, err);
 	}
 	sm_panic("config: key type %d", (int)k->type);
 }

@@ -737,3 +737,36 @@ sm_calendar_next_open(const sm_calendar *cal, gint64 t)
 	}
 	return t;
 }
+
+/* The latest instant from which `business` seconds of open time remain
+ * until `end`: sm_calendar_add run backwards. A doubling search for a
+ * start early enough, then a binary search over sm_calendar_elapsed
+ * (monotonic in its first argument): about 30 calls. A calendar with no
+ * open time within 400 days (none can be configured) gives end less the
+ * span searched. */
+gint64
+sm_calendar_sub(const sm_calendar *cal, gint64 end, gint64 business)
+{
+	gint64 lo, hi, step = business;
+
+	if (business <= 0)
+		return end;
+	if (cal == NULL)
+		return end - business;
+	while (sm_calendar_elapsed(cal, end - step, end) < business) {
+		if (step > 400 * (gint64)86400)
+			return end - step;
+		step *= 2;
+	}
+	lo = end - step;
+	hi = end;
+	while (hi - lo > 1) {
+		gint64 mid = lo + (hi - lo) / 2;
+
+		if (sm_calendar_elapsed(cal, mid, end) >= business)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}

@@ -456,6 +456,32 @@ test_secret(void)
 	g_free(secret);
 }
 
+/* escalate_to: levels of addresses, a duration opening each further one */
+static void
+test_escalation(void)
+{
+	char *p = write_tmp("esc.conf", "[queue:a]\naddress = a@example.com\n"
+	    "escalate_to = Leads@Example.com, duty@example.com, 4h boss@example.com, "
+	    "1d ceo@example.com, cfo@example.com\n", -1);
+	sm_config *cfg = load_ok(p, false);
+	const sm_queue *q = sm_config_queue_by_name(cfg, "a");
+
+	g_assert_nonnull(q);
+	g_assert_cmpint(q->escalation_levels, ==, 3);
+	g_assert_cmpstr(q->escalate_to, ==, "leads@example.com");
+	g_assert_cmpint(q->escalation[0].after, ==, 0);
+	g_assert_cmpstr(q->escalation[0].to[0], ==, "leads@example.com");
+	g_assert_cmpstr(q->escalation[0].to[1], ==, "duty@example.com");
+	g_assert_null(q->escalation[0].to[2]);
+	g_assert_cmpint(q->escalation[1].after, ==, 4 * 3600);
+	g_assert_cmpstr(q->escalation[1].to[0], ==, "boss@example.com");
+	g_assert_null(q->escalation[1].to[1]);
+	g_assert_cmpint(q->escalation[2].after, ==, 86400);
+	g_assert_cmpstr(q->escalation[2].to[1], ==, "cfo@example.com");
+	sm_config_unref(cfg);
+	g_free(p);
+}
+
 static void
 test_values(void)
 {
@@ -488,6 +514,14 @@ test_values(void)
 		  "first_response = normal 1h, normal 2h\n", "[sla:s] first_response: " },
 		{ "[queue:a]\naddress = a@example.com\nsla = s\n[sla:s]\n"
 		  "first_response = normal 0\n", "[sla:s] first_response: " },
+		{ "[queue:a]\naddress = a@example.com\nescalate_to = leads\n",
+		  "[queue:a] escalate_to: bad address 'leads'" },
+		{ "[queue:a]\naddress = a@example.com\nescalate_to = a@x.com, 4x b@x.com\n",
+		  "[queue:a] escalate_to: " },
+		{ "[queue:a]\naddress = a@example.com\nescalate_to = a@x.com, 4h b@x.com, 2h c@x.com\n",
+		  "[queue:a] escalate_to: '2h c@x.com': each further level must come later" },
+		{ "[queue:a]\naddress = a@example.com\nescalate_to = a@x.com, 4h\n",
+		  "[queue:a] escalate_to: " },
 	};
 	static const char *good_sockets[] = {
 		"unix:/run/sm.sock", "local:/run/sm.sock", "/run/sm.sock",
@@ -607,6 +641,7 @@ main(int argc, char **argv)
 	g_test_add_func("/config/all-errors-collected", test_all_errors_collected);
 	g_test_add_func("/config/secret", test_secret);
 	g_test_add_func("/config/values", test_values);
+	g_test_add_func("/config/escalation", test_escalation);
 	g_test_add_func("/config/priority-and-current", test_priority_and_current);
 	rc = g_test_run();
 	rm_tree(tmpdir);

@@ -29,6 +29,8 @@ typedef struct sm_job {
 	char *subject;          /* a relayed reply's subject as the agent wrote it */
 	char *body;             /* a relayed reply's MIME entity (sm_relay.h) */
 	char *last_error;       /* why the last attempt failed; NULL: none */
+	char *sla;              /* a warning's or escalation's SLA target:
+				 * "<target>:<level>:<deadline>" */
 	/* the worker's, not the job hash's: */
 	gint64 lease_end;       /* unix s: our lease lasts until then; 0: not known */
 	gint64 thread_len;      /* sm_claimed.thread_len */
@@ -53,6 +55,9 @@ extern const sm_job_field sm_job_schema[];
 extern const size_t sm_job_schema_len;
 
 void sm_job_clear(sm_job *j);
+/* The nonce of the job's Message-ID (sm_msgid_make_nonce): 24 bits of its
+ * creation time and 24 of its id, the same on every attempt. */
+guint64 sm_job_nonce(const sm_job *j);
 /* Fill j from a flat HGETALL list (name, value, ...), keeping j->id.
  * Unknown fields are ignored. false when a required field (event, ticket,
  * queue, to) is missing or empty. */

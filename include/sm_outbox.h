@@ -38,5 +38,9 @@ bool sm_outbox_offer(struct sm_claimed *c, const char *lease, gint64 lease_until
  * its process is killed and the job is left to its lease. Returns when the
  * thread has exited. */
 void sm_outbox_stop(void);
+/* Lower the calling thread's CPU priority to the lowest (nice 19; Linux):
+ * background work (the outbox, the timers) gives way to the MTA's
+ * sessions. who names the thread in the warning when it cannot. */
+void sm_background_priority(const char *who);
 
 #endif

@@ -32,6 +32,9 @@ typedef enum sm_sla_target {
 /* "first_response", "next_response", "resolution" (the JSON "due" keys);
  * parse returns -1 when unknown. */
 const char *sm_sla_target_name(sm_sla_target which);
+/* The same in words for mail: "first response", "next response",
+ * "resolution"; German for lang "de" (also "de-AT", "de_CH"). */
+const char *sm_sla_target_words(sm_sla_target which, const char *lang);
 int sm_sla_target_parse(const char *s);
 
 /* The configured target in seconds as written; 0 = no target (also for a

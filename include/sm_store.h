@@ -20,6 +20,7 @@
 #include <glib.h>
 
 #include "sm_config.h"
+#include "sm_job.h"
 #include "sm_message.h"
 #include "sm_ticket.h"
 #include "sm_thread.h"
@@ -58,6 +59,7 @@ void sm_store_saw_ticket(sm_store *st, gint64 id);
 #define SM_MSGID_DIGEST 23      /* bucket (4) and field (19) of {p}mi: */
 #define SM_CONTENT_DIGEST 16    /* a message's content, beside its id in {p}mi: */
 #define SM_RQ_DIGEST    4       /* bucket of {p}rq: */
+#define SM_TIMER_PLAN_LEN 64    /* a ticket's pl field, three numbers */
 char *sm_store_index_key(const char *s, size_t nhex);
 
 /* What `supportctl health` shows of the store (store_health.c). */
@@ -114,6 +116,11 @@ typedef struct sm_ingest {
 	gint64 due_resolution;
 	/* deadline if this is a customer follow-up on an answered ticket */
 	gint64 due_next_response;
+	/* a new ticket's timers (sm_timers.h): its entry in {p}timers at
+	 * wake (0: none) and the targets its deadlines were planned with
+	 * (field pl, sm_timer_plan_format; "": none) */
+	gint64 wake;
+	char plan[SM_TIMER_PLAN_LEN];
 	/* Acknowledgement: when want_ack and a ticket is created,
 	 * the same script counts the sender against ack_limit
 	 * ({p}acklimit:<addr>, window) and, within the limit, queues an outbox
@@ -169,6 +176,9 @@ typedef struct sm_ingest_result {
 	bool ack_queued;            /* an acknowledgement job was queued, or
 	                             * for an agent's reply the relayed one */
 	bool ack_limited;           /* wanted, but over ack_limit */
+	char *breached;             /* the ticket's breached targets
+				     * ("first_response,resolution"); NULL:
+				     * none (g_malloc'ed) */
 	/* with ack_lease: the job queued and its ticket, built from the
 	 * very fields the script wrote (id 0: none) */
 	sm_claimed ack;
@@ -288,5 +298,60 @@ int sm_store_outbox_fail(sm_store *st, gint64 job, const char *token, gint64 nex
 /* The tickets the requester started, from the requester index; 0 none,
  * -1 store error (sm_store_error). */
 gint64 sm_store_requester_tickets(sm_store *st, const char *requester);
+
+
+/* ---- the timer engine's steps (milter/store/store_timers.c) ----------
+ * The engine (milter/timers/engine.c) claims tickets whose {p}timers entry
+ * is due, plans them (sm_timers.h) and writes each plan with
+ * sm_store_timers_apply, guarded by the ticket's revision. */
+typedef struct sm_timer_claimed {
+	gint64 id;
+	char **values;          /* the fields asked for, NULL where unset;
+				 * NULL: the ticket is gone (entry dropped) */
+	size_t nvalues;
+} sm_timer_claimed;
+
+/* Lease up to max due entries (score <= now) for lease seconds to token,
+ * each with the named ticket fields. Returns how many (out[0..n-1], clear
+ * each with sm_timer_claimed_clear) or -1. */
+int sm_store_timers_claim(sm_store *st, gint64 now, int lease, const char *token,
+    int max, const char *const *fields, size_t nfields, sm_timer_claimed *out);
+void sm_timer_claimed_clear(sm_timer_claimed *c);
+
+typedef struct sm_timer_write {
+	gint64 ticket;
+	gint64 revision;        /* as claimed: the write is refused otherwise */
+	const char *token;      /* the claim's lease token */
+	gint64 now;
+	gint64 wake;            /* the entry's next score; 0: drop the entry */
+	bool close;             /* auto-close: status closed, clocks gone */
+	bool bump;              /* the ticket changed: revision + 1 */
+	const char *const *set; /* name, value, ... NULL-terminated (or NULL) */
+	const char *const *del; /* names, NULL-terminated (or NULL) */
+	sm_job *jobs;           /* to "": the ticket's requester; id: set
+				 * here (0 after the apply: not queued, the
+				 * ticket has no requester) */
+	int njobs;
+} sm_timer_write;
+
+/* 1 applied (*queued: jobs queued), 0 the ticket changed since the claim
+ * (its entry is due again at once), 2 the ticket is gone; -1 error. */
+int sm_store_timers_apply(sm_store *st, const sm_timer_write *w, int *queued);
+
+/* Make up to max entries that are not yet due due at now (a re-plan of
+ * every ticket after a configuration change). Returns how many, or -1. */
+int sm_store_timers_rewind(sm_store *st, gint64 now, int max);
+
+/* supportctl timers: the soonest limit entries, with their lease holders
+ * ("" none) and the named fields; *total gets the number of entries.
+ * Returns how many rows or -1. */
+typedef struct sm_timer_row {
+	sm_timer_claimed t;
+	gint64 due;
+	char *lease;
+} sm_timer_row;
+int sm_store_timers_list(sm_store *st, int limit, const char *const *fields,
+    size_t nfields, sm_timer_row **rows, gint64 *total);
+void sm_timer_rows_free(sm_timer_row *rows, int n);
 
 #endif

@@ -147,10 +147,18 @@ void sm_timer_plan_clear(sm_timer_plan *p);
  * timers entry. 0: nothing. */
 gint64 sm_timer_first_wake(const sm_queue *q, sm_priority p, gint64 created,
     gint64 due_first_response, gint64 due_resolution);
-/* pl for a ticket planned now with priority p (g_malloc'ed). */
+/* pl for a ticket planned now with priority p (g_malloc'ed), and the same
+ * into buf (SM_TIMER_PLAN_LEN, sm_store.h), returned. */
 char *sm_timer_plan_string(const sm_queue *q, sm_priority p);
+char *sm_timer_plan_format(const sm_queue *q, sm_priority p, char *buf);
 
-/* "first response", "next response", "resolution"; German for "de". */
-const char *sm_timer_target_words(sm_sla_target t, const char *lang);
+
+/* The engine thread (engine.c): started by the daemon's runtime after the
+ * privilege drop; it runs while [timers] enabled (read on every round, so a
+ * reload switches it). kick: look now (after a reload). stop: returns when
+ * the thread has exited (a round in progress finishes its ticket). */
+void sm_timers_start(void);
+void sm_timers_kick(void);
+void sm_timers_stop(void);
 
 #endif

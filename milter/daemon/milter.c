@@ -33,6 +33,7 @@
 #include "sm_role.h"
 #include "sm_sla.h"
 #include "sm_store.h"
+#include "sm_timers.h"
 #include "sm_util.h"
 #include "milter.h"
 
@@ -475,6 +476,24 @@ stamp(SMFICTX *ctx, struct msg *m, const sm_message *pm, GBytes *key,
 		set_stamp(ctx, m, "X-Ticket-Due", d);
 		g_free(d);
 	}
+	/* SPEC 7: a breached target shows on every later stamp (the names
+	 * are the timers' own, never the sender's) */
+	if (r->breached != NULL) {
+		char **names = g_strsplit(r->breached, ",", -1);
+		GString *b = g_string_new(NULL);
+
+		for (char **n = names; *n != NULL; n++) {
+			int t = sm_sla_target_parse(*n);
+
+			if (t >= 0)
+				g_string_append_printf(b, "%s%s", b->len ? ", " : "",
+				    sm_sla_target_name(t));
+		}
+		if (b->len > 0)
+			set_stamp(ctx, m, "X-Ticket-Breached", b->str);
+		g_string_free(b, TRUE);
+		g_strfreev(names);
+	}
 	strip_forged(ctx, m);
 
 	/* Reply-To: the queue address with this ticket's reply token, so an
@@ -602,6 +621,9 @@ ingest_input(const struct msg *m, const sm_envelope *env, const sm_message *pm,
 		in->due_first_response = sm_sla_deadline(sla, in->priority, SM_SLA_FIRST_RESPONSE, in->now);
 		in->due_resolution = sm_sla_deadline(sla, in->priority, SM_SLA_RESOLUTION, in->now);
 		in->due_next_response = sm_sla_deadline(sla, in->priority, SM_SLA_NEXT_RESPONSE, in->now);
+		in->wake = sm_timer_first_wake(m->queue, in->priority, in->now,
+		    in->due_first_response, in->due_resolution);
+		sm_timer_plan_format(m->queue, in->priority, in->plan);
 	}
 	in->ack_to = m->env_sender;
 	in->ack_limit_count = m->queue->ack_limit_count;

@@ -23,6 +23,7 @@
 #include "sm_config.h"
 #include "sm_log.h"
 #include "sm_outbox.h"
+#include "sm_timers.h"
 #include "sm_store.h"
 #include "sm_template.h"
 #include "sm_runtime.h"
@@ -110,6 +111,7 @@ sm_runtime_reload(const char *path)
 		sm_config_unref(cfg);
 		sm_store_pool_flush();
 		log_info("configuration and templates reloaded");
+		sm_timers_kick();
 	}
 	if (old != NULL)
 		sm_config_unref(old);
@@ -143,11 +145,13 @@ sm_runtime_start(sm_config *cfg)
 		log_warnx("no templates loaded: generated mail waits in the outbox "
 		    "until a reload (SIGUSR1) loads them");
 	sm_outbox_start();
+	sm_timers_start();
 }
 
 void
 sm_runtime_stop(void)
 {
+	sm_timers_stop();
 	sm_outbox_stop();
 	sm_templates_set_current(NULL);
 	g_mutex_lock(&tpl_mu);

@@ -178,6 +178,53 @@ sm_mailer_values(const sm_queue *q, const sm_ticket *t,
 	return v;
 }
 
+/* The Message-ID of the customer's latest message in t, NULL: none. */
+static const char *
+latest_in(const sm_ticket *t)
+{
+	for (guint i = t->messages != NULL ? t->messages->len : 0; i > 0; i--) {
+		const sm_ticket_msg *m = g_ptr_array_index(t->messages, i - 1);
+
+		if (g_strcmp0(m->direction, "in") == 0 && m->message_id != NULL &&
+		    *m->message_id != '\0')
+			return m->message_id;
+	}
+	return NULL;
+}
+
+/* A warning's or escalation's values: the target concerned (sla.target),
+ * its deadline (due.at), the level (escalation.level), and the customer's
+ * latest words rather than the first (excerpt). */
+static void
+sla_values(GHashTable *v, const sm_queue *q, const sm_ticket *t, const sm_job *j,
+    const char *lang)
+{
+	char **f = j->sla != NULL ? g_strsplit(j->sla, ":", 3) : NULL;
+	int target;
+
+	if (f != NULL && g_strv_length(f) == 3 &&
+	    (target = sm_sla_target_parse(f[0])) >= 0) {
+		gint64 level = g_ascii_strtoll(f[1], NULL, 10);
+		gint64 due = g_ascii_strtoll(f[2], NULL, 10);
+
+		put(v, "sla.target", g_strdup(sm_sla_target_words(target, lang)));
+		if (level > 0)
+			put(v, "escalation.level", g_strdup_printf("%" G_GINT64_FORMAT, level));
+		if (due > 0)
+			put(v, "due.at", sm_due_at(q->sla != NULL ? q->sla->calendar : NULL,
+			    due, lang));
+	}
+	g_strfreev(f);
+	for (guint i = t->messages != NULL ? t->messages->len : 0; i > 0; i--) {
+		const sm_ticket_msg *m = g_ptr_array_index(t->messages, i - 1);
+
+		if (g_strcmp0(m->direction, "in") == 0) {
+			put(v, "excerpt", dup_set(m->excerpt));
+			break;
+		}
+	}
+}
+
 /* ---- jobs ------------------------------------------------------------- */
 
 const char *
@@ -225,7 +272,7 @@ sm_mailer_render(const sm_config *cfg, GBytes *key,
 	char *refs[2] = { NULL, NULL };
 	sm_compose c;
 	gsize len = 0;
-	bool ok = false;
+	bool ok = false, agent_side;
 
 	memset(out, 0, sizeof *out);
 	*err = NULL;
@@ -237,6 +284,7 @@ sm_mailer_render(const sm_config *cfg, GBytes *key,
 		*err = g_strdup_printf("no template for event '%s'", j->event);
 		return false;
 	}
+	agent_side = strcmp(autosub, "auto-generated") == 0;
 	lang = q->language != NULL ? q->language : "en";
 	if (tpl == NULL || (tp = sm_templates_get(tpl, lang, j->event)) == NULL) {
 		*err = g_strdup_printf("template '%s' is not loaded", j->event);
@@ -252,10 +300,14 @@ sm_mailer_render(const sm_config *cfg, GBytes *key,
 	}
 
 	values = sm_mailer_values(q, t, j->previous_tickets, j->agent_name, lang);
+	if (agent_side)
+		sla_values(values, q, t, j, lang);
 	subject = sm_template_render_subject(tp, values);
 	text = sm_template_render_text(tp, values);
 	html = sm_template_render_html(tp, values);
-	token = key != NULL ? sm_token_make(key, t->id) : NULL;
+	/* a reply token is a customer's capability: mail to agents and
+	 * escalation addresses carries the plain queue address */
+	token = key != NULL && !agent_side ? sm_token_make(key, t->id) : NULL;
 	reply_to = sm_mailer_token_addr(q->addresses[0], token);
 	{
 		const char *const rcpts[] = { j->to, NULL };
@@ -264,6 +316,8 @@ sm_mailer_render(const sm_config *cfg, GBytes *key,
 	}
 	if (j->in_reply_to != NULL && *j->in_reply_to != '\0')
 		refs[0] = j->in_reply_to;
+	else
+		refs[0] = (char *)latest_in(t);
 
 	memset(&c, 0, sizeof c);
 	c.subject = subject;

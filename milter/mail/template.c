@@ -33,7 +33,8 @@ const char *const sm_template_vars[] = {
 	"ticket.id", "ticket.tag", "ticket.subject", "ticket.priority",
 	"ticket.status", "customer.name", "customer.address",
 	"customer.previous_tickets", "queue.name", "queue.address",
-	"due.phrase", "due.at", "agent.name", "excerpt", NULL
+	"due.phrase", "due.at", "agent.name", "excerpt", "sla.target",
+	"escalation.level", NULL
 };
 
 enum node_type { NODE_TEXT, NODE_VAR, NODE_SECTION };

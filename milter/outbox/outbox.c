@@ -35,7 +35,7 @@
  * never be sent (ticket gone, no template, bad address) is dead-lettered
  * at once. Every outcome is logged with the job and ticket numbers.
  *
- * The worker runs at the lowest CPU priority (background_priority: on a
+ * The worker runs at the lowest CPU priority (sm_background_priority: on a
  * busy machine the MTA's sessions come first).
  *
  * Round trips per claim of up to CLAIM_MAX mails: three, the claim, its
@@ -472,15 +472,6 @@ hand_over_sendmail(const sm_config *cfg, sm_store *st, const sm_job *j,
 	return ok;
 }
 
-/* The Message-ID of a job: the same for every attempt at it, unique
- * because job ids are (within one store; the creation time keeps a
- * store that was emptied and started over from repeating old ids). */
-static guint64
-job_nonce(const sm_job *j)
-{
-	return ((guint64)(j->created & 0xffffff) << 24) | ((guint64)j->id & 0xffffff);
-}
-
 /* Render one claimed job; t is its ticket (NULL: gone), owned by the
  * caller. true when *out holds its mail; otherwise the job has been given
  * up or re-scheduled. */
@@ -507,7 +498,7 @@ prepare(sm_store *st, const sm_config *cfg, sm_job *j, const sm_ticket *t,
 	if (j->message_id != NULL &&
 	    sm_msgid_verify(key, j->message_id) == j->ticket)
 		msgid = g_strdup(j->message_id);
-	else if ((msgid = sm_msgid_make_nonce(key, j->ticket, job_nonce(j),
+	else if ((msgid = sm_msgid_make_nonce(key, j->ticket, sm_job_nonce(j),
 	    cfg->hostname)) == NULL) {
 		give_up(st, j, token, "cannot make a Message-ID");
 		goto out;
@@ -641,15 +632,15 @@ give_way(struct sm_pressure *psi, int age)
  * next idle moment; on an idle machine nothing changes. Linux applies a
  * nice value to the thread whose id is given; elsewhere this is skipped.
  */
-static void
-background_priority(void)
+void
+sm_background_priority(const char *who)
 {
 #if defined(__linux__) && defined(SYS_gettid)
 	id_t tid = (id_t)syscall(SYS_gettid);
 
 	errno = 0;
 	if (setpriority(PRIO_PROCESS, tid, BACKGROUND_NICE) != 0)
-		log_warn("outbox: cannot lower its CPU priority");
+		log_warn("%s: cannot lower its CPU priority", who);
 #endif
 }
 
@@ -668,7 +659,7 @@ worker(gpointer arg)
 	gint64 claim_next = 0;          /* monotonic us: while giving way, no
 					 * claim from Redis before this */
 
-	background_priority();
+	sm_background_priority("outbox");
 	token = worker_token;
 	while (!g_atomic_int_get(&stopping)) {
 		sm_config *cfg = sm_config_current();

@@ -37,6 +37,19 @@ sm_sla_target_name(sm_sla_target which)
 	return target_names[which];
 }
 
+static bool is_german(const char *lang);
+
+const char *
+sm_sla_target_words(sm_sla_target which, const char *lang)
+{
+	static const char *const en[] = { "first response", "next response", "resolution" };
+	static const char *const de[] = { "Erstreaktion", "Folgereaktion", "Lösung" };
+
+	if ((int)which < 0 || which >= SM_SLA_TARGET_COUNT)
+		return "unknown";
+	return is_german(lang) ? de[which] : en[which];
+}
+
 int
 sm_sla_target_parse(const char *s)
 {

@@ -40,6 +40,7 @@ const sm_job_field sm_job_schema[] = {
 	STR(subject, "subject", false, true),
 	STR(body, "body", false, true),
 	STR(last_error, "last_error", false, false),
+	STR(sla, "sla", false, true),
 };
 const size_t sm_job_schema_len = G_N_ELEMENTS(sm_job_schema);
 
@@ -53,6 +54,12 @@ sm_job_clear(sm_job *j)
 		if (sm_job_schema[i].type == SM_JOB_STR)
 			g_free(*STR_AT(j, &sm_job_schema[i]));
 	memset(j, 0, sizeof *j);
+}
+
+guint64
+sm_job_nonce(const sm_job *j)
+{
+	return ((guint64)(j->created & 0xffffff) << 24) | ((guint64)j->id & 0xffffff);
 }
 
 static const sm_job_field *

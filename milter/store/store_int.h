@@ -28,6 +28,10 @@ enum sm_lua {
 	SM_LUA_RELEASE,         /* outbox: hand a held job back, due at once */
 	SM_LUA_FAIL,            /* outbox: count a failed attempt */
 	SM_LUA_MOVE,            /* layout: move old index buckets (EVAL) */
+	SM_LUA_TCLAIM,          /* timers: lease due tickets, with fields */
+	SM_LUA_TAPPLY,          /* timers: one ticket's plan, guarded */
+	SM_LUA_TLIST,           /* timers: read-only listing */
+	SM_LUA_TREWIND,         /* timers: every entry due now (re-plan) */
 	SM_LUA_COUNT
 };
 

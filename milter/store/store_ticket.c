@@ -220,6 +220,8 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
 	    in->cmd_has_priority ? (gint64)in->cmd_priority : -1);
 	sm_args_put(a, o + SM_ARG_APPLY_CMD_ASSIGNEE, in->cmd_assignee ? in->cmd_assignee : "");
 	sm_args_puti(a, o + SM_ARG_APPLY_RESUME_DUE_RESOLUTION, in->resume_due_resolution);
+	sm_args_put(a, o + SM_ARG_APPLY_PLAN, in->plan);
+	sm_args_puti(a, o + SM_ARG_APPLY_WAKE, in->wake);
 	sm_args_put(a, o + SM_ARG_APPLY_RELAY, in->relay_body != NULL ? "1" : "0");
 	sm_args_puti(a, o + SM_ARG_APPLY_JOB_ID, in->relay_body != NULL ? 0 : job);
 	if (in->relay_body != NULL ||
@@ -405,7 +407,7 @@ parse_ack(const redisReply *r, const sm_ingest *in, gint64 thread_len,
 }
 
 /* {'OK', ticket, status, priority, created, prev, ack_queued, ack_limited,
- *  due, queue[, leased job]} */
+ *  due, queue, leased job or 0, breached targets} */
 static bool
 parse_result(const redisReply *r, const sm_ingest *in, gint64 thread_len,
     sm_ingest_result *out)
@@ -428,6 +430,10 @@ parse_result(const redisReply *r, const sm_ingest *in, gint64 thread_len,
 	out->due = v[8];
 	g_free(out->queue);
 	out->queue = g_strndup(r->element[9]->str, r->element[9]->len);
+	g_free(out->breached);
+	out->breached = r->elements >= 12 && r->element[11]->type == REDIS_REPLY_STRING &&
+	    r->element[11]->len > 0 ?
+	    g_strndup(r->element[11]->str, r->element[11]->len) : NULL;
 	if (r->elements >= 11 && in->ack_lease != NULL &&
 	    !parse_ack(r, in, thread_len, out))
 		/* queued all the same: the job is claimed once its lease ran out */
@@ -592,6 +598,7 @@ sm_ingest_result_clear(sm_ingest_result *r)
 	if (r == NULL)
 		return;
 	g_free(r->queue);
+	g_free(r->breached);
 	sm_claimed_clear(&r->ack);
 	memset(r, 0, sizeof *r);
 }

@@ -3,8 +3,7 @@
  * pure half of the timer engine (include/sm_timers.h has the rules).
  *
  * Interface: sm_timer_state_from_fields, sm_timer_plan_ticket,
- * sm_timer_first_wake, sm_timer_plan_string, sm_timer_kind_name,
- * sm_timer_target_words. No I/O; cannot fail (fields it cannot read count
+ * sm_timer_first_wake, sm_timer_plan_string, sm_timer_kind_name. No I/O; cannot fail (fields it cannot read count
  * as unset).
  */
 #include <config.h>
@@ -15,6 +14,7 @@
 
 #include "sm_calendar.h"
 #include "sm_sla.h"
+#include "sm_store.h"
 #include "sm_timers.h"
 
 /* An alert whose instant passed while the calendar was closed waits for
@@ -30,19 +30,6 @@ sm_timer_kind_name(sm_timer_kind k)
 	};
 
 	return (unsigned)k < SM_TIMER_KIND_COUNT ? names[k] : "?";
-}
-
-const char *
-sm_timer_target_words(sm_sla_target t, const char *lang)
-{
-	static const char *const en[] = { "first response", "next response", "resolution" };
-	static const char *const de[] = { "Erstreaktion", "Folgereaktion", "Lösung" };
-	bool german = lang != NULL && g_ascii_strncasecmp(lang, "de", 2) == 0 &&
-	    (lang[2] == '\0' || lang[2] == '-' || lang[2] == '_');
-
-	if ((unsigned)t >= SM_SLA_TARGET_COUNT)
-		return "?";
-	return german ? de[t] : en[t];
 }
 
 /* ---- reading the ticket's fields --------------------------------------- */
@@ -170,6 +157,16 @@ sm_timer_plan_string(const sm_queue *q, sm_priority p)
 	    sm_sla_business_target(sla, p, SM_SLA_FIRST_RESPONSE),
 	    sm_sla_business_target(sla, p, SM_SLA_NEXT_RESPONSE),
 	    sm_sla_business_target(sla, p, SM_SLA_RESOLUTION));
+}
+
+char *
+sm_timer_plan_format(const sm_queue *q, sm_priority p, char *buf)
+{
+	char *s = sm_timer_plan_string(q, p);
+
+	g_strlcpy(buf, s, SM_TIMER_PLAN_LEN);
+	g_free(s);
+	return buf;
 }
 
 gint64

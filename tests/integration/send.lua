@@ -23,7 +23,7 @@ dofile(LIB)
 
 local NAMES = { "X-Ticket-ID", "X-Ticket-Queue", "X-Ticket-Status",
 	"X-Ticket-Priority", "X-Ticket-Due", "Reply-To", "Subject",
-	"X-Support-Loop", "X-Ticket-Event" }
+	"X-Support-Loop", "X-Ticket-Event", "X-Ticket-Breached" }
 
 local function esc(s)
 	return (s:gsub("\r", "\\r"):gsub("\n", "\\n"))

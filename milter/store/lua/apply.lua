@@ -7,7 +7,7 @@
 -- and a reply's 'to' (the ticket's customer) are filled in here.
 -- Returns {'OK', ticket, status, priority, created, previous tickets,
 -- job queued (an ack, or an agent's relayed reply), ack limited, due,
--- queue[, leased job id]}, or {'CONFLICT',
+-- queue, leased job id or 0, breached targets ('br', '' none)}, or {'CONFLICT',
 -- facts...} with the facts as read here, so that the caller decides again
 -- without another round trip.
 
@@ -60,7 +60,7 @@ local dfr, dr, dnr = ARGV[o + APPLY_DUE_FIRST_RESPONSE], ARGV[o + APPLY_DUE_RESO
   ARGV[o + APPLY_DUE_NEXT_RESPONSE]
 local mdig, sender = ARGV[INGEST_MSGID_DIGEST], ARGV[INGEST_SENDER]
 
--- v: the ticket's q, s, p, dfr, dnr, dr (false where unset)
+-- v: the ticket's q, s, p, dfr, dnr, dr, br (false where unset)
 local function answer(v, id, created, prev, aq, al)
   local s, p, due = v[2], v[3], 0
   local st = s == 'open' and 1 or s == 'pending' and 2 or s == 'resolved' and 3 or
@@ -72,10 +72,10 @@ local function answer(v, id, created, prev, aq, al)
     end
   end
   p = p == 'urgent' and 0 or p == 'high' and 1 or p == 'low' and 3 or 2
-  return {'OK', tonumber(id), st, p, created, prev, aq, al, due, v[1] or ''}
+  return {'OK', tonumber(id), st, p, created, prev, aq, al, due, v[1] or '', 0, v[7] or ''}
 end
 local function result(id, created, prev, aq, al)
-  local v = redis.call('HMGET', tk(id), 'q', 's', 'p', 'dfr', 'dnr', 'dr')
+  local v = redis.call('HMGET', tk(id), 'q', 's', 'p', 'dfr', 'dnr', 'dr', 'br')
   return answer(v, id, created, prev, aq, al)
 end
 
@@ -141,15 +141,6 @@ local function queue_ack(id, prev)
   return 1, 0, queue_job(id, prev)
 end
 
--- The customer of ticket id: the address of its head line, else nil.
-local function requester(id)
-  local head = redis.call('GETRANGE', tk(id) .. ':m', 0, 4095)
-  local line = head:match('^[^\n]*')
-  local ok, h = pcall(cjson.decode, line)
-  if ok and type(h) == 'table' and type(h.a) == 'string' and h.a ~= '' then return h.a end
-  return nil
-end
-
 if action == 'dup' then return result(target, 0, 0, 0, 0) end
 
 if action == 'new' or action == 'linked' then
@@ -161,16 +152,20 @@ if action == 'new' or action == 'linked' then
   if tonumber(dfr) > 0 then h[#h + 1] = 'dfr'; h[#h + 1] = dfr end
   if tonumber(dr) > 0 then h[#h + 1] = 'dr'; h[#h + 1] = dr end
   if action == 'linked' then h[#h + 1] = 'lf'; h[#h + 1] = linked end
+  if ARGV[o + APPLY_PLAN] ~= '' then h[#h + 1] = 'pl'; h[#h + 1] = ARGV[o + APPLY_PLAN] end
   if sender ~= '' then h[#h + 1] = '+' .. sender; h[#h + 1] = '' end
   redis.call('HSET', k, unpack(h))
   addmsg(id, true)
   redis.call('ZADD', ix(queue, 'new'), id, id)
+  if tonumber(ARGV[o + APPLY_WAKE]) > 0 then
+    redis.call('ZADD', P .. 'timers', ARGV[o + APPLY_WAKE], id)
+  end
   if ARGV[o + APPLY_QUEUE_KNOWN] ~= '1' then redis.call('SADD', P .. 'queues', queue) end
   local prev = 0
   if sender ~= '' then prev = redis.call('HINCRBY', rqx(ARGV[o + APPLY_RQ_BUCKET]), sender, '1') - 1 end
   local aq, al, job = queue_ack(id, prev)
   -- what result() would read back, known here
-  local a = answer({queue, 'new', prio, dfr, false, dr}, tn, 1, prev, aq, al)
+  local a = answer({queue, 'new', prio, dfr, false, dr, false}, tn, 1, prev, aq, al)
   -- a leased job's id, for the hand-over: the caller knows the rest
   if job and ARGV[o + APPLY_LEASE_UNTIL] ~= '0' then a[11] = tonumber(job) end
   return a
@@ -182,11 +177,13 @@ local k = tk(id)
 local v = redis.call('HMGET', k, 'q', 's', 'fr', 'dnr')
 local old = v[2]
 local new = old
+local replanned = false
 if dir == 'in' and not auto then
   if old == 'pending' or old == 'resolved' or old == 'closed' then new = 'open' end
   -- a customer follow-up on an answered ticket starts next_response
   if new == 'open' and v[3] and not v[4] and tonumber(dnr) > 0 then
     redis.call('HSET', k, 'dnr', dnr)
+    replanned = true
   end
   if sender ~= '' then redis.call('HSET', k, '+' .. sender, '') end
 elseif dir == 'out' then
@@ -214,7 +211,8 @@ end
 local cp = ARGV[o + APPLY_CMD_PRIORITY]
 cp = cp == '0' and 'urgent' or cp == '1' and 'high' or cp == '2' and 'normal' or
   cp == '3' and 'low' or nil
-if cp then redis.call('HSET', k, 'p', cp) end
+if cp then redis.call('HSET', k, 'p', cp); replanned = true end
+if new ~= old or replanned then replan(id, new, now) end
 if ARGV[o + APPLY_CMD_ASSIGNEE] ~= '' then redis.call('HSET', k, 'a', ARGV[o + APPLY_CMD_ASSIGNEE]) end
 redis.call('HSET', k, 'u', now)
 redis.call('HINCRBY', k, 'r', '1')

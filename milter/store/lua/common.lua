@@ -38,6 +38,7 @@ end
 -- pending since, kept); leaving pending, the caller's resumed deadline
 -- (the business time left at the pause, from now on: sm_decide) replaces
 -- 'dr'; resolved and closed stop every clock.
+-- The lifecycle timers count from 'rs' (resolved since) likewise.
 local function paused(k, old, new, now, resume)
   if new == 'pending' then
     redis.call('HSET', k, 'ps', now)
@@ -47,9 +48,32 @@ local function paused(k, old, new, now, resume)
       redis.call('HSET', k, 'dr', resume)
     end
   end
+  if new == 'resolved' then
+    redis.call('HSET', k, 'rs', now)
+  elseif old == 'resolved' then
+    redis.call('HDEL', k, 'rs')
+  end
   if new == 'resolved' or new == 'closed' then
     redis.call('HDEL', k, 'dfr', 'dnr', 'dr')
   end
+end
+-- The timer engine (sm_timers.h) plans a ticket whose status, priority or
+-- deadlines changed again at once: its {p}timers entry becomes due now. A
+-- closed ticket has nothing to come.
+local function replan(id, status, now)
+  if status == 'closed' then
+    redis.call('ZREM', P .. 'timers', id)
+  else
+    redis.call('ZADD', P .. 'timers', now, id)
+  end
+end
+-- The customer of ticket id: the address of its head line, else nil.
+local function requester(id)
+  local head = redis.call('GETRANGE', tk(id) .. ':m', 0, 4095)
+  local line = head:match('^[^\n]*')
+  local ok, h = pcall(cjson.decode, line)
+  if ok and type(h) == 'table' and type(h.a) == 'string' and h.a ~= '' then return h.a end
+  return nil
 end
 -- tickets per requester: 16384 small hashes, field = address; b is
 -- the bucket, from the caller (sm_store_index_key)

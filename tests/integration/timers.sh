@@ -1,0 +1,129 @@
+#!/bin/sh
+# timers.sh - the SLA and lifecycle timers (SPEC 1.6, 6, 7) through the
+# milter (miltertest) and the daemon's timer engine and outbox (generated
+# mail captured), with SLA targets and lifecycle times of seconds on a
+# wall-clock SLA: the warning at warn_at, the breach with escalation
+# level 1 and level 2, each once; the breach in the ticket JSON and on a
+# later stamp; an agent's reply cancelling the response timers; a priority
+# change moving the deadlines; the reminder and auto-close of a pending
+# ticket; the survey and auto-close of a resolved one; a closed ticket
+# with nothing left in {p}timers; the Redis memory of pending timers.
+. "$top_srcdir/tests/lib/common.sh"
+sm_setup '[queue:fast]
+address = fast@example.com
+name = Fast Desk
+tag = Fast
+agents = @example.com
+escalate_to = leads@example.com, 4s boss@example.com
+sla = quick
+reminder_after = 3s
+autoclose_after = 6s
+survey_after = 2s
+
+[sla:quick]
+first_response = urgent 3s, normal 6s, low 1h
+resolution = urgent 1h, normal 2h, low 3h
+warn_at = 50%'
+
+seq_n=0
+# new_ticket SUBJECT [PRIORITY-HEADER]: sends a new customer mail to the
+# fast queue; sets $tid and $o
+new_ticket()
+{
+	seq_n=$((seq_n + 1))
+	sm_mail "$T/n$seq_n.eml" "Ann Lee <ann$seq_n@customer.test>" "$1" "<n$seq_n.tm@customer.test>" ${2:+"$2"}
+	o=$(SM_RCPT=fast@example.com SM_TAG=Fast sm_send "$T/n$seq_n.eml")
+	tid=$(out_stamp "$o" X-Ticket-ID)
+	echo "$tid" | grep -Eq '^[0-9]+$' || hard_error "no ticket for '$1': $(cat "$o")"
+}
+count() { sent_count "$@"; }
+set_t() { sm_ctl ticket set "$@" >"$T/set.out" 2>&1 || fail "ticket set $*: $(cat "$T/set.out")"; }
+status_of() { ticket_json "$1" && jq_t "$1" .status; }
+
+# 1. Warning at 50% (3 s), breach and level 1 at 6 s, level 2 at 10 s.
+new_ticket "printer on fire"
+a=$tid
+check "a new ticket is in sm:timers" eval '[ -n "$(redis_cli ZSCORE sm:timers "$a")" ]'
+wait_for 15 eval '[ $(count ticket=$a event=escalation to=boss@example.com) -ge 1 ]' ||
+    fail "no level-2 escalation for ticket $a within 15 s"
+check "one warning, to the first level (no assignee)" \
+    test "$(count ticket=$a event=warning to=leads@example.com)" = 1
+check "level 1: one escalation to leads" \
+    test "$(count ticket=$a event=escalation to=leads@example.com)" = 1
+check "level 2: one escalation to boss" \
+    test "$(count ticket=$a event=escalation to=boss@example.com)" = 1
+check "nothing else for the ticket: 3 mails in all (and the ack)" \
+    test "$(count ticket=$a)" = 4
+w=$(sent_mails ticket=$a event=warning | head -1)
+e2=$(sent_mails ticket=$a event=escalation to=boss@example.com | head -1)
+check "warning: Auto-Submitted: auto-generated" test "$(mail_hdr "$w" Auto-Submitted)" = auto-generated
+check "warning: Reply-To the plain queue address (no reply token to agents)" \
+    eval 'mail_hdr "$w" Reply-To | grep -qx "\"Fast Desk\" <fast@example.com>\|Fast Desk <fast@example.com>"'
+check "warning: threaded to the customer's message" \
+    test "$(mail_hdr "$w" In-Reply-To)" = "<n1.tm@customer.test>"
+check "warning: names the target" eval 'mail_body "$w" | grep -qi "first response"'
+check "escalation level 2: says level 2" eval 'mail_body "$e2" | grep -q "level 2"'
+check "escalation: X-Support-Loop and X-Ticket-Event" \
+    eval '[ -n "$(mail_hdr "$e2" X-Support-Loop)" ] && [ "$(mail_hdr "$e2" X-Ticket-Event)" = escalation ]'
+ticket_json "$a" || fail "ticket show $a"
+check "the ticket JSON lists the breach" test "$(jq_t "$a" '.breaches | join(",")')" = first_response
+check "the log has one line per action" \
+    test "$(grep -c "timers: ticket=$a escalation target=first_response level=2 to=<boss@example.com> job=[0-9]* msgid=<sm\.$a\." "$T/daemon.log")" = 1
+# a later customer message is stamped with the breach
+sm_mail "$T/a2.eml" 'Ann Lee <ann1@customer.test>' "Re: printer on fire" '<a2.tm@customer.test>' \
+    'In-Reply-To: <n1.tm@customer.test>'
+o=$(SM_RCPT=fast@example.com SM_TAG=Fast sm_send "$T/a2.eml")
+check "a later stamp: X-Ticket-Breached: first_response" \
+    test "$(out_stamp "$o" X-Ticket-Breached)" = first_response
+
+# 2. An agent's reply before the deadline: no warning, no escalation.
+new_ticket "quick answer"
+b=$tid
+sm_mail "$T/b-reply.eml" 'Alice Agent <alice@example.com>' "Re: [Fast #$b] quick answer" '<b-reply.tm@example.com>' \
+    'In-Reply-To: <n2.tm@customer.test>'
+o=$(SM_RCPT=fast@example.com SM_TAG=Fast SM_FROM=alice@example.com SM_AUTH=alice@example.com sm_send "$T/b-reply.eml")
+check "the agent's reply is accepted" test "$(out_result "$o")" = a
+wait_for 10 eval '[ $(count ticket=$b event=autoclose) -ge 1 ]' ||
+    fail "ticket $b (pending after the reply) not auto-closed within 10 s: $(status_of "$b")"
+check "answered in time: no warning" test "$(count ticket=$b event=warning)" = 0
+check "answered in time: no escalation" test "$(count ticket=$b event=escalation)" = 0
+check "the reply is relayed" test "$(count ticket=$b event=reply)" = 1
+check "pending 3 s: one reminder to the customer" test "$(count ticket=$b event=reminder to=ann2@customer.test)" = 1
+check "auto-closed: status closed" test "$(status_of "$b")" = closed
+check "pending 6 s: one auto-close notice" test "$(count ticket=$b event=autoclose to=ann2@customer.test)" = 1
+r=$(sent_mails ticket=$b event=reminder | head -1)
+check "reminder: Auto-Submitted: auto-replied" test "$(mail_hdr "$r" Auto-Submitted)" = auto-replied
+check "reminder: Reply-To carries the reply token" eval 'mail_hdr "$r" Reply-To | grep -q "fast+t$b-"'
+check "a closed ticket has no timers entry" eval '[ -z "$(redis_cli ZSCORE sm:timers "$b")" ]'
+ticket_json "$b" || fail "ticket show $b"
+check "no breach recorded for ticket $b" test "$(jq_t "$b" '.breaches | length')" = 0
+
+# 3. A priority change moves the deadlines: normal (6 s) to urgent (3 s).
+new_ticket "slow, then urgent"
+c=$tid
+ticket_json "$c" || fail "ticket show $c"
+due_n=$(jq_t "$c" '.due.first_response | fromdateiso8601')
+set_t "$c" --priority urgent
+wait_for 5 eval 'ticket_json "$c" && [ "$(jq_t "$c" ".due.first_response | fromdateiso8601")" = $((due_n - 3)) ]' ||
+    fail "priority urgent: first_response due not moved 3 s earlier (was $due_n, now $(jq_t "$c" .due.first_response))"
+check "the resolution deadline moved by 2h - 1h" \
+    eval 'ticket_json "$c" && [ $(($(jq_t "$c" ".due.resolution | fromdateiso8601") - due_n)) -le 3600 ]'
+set_t "$c" --status closed
+
+# 4. Resolved: the survey after 2 s, the auto-close after 6 s.
+new_ticket "solved soon"
+d=$tid
+set_t "$d" --status resolved
+wait_for 10 eval '[ $(count ticket=$d event=autoclose) -ge 1 ]' ||
+    fail "ticket $d (resolved) not auto-closed within 10 s"
+check "auto-closed: status closed" test "$(status_of "$d")" = closed
+check "resolved 2 s: one survey" test "$(count ticket=$d event=survey to=ann4@customer.test)" = 1
+check "resolved 6 s: one auto-close notice" test "$(count ticket=$d event=autoclose)" = 1
+check "resolved: no reminder" test "$(count ticket=$d event=reminder)" = 0
+
+# 5. What the outbox recorded: every timer mail in the ticket's thread.
+ticket_json "$a" || fail "ticket show $a"
+check "ticket $a's thread holds the ack, the warning and 2 escalations as auto" \
+    test "$(jq_t "$a" '[.messages[] | select(.direction == "auto")] | length')" = 4
+
+sm_finish

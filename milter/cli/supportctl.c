@@ -3,6 +3,7 @@
  *   supportctl [-c FILE] COMMAND [--json]
  *     ticket show ID | ticket list [--status S,...] [--queue Q] [--limit N]
  *     ticket set ID [--status S] [--priority P] [--assign ADDR|none]
+ *     timers [--limit N]  (cmd_timers.c)
  *     health [--clear]
  *     config check
  * Exit status: 0 done; 1 bad input or not found (message on stderr);
@@ -27,12 +28,10 @@
 #include "sm_runtime.h"
 #include "sm_sla.h"
 
-#define EX_DONE 0
-#define EX_BAD 1
-#define EX_STORE 2
+#include "cli_int.h"
 
 static const char *config_path = SYSCONFDIR "/support-milter/support-milter.conf";
-static bool opt_json;
+bool opt_json;
 
 static void
 usage(void)
@@ -42,15 +41,13 @@ usage(void)
 	    "  ticket show ID\n"
 	    "  ticket list [--status S,...] [--queue Q] [--limit N]\n"
 	    "  ticket set ID [--status S] [--priority P] [--assign ADDR|none]\n"
+	    "  timers [--limit N]\n"
 	    "  health [--clear]\n"
 	    "  config check\n");
 	exit(EX_BAD);
 }
 
-static int
-die(int code, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static int
+int
 die(int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -84,7 +81,7 @@ load_config(bool full_check, int *rc)
 	return cfg;
 }
 
-static void
+void
 print_json(JsonNode *node)
 {
 	JsonGenerator *gen = json_generator_new();
@@ -98,7 +95,7 @@ print_json(JsonNode *node)
 	g_object_unref(gen);
 }
 
-static char *
+char *
 fmt_time(gint64 t)
 {
 	return t > 0 ? sm_time_rfc3339(t) : g_strdup("-");
@@ -110,7 +107,7 @@ fmt_time(gint64 t)
  * sm_text_visible, so escape sequences and bidi overrides in it are seen,
  * not obeyed. vis() keeps the copy in pool until the caller frees it.
  */
-static const char *
+const char *
 vis(GPtrArray *pool, const char *s, const char *none)
 {
 	char *v;
@@ -159,7 +156,7 @@ print_ticket_text(const sm_ticket *t)
 	g_free(c); g_free(u); g_free(d1); g_free(d2); g_free(d3);
 }
 
-static sm_store *
+sm_store *
 open_store(const sm_config *cfg, int *rc)
 {
 	char *err = NULL;
@@ -490,7 +487,8 @@ main(int argc, char **argv)
 	}
 	ac = (int)args->len;
 	av = (char **)args->pdata;
-	if (ac < 1 || (ac < 2 && strcmp(av[0], "health") != 0))
+	if (ac < 1 || (ac < 2 && strcmp(av[0], "health") != 0 &&
+	    strcmp(av[0], "timers") != 0))
 		usage();
 
 	if (strcmp(av[0], "config") == 0 && strcmp(av[1], "check") == 0 && ac == 2) {
@@ -518,7 +516,12 @@ main(int argc, char **argv)
 			rc = cmd_health(cfg, ac - 1, av + 1);
 			sm_config_unref(cfg);
 		}
-	} else if (strcmp(av[0], "stats") == 0 || strcmp(av[0], "timers") == 0) {
+	} else if (strcmp(av[0], "timers") == 0) {
+		if ((cfg = load_config(false, &rc)) != NULL) {
+			rc = cmd_timers(cfg, ac - 1, av + 1);
+			sm_config_unref(cfg);
+		}
+	} else if (strcmp(av[0], "stats") == 0) {
 		rc = die(EX_BAD, "'%s' is not available in this version", av[0]);
 	} else {
 		usage();

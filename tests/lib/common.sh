@@ -159,7 +159,8 @@ sm_start_redis()
 	local pid
 	rm -f "$REDIS_SOCK"
 	"$REDIS_SERVER" --port 0 --unixsocket "$REDIS_SOCK" --unixsocketperm 777 \
-	    --save '' --appendonly no --dir "$T" --logfile "$T/redis.log" \
+	    --save '' --appendonly "${SM_REDIS_AOF:-no}" --appendfsync always \
+	    --dir "$T" --logfile "$T/redis.log" \
 	    --daemonize no </dev/null >/dev/null 2>&1 &
 	pid=$!
 	SM_PIDS_REDIS="$SM_PIDS_REDIS $pid"

@@ -42,6 +42,8 @@ typedef struct sm_decision {
 	gint64 resume_due_resolution; /* the target ticket is pending: its
 	                         * resolution deadline should it leave pending
 	                         * (sm_sla_resume_resolution; 0: keep) */
+	int rating;             /* a survey's answer (thread.action
+	                         * SM_THREAD_RATE): 1-5; else 0 */
 	bool refused;           /* false: apply; true: refuse, because of why */
 	char why[256];          /* one line for the 550 reply */
 } sm_decision;
@@ -60,5 +62,9 @@ typedef struct sm_decision {
 sm_decision sm_decide(const sm_config *cfg, const sm_envelope *env,
     const sm_message *m, bool loop_valid, bool dmarc_fail,
     const sm_thread_facts *f, const sm_agent_input *ag);
+
+/* The rating a survey answer's text starts with: a lone digit 1-5 as the
+ * first word ("5", "4 - good", "5. Thanks"), else 0 ("10", "3rd"). */
+int sm_rating_digit(const char *text);
 
 #endif

@@ -41,6 +41,9 @@ typedef struct sm_envelope {
 	                             * (normalized), else NULL */
 	bool trusted;               /* client in trusted_networks */
 	const sm_queue *queue;      /* queue addressed, NULL: none */
+	int rating_token;           /* the recipient was a verified survey
+	                             * answer address (sm_rating_token_verify):
+	                             * its rating; its ticket is the token's */
 } sm_envelope;
 
 /*

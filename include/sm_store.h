@@ -141,6 +141,9 @@ typedef struct sm_ingest {
 	 * "out" message also queues the relayed reply: an outbox job
 	 * {event reply, ticket, queue, to: the ticket's customer, filled in
 	 * by the script, agent_name, subject, body}. */
+	int rating;                 /* decision SM_THREAD_RATE: the rating
+	                             * stored (rt), answered with a
+	                             * survey-thanks job to the requester */
 	gint64 resume_due_resolution; /* a pending ticket leaving pending gets
 	                             * this resolution deadline (sm_decision) */
 	bool cmd_has_status;
@@ -198,7 +201,7 @@ typedef struct sm_ingest_result {
  * either: they are zero unless its Message-ID is stored, which apply's
  * guard catches.
  */
-#define SM_FACTS_N      25      /* the duplicate, and 3 candidates x 8 */
+#define SM_FACTS_N      28      /* the duplicate, and 3 candidates x 9 */
 #define SM_INGEST_TRIES 6       /* applies per message */
 #define SM_APPLY_AGAIN  1
 

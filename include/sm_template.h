@@ -59,7 +59,8 @@ extern const char *const sm_template_names[];
 /* The value names, NULL-terminated: ticket.id, ticket.tag, ticket.subject,
  * ticket.priority, ticket.status, customer.name, customer.address,
  * customer.previous_tickets, queue.name, queue.address, due.phrase,
- * due.at, agent.name, excerpt, sla.target, escalation.level. */
+ * due.at, agent.name, excerpt, sla.target, escalation.level,
+ * survey.link1 .. survey.link5. */
 extern const char *const sm_template_vars[];
 
 bool sm_template_name_known(const char *name);

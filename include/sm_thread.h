@@ -20,6 +20,7 @@ typedef struct sm_thread_candidate {
 	bool sender_participant;/* the sender is a participant of it */
 	gint64 pending_since;   /* status pending: since when (0: unknown) */
 	gint64 due_resolution;  /* its resolution deadline (0: none) */
+	bool surveyed;          /* its satisfaction survey went out */
 } sm_thread_candidate;
 
 typedef struct sm_thread_facts {
@@ -38,6 +39,9 @@ typedef enum sm_thread_action {
 	SM_THREAD_REOPEN,       /* closed within reopen_window: reopen it */
 	SM_THREAD_NEW,          /* a new ticket */
 	SM_THREAD_NEW_LINKED,   /* a new ticket linked to a closed one */
+	SM_THREAD_RATE,         /* a survey's answer: the ticket's rating,
+				 * the message stored, nothing reopened
+				 * (set by sm_decide, never by sm_thread_decide) */
 } sm_thread_action;
 
 typedef struct sm_thread_decision {

@@ -80,6 +80,7 @@ bool sm_cidr_list_match_str(const sm_cidr_list *l, const char *ip);
 /* Signatures (HMAC-SHA256 over the shared secret, hex, truncated).
  *
  * reply token: "t<id>-<12 hex>" used as support+<token>@domain.
+ * rating     : "r<id>-<1..5>-<12 hex>", the same way (surveys).
  * message id : "sm.<id>.<nonce>.<16 hex>@<hostname>" (no angle brackets).
  * loop guard : "X-Support-Loop: <hostname>; <32 hex>" over the Message-ID,
  *              the Date and the envelope recipients of the mail sent.
@@ -87,6 +88,11 @@ bool sm_cidr_list_match_str(const sm_cidr_list *l, const char *ip);
 char *sm_token_make(GBytes *secret, gint64 ticket);
 /* returns the ticket id or 0 when the token is malformed or forged */
 gint64 sm_token_verify(GBytes *secret, const char *token);
+/* A survey's one-click answer: "r<id>-<rating 1-5>-<12 hex>", used as
+ * support+<token>@domain in the survey's mailto: links. verify returns the
+ * ticket id and *rating, or 0 (and *rating 0) when malformed or forged. */
+char *sm_rating_token_make(GBytes *secret, gint64 ticket, int rating);
+gint64 sm_rating_token_verify(GBytes *secret, const char *token, int *rating);
 /* nonce: 48 bits that make the id unique. The outbox derives it from the
  * job's id and creation time, so every attempt at one job carries the same
  * Message-ID without storing it first (a copy that did get out and its

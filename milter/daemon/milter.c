@@ -715,6 +715,7 @@ ingest_decided(sm_ingest *in, const sm_decision *d, const struct agent_read *a,
 	}
 	in->automatic = d->automatic;
 	in->direction = d->direction;
+	in->rating = d->rating;
 	in->want_ack = d->acknowledge;
 	if (in->want_ack && *lease == NULL)
 		*lease = sm_outbox_lease();
@@ -816,6 +817,17 @@ sm_eom(SMFICTX *ctx)
 		goto out;
 	}
 	ingest_input(m, &env, pm, msgid, key, &in);
+	/* a survey's one-click answer address names its ticket like a reply
+	 * token does; a forged one is no evidence at all */
+	if (in.token_ticket == 0 && m->detail != NULL) {
+		int rating;
+		gint64 id = sm_rating_token_verify(key, m->detail, &rating);
+
+		if (id > 0) {
+			in.token_ticket = id;
+			env.rating_token = rating;
+		}
+	}
 	in.content_digest = cdig = content_digest(m);
 	/* a proven agent's commands are read before the decision, which may
 	 * refuse them */

@@ -225,6 +225,25 @@ sla_values(GHashTable *v, const sm_queue *q, const sm_ticket *t, const sm_job *j
 	}
 }
 
+/* A survey's one-click answers: survey.link1 .. survey.link5, each a
+ * mailto: link to the queue address with a signed rating token
+ * (support+r42-5-<hmac>@example.com): sending that mail, empty or not,
+ * records the rating. */
+static void
+survey_values(GHashTable *v, const sm_queue *q, GBytes *key, gint64 ticket)
+{
+	for (int r = 1; r <= 5; r++) {
+		char name[16], *tok = sm_rating_token_make(key, ticket, r);
+		char *addr = sm_mailer_token_addr(q->addresses[0], tok);
+
+		g_snprintf(name, sizeof name, "survey.link%d", r);
+		if (addr != NULL)
+			put(v, name, g_strdup_printf("mailto:%s", addr));
+		g_free(addr);
+		g_free(tok);
+	}
+}
+
 /* ---- jobs ------------------------------------------------------------- */
 
 const char *
@@ -302,6 +321,8 @@ sm_mailer_render(const sm_config *cfg, GBytes *key,
 	values = sm_mailer_values(q, t, j->previous_tickets, j->agent_name, lang);
 	if (agent_side)
 		sla_values(values, q, t, j, lang);
+	if (strcmp(j->event, "survey") == 0 && key != NULL)
+		survey_values(values, q, key, t->id);
 	subject = sm_template_render_subject(tp, values);
 	text = sm_template_render_text(tp, values);
 	html = sm_template_render_html(tp, values);

@@ -34,7 +34,8 @@ const char *const sm_template_vars[] = {
 	"ticket.status", "customer.name", "customer.address",
 	"customer.previous_tickets", "queue.name", "queue.address",
 	"due.phrase", "due.at", "agent.name", "excerpt", "sla.target",
-	"escalation.level", NULL
+	"escalation.level", "survey.link1", "survey.link2", "survey.link3",
+	"survey.link4", "survey.link5", NULL
 };
 
 enum node_type { NODE_TEXT, NODE_VAR, NODE_SECTION };

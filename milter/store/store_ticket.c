@@ -126,6 +126,20 @@ ack_job(const sm_ingest *in, gint64 ticket, gint64 previous, sm_job *j)
 	j->lease = (char *)in->ack_lease;
 }
 
+/* The thanks for a survey's answer: to (the ticket's customer) is filled
+ * in by the script. */
+static void
+thanks_job(const sm_ingest *in, sm_job *j)
+{
+	memset(j, 0, sizeof *j);
+	j->event = (char *)"survey-thanks";
+	j->queue = in->queue->name;
+	j->to = (char *)"";
+	j->in_reply_to = (char *)(in->msgid ? in->msgid : "");
+	j->created = in->now;
+	j->previous_tickets = -1;
+}
+
 /* An agent's relayed reply: to (the ticket's customer) is filled in by
  * the script; the subject and the MIME entity as the agent wrote them. */
 static void
@@ -157,6 +171,8 @@ action_arg(sm_thread_action a)
 		return "new";
 	case SM_THREAD_NEW_LINKED:
 		return "linked";
+	case SM_THREAD_RATE:
+		return "rate";
 	}
 	return "new";
 }
@@ -222,15 +238,19 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
 	sm_args_puti(a, o + SM_ARG_APPLY_RESUME_DUE_RESOLUTION, in->resume_due_resolution);
 	sm_args_put(a, o + SM_ARG_APPLY_PLAN, in->plan);
 	sm_args_puti(a, o + SM_ARG_APPLY_WAKE, in->wake);
+	sm_args_puti(a, o + SM_ARG_APPLY_RATING, d->action == SM_THREAD_RATE ? in->rating : 0);
 	sm_args_put(a, o + SM_ARG_APPLY_RELAY, in->relay_body != NULL ? "1" : "0");
-	sm_args_puti(a, o + SM_ARG_APPLY_JOB_ID, in->relay_body != NULL ? 0 : job);
-	if (in->relay_body != NULL ||
+	sm_args_puti(a, o + SM_ARG_APPLY_JOB_ID, in->relay_body != NULL ||
+	    d->action == SM_THREAD_RATE ? 0 : job);
+	if (in->relay_body != NULL || d->action == SM_THREAD_RATE ||
 	    (in->want_ack && (d->action == SM_THREAD_NEW || d->action == SM_THREAD_NEW_LINKED))) {
 		sm_job j;
 		size_t n;
 		char **f;
 
-		if (in->relay_body != NULL)
+		if (d->action == SM_THREAD_RATE)
+			thanks_job(in, &j);
+		else if (in->relay_body != NULL)
 			reply_job(in, &j);
 		else
 			ack_job(in, 0, 0, &j);
@@ -263,6 +283,7 @@ candidate(const gint64 *f, sm_thread_candidate *c)
 	/* f[5], the revision, matters only through the fingerprint */
 	c->pending_since = f[6];
 	c->due_resolution = f[7];
+	c->surveyed = f[8] != 0;
 }
 
 /* The N_FACTS integers of a reply from element first on; false when

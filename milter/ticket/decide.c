@@ -49,6 +49,79 @@ resume(const sm_envelope *env, const sm_thread_facts *f, const sm_thread_decisio
 	return 0;
 }
 
+int
+sm_rating_digit(const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+
+	if (p == NULL)
+		return 0;
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	if (*p < '1' || *p > '5')
+		return 0;
+	/* one digit, then the end, a blank or punctuation: "5", "4 - good",
+	 * "5." but not "10", "3rd" or "2026-11-22" */
+	if (p[1] == '\0' || p[1] == ' ' || p[1] == '\t' || p[1] == '\r' ||
+	    p[1] == '\n' || p[1] == '.' || p[1] == ',' || p[1] == '!' ||
+	    p[1] == ')' || (p[1] == '/' && p[2] == '5') ||
+	    (p[1] == ' ' && p[2] == '-'))
+		return *p - '0';
+	return 0;
+}
+
+/* The candidate of facts f that is ticket id, or NULL. */
+static const sm_thread_candidate *
+candidate_of(const sm_thread_facts *f, gint64 id)
+{
+	const sm_thread_candidate *cands[] = { &f->by_ref, &f->by_token, &f->by_tag };
+
+	for (size_t i = 0; id > 0 && i < G_N_ELEMENTS(cands); i++)
+		if (cands[i]->id == id && cands[i]->exists)
+			return cands[i];
+	return NULL;
+}
+
+/*
+ * A customer's answer to a satisfaction survey (SPEC 7): a mail to one of
+ * the survey's signed one-click addresses, or a reply to a surveyed ticket
+ * that is resolved or closed whose new text starts with a digit 1-5. The
+ * thread decision becomes SM_THREAD_RATE on that ticket: the rating is
+ * stored, nothing is reopened, no ticket is made. Returns the rating or 0.
+ */
+static int
+rating(const sm_envelope *env, const sm_message *m, const sm_thread_facts *f,
+    sm_thread_decision *t)
+{
+	const sm_thread_candidate *c;
+	gint64 target = 0;
+	int digit;
+
+	if (t->action == SM_THREAD_DUPLICATE)
+		return 0;
+	if (env->rating_token > 0 && (c = candidate_of(f, f->by_token.id)) != NULL &&
+	    c == &f->by_token) {
+		t->action = SM_THREAD_RATE;
+		t->ticket = c->id;
+		t->linked_from = 0;
+		t->via = "rating";
+		return env->rating_token;
+	}
+	if ((digit = sm_rating_digit(m->excerpt)) == 0)
+		return 0;
+	if (t->action == SM_THREAD_APPEND || t->action == SM_THREAD_REOPEN)
+		target = t->ticket;
+	else if (t->action == SM_THREAD_NEW_LINKED)
+		target = t->linked_from;
+	if ((c = candidate_of(f, target)) == NULL || !c->surveyed ||
+	    (c->status != SM_ST_RESOLVED && c->status != SM_ST_CLOSED))
+		return 0;
+	t->action = SM_THREAD_RATE;
+	t->ticket = target;
+	t->linked_from = 0;
+	return digit;
+}
+
 sm_decision
 sm_decide(const sm_config *cfg, const sm_envelope *env, const sm_message *m,
     bool loop_valid, bool dmarc_fail, const sm_thread_facts *f,
@@ -95,6 +168,11 @@ sm_decide(const sm_config *cfg, const sm_envelope *env, const sm_message *m,
 		    " in queue %s", missing, env->queue ? env->queue->name : "?");
 		d.refused = true;
 		return d;
+	}
+	if (d.role == SM_ROLE_CUSTOMER && !d.automatic &&
+	    (d.rating = rating(env, m, f, &d.thread)) > 0) {
+		d.acknowledge = false;
+		d.resume_due_resolution = 0;
 	}
 	if (ag != NULL && ag->commands && env->queue != NULL) {
 		sm_envelope any = *env;

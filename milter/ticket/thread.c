@@ -85,6 +85,8 @@ sm_thread_action_name(sm_thread_action a)
 		return "new";
 	case SM_THREAD_NEW_LINKED:
 		return "new-linked";
+	case SM_THREAD_RATE:
+		return "rate";
 	}
 	return "unknown";
 }

@@ -146,6 +146,42 @@ sm_token_verify(GBytes *secret, const char *token)
 }
 
 char *
+sm_rating_token_make(GBytes *secret, gint64 ticket, int rating)
+{
+	char data[40], mac[TOKEN_HEX + 1];
+
+	if (ticket <= 0 || rating < 1 || rating > 5)
+		return NULL;
+	g_snprintf(data, sizeof(data), "%" G_GINT64_FORMAT "-%d", ticket, rating);
+	if (!hmac_hex(secret, "rating:", data, TOKEN_HEX, mac))
+		return NULL;
+	return g_strdup_printf("r%s-%s", data, mac);
+}
+
+gint64
+sm_rating_token_verify(GBytes *secret, const char *token, int *rating)
+{
+	const char *p = token;
+	char data[40], mac[TOKEN_HEX + 1];
+	gint64 id;
+	int r;
+
+	*rating = 0;
+	if (p == NULL || g_ascii_tolower(*p++) != 'r' ||
+	    !sm_parse_id(&p, &id) || *p++ != '-' || *p < '1' || *p > '5')
+		return 0;
+	r = *p++ - '0';
+	if (*p++ != '-' || !is_hex(p, TOKEN_HEX) || p[TOKEN_HEX] != '\0')
+		return 0;
+	g_snprintf(data, sizeof(data), "%" G_GINT64_FORMAT "-%d", id, r);
+	if (!hmac_hex(secret, "rating:", data, TOKEN_HEX, mac) ||
+	    !hex_equal(mac, p, TOKEN_HEX))
+		return 0;
+	*rating = r;
+	return id;
+}
+
+char *
 sm_msgid_make_nonce(GBytes *secret, gint64 ticket, guint64 nonce, const char *hostname)
 {
 	char data[64], mac[MSGID_HEX + 1], *host, *res;

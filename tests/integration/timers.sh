@@ -110,16 +110,63 @@ check "the resolution deadline moved by 2h - 1h" \
     eval 'ticket_json "$c" && [ $(($(jq_t "$c" ".due.resolution | fromdateiso8601") - due_n)) -le 3600 ]'
 set_t "$c" --status closed
 
-# 4. Resolved: the survey after 2 s, the auto-close after 6 s.
+# 4. Resolved: the survey after 2 s, answered with one click (a mail to
+# its signed link address), a forged link, the auto-close after 6 s.
 new_ticket "solved soon"
 d=$tid
 set_t "$d" --status resolved
+wait_for 10 eval '[ $(count ticket=$d event=survey) -ge 1 ]' || fail "no survey for ticket $d within 10 s"
+check "resolved 2 s: one survey, to the customer" test "$(count ticket=$d event=survey to=ann4@customer.test)" = 1
+sv=$(sent_mails ticket=$d event=survey | head -1)
+check "survey: Auto-Submitted: auto-replied" test "$(mail_hdr "$sv" Auto-Submitted)" = auto-replied
+link4=$(mail_body "$sv" | grep -o "mailto:fast+r$d-4-[0-9a-f]*@example.com" | head -1)
+check "the survey has five one-click links" \
+    test "$(mail_body "$sv" | grep -c "mailto:fast+r$d-[1-5]-[0-9a-f]\{12\}@example.com")" = 5
+printf 'From: Ann Lee <ann4@customer.test>\nTo: %s\nSubject: Rating\nMessage-ID: <click.tm@customer.test>\n\n' \
+    "${link4#mailto:}" >"$T/click.eml"
+o=$(SM_RCPT="${link4#mailto:}" SM_TAG=Fast sm_send "$T/click.eml")
+check "one click: the mail joins ticket $d" test "$(out_stamp "$o" X-Ticket-ID)" = "$d"
+wait_for 10 eval '[ $(count ticket=$d event=survey-thanks) -ge 1 ]' || fail "no thanks for the rating"
+ticket_json "$d" || fail "ticket show $d"
+check "one click: rating 4 stored" test "$(jq_t "$d" .rating)" = 4
+check "one click: the ticket is not reopened" test "$(jq_t "$d" .status)" = resolved
+check "one click: thanked once" test "$(count ticket=$d event=survey-thanks to=ann4@customer.test)" = 1
+check "the daemon logged the rating" grep -q "ticket=$d action=rate" "$T/daemon.log"
+printf 'From: Ann Lee <ann4@customer.test>\nTo: fast@example.com\nSubject: Rating\nMessage-ID: <forged.tm@customer.test>\n\n' \
+    >"$T/forged.eml"
+o=$(SM_RCPT="fast+r$d-1-0123456789ab@example.com" SM_TAG=Fast sm_send "$T/forged.eml")
+check "a forged rating link is an ordinary mail: a new ticket" \
+    eval '[ -n "$(out_stamp "$o" X-Ticket-ID)" ] && [ "$(out_stamp "$o" X-Ticket-ID)" != "$d" ]'
+check "the forged link changed no rating" eval 'ticket_json "$d" && [ "$(jq_t "$d" .rating)" = 4 ]'
 wait_for 10 eval '[ $(count ticket=$d event=autoclose) -ge 1 ]' ||
     fail "ticket $d (resolved) not auto-closed within 10 s"
 check "auto-closed: status closed" test "$(status_of "$d")" = closed
-check "resolved 2 s: one survey" test "$(count ticket=$d event=survey to=ann4@customer.test)" = 1
 check "resolved 6 s: one auto-close notice" test "$(count ticket=$d event=autoclose)" = 1
 check "resolved: no reminder" test "$(count ticket=$d event=reminder)" = 0
+check "one survey in all" test "$(count ticket=$d event=survey)" = 1
+
+# 4b. A reply to the survey starting with a digit is the rating.
+new_ticket "solved again"
+e=$tid
+set_t "$e" --status resolved
+wait_for 10 eval '[ $(count ticket=$e event=survey) -ge 1 ]' || fail "no survey for ticket $e within 10 s"
+svid=$(mail_hdr "$(sent_mails ticket=$e event=survey | head -1)" Message-ID)
+sm_mail "$T/digit.eml" 'Ann Lee <ann5@customer.test>' "Re: How did we do?" '<digit.tm@customer.test>' \
+    "In-Reply-To: $svid"
+sed -i 's/^Hello support,$/5 - quick and friendly, thank you!/' "$T/digit.eml"
+o=$(SM_RCPT=fast@example.com SM_TAG=Fast sm_send "$T/digit.eml")
+check "digit reply: joins ticket $e" test "$(out_stamp "$o" X-Ticket-ID)" = "$e"
+ticket_json "$e" || fail "ticket show $e"
+check "digit reply: rating 5" test "$(jq_t "$e" .rating)" = 5
+check "digit reply: still resolved" test "$(jq_t "$e" .status)" = resolved
+check "digit reply: the comment is stored" \
+    eval 'jq_t "$e" ".messages[-1].excerpt" | grep -q "quick and friendly"'
+wait_for 10 eval '[ $(count ticket=$e event=survey-thanks) -ge 1 ]' || fail "no thanks for ticket $e"
+# a later mail without a digit reopens as usual
+sm_mail "$T/later.eml" 'Ann Lee <ann5@customer.test>' "Re: How did we do?" '<later.tm@customer.test>' \
+    "In-Reply-To: $svid"
+o=$(SM_RCPT=fast@example.com SM_TAG=Fast sm_send "$T/later.eml")
+check "a mail without a rating reopens the ticket" eval 'ticket_json "$e" && [ "$(jq_t "$e" .status)" = open ]'
 
 # 5. What the outbox recorded: every timer mail in the ticket's thread.
 ticket_json "$a" || fail "ticket show $a"

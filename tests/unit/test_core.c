@@ -352,9 +352,73 @@ test_decide(void)
 	d = sm_decide(&cfg, &env, agent, false, false, &f, NULL);
 	g_assert_true(d.acknowledge);
 
+	/* survey answers: a digit reply to a surveyed resolved ticket is its
+	 * rating; not to an open or unsurveyed one; a closed one beyond
+	 * reopen_window is rated, not followed by a new ticket */
+	g_free(agent->excerpt);
+	agent->excerpt = g_strdup("4 - good, thanks");
+	f.by_ref.id = 9;
+	f.by_ref.exists = true;
+	f.by_ref.status = SM_ST_RESOLVED;
+	f.by_ref.surveyed = true;
+	d = sm_decide(&cfg, &env, agent, false, false, &f, NULL);
+	g_assert_cmpint(d.thread.action, ==, SM_THREAD_RATE);
+	g_assert_cmpint(d.thread.ticket, ==, 9);
+	g_assert_cmpint(d.rating, ==, 4);
+	g_assert_false(d.acknowledge);
+	f.by_ref.status = SM_ST_CLOSED;
+	f.by_ref.closed_at = 1;         /* long ago: beyond reopen_window */
+	d = sm_decide(&cfg, &env, agent, false, false, &f, NULL);
+	g_assert_cmpint(d.thread.action, ==, SM_THREAD_RATE);
+	g_assert_cmpint(d.thread.ticket, ==, 9);
+	f.by_ref.status = SM_ST_OPEN;
+	d = sm_decide(&cfg, &env, agent, false, false, &f, NULL);
+	g_assert_cmpint(d.thread.action, ==, SM_THREAD_APPEND);
+	g_assert_cmpint(d.rating, ==, 0);
+	f.by_ref.status = SM_ST_RESOLVED;
+	f.by_ref.surveyed = false;
+	d = sm_decide(&cfg, &env, agent, false, false, &f, NULL);
+	g_assert_cmpint(d.thread.action, ==, SM_THREAD_APPEND);
+	/* a one-click answer names its ticket by token, whatever the text */
+	memset(&f, 0, sizeof f);
+	f.now = 1000;
+	f.by_token.id = 12;
+	f.by_token.exists = true;
+	f.by_token.status = SM_ST_OPEN;
+	env.rating_token = 2;
+	g_free(agent->excerpt);
+	agent->excerpt = g_strdup("");
+	d = sm_decide(&cfg, &env, agent, false, false, &f, NULL);
+	g_assert_cmpint(d.thread.action, ==, SM_THREAD_RATE);
+	g_assert_cmpint(d.thread.ticket, ==, 12);
+	g_assert_cmpint(d.rating, ==, 2);
+	/* ... but not a ticket that is gone */
+	f.by_token.exists = false;
+	d = sm_decide(&cfg, &env, agent, false, false, &f, NULL);
+	g_assert_cmpint(d.rating, ==, 0);
+	g_assert_cmpint(d.thread.action, !=, SM_THREAD_RATE);
+	env.rating_token = 0;
+
 	sm_message_free(agent);
 	g_ptr_array_unref(cfg.queues);
 	queue_free(q);
+}
+
+static void
+test_rating_digit(void)
+{
+	static const struct { const char *text; int want; } cases[] = {
+		{ "5", 5 }, { "4 - good", 4 }, { "  3\nok", 3 }, { "1.", 1 },
+		{ "5!", 5 }, { "2, poor", 2 }, { "4/5", 4 }, { "5)", 5 },
+		{ "10", 0 }, { "6", 0 }, { "0", 0 }, { "3rd try", 0 },
+		{ "2026-11-22", 0 }, { "five", 0 }, { "", 0 }, { "-5", 0 },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_test_message("%s", cases[i].text);
+		g_assert_cmpint(sm_rating_digit(cases[i].text), ==, cases[i].want);
+	}
+	g_assert_cmpint(sm_rating_digit(NULL), ==, 0);
 }
 
 static void
@@ -495,6 +559,7 @@ main(int argc, char **argv)
 	g_test_add_func("/role/decide", test_roles);
 	g_test_add_func("/role/priority", test_priority);
 	g_test_add_func("/decide/role-from-facts", test_decide);
+	g_test_add_func("/decide/rating-digit", test_rating_digit);
 	g_test_add_func("/ticket/json", test_ticket_json);
 	g_test_add_func("/ticket/rfc5322", test_rfc5322);
 	return g_test_run();

@@ -277,7 +277,8 @@ test_errors(void)
 	    "unknown value 'nope' (known: ticket.id, ticket.tag, ticket.subject, "
 	    "ticket.priority, ticket.status, customer.name, customer.address, "
 	    "customer.previous_tickets, queue.name, queue.address, due.phrase, "
-	    "due.at, agent.name, excerpt, sla.target, escalation.level)");
+	    "due.at, agent.name, excerpt, sla.target, escalation.level, survey.link1, "
+	    "survey.link2, survey.link3, survey.link4, survey.link5)");
 	/* the .html twin's errors name the .html file */
 	expect_error("Subject: s\n\nok\n", -1, "<p>\n{{#excerpt}}\n</p>\n",
 	    "t/en/x.html:2: '{{#excerpt}}' is never closed");

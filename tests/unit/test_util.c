@@ -320,6 +320,48 @@ test_cidr(void)
 	g_assert_false(sm_cidr_list_parse("example.com", &l, NULL));
 }
 
+/* The survey's one-click answers: ticket and rating both signed. */
+static void
+test_rating_token(void)
+{
+	GBytes *a = secret_a(), *b = secret_b();
+	char *t = sm_rating_token_make(a, 42, 5), *f;
+	int r;
+
+	g_assert_nonnull(t);
+	g_assert_true(g_regex_match_simple("^r42-5-[0-9a-f]{12}$", t, 0, 0));
+	g_assert_cmpint(sm_rating_token_verify(a, t, &r), ==, 42);
+	g_assert_cmpint(r, ==, 5);
+	g_assert_cmpint(sm_rating_token_verify(b, t, &r), ==, 0);  /* other secret */
+	g_assert_cmpint(r, ==, 0);
+	/* another rating or ticket under the same MAC */
+	f = g_strdup(t);
+	f[4] = '1';
+	g_assert_cmpint(sm_rating_token_verify(a, f, &r), ==, 0);
+	g_free(f);
+	f = g_strdup_printf("r43%s", t + 3);
+	g_assert_cmpint(sm_rating_token_verify(a, f, &r), ==, 0);
+	g_free(f);
+	/* a reply token is no rating token, nor the other way round */
+	f = sm_token_make(a, 42);
+	g_assert_cmpint(sm_rating_token_verify(a, f, &r), ==, 0);
+	g_free(f);
+	g_assert_cmpint(sm_token_verify(a, t), ==, 0);
+	/* out of range, malformed */
+	g_assert_null(sm_rating_token_make(a, 42, 0));
+	g_assert_null(sm_rating_token_make(a, 42, 6));
+	g_assert_cmpint(sm_rating_token_verify(a, "r42-6-000000000000", &r), ==, 0);
+	g_assert_cmpint(sm_rating_token_verify(a, "r42-5", &r), ==, 0);
+	g_assert_cmpint(sm_rating_token_verify(a, NULL, &r), ==, 0);
+	/* upper-cased by some relay: still ours */
+	f = g_ascii_strup(t, -1);
+	g_assert_cmpint(sm_rating_token_verify(a, f, &r), ==, 42);
+	g_free(f);
+	g_free(t);
+	g_bytes_unref(a);
+	g_bytes_unref(b);
+}
+
 static void
 test_token(void)
 {
@@ -701,6 +743,7 @@ main(int argc, char **argv)
 	g_test_add_func("/util/strdown", test_strdown);
 	g_test_add_func("/util/cidr", test_cidr);
 	g_test_add_func("/util/token", test_token);
+	g_test_add_func("/util/rating-token", test_rating_token);
 	g_test_add_func("/util/msgid-loop", test_msgid_loop);
 	g_test_add_func("/util/subject-tag", test_subject_tag);
 	g_test_add_func("/util/header-safe", test_header_safe);

@@ -143,6 +143,18 @@ end
 
 if action == 'dup' then return result(target, 0, 0, 0, 0) end
 
+-- a survey's answer: the rating and the message are stored, the customer
+-- thanked; the status stays (a rating never reopens a ticket)
+if action == 'rate' then
+  local k = tk(target)
+  redis.call('HSET', k, 'rt', ARGV[o + APPLY_RATING], 'u', now)
+  redis.call('HINCRBY', k, 'r', '1')
+  addmsg(target)
+  local to, q = requester(target), 0
+  if to then queue_job(target, -1, to); q = 1 end
+  return result(target, 0, 0, q, 0)
+end
+
 if action == 'new' or action == 'linked' then
   -- numbers from INCR are formatted once
   tn = tn or redis.call('INCR', P .. 'seq:t')

@@ -3,16 +3,16 @@
 -- The facts: the ticket that stores the Message-ID, then three candidates
 -- (by reference, by reply token, by subject tag) of CANDIDATE values each:
 -- id, exists, status, closed_at, sender is a participant, revision,
--- pending since, resolution deadline.
+-- pending since, resolution deadline, survey sent (sm_thread.h).
 -- They are kept as the strings Redis and the caller hold (ids and times
 -- are decimal integers both ways), so the guard compares text.
-local NO_CANDIDATE = {'0', '0', '0', '0', '0', '0', '0', '0'}
+local NO_CANDIDATE = {'0', '0', '0', '0', '0', '0', '0', '0', '0'}
 local function cand(id)
   local n = tonumber(id)
   if not n or n <= 0 then return NO_CANDIDATE end
   local k = tk(id)
-  local v = redis.call('HMGET', k, 's', 'ca', 'r', 'ps', 'dr')
-  if not v[1] then return {id, '0', '0', '0', '0', '0', '0', '0'} end
+  local v = redis.call('HMGET', k, 's', 'ca', 'r', 'ps', 'dr', 'sv')
+  if not v[1] then return {id, '0', '0', '0', '0', '0', '0', '0', '0'} end
   local part = '0'
   local sender = ARGV[INGEST_SENDER]
   if sender ~= '' and redis.call('HEXISTS', k, '+' .. sender) == 1 then part = '1' end
@@ -20,7 +20,8 @@ local function cand(id)
   local s = v[1]
   s = s == 'open' and '1' or s == 'pending' and '2' or s == 'resolved' and '3' or
     s == 'closed' and '4' or '0'
-  return {id, '1', s, v[2] or '0', part, v[3] or '0', v[4] or '0', v[5] or '0'}
+  return {id, '1', s, v[2] or '0', part, v[3] or '0', v[4] or '0', v[5] or '0',
+    v[6] and '1' or '0'}
 end
 local function gather()
   local f = {'0'}

@@ -357,4 +357,12 @@ int sm_store_timers_list(sm_store *st, int limit, const char *const *fields,
     size_t nfields, sm_timer_row **rows, gint64 *total);
 void sm_timer_rows_free(sm_timer_row *rows, int n);
 
+/* Every ticket's named fields (at most 64), newest first, in batches
+ * (store_scan.c): fn(id, values, ud) for each ticket that exists, values
+ * NULL where unset; fn returns false to stop. Returns the number of
+ * tickets seen, or -1. */
+typedef bool (*sm_scan_fn)(gint64 id, const char *const *values, void *ud);
+gint64 sm_store_scan_tickets(sm_store *st, const char *const *fields, size_t nfields,
+    sm_scan_fn fn, void *ud);
+
 #endif

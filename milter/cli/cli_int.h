@@ -31,5 +31,7 @@ sm_store *open_store(const sm_config *cfg, int *rc);
 
 /* supportctl timers [--limit N] (cmd_timers.c) */
 int cmd_timers(const sm_config *cfg, int argc, char **argv);
+/* supportctl stats [--queue Q] [--since DATE] (cmd_stats.c) */
+int cmd_stats(const sm_config *cfg, int argc, char **argv);
 
 #endif

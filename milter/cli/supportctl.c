@@ -4,6 +4,7 @@
  *     ticket show ID | ticket list [--status S,...] [--queue Q] [--limit N]
  *     ticket set ID [--status S] [--priority P] [--assign ADDR|none]
  *     timers [--limit N]  (cmd_timers.c)
+ *     stats [--queue Q] [--since DATE]  (cmd_stats.c)
  *     health [--clear]
  *     config check
  * Exit status: 0 done; 1 bad input or not found (message on stderr);
@@ -42,6 +43,7 @@ usage(void)
 	    "  ticket list [--status S,...] [--queue Q] [--limit N]\n"
 	    "  ticket set ID [--status S] [--priority P] [--assign ADDR|none]\n"
 	    "  timers [--limit N]\n"
+	    "  stats [--queue Q] [--since DATE]\n"
 	    "  health [--clear]\n"
 	    "  config check\n");
 	exit(EX_BAD);
@@ -488,7 +490,7 @@ main(int argc, char **argv)
 	ac = (int)args->len;
 	av = (char **)args->pdata;
 	if (ac < 1 || (ac < 2 && strcmp(av[0], "health") != 0 &&
-	    strcmp(av[0], "timers") != 0))
+	    strcmp(av[0], "timers") != 0 && strcmp(av[0], "stats") != 0))
 		usage();
 
 	if (strcmp(av[0], "config") == 0 && strcmp(av[1], "check") == 0 && ac == 2) {
@@ -522,7 +524,10 @@ main(int argc, char **argv)
 			sm_config_unref(cfg);
 		}
 	} else if (strcmp(av[0], "stats") == 0) {
-		rc = die(EX_BAD, "'%s' is not available in this version", av[0]);
+		if ((cfg = load_config(false, &rc)) != NULL) {
+			rc = cmd_stats(cfg, ac - 1, av + 1);
+			sm_config_unref(cfg);
+		}
 	} else {
 		usage();
 	}

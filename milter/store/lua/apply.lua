@@ -192,9 +192,12 @@ local new = old
 local replanned = false
 if dir == 'in' and not auto then
   if old == 'pending' or old == 'resolved' or old == 'closed' then new = 'open' end
+  -- counted for the KPIs: reopened after it was resolved or closed
+  if old == 'resolved' or old == 'closed' then redis.call('HINCRBY', k, 'ro', '1') end
   -- a customer follow-up on an answered ticket starts next_response
   if new == 'open' and v[3] and not v[4] and tonumber(dnr) > 0 then
     redis.call('HSET', k, 'dnr', dnr)
+    redis.call('HINCRBY', k, 'nr', '1')
     replanned = true
   end
   if sender ~= '' then redis.call('HSET', k, '+' .. sender, '') end
@@ -203,6 +206,7 @@ elseif dir == 'out' then
   if old == 'new' or old == 'open' then new = 'pending' end
   if not v[3] then redis.call('HSET', k, 'fr', now) end
   redis.call('HDEL', k, 'dfr', 'dnr')
+  redis.call('HINCRBY', k, 'ag', '1')
 end
 -- an agent's commands (out or note): #status wins over the move above
 local cs = ARGV[o + APPLY_CMD_STATUS]

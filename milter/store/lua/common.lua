@@ -38,7 +38,8 @@ end
 -- pending since, kept); leaving pending, the caller's resumed deadline
 -- (the business time left at the pause, from now on: sm_decide) replaces
 -- 'dr'; resolved and closed stop every clock.
--- The lifecycle timers count from 'rs' (resolved since) likewise.
+-- The lifecycle timers count from 'rs' (resolved since) likewise; it is
+-- kept when a resolved ticket is closed (the KPIs' resolution time).
 local function paused(k, old, new, now, resume)
   if new == 'pending' then
     redis.call('HSET', k, 'ps', now)
@@ -50,7 +51,7 @@ local function paused(k, old, new, now, resume)
   end
   if new == 'resolved' then
     redis.call('HSET', k, 'rs', now)
-  elseif old == 'resolved' then
+  elseif old == 'resolved' and new ~= 'closed' then
     redis.call('HDEL', k, 'rs')
   end
   if new == 'resolved' or new == 'closed' then

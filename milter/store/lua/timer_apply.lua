@@ -68,7 +68,7 @@ if ARGV[TAPPLY_CLOSE] == '1' and v[2] ~= 'closed' then
   redis.call('HSET', k, 's', 'closed', 'ca', now, 'u', now)
   redis.call('ZREM', ix(v[1], v[2]), id)
   redis.call('ZADD', ix(v[1], 'closed'), id, id)
-  redis.call('HDEL', k, 'dfr', 'dnr', 'dr', 'ps', 'rs')
+  redis.call('HDEL', k, 'dfr', 'dnr', 'dr', 'ps')
 end
 if ARGV[TAPPLY_BUMP] == '1' then redis.call('HINCRBY', k, 'r', 1) end
 if tonumber(ARGV[TAPPLY_WAKE]) > 0 then

@@ -119,7 +119,7 @@ default_transport = error:no outbound mail in tests
 relay_transport = error:no outbound mail in tests
 virtual_mailbox_domains = example.com, customer.test
 virtual_mailbox_base = $PF/mail
-virtual_mailbox_maps = inline:{ support@example.com=support/, billing@example.com=billing/, colleague@example.com=colleague/, ann@customer.test=ann/, bob@customer.test=bob/ }
+virtual_mailbox_maps = inline:{ support@example.com=support/, billing@example.com=billing/, colleague@example.com=colleague/, fast@example.com=fast/, leads@example.com=leads/, boss@example.com=boss/, ann@customer.test=ann/, bob@customer.test=bob/ }
 virtual_uid_maps = static:$uid
 virtual_gid_maps = static:$gid
 virtual_minimum_uid = 1" ;;

@@ -9,7 +9,7 @@
 # ticket; the survey and auto-close of a resolved one; a closed ticket
 # with nothing left in {p}timers; the Redis memory of pending timers.
 . "$top_srcdir/tests/lib/common.sh"
-sm_setup '[queue:fast]
+EXTRA='[queue:fast]
 address = fast@example.com
 name = Fast Desk
 tag = Fast
@@ -24,6 +24,7 @@ survey_after = 2s
 first_response = urgent 3s, normal 6s, low 1h
 resolution = urgent 1h, normal 2h, low 3h
 warn_at = 50%'
+sm_setup "$EXTRA"
 
 seq_n=0
 # new_ticket SUBJECT [PRIORITY-HEADER]: sends a new customer mail to the
@@ -167,6 +168,18 @@ sm_mail "$T/later.eml" 'Ann Lee <ann5@customer.test>' "Re: How did we do?" '<lat
     "In-Reply-To: $svid"
 o=$(SM_RCPT=fast@example.com SM_TAG=Fast sm_send "$T/later.eml")
 check "a mail without a rating reopens the ticket" eval 'ticket_json "$e" && [ "$(jq_t "$e" .status)" = open ]'
+
+# 4c. A reload that changes the SLA re-plans the running deadlines: the
+# normal first response target 6 s -> 16 s moves the deadline by 10 s.
+new_ticket "before the reload"
+g=$tid
+ticket_json "$g" || fail "ticket show $g"
+due_g=$(jq_t "$g" '.due.first_response | fromdateiso8601')
+sm_write_config "$(printf '%s\n' "$EXTRA" | sed 's/normal 6s/normal 16s/')"
+kill -USR1 "$SM_PID_DAEMON"
+wait_for 10 eval 'ticket_json "$g" && [ "$(jq_t "$g" ".due.first_response | fromdateiso8601")" = $((due_g + 10)) ]' ||
+    fail "reload: deadline not moved by 10 s (was $due_g, now $(jq_t "$g" .due.first_response))"
+check "the reload's re-plan is logged" grep -q "timers: the configuration's SLA or lifecycle settings changed" "$T/daemon.log"
 
 # 5. What the outbox recorded: every timer mail in the ticket's thread.
 ticket_json "$a" || fail "ticket show $a"

@@ -263,6 +263,21 @@ each run with $BIG tickets has its baseline run next to it.
 
 $(rows "s-$SMALL|replies with $SMALL tickets stored (baseline)|s-$SMALL|||" \
 	"s-$BIG|replies with $BIG tickets stored|s-$SMALL|0.90||")
+
+## SLA timers
+
+$TIMER_N pending timers, $TIMER_DUE of them falling due in the same second (a first-response
+deadline each, on a wall-clock SLA), carried out by two daemons sharing one Redis: each fires
+one escalation, queued by the timer engine and sent by the outbox. "msgs/s" is escalations
+sent per second from the deadline until the last one was out; CPU is that of both daemons
+(with the sink) and of Redis, per escalation.
+
+$(rows "t-fire|$TIMER_DUE timers falling due at once, 2 daemons: escalations sent/s|none||")
+
+| figure | value | target |
+| --- | ---: | --- |
+| actions/s, 2 daemons | $(awk '$1 == "t-fire" { for (i = 3; i <= NF; i++) if ($i ~ /^rate=/) { sub("rate=", "", $i); print $i } }' "$RES" | tail -n 1) | >= 1000: $(awk '$1 == "t-fire" { for (i = 3; i <= NF; i++) if ($i ~ /^rate=/) { sub("rate=", "", $i); r = $i } } END { print r == "" ? "-" : (r + 0 >= 1000 ? "met" : "**not met**") }' "$RES") |
+| Redis used_memory per pending timer ($((TIMER_N - TIMER_DUE)) entries) | $(unit "$TIMER_PER_ENTRY" B) | <= 100 B: $(awk -v h="${TIMER_PER_ENTRY:-}" 'BEGIN { print h == "" ? "-" : (h <= 100 ? "met" : "**not met**") }') |
 $( [ "$SM_EVER" = 1 ] || printf '\nsupport-milter rows skipped: %s.\n' "$SM_WHY")
 EOF
 	narrative

@@ -24,7 +24,7 @@
 #   scale: threading throughput with few and with many stored tickets.
 # Results: a table on stdout and in BENCHMARKS.md ($BENCH_OUT, default in
 # the source tree), with the machine described. BENCH_QUICK=1 uses smaller
-# counts (a few minutes). BENCH_ONLY="direct sendmail tcp postfix memory
+# counts (a few minutes). BENCH_ONLY="direct sendmail tcp postfix memory timers
 # scale" (any of them) runs only those sections; such a partial pass
 # writes BENCHMARKS.md only where BENCH_OUT says. Rows of support-milter are skipped when it is not
 # built or does not start; Postfix rows when Postfix is missing.
@@ -61,10 +61,12 @@ REDIS_CLI=$(dirname "$REDIS_SERVER")/redis-cli
 
 if [ "$QUICK" = 1 ]; then
 	REPS=3 N=4000 NPF=1000 NMEM=5000 SMALL=1000 BIG=20000 NSCALE=2000 DRAIN_SECS=3
+	TIMER_N=20000 TIMER_DUE=2000
 else
 	# seven repetitions: on a shared machine three left medians that
 	# moved by a fifth between passes, and five still by a tenth
 	REPS=7 N=20000 NPF=4000 NMEM=100000 SMALL=1000 BIG=1000000 NSCALE=10000 DRAIN_SECS=10
+	TIMER_N=100000 TIMER_DUE=10000
 fi
 # Replies go to N/10 seed tickets: ten replies per ticket and run. (The
 # cost of a reply grows with the length of its ticket's thread, so fewer
@@ -492,6 +494,7 @@ dbsize() { redis_cli DBSIZE | tr -d '\r'; }
 # The daemon's outbox (doc/redis-keys.md): acknowledgements waiting for
 # its mailer.
 outbox_len() { redis_cli ZCARD sm:outbox:due | tr -d '\r'; }
+outbox_idle_bench() { [ "$(outbox_len)" = 0 ] && [ -z "$(redis_cli --scan --pattern 'sm:job:*' | head -1)" ]; }
 outbox_drop()
 {
 	redis_cli DEL sm:outbox:due >/dev/null
@@ -798,6 +801,82 @@ kill_wait "$PID_SMB"
 PID_SMB=
 kill_wait "$PID_REDISB"
 PID_REDISB=
+
+# 5. Timers: TIMER_N pending, TIMER_DUE of them falling due in the same
+# second, carried out by two daemons on one Redis (a second daemon on the
+# same configuration). The due ones are tickets written straight into
+# Redis (a first-response deadline at T, warned already), so each fires
+# one escalation to the queue's escalate_to; the rest are entries due a
+# day later. Measured: from T until the last escalation is sent (its job
+# gone from the outbox), the CPU of both daemons (with the sink) and of
+# Redis per action; and Redis memory per pending entry, from the entries
+# alone. The queue's SLA is wall-clock, so the run does not depend on the
+# hour it is made at.
+TIMER_PER_ENTRY=
+if only timers && [ "$SM_EVER" = 1 ]; then
+	stop_sm
+	stop_redis; start_redis
+	SM_ACK=no
+	write_sm_config
+	cat >>"$CONF" <<EOF
+
+[queue:timed]
+address = timed@example.com
+escalate_to = leads@example.com
+sla = wall
+
+[sla:wall]
+first_response = normal 1h
+resolution = normal 1d
+EOF
+	start_sm
+	PID_SM2=
+	if [ $SM_OK = 1 ]; then
+		rm -f "$S/sm2.sock"
+		"$SMD" -f -c "$CONF" -p "unix:$S/sm2.sock" </dev/null >>"$W/support-milter-2.log" 2>&1 &
+		PID_SM2=$!
+		wait_for 10 eval '[ -S "$S/sm2.sock" ]' || { say "the second daemon did not start"; SM_OK=0; }
+	fi
+fi
+if only timers && [ $SM_OK = 1 ]; then
+	_t=$(($(date +%s) + 20))
+	_c=$(date +%s)
+	say "timers: writing $TIMER_DUE due tickets and $((TIMER_N - TIMER_DUE)) later entries"
+	awk -v n="$TIMER_DUE" -v t="$_t" -v c="$_c" 'BEGIN {
+	    for (i = 1; i <= n; i++) {
+		printf "HSET sm:t:%d q timed s new p normal c %d u %d r 1 dfr %d w %d,0,0 pl 3600,0,86400\n", i, c, c, t, t
+		printf "SET sm:t:%d:m \"{\\\"s\\\":\\\"bench %d\\\",\\\"a\\\":\\\"c%d@bench.test\\\"}\"\n", i, i, i
+		printf "ZADD sm:timers %d %d\n", t, i
+	    } }' | redis_cli >/dev/null
+	redis_cli SET sm:seq:t "$TIMER_DUE" >/dev/null
+	_m0=$(used_memory)
+	awk -v n="$((TIMER_N - TIMER_DUE))" -v t="$((_t + 86400))" 'BEGIN {
+	    for (i = 1; i <= n; i++) printf "ZADD sm:timers %d %d\n", t + i, 1000000 + i }' |
+	    redis_cli >/dev/null
+	_m1=$(used_memory)
+	TIMER_PER_ENTRY=$(awk -v a="$_m0" -v b="$_m1" -v n="$((TIMER_N - TIMER_DUE))" \
+	    'BEGIN { printf "%.0f", (b - a) / n }')
+	say "timers: $(redis_cli ZCARD sm:timers) pending; $TIMER_PER_ENTRY B of Redis memory per entry"
+	wait_for 30 eval '[ $(date +%s) -ge '"$_t"' ]'
+	_t0=$(now) _f0=$(($(cpu_ticks "$PID_SM") + $(cpu_ticks "$PID_SM2"))) _r0=$(cpu_ticks "$PID_REDIS")
+	_i=0
+	while [ $_i -lt 3000 ]; do
+		if [ "$(redis_cli ZCOUNT sm:timers -inf "$_t")" = 0 ] && outbox_idle_bench; then break; fi
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	_t1=$(now) _f1=$(($(cpu_ticks "$PID_SM") + $(cpu_ticks "$PID_SM2"))) _r1=$(cpu_ticks "$PID_REDIS")
+	_sent=$(cat "$W"/support-milter*.log | grep -c "outbox: job [0-9]* sent: escalation")
+	_line=$(awk -v n="$_sent" -v t0="$_t0" -v t1="$_t1" -v f="$((_f1 - _f0))" \
+	    -v r="$((_r1 - _r0))" -v hz="$HZ" 'BEGIN { e = t1 - t0
+		printf "RESULT msgs=%d elapsed=%.4f rate=%.1f p50_ms=0 p99_ms=0 accept=%d tempfail=0 reject=0 discard=0 errors=0 mods=0 cpu_f_us=%.0f cpu_r_us=%.0f",
+		    n, e, n / e, n, (n > 0 ? f * 1e6 / hz / n : 0), (n > 0 ? r * 1e6 / hz / n : 0) }')
+	echo "t-fire 1 $_line" >>"$RES"
+	say "timers: $_sent of $TIMER_DUE escalations sent: ${_line#RESULT }"
+	[ "$_sent" = "$TIMER_DUE" ] || say "timers: **$((TIMER_DUE - _sent)) escalations missing or duplicated**"
+	kill_wait "$PID_SM2"
+	PID_SM2=
+fi
 T_END=$(now)
 
 # ---- report ------------------------------------------------------------------

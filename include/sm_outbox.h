@@ -42,5 +42,8 @@ void sm_outbox_stop(void);
  * background work (the outbox, the timers) gives way to the MTA's
  * sessions. who names the thread in the warning when it cannot. */
 void sm_background_priority(const char *who);
+/* Is the outbox giving way to the MTA (CPU pressure, pressure.c)? Other
+ * background work (the timer engine) slows down with it. */
+bool sm_outbox_yielding(void);
 
 #endif

@@ -632,6 +632,12 @@ give_way(struct sm_pressure *psi, int age)
  * next idle moment; on an idle machine nothing changes. Linux applies a
  * nice value to the thread whose id is given; elsewhere this is skipped.
  */
+bool
+sm_outbox_yielding(void)
+{
+	return g_atomic_int_get(&yielding) != 0;
+}
+
 void
 sm_background_priority(const char *who)
 {

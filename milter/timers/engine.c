@@ -22,7 +22,8 @@
  * thread sleeps POLL_MS (a timer fires within about a second of its
  * instant); one Redis call a second when idle, whatever the number of
  * pending timers. The thread runs at the lowest CPU priority, like the
- * outbox.
+ * outbox, and while the outbox gives way to the MTA (CPU pressure) it
+ * claims at most CLAIM_MAX tickets a poll interval.
  *
  * A reload (SIGUSR1) whose SLA, calendar or lifecycle settings differ from
  * the running ones makes every entry due at once, so each ticket's
@@ -359,7 +360,11 @@ engine(gpointer arg)
 		if (fired > 0)
 			sm_outbox_kick();
 		sm_config_unref(cfg);
-		if (n < CLAIM_MAX)
+		/* a full claim looks again at once, unless the machine is
+		 * short of CPU (the outbox is giving way to the MTA): then one
+		 * claim a poll interval, so that a burst of due timers does
+		 * not take Redis from the MTA's sessions either */
+		if (n < CLAIM_MAX || sm_outbox_yielding())
 			nap(POLL_MS);
 	}
 	if (st != NULL)

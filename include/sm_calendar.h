@@ -47,6 +47,9 @@ bool sm_calendar_is_open(const sm_calendar *cal, gint64 t);
 /* The instant from which the clock runs: t when open, else the next
  * opening (t itself for a NULL calendar). */
 gint64 sm_calendar_next_open(const sm_calendar *cal, gint64 t);
+/* The definition as one string (zone, hours, holidays), to tell whether
+ * two calendars are the same (g_malloc'ed; "" for NULL). */
+char *sm_calendar_describe(const sm_calendar *cal);
 /* Nominal open seconds of an average open day (week / open weekdays) and of
  * a week; 86400 and 604800 for a NULL calendar. Used to read SLA targets
  * written in days or weeks as business days or weeks (sm_sla.h). */

@@ -114,13 +114,17 @@ typedef struct sm_ingest {
 	/* deadlines for a new ticket (0 = none), computed by the caller */
 	gint64 due_first_response;
 	gint64 due_resolution;
-	/* deadline if this is a customer follow-up on an answered ticket */
-	gint64 due_next_response;
+	/* deadline if this is a customer follow-up on an answered ticket,
+	 * per priority: the script takes the one of the ticket's priority */
+	gint64 due_next_response[SM_PRIO_COUNT];
 	/* a new ticket's timers (sm_timers.h): its entry in {p}timers at
 	 * wake (0: none) and the targets its deadlines were planned with
 	 * (field pl, sm_timer_plan_format; "": none) */
 	gint64 wake;
 	char plan[SM_TIMER_PLAN_LEN];
+	/* an existing ticket's entry should it become pending or resolved
+	 * here (sm_timer_lifecycle_wake; 0: nothing to come) */
+	gint64 wake_pending, wake_resolved;
 	/* Acknowledgement: when want_ack and a ticket is created,
 	 * the same script counts the sender against ack_limit
 	 * ({p}acklimit:<addr>, window) and, within the limit, queues an outbox
@@ -314,11 +318,16 @@ typedef struct sm_timer_claimed {
 	size_t nvalues;
 } sm_timer_claimed;
 
-/* Lease up to max due entries (score <= now) for lease seconds to token,
- * each with the named ticket fields. Returns how many (out[0..n-1], clear
- * each with sm_timer_claimed_clear) or -1. */
-int sm_store_timers_claim(sm_store *st, gint64 now, int lease, const char *token,
-    int max, const char *const *fields, size_t nfields, sm_timer_claimed *out);
+/* Lease up to max due entries (score <= due) for lease seconds from now
+ * to token, each with the named ticket fields. Returns how many
+ * (out[0..n-1], clear each with sm_timer_claimed_clear) or -1. */
+int sm_store_timers_claim(sm_store *st, gint64 now, gint64 due, int lease,
+    const char *token, int max, const char *const *fields, size_t nfields,
+    sm_timer_claimed *out);
+/* Record the fingerprint of the timer settings the engine runs with
+ * ({p}timers:config): 1 when it differs from the one recorded (or none
+ * was), 0 when the same, -1 on error. */
+int sm_store_timers_config(sm_store *st, const char *fingerprint);
 void sm_timer_claimed_clear(sm_timer_claimed *c);
 
 typedef struct sm_timer_write {

@@ -147,6 +147,10 @@ void sm_timer_plan_clear(sm_timer_plan *p);
  * timers entry. 0: nothing. */
 gint64 sm_timer_first_wake(const sm_queue *q, sm_priority p, gint64 created,
     gint64 due_first_response, gint64 due_resolution);
+/* The first instant anything is due for a ticket that becomes pending or
+ * resolved (status) at now: its reminder, survey or auto-close; 0 when
+ * nothing is to come. What sm_timer_plan_ticket would answer then. */
+gint64 sm_timer_lifecycle_wake(const sm_queue *q, sm_status status, gint64 now);
 /* pl for a ticket planned now with priority p (g_malloc'ed), and the same
  * into buf (SM_TIMER_PLAN_LEN, sm_store.h), returned. */
 char *sm_timer_plan_string(const sm_queue *q, sm_priority p);

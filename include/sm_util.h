@@ -157,4 +157,11 @@ sm_utf8_valid(const char *s, size_t len)
 	return g_utf8_validate(s + i, len - i, NULL);
 }
 
+/* The MTA's mail in flight: the milter marks each message it finishes
+ * (sm_activity_mark, at end of message), background work asks whether
+ * there was any within the last ms milliseconds. Thread-safe; monotonic
+ * time. */
+void sm_activity_mark(void);
+bool sm_activity_recent(int ms);
+
 #endif

@@ -50,7 +50,7 @@ enum tk {
 	TK_SPACE,       /* one white space byte */
 	TK_NUL,         /* a NUL byte (ignored, as sm_html_to_text does) */
 	TK_ENTITY,      /* a character reference, decoded in lexer.ent */
-	TK_TAG,         /* <name ...>, </name>, <name/> */
+	TK_TAG,         /* <name ...>, </name>, <name/> (the same as <name>) */
 	TK_MARKUP,      /* a comment, <!DOCTYPE ...>, <?...?> */
 	TK_RAW          /* <script>, <style>, <title> up to their end tag */
 };
@@ -60,7 +60,6 @@ struct tok {
 	size_t b, e;            /* the token's bytes */
 	char name[16];          /* TK_TAG, TK_RAW: lower-case name */
 	bool closing;           /* </name> */
-	bool self_closing;      /* <name .../> */
 };
 
 struct lexer {
@@ -110,7 +109,6 @@ lex_tag(struct lexer *lx, const char *p, const char *end, struct tok *t)
 			break;
 		}
 	}
-	t->self_closing = q < end && q[-1] == '/';
 	p = q < end ? q + 1 : end;
 	if (t->kind == TK_TAG && !t->closing &&
 	    (strcmp(t->name, "script") == 0 || strcmp(t->name, "style") == 0 ||
@@ -143,7 +141,7 @@ lex(struct lexer *lx, struct tok *t)
 		return false;
 	t->b = lx->pos;
 	t->name[0] = '\0';
-	t->closing = t->self_closing = false;
+	t->closing = false;
 	c = (unsigned char)*p;
 	if (c == '<' && p + 1 < end && (g_ascii_isalpha(p[1]) || p[1] == '!' ||
 	    p[1] == '?' || (p[1] == '/' && p + 2 < end &&
@@ -467,7 +465,13 @@ strip_before(const char *html, size_t len, size_t cut)
 			if (k > 0)
 				g_array_set_size(stack, k - 1);
 			g_array_append_val(pieces, pc);
-		} else if (!t.self_closing && !is_void(n)) {
+		} else if (!is_void(n)) {
+			/* "<blockquote/>" and "<pre/>" open their element for
+			 * the walker (and for sm_html_to_text(), as for a
+			 * browser: the '/' means nothing on a tag that is not
+			 * void), so they are start tags here too: dropping one
+			 * would unquote the text that follows, and a command
+			 * line in it would count again */
 			struct open_elem o;
 
 			memcpy(o.name, t.name, sizeof(o.name));

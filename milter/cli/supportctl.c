@@ -31,6 +31,9 @@
 
 #include "cli_int.h"
 
+/* health: timers this late mean no daemon carries them out */
+#define TIMER_LATE_S    60
+
 static const char *config_path = SYSCONFDIR "/support-milter/support-milter.conf";
 bool opt_json;
 
@@ -301,6 +304,7 @@ cmd_health(const sm_config *cfg, int argc, char **argv)
 	GPtrArray *problems = g_ptr_array_new_with_free_func(g_free);
 	bool clear = false;
 	int rc = EX_DONE;
+	gint64 now = time(NULL), timers = 0, timer_lag = 0;
 
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--clear") == 0)
@@ -314,7 +318,7 @@ cmd_health(const sm_config *cfg, int argc, char **argv)
 		g_ptr_array_unref(problems);
 		return rc;
 	}
-	if (sm_store_health_read(st, time(NULL), &h) != 0) {
+	if (sm_store_health_read(st, now, &h) != 0) {
 		rc = die(EX_STORE, "store error: %s", sm_store_error(st));
 		goto out;
 	}
@@ -327,6 +331,25 @@ cmd_health(const sm_config *cfg, int argc, char **argv)
 		g_ptr_array_add(problems, g_strdup_printf("%" G_GINT64_FORMAT " outbox "
 		    "job(s) due for more than 5 minutes: is a daemon running, can it "
 		    "send?", h.outbox_late));
+	/* the timers: the soonest entry's lateness (a claimed one is scored
+	 * in the future, so lag is what no daemon has taken) */
+	{
+		sm_timer_row *rows = NULL;
+		int nr = sm_store_timers_list(st, 1, NULL, 0, &rows, &timers);
+
+		if (nr < 0) {
+			rc = die(EX_STORE, "store error: %s", sm_store_error(st));
+			sm_store_health_clear(&h);
+			goto out;
+		}
+		if (nr > 0 && rows[0].due < now)
+			timer_lag = now - rows[0].due;
+		sm_timer_rows_free(rows, nr);
+	}
+	if (timer_lag > TIMER_LATE_S)
+		g_ptr_array_add(problems, g_strdup_printf("timers due %" G_GINT64_FORMAT
+		    " s ago are not carried out: is a daemon with [timers] enabled "
+		    "running?", timer_lag));
 	if (h.alarm) {
 		char *at = fmt_time(h.alarm_at);
 
@@ -358,8 +381,10 @@ cmd_health(const sm_config *cfg, int argc, char **argv)
 		json_builder_add_int_value(b, h.outbox_due);
 		json_builder_set_member_name(b, "outbox_late");
 		json_builder_add_int_value(b, h.outbox_late);
+		json_builder_set_member_name(b, "timers_pending");
+		json_builder_add_int_value(b, timers);
 		json_builder_set_member_name(b, "timer_lag");
-		json_builder_add_null_value(b);
+		json_builder_add_int_value(b, timer_lag);
 		json_builder_set_member_name(b, "store_lost_data");
 		json_builder_add_boolean_value(b, h.alarm);
 		json_builder_set_member_name(b, "problems");
@@ -378,7 +403,8 @@ cmd_health(const sm_config *cfg, int argc, char **argv)
 		printf("tickets:  last #%" G_GINT64_FORMAT "\n", h.tickets);
 		printf("outbox:   %" G_GINT64_FORMAT " job(s) waiting, %" G_GINT64_FORMAT
 		    " late\n", h.outbox_due, h.outbox_late);
-		printf("timers:   not built in this version\n");
+		printf("timers:   %" G_GINT64_FORMAT " pending, %" G_GINT64_FORMAT
+		    " s behind\n", timers, timer_lag);
 		for (guint i = 0; i < problems->len; i++)
 			printf("PROBLEM:  %s\n", (char *)g_ptr_array_index(problems, i));
 		if (problems->len == 0)

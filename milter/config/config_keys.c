@@ -428,7 +428,7 @@ parse_escalation(const char *v, sm_queue *q, char **err)
 				goto fail;
 			}
 			n.escalation[n.escalation_levels++].after = after;
-			level = g_ptr_array_new();
+			level = g_ptr_array_new_with_free_func(g_free);
 		}
 		g_ptr_array_add(level, a);
 	}

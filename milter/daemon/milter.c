@@ -215,6 +215,7 @@ sm_envfrom(SMFICTX *ctx, char **argv)
 	struct msg *m;
 	const char *auth;
 
+	sm_activity_mark();
 	if (c == NULL)
 		return SMFIS_ACCEPT;
 	msg_free(c->msg);
@@ -620,11 +621,15 @@ ingest_input(const struct msg *m, const sm_envelope *env, const sm_message *pm,
 		const sm_sla *sla = m->queue->sla;
 		in->due_first_response = sm_sla_deadline(sla, in->priority, SM_SLA_FIRST_RESPONSE, in->now);
 		in->due_resolution = sm_sla_deadline(sla, in->priority, SM_SLA_RESOLUTION, in->now);
-		in->due_next_response = sm_sla_deadline(sla, in->priority, SM_SLA_NEXT_RESPONSE, in->now);
+		for (int p = 0; p < SM_PRIO_COUNT; p++)
+			in->due_next_response[p] = sm_sla_deadline(sla, (sm_priority)p,
+			    SM_SLA_NEXT_RESPONSE, in->now);
 		in->wake = sm_timer_first_wake(m->queue, in->priority, in->now,
 		    in->due_first_response, in->due_resolution);
 		sm_timer_plan_format(m->queue, in->priority, in->plan);
 	}
+	in->wake_pending = sm_timer_lifecycle_wake(m->queue, SM_ST_PENDING, in->now);
+	in->wake_resolved = sm_timer_lifecycle_wake(m->queue, SM_ST_RESOLVED, in->now);
 	in->ack_to = m->env_sender;
 	in->ack_limit_count = m->queue->ack_limit_count;
 	in->ack_limit_window = m->queue->ack_limit_window;
@@ -773,6 +778,8 @@ sm_eom(SMFICTX *ctx)
 	bool loop_valid, dmarc_fail, mismatch;
 	int rc = -1;
 	sfsistat ret = SMFIS_ACCEPT;
+
+	sm_activity_mark();
 
 	if (m == NULL || m->raw == NULL)
 		return SMFIS_ACCEPT;

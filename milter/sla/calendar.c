@@ -770,3 +770,26 @@ sm_calendar_sub(const sm_calendar *cal, gint64 end, gint64 business)
 	}
 	return lo;
 }
+
+/* The calendar's definition as one string (zone, opening ranges per
+ * weekday, holidays): two calendars are the same when it is. For the
+ * timer engine's record of the settings it planned with. */
+char *
+sm_calendar_describe(const sm_calendar *cal)
+{
+	GString *g = g_string_new(NULL);
+
+	if (cal == NULL)
+		return g_string_free(g, FALSE);
+	g_string_append_printf(g, "%s %s", cal->name, g_time_zone_get_identifier(cal->tz));
+	for (int d = 0; d < 7; d++) {
+		g_string_append_printf(g, " %d:", d);
+		for (int i = 0; i < cal->day[d].n; i++)
+			g_string_append_printf(g, "%d-%d,", cal->day[d].r[i].start,
+			    cal->day[d].r[i].end);
+	}
+	g_string_append(g, " h:");
+	for (size_t i = 0; i < cal->nholidays; i++)
+		g_string_append_printf(g, "%u,", cal->holidays[i]);
+	return g_string_free(g, FALSE);
+}

@@ -200,7 +200,17 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
 	sm_args_puti(a, o + SM_ARG_APPLY_NOW, in->now);
 	sm_args_puti(a, o + SM_ARG_APPLY_DUE_FIRST_RESPONSE, in->due_first_response);
 	sm_args_puti(a, o + SM_ARG_APPLY_DUE_RESOLUTION, in->due_resolution);
-	sm_args_puti(a, o + SM_ARG_APPLY_DUE_NEXT_RESPONSE, in->due_next_response);
+	{
+		char dnr[4 * SM_INT_STR_MAX + 4], num[SM_INT_STR_MAX];
+
+		dnr[0] = '\0';
+		for (int p = 0; p < SM_PRIO_COUNT; p++) {
+			if (p > 0)
+				g_strlcat(dnr, ",", sizeof dnr);
+			g_strlcat(dnr, sm_int_str(num, in->due_next_response[p]), sizeof dnr);
+		}
+		sm_args_put(a, o + SM_ARG_APPLY_DUE_NEXT_RESPONSE, dnr);
+	}
 	/* the thread's new lines, as JSON (store_record.c): a new ticket's
 	 * text starts with the head line */
 	lines = g_string_sized_new(1024);
@@ -238,6 +248,8 @@ apply_args(sm_store *st, const sm_ingest *in, const char *fp,
 	sm_args_puti(a, o + SM_ARG_APPLY_RESUME_DUE_RESOLUTION, in->resume_due_resolution);
 	sm_args_put(a, o + SM_ARG_APPLY_PLAN, in->plan);
 	sm_args_puti(a, o + SM_ARG_APPLY_WAKE, in->wake);
+	sm_args_puti(a, o + SM_ARG_APPLY_WAKE_PENDING, in->wake_pending);
+	sm_args_puti(a, o + SM_ARG_APPLY_WAKE_RESOLVED, in->wake_resolved);
 	sm_args_puti(a, o + SM_ARG_APPLY_RATING, d->action == SM_THREAD_RATE ? in->rating : 0);
 	sm_args_put(a, o + SM_ARG_APPLY_RELAY, in->relay_body != NULL ? "1" : "0");
 	sm_args_puti(a, o + SM_ARG_APPLY_JOB_ID, in->relay_body != NULL ||

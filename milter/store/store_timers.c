@@ -70,8 +70,9 @@ row_values(const redisReply *row, size_t skip, size_t nfields, sm_timer_claimed 
 }
 
 int
-sm_store_timers_claim(sm_store *st, gint64 now, int lease, const char *token,
-    int max, const char *const *fields, size_t nfields, sm_timer_claimed *out)
+sm_store_timers_claim(sm_store *st, gint64 now, gint64 due, int lease,
+    const char *token, int max, const char *const *fields, size_t nfields,
+    sm_timer_claimed *out)
 {
 	redisReply *r;
 	sm_args a;
@@ -80,6 +81,7 @@ sm_store_timers_claim(sm_store *st, gint64 now, int lease, const char *token,
 	sm_args_init(&a);
 	sm_args_put(&a, SM_ARG_TCLAIM_PREFIX, sm_store_prefix(st));
 	sm_args_puti(&a, SM_ARG_TCLAIM_NOW, now);
+	sm_args_puti(&a, SM_ARG_TCLAIM_DUE, due);
 	sm_args_puti(&a, SM_ARG_TCLAIM_LEASE, lease);
 	sm_args_put(&a, SM_ARG_TCLAIM_TOKEN, token);
 	sm_args_puti(&a, SM_ARG_TCLAIM_MAX, max);
@@ -180,6 +182,24 @@ sm_store_timers_apply(sm_store *st, const sm_timer_write *w, int *queued)
 	}
 	if (rc == 1 && *queued > 0 && sm_store_confirm(st) < 0)
 		return -1;
+	return rc;
+}
+
+int
+sm_store_timers_config(sm_store *st, const char *fingerprint)
+{
+	char *key = g_strconcat(sm_store_prefix(st), "timers:config", NULL);
+	const char *argv1[3] = { "GETSET", key, fingerprint };
+	const char *const *argv[1] = { argv1 };
+	int argc[1] = { 3 }, rc;
+	redisReply *r = sm_store_multi(st, 1, argc, argv);
+
+	g_free(key);
+	if (r == NULL)
+		return -1;
+	rc = r->element[0]->type == REDIS_REPLY_STRING &&
+	    strcmp(r->element[0]->str, fingerprint) == 0 ? 0 : 1;
+	freeReplyObject(r);
 	return rc;
 }
 

@@ -99,10 +99,9 @@ rating(const sm_envelope *env, const sm_message *m, const sm_thread_facts *f,
 
 	if (t->action == SM_THREAD_DUPLICATE)
 		return 0;
-	if (env->rating_token > 0 && (c = candidate_of(f, f->by_token.id)) != NULL &&
-	    c == &f->by_token) {
+	if (env->rating_token > 0 && f->by_token.id > 0 && f->by_token.exists) {
 		t->action = SM_THREAD_RATE;
-		t->ticket = c->id;
+		t->ticket = f->by_token.id;
 		t->linked_from = 0;
 		t->via = "rating";
 		return env->rating_token;
@@ -113,13 +112,33 @@ rating(const sm_envelope *env, const sm_message *m, const sm_thread_facts *f,
 		target = t->ticket;
 	else if (t->action == SM_THREAD_NEW_LINKED)
 		target = t->linked_from;
+	/* only the ticket's own customers rate it by a reply */
 	if ((c = candidate_of(f, target)) == NULL || !c->surveyed ||
+	    !c->sender_participant ||
 	    (c->status != SM_ST_RESOLVED && c->status != SM_ST_CLOSED))
 		return 0;
 	t->action = SM_THREAD_RATE;
 	t->ticket = target;
 	t->linked_from = 0;
 	return digit;
+}
+
+/* Is the sender (From) one of the queue's escalate_to addresses, and no
+ * customer of the ticket? */
+static bool
+escalation_sender(const sm_envelope *env, const sm_message *m,
+    const sm_thread_facts *f, const sm_thread_decision *t)
+{
+	const sm_queue *q = env->queue;
+	const sm_thread_candidate *c = candidate_of(f, t->ticket);
+
+	if (q == NULL || m->from_addr == NULL || (c != NULL && c->sender_participant))
+		return false;
+	for (int l = 0; l < q->escalation_levels; l++)
+		for (char **a = q->escalation[l].to; *a != NULL; a++)
+			if (g_ascii_strcasecmp(*a, m->from_addr) == 0)
+				return true;
+	return false;
 }
 
 sm_decision
@@ -171,6 +190,15 @@ sm_decide(const sm_config *cfg, const sm_envelope *env, const sm_message *m,
 	}
 	if (d.role == SM_ROLE_CUSTOMER && !d.automatic &&
 	    (d.rating = rating(env, m, f, &d.thread)) > 0) {
+		d.acknowledge = false;
+		d.resume_due_resolution = 0;
+	}
+	/* Someone of escalate_to who is no agent answering a warning or an
+	 * escalation: written into the ticket as a note, without touching it
+	 * (no reopen, no rating, no next_response clock). */
+	if (d.role == SM_ROLE_CUSTOMER && d.rating == 0 && in_ticket(&d.thread) &&
+	    d.thread.action != SM_THREAD_DUPLICATE && escalation_sender(env, m, f, &d.thread)) {
+		d.direction = "note";
 		d.acknowledge = false;
 		d.resume_due_resolution = 0;
 	}

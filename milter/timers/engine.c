@@ -22,13 +22,15 @@
  * thread sleeps POLL_MS (a timer fires within about a second of its
  * instant); one Redis call a second when idle, whatever the number of
  * pending timers. The thread runs at the lowest CPU priority, like the
- * outbox, and while the outbox gives way to the MTA (CPU pressure) it
- * claims at most CLAIM_MAX tickets a poll interval.
+ * outbox; while the MTA's mail is in flight and the outbox gives way to
+ * it (CPU pressure), it takes only timers YIELD_AGE_S overdue, one claim
+ * a poll interval.
  *
- * A reload (SIGUSR1) whose SLA, calendar or lifecycle settings differ from
- * the running ones makes every entry due at once, so each ticket's
- * deadlines are re-planned on the new configuration (sm_timer_plan_ticket
- * moves them by the change of their targets).
+ * Settings whose SLA, calendar or lifecycle parts differ from those
+ * recorded in the store ({p}timers:config: a reload, or a restart with a
+ * changed file, on any daemon) make every entry due at once, so each
+ * ticket's deadlines are re-planned on the new configuration
+ * (sm_timer_plan_ticket moves them by the change of their targets).
  *
  * Failure: Redis down -> redial with backoff (250 ms doubling to 5 s),
  * logged once; nothing is lost: a claimed entry comes back when its lease
@@ -57,6 +59,8 @@
 #define REDIAL_MIN_MS   250
 #define REDIAL_MAX_MS   5000
 #define REWIND_MAX      1000    /* entries made due per call on a re-plan */
+#define YIELD_AGE_S     5       /* under CPU pressure, timers wait this long */
+#define ACTIVE_MS       2000    /* the MTA's mail this recent counts as in flight */
 
 static GThread *engine_thread;
 static gint stopping;
@@ -113,8 +117,10 @@ fingerprint(const sm_config *cfg)
 				g_string_append_printf(g, "%s,", *a);
 		}
 		if (s != NULL) {
-			g_string_append_printf(g, " %s %s %d", s->name,
-			    s->calendar_name ? s->calendar_name : "-", s->warn_at);
+			char *cal = sm_calendar_describe(s->calendar);
+
+			g_string_append_printf(g, " %s {%s} %d", s->name, cal, s->warn_at);
+			g_free(cal);
 			for (int p = 0; p < SM_PRIO_COUNT; p++)
 				g_string_append_printf(g, " %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT
 				    "/%" G_GINT64_FORMAT, s->first_response[p],
@@ -232,8 +238,18 @@ work_ticket(sm_store *st, const sm_config *cfg, const sm_timer_claimed *c,
 	if (c->values == NULL)
 		return 0;               /* gone: the claim dropped its entry */
 	if (!sm_timer_state_from_fields(&s, c->id, (char *const *)c->values, c->nvalues)) {
+		/* not a ticket the planner can read (no queue or status): its
+		 * entry goes, rather than coming back every lease */
+		memset(&w, 0, sizeof w);
+		w.ticket = c->id;
+		w.revision = c->nvalues == SM_TIMER_NFIELDS && c->values[SM_TIMER_NFIELDS - 1] ?
+		    g_ascii_strtoll(c->values[SM_TIMER_NFIELDS - 1], NULL, 10) : 0;
+		w.token = token;
+		w.now = now;
+		log_warnx("timers: ticket=%" G_GINT64_FORMAT " has no readable queue or "
+		    "status: its timers are dropped", c->id);
 		sm_timer_state_clear(&s);
-		return 0;
+		return sm_store_timers_apply(st, &w, &queued) < 0 ? -1 : 0;
 	}
 	sm_timer_plan_ticket(&s, sm_config_queue_by_name(cfg, s.queue), now, &p);
 	set = g_ptr_array_new_with_free_func(g_free);
@@ -276,7 +292,7 @@ engine(gpointer arg)
 	sm_config *scfg = NULL;
 	char *print = NULL;             /* fingerprint of the running settings */
 	int wait_ms = REDIAL_MIN_MS;
-	bool down_logged = false, rewind = false;
+	bool down_logged = false, rewind = false, check_print = false;
 
 	sm_background_priority("timers");
 	while (!g_atomic_int_get(&stopping)) {
@@ -285,6 +301,7 @@ engine(gpointer arg)
 		char *err = NULL;
 		gint64 now;
 		int n, fired = 0;
+		bool yield;
 
 		if (cfg == NULL || !cfg->timers_enabled) {
 			if (cfg != NULL)
@@ -293,12 +310,9 @@ engine(gpointer arg)
 			continue;
 		}
 		if (scfg != cfg) {
-			char *fp = fingerprint(cfg);
-
-			if (print != NULL && strcmp(print, fp) != 0)
-				rewind = true;
 			g_free(print);
-			print = fp;
+			print = fingerprint(cfg);
+			check_print = true;
 			if (st != NULL) {
 				sm_store_close(st);
 				st = NULL;
@@ -323,6 +337,17 @@ engine(gpointer arg)
 		down_logged = false;
 		wait_ms = REDIAL_MIN_MS;
 		now = time(NULL);
+		/* settings other than those the entries were planned with (a
+		 * reload, or a restart with a changed file, on this or another
+		 * daemon): every ticket is planned again */
+		if (check_print) {
+			int changed = sm_store_timers_config(st, print);
+
+			if (changed >= 0)
+				check_print = false;
+			if (changed > 0)
+				rewind = true;
+		}
 		if (rewind) {
 			gint64 moved = 0;
 			int m;
@@ -336,8 +361,15 @@ engine(gpointer arg)
 				    " entries)", moved + m);
 			}
 		}
-		n = sm_store_timers_claim(st, now, LEASE_S, engine_token, CLAIM_MAX,
-		    fields, SM_TIMER_NFIELDS, got);
+		/* While the MTA's mail is in flight and the machine is short
+		 * of CPU (the outbox gives way), only timers YIELD_AGE_S
+		 * overdue are taken, one claim a poll interval: a short burst
+		 * of mail goes first, and a long one still sees every timer
+		 * carried out, later and slower. Short of CPU with no mail in
+		 * flight (the timers' own burst), they run at full speed. */
+		yield = sm_outbox_yielding() && sm_activity_recent(ACTIVE_MS);
+		n = sm_store_timers_claim(st, now, yield ? now - YIELD_AGE_S : now,
+		    LEASE_S, engine_token, CLAIM_MAX, fields, SM_TIMER_NFIELDS, got);
 		if (n < 0) {
 			log_warnx("timers: cannot claim due timers: %s", sm_store_error(st));
 			sm_store_close(st);
@@ -360,11 +392,8 @@ engine(gpointer arg)
 		if (fired > 0)
 			sm_outbox_kick();
 		sm_config_unref(cfg);
-		/* a full claim looks again at once, unless the machine is
-		 * short of CPU (the outbox is giving way to the MTA): then one
-		 * claim a poll interval, so that a burst of due timers does
-		 * not take Redis from the MTA's sessions either */
-		if (n < CLAIM_MAX || sm_outbox_yielding())
+		/* a full claim looks again at once, unless giving way */
+		if (n < CLAIM_MAX || yield)
 			nap(POLL_MS);
 	}
 	if (st != NULL)

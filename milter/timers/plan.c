@@ -21,6 +21,9 @@
  * the opening, except within this many seconds of its instant: a
  * deadline at closing time is still announced at closing time. */
 #define ALERT_GRACE     60
+/* A ticket of a queue the configuration does not know is looked at again
+ * this much later. */
+#define UNKNOWN_QUEUE_S 3600
 
 const char *
 sm_timer_kind_name(sm_timer_kind k)
@@ -159,6 +162,19 @@ sm_timer_plan_string(const sm_queue *q, sm_priority p)
 	    sm_sla_business_target(sla, p, SM_SLA_RESOLUTION));
 }
 
+gint64
+sm_timer_lifecycle_wake(const sm_queue *q, sm_status status, gint64 now)
+{
+	gint64 first = q != NULL && status == SM_ST_PENDING ? q->reminder_after :
+	    q != NULL && status == SM_ST_RESOLVED ? q->survey_after : 0;
+	gint64 close = q != NULL ? q->autoclose_after : 0;
+	gint64 d = first > 0 && (close <= 0 || first < close) ? first : close;
+
+	if (q == NULL || (status != SM_ST_PENDING && status != SM_ST_RESOLVED))
+		return 0;
+	return d > 0 ? now + d : 0;
+}
+
 char *
 sm_timer_plan_format(const sm_queue *q, sm_priority p, char *buf)
 {
@@ -217,6 +233,27 @@ act(sm_timer_plan *p, sm_timer_kind kind, int target, int level,
 	a->due = due;
 }
 
+/* Is there room for k more actions? When not, the rest waits for the
+ * next look, at once (its markers do not move). */
+static bool
+room(sm_timer_plan *p, int k, gint64 now)
+{
+	if (p->n + k <= SM_TIMER_ACTIONS_MAX)
+		return true;
+	wake_at(p, now);
+	return false;
+}
+
+static int
+addresses(char **to)
+{
+	int n = 0;
+
+	while (to != NULL && to[n] != NULL)
+		n++;
+	return n;
+}
+
 /* May an alert whose instant was `at` go out now? */
 static bool
 alert_ok(const sm_calendar *cal, gint64 at, gint64 now)
@@ -245,7 +282,8 @@ plan_target(const sm_timer_state *s, const sm_queue *q, sm_sla_target t,
 			wake_at(p, wt);
 		else if (!alert_ok(cal, wt, now))
 			wake_at(p, sm_calendar_next_open(cal, now));
-		else {
+		else if (room(p, s->assignee != NULL ? 1 : q->escalation_levels > 0 ?
+		    addresses(q->escalation[0].to) : 0, now)) {
 			if (s->assignee != NULL)
 				act(p, SM_TIMER_WARNING, t, 0, s->assignee, d);
 			else if (q->escalation_levels > 0)
@@ -269,6 +307,8 @@ plan_target(const sm_timer_state *s, const sm_queue *q, sm_sla_target t,
 			wake_at(p, sm_calendar_next_open(cal, now));
 			break;
 		}
+		if (!room(p, addresses(q->escalation[i].to), now))
+			break;
 		for (char **a = q->escalation[i].to; *a != NULL; a++)
 			act(p, SM_TIMER_ESCALATION, t, i + 1, *a, d);
 		lv = i + 1;
@@ -370,8 +410,30 @@ sm_timer_plan_ticket(const sm_timer_state *s, const sm_queue *q, gint64 now,
 				wake_at(p, at);
 		}
 	}
-	if (p->close)
+	/* a closed ticket may still owe its survey (closed soon after it was
+	 * resolved, by an agent or by an auto-close that came first) */
+	if (q != NULL && s->status == SM_ST_CLOSED && s->resolved_since > 0 &&
+	    q->survey_after > 0 && s->surveyed == 0 && s->rating == 0) {
+		gint64 at = s->resolved_since + q->survey_after;
+
+		if (now >= at) {
+			act(p, SM_TIMER_SURVEY, -1, 0, NULL, 0);
+			p->surveyed = now;
+		} else
+			wake_at(p, at);
+	}
+	if (p->close) {
 		p->next = 0;
+		/* the survey still to come after an auto-close */
+		if (s->status == SM_ST_RESOLVED && q->survey_after > 0 &&
+		    p->surveyed == 0 && s->rating == 0)
+			p->next = (s->resolved_since > 0 ? s->resolved_since : s->updated) +
+			    q->survey_after;
+	}
+	/* a queue this daemon's configuration does not know (yet): nothing
+	 * fires, the entry stays for a daemon that knows it, or a reload */
+	if (q == NULL && s->status != SM_ST_CLOSED)
+		p->next = now + UNKNOWN_QUEUE_S;
 
 	p->warned = g_strdup_printf("%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT,
 	    warned[0], warned[1], warned[2]);

@@ -796,3 +796,21 @@ sm_header_safe(const char *s, size_t max)
 	g_free(valid);
 	return g_string_free(out, FALSE);
 }
+
+/* ---- the MTA's activity ------------------------------------------------ */
+
+static gint64 activity_last;    /* monotonic us of the last message */
+
+void
+sm_activity_mark(void)
+{
+	__atomic_store_n(&activity_last, g_get_monotonic_time(), __ATOMIC_RELAXED);
+}
+
+bool
+sm_activity_recent(int ms)
+{
+	gint64 last = __atomic_load_n(&activity_last, __ATOMIC_RELAXED);
+
+	return last > 0 && g_get_monotonic_time() - last < (gint64)ms * 1000;
+}

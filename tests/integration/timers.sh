@@ -77,6 +77,16 @@ o=$(SM_RCPT=fast@example.com SM_TAG=Fast sm_send "$T/a2.eml")
 check "a later stamp: X-Ticket-Breached: first_response" \
     test "$(out_stamp "$o" X-Ticket-Breached)" = first_response
 
+# a reply of someone of escalate_to (no agent proof) to the warning: a
+# note in the ticket, which stays as it is
+sm_mail "$T/lead.eml" 'Lea Lead <leads@example.com>' "Re: Due soon" '<lead.tm@example.com>' \
+    "In-Reply-To: $(mail_hdr "$w" Message-ID)"
+o=$(SM_RCPT=fast@example.com SM_TAG=Fast sm_send "$T/lead.eml")
+check "escalate_to's reply joins ticket $a" test "$(out_stamp "$o" X-Ticket-ID)" = "$a"
+ticket_json "$a" || fail "ticket show $a"
+check "... as a note" test "$(jq_t "$a" '.messages[-1].direction')" = note
+check "... and the ticket stays new" test "$(jq_t "$a" .status)" = new
+
 # 2. An agent's reply before the deadline: no warning, no escalation.
 new_ticket "quick answer"
 b=$tid

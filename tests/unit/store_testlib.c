@@ -97,7 +97,8 @@ ingest(sm_store *st, const sm_queue *q, const tmsg *t, sm_ingest_result *res)
 	in.now = t->now ? t->now : NOW;
 	in.due_first_response = in.now + 8 * 3600;
 	in.due_resolution = in.now + 5 * DAY;
-	in.due_next_response = in.now + DAY;
+	for (int p = 0; p < SM_PRIO_COUNT; p++)
+		in.due_next_response[p] = in.now + DAY;
 	in.want_ack = t->want_ack;
 	in.ack_to = t->from;
 	in.ack_limit_count = q->ack_limit_count;

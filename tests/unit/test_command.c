@@ -501,6 +501,11 @@ test_html_rules(void)
 	g_assert_true(c.note);
 	c = ok_html("");
 	g_assert_cmpint(c.lines, ==, 0);
+	/* "<blockquote/>" quotes what follows, as "<blockquote>" does */
+	c = ok_html("#note<blockquote/>#status closed");
+	g_assert_true(c.note);
+	g_assert_cmpint(c.status, ==, -1);
+	g_assert_cmpint(c.lines, ==, 1);
 	/* line numbers as the text shows (a run of blank lines is one) */
 	assert_err_html("<div><br></div><p>#status resolved</p><p>#frob x</p>",
 	    "unknown command \"#frob\" on line 3; known: #status #priority "
@@ -556,6 +561,13 @@ test_html_strip(void)
 	    "<p><blockquote></p>#l");
 	assert_strip_html("<p><font face=x>#status open<p>Hi",
 	    "<p><font face=x><p>Hi");
+	/* a non-void "<name/>" opens its element (the '/' means nothing),
+	 * so "<blockquote/>" stays and still quotes what follows (the
+	 * long fuzz_command campaign: the second "#note" counted again) */
+	assert_strip_html("#note<blockquote/>#note", "<blockquote/>#note");
+	assert_strip_html("#note<blockquote/>#bogus x", "<blockquote/>#bogus x");
+	/* closed in the block: both tags go; an unclosed <div/> stays */
+	assert_strip_html("#note<blockquote/></blockquote><div/>Hi", "<div/>Hi");
 	/* comments in the block stay (Outlook's conditional comments) */
 	assert_strip_html("<body><!--[if mso]><div><![endif]-->#status open"
 	    "<br>Hi</body>", "<body><!--[if mso]><div><![endif]-->Hi</body>");

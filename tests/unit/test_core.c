@@ -361,6 +361,11 @@ test_decide(void)
 	f.by_ref.exists = true;
 	f.by_ref.status = SM_ST_RESOLVED;
 	f.by_ref.surveyed = true;
+	/* not from one of its customers: an ordinary message */
+	d = sm_decide(&cfg, &env, agent, false, false, &f, NULL);
+	g_assert_cmpint(d.thread.action, ==, SM_THREAD_APPEND);
+	g_assert_cmpint(d.rating, ==, 0);
+	f.by_ref.sender_participant = true;
 	d = sm_decide(&cfg, &env, agent, false, false, &f, NULL);
 	g_assert_cmpint(d.thread.action, ==, SM_THREAD_RATE);
 	g_assert_cmpint(d.thread.ticket, ==, 9);

@@ -395,11 +395,35 @@ test_resolved(void)
 	g_assert_cmpint(p.n, ==, 0);
 	g_assert_cmpint(p.next, ==, rs + D(7));
 	sm_timer_plan_clear(&p);
-	/* a queue gone from the configuration: nothing, nothing to come */
+	/* a queue this configuration does not know: nothing fires, and the
+	 * entry stays (another daemon, or a reload, may know it) */
 	sm_timer_plan_ticket(&s, NULL, rs + D(8), &p);
 	g_assert_cmpint(p.n, ==, 0);
-	g_assert_cmpint(p.next, ==, 0);
+	g_assert_cmpint(p.next, ==, rs + D(8) + 3600);
 	g_assert_false(p.close);
+	sm_timer_plan_clear(&p);
+
+	/* closed soon after resolved (or auto-closed first): the survey is
+	 * still owed */
+	q.survey_after = H(1);
+	s.status = SM_ST_CLOSED;
+	s.surveyed = 0;
+	s.rating = 0;
+	sm_timer_plan_ticket(&s, &q, rs + 60, &p);
+	g_assert_cmpint(p.n, ==, 0);
+	g_assert_cmpint(p.next, ==, rs + H(1));
+	sm_timer_plan_clear(&p);
+	sm_timer_plan_ticket(&s, &q, rs + H(1), &p);
+	g_assert_cmpint(count(&p, SM_TIMER_SURVEY), ==, 1);
+	g_assert_cmpint(p.next, ==, 0);
+	sm_timer_plan_clear(&p);
+	/* auto-closed before the survey's time: it follows later */
+	s.status = SM_ST_RESOLVED;
+	q.survey_after = D(10);
+	sm_timer_plan_ticket(&s, &q, rs + D(7), &p);
+	g_assert_true(p.close);
+	g_assert_cmpint(count(&p, SM_TIMER_SURVEY), ==, 0);
+	g_assert_cmpint(p.next, ==, rs + D(10));
 	sm_timer_plan_clear(&p);
 }
 
@@ -425,6 +449,70 @@ test_next_response(void)
 	g_assert_cmpint(count(&p, SM_TIMER_ESCALATION), ==, 2);
 	g_assert_cmpint(p.actions[0].target, ==, SM_SLA_NEXT_RESPONSE);
 	sm_timer_plan_clear(&p);
+}
+
+/* More due actions than one plan holds: the rest waits for the next look,
+ * its markers unmoved, so nothing is lost. */
+static void
+test_action_cap(void)
+{
+	static char *many[SM_TIMER_ACTIONS_MAX + 10];
+	sm_queue q = queue;
+	sm_timer_state s;
+	sm_timer_plan p;
+	gint64 c = 1790000000, dfr;
+	int total = 0;
+
+	for (int i = 0; i < SM_TIMER_ACTIONS_MAX - 5; i++)
+		many[i] = g_strdup_printf("lead%d@example.com", i);
+	q.sla = &wall;
+	q.escalation[0].to = many;
+	q.escalation[1].to = lvl2;
+	new_ticket(&s, &wall, SM_PRIO_NORMAL, c);
+	dfr = s.due[SM_SLA_FIRST_RESPONSE];
+	s.warned[SM_SLA_FIRST_RESPONSE] = dfr;
+	s.warned[SM_SLA_RESOLUTION] = s.due[SM_SLA_RESOLUTION];
+	/* level 1 (43 addresses) fits, level 2 fits too (44); first looks
+	 * after both levels with resolution breached as well */
+	for (int round = 0; round < 5; round++) {
+		sm_timer_plan_ticket(&s, &q, s.due[SM_SLA_RESOLUTION] + H(5), &p);
+		total += count(&p, SM_TIMER_ESCALATION);
+		g_assert_cmpint(p.n, <=, SM_TIMER_ACTIONS_MAX);
+		applied(&s, &p);
+		sm_timer_plan_clear(&p);
+	}
+	/* two targets x (43 + 1) escalations, none lost, none twice */
+	g_assert_cmpint(total, ==, 2 * (SM_TIMER_ACTIONS_MAX - 5 + 1));
+	for (int i = 0; i < SM_TIMER_ACTIONS_MAX - 5; i++)
+		g_free(many[i]);
+}
+
+/* The wake-up an ingest script writes when a ticket becomes pending or
+ * resolved is what the planner asks for then. */
+static void
+test_lifecycle_wake(void)
+{
+	sm_queue q = queue;
+	sm_timer_state s;
+	sm_timer_plan p;
+	gint64 t = 1790000000;
+
+	q.sla = &wall;
+	memset(&s, 0, sizeof s);
+	s.status = SM_ST_PENDING;
+	s.pending_since = t;
+	sm_timer_plan_ticket(&s, &q, t, &p);
+	g_assert_cmpint(sm_timer_lifecycle_wake(&q, SM_ST_PENDING, t), ==, p.next);
+	sm_timer_plan_clear(&p);
+	s.status = SM_ST_RESOLVED;
+	s.resolved_since = t;
+	sm_timer_plan_ticket(&s, &q, t, &p);
+	g_assert_cmpint(sm_timer_lifecycle_wake(&q, SM_ST_RESOLVED, t), ==, p.next);
+	sm_timer_plan_clear(&p);
+	q.reminder_after = q.autoclose_after = q.survey_after = 0;
+	g_assert_cmpint(sm_timer_lifecycle_wake(&q, SM_ST_PENDING, t), ==, 0);
+	g_assert_cmpint(sm_timer_lifecycle_wake(&q, SM_ST_OPEN, t), ==, 0);
+	g_assert_cmpint(sm_timer_lifecycle_wake(NULL, SM_ST_PENDING, t), ==, 0);
 }
 
 static void
@@ -498,6 +586,8 @@ main(int argc, char **argv)
 	g_test_add_func("/timers/resolved", test_resolved);
 	g_test_add_func("/timers/next-response", test_next_response);
 	g_test_add_func("/timers/fields", test_fields);
+	g_test_add_func("/timers/action-cap", test_action_cap);
+	g_test_add_func("/timers/lifecycle-wake", test_lifecycle_wake);
 	g_test_add_func("/timers/calendar-sub", test_calendar_sub);
 	return g_test_run();
 }

@@ -147,10 +147,12 @@ if action == 'dup' then return result(target, 0, 0, 0, 0) end
 -- thanked; the status stays (a rating never reopens a ticket)
 if action == 'rate' then
   local k = tk(target)
+  local rated = redis.call('HEXISTS', k, 'rt') == 1
   redis.call('HSET', k, 'rt', ARGV[o + APPLY_RATING], 'u', now)
   redis.call('HINCRBY', k, 'r', '1')
   addmsg(target)
-  local to, q = requester(target), 0
+  -- thanked once: a changed rating is stored without another mail
+  local to, q = not rated and requester(target), 0
   if to then queue_job(target, -1, to); q = 1 end
   return result(target, 0, 0, q, 0)
 end
@@ -186,7 +188,7 @@ end
 -- append or reopen an existing ticket
 local id = target
 local k = tk(id)
-local v = redis.call('HMGET', k, 'q', 's', 'fr', 'dnr')
+local v = redis.call('HMGET', k, 'q', 's', 'fr', 'dnr', 'p')
 local old = v[2]
 local new = old
 local replanned = false
@@ -195,8 +197,16 @@ if dir == 'in' and not auto then
   -- counted for the KPIs: reopened after it was resolved or closed
   if old == 'resolved' or old == 'closed' then redis.call('HINCRBY', k, 'ro', '1') end
   -- a customer follow-up on an answered ticket starts next_response
-  if new == 'open' and v[3] and not v[4] and tonumber(dnr) > 0 then
-    redis.call('HSET', k, 'dnr', dnr)
+  -- the deadline of the ticket's priority, as it is now
+  local pi = v[5] == 'urgent' and 1 or v[5] == 'high' and 2 or v[5] == 'low' and 4 or 3
+  local d = 0
+  local i = 0
+  for x in string.gmatch(dnr, '[^,]+') do
+    i = i + 1
+    if i == pi then d = tonumber(x) or 0 end
+  end
+  if new == 'open' and v[3] and not v[4] and d > 0 then
+    redis.call('HSET', k, 'dnr', string.format('%d', d))
     redis.call('HINCRBY', k, 'nr', '1')
     replanned = true
   end
@@ -205,6 +215,7 @@ elseif dir == 'out' then
   -- an agent's reply: first response made, the clocks stop
   if old == 'new' or old == 'open' then new = 'pending' end
   if not v[3] then redis.call('HSET', k, 'fr', now) end
+  stopped(k, now, 'dfr', 'dnr')
   redis.call('HDEL', k, 'dfr', 'dnr')
   redis.call('HINCRBY', k, 'ag', '1')
 end
@@ -228,7 +239,17 @@ local cp = ARGV[o + APPLY_CMD_PRIORITY]
 cp = cp == '0' and 'urgent' or cp == '1' and 'high' or cp == '2' and 'normal' or
   cp == '3' and 'low' or nil
 if cp then redis.call('HSET', k, 'p', cp); replanned = true end
-if new ~= old or replanned then replan(id, new, now) end
+if replanned or (new ~= old and new ~= 'pending' and new ~= 'resolved') then
+  replan(id, new, now)
+elseif new ~= old then
+  -- pending or resolved: what comes next is known (sm_timers.h)
+  local w = tonumber(ARGV[o + (new == 'pending' and APPLY_WAKE_PENDING or APPLY_WAKE_RESOLVED)])
+  if w > 0 then
+    redis.call('ZADD', P .. 'timers', w, id)
+  else
+    redis.call('ZREM', P .. 'timers', id)
+  end
+end
 if ARGV[o + APPLY_CMD_ASSIGNEE] ~= '' then redis.call('HSET', k, 'a', ARGV[o + APPLY_CMD_ASSIGNEE]) end
 redis.call('HSET', k, 'u', now)
 redis.call('HINCRBY', k, 'r', '1')

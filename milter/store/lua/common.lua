@@ -38,6 +38,23 @@ end
 -- pending since, kept); leaving pending, the caller's resumed deadline
 -- (the business time left at the pause, from now on: sm_decide) replaces
 -- 'dr'; resolved and closed stop every clock.
+-- A clock stopped after its deadline is a breach, whether or not the
+-- timer engine looked in time: the target joins 'br' ('dfr', 'dnr', 'dr'
+-- name first_response, next_response, resolution).
+local function stopped(k, now, ...)
+  local names = {dfr = 'first_response', dnr = 'next_response', dr = 'resolution'}
+  local fields = {...}
+  local v = redis.call('HMGET', k, 'br', unpack(fields))
+  local br, add = v[1] or '', false
+  for i, f in ipairs(fields) do
+    local d = tonumber(v[i + 1])
+    if d and d <= tonumber(now) and not string.find(',' .. br .. ',', ',' .. names[f] .. ',', 1, true) then
+      br = br == '' and names[f] or br .. ',' .. names[f]
+      add = true
+    end
+  end
+  if add then redis.call('HSET', k, 'br', br) end
+end
 -- The lifecycle timers count from 'rs' (resolved since) likewise; it is
 -- kept when a resolved ticket is closed (the KPIs' resolution time).
 local function paused(k, old, new, now, resume)
@@ -51,22 +68,20 @@ local function paused(k, old, new, now, resume)
   end
   if new == 'resolved' then
     redis.call('HSET', k, 'rs', now)
-  elseif old == 'resolved' and new ~= 'closed' then
+  elseif new ~= 'closed' then
     redis.call('HDEL', k, 'rs')
   end
   if new == 'resolved' or new == 'closed' then
+    stopped(k, now, 'dfr', 'dnr', 'dr')
     redis.call('HDEL', k, 'dfr', 'dnr', 'dr')
   end
 end
 -- The timer engine (sm_timers.h) plans a ticket whose status, priority or
--- deadlines changed again at once: its {p}timers entry becomes due now. A
--- closed ticket has nothing to come.
+-- deadlines changed again at once: its {p}timers entry becomes due now
+-- (the engine drops it when nothing is to come: even a closed ticket may
+-- still owe its survey).
 local function replan(id, status, now)
-  if status == 'closed' then
-    redis.call('ZREM', P .. 'timers', id)
-  else
-    redis.call('ZADD', P .. 'timers', now, id)
-  end
+  redis.call('ZADD', P .. 'timers', now, id)
 end
 -- The customer of ticket id: the address of its head line, else nil.
 local function requester(id)

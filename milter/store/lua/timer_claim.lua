@@ -4,12 +4,13 @@
 -- ticket fields the planner reads, so that no other daemon plans them
 -- meanwhile, and a daemon killed before its apply leaves them to be
 -- claimed again once the lease ran out.
--- ARGV: the TCLAIM group of argv.def; TCLAIM_FIELDS on: the field names.
+-- ARGV: the TCLAIM group of argv.def (due: entries scored up to it are
+-- taken; the lease runs from now); TCLAIM_FIELDS on: the field names.
 -- Returns, lowest score first, {id} for a ticket that is gone (its entry
 -- dropped) or {id, values...} with '' for an unset field.
 local z, lk = P .. 'timers', P .. 'timers:lease'
 local now, token = ARGV[TCLAIM_NOW], ARGV[TCLAIM_TOKEN]
-local r = redis.call('ZRANGEBYSCORE', z, '-inf', now, 'LIMIT', '0', ARGV[TCLAIM_MAX])
+local r = redis.call('ZRANGEBYSCORE', z, '-inf', ARGV[TCLAIM_DUE], 'LIMIT', '0', ARGV[TCLAIM_MAX])
 local leased = string.format('%d', tonumber(now) + tonumber(ARGV[TCLAIM_LEASE]))
 local names = {}
 for i = TCLAIM_FIELDS, #ARGV do names[#names + 1] = ARGV[i] end

@@ -11,8 +11,10 @@ local out = {redis.call('ZCARD', z)}
 for i = 1, #r, 2 do
   local id = r[i]
   local row = {id, r[i + 1], redis.call('HGET', z .. ':lease', id) or ''}
-  local v = redis.call('HMGET', tk(id), unpack(names))
-  for j = 1, #names do row[#row + 1] = v[j] or '' end
+  if #names > 0 then
+    local v = redis.call('HMGET', tk(id), unpack(names))
+    for j = 1, #names do row[#row + 1] = v[j] or '' end
+  end
   out[#out + 1] = row
 end
 return out

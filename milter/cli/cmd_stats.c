@@ -107,60 +107,48 @@ parse_date(const char *s)
 	return t;
 }
 
-static gint64
-get_int(JsonObject *o, const char *path)
+/* The member at a dotted path ("backlog.by_status.new"), or NULL. */
+static JsonNode *
+node_at(JsonObject *o, const char *path)
 {
 	char **p = g_strsplit(path, ".", -1);
 	JsonNode *n = NULL;
-	gint64 v = 0;
 
 	for (int i = 0; p[i] != NULL && o != NULL; i++) {
 		n = json_object_get_member(o, p[i]);
 		o = n != NULL && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
 	}
-	if (n != NULL && JSON_NODE_HOLDS_VALUE(n))
-		v = (gint64)json_node_get_double(n);
 	g_strfreev(p);
-	return v;
+	return n != NULL && JSON_NODE_HOLDS_VALUE(n) ? n : NULL;
+}
+
+static gint64
+get_int(JsonObject *o, const char *path)
+{
+	JsonNode *n = node_at(o, path);
+
+	return n != NULL ? (gint64)json_node_get_double(n) : 0;
 }
 
 static char *
 fmt_percent(JsonObject *o, const char *path)
 {
-	char **p = g_strsplit(path, ".", -1);
-	JsonNode *n = NULL;
-	char *s;
+	JsonNode *n = node_at(o, path);
 
-	for (int i = 0; p[i] != NULL && o != NULL; i++) {
-		n = json_object_get_member(o, p[i]);
-		o = n != NULL && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
-	}
-	s = n != NULL && JSON_NODE_HOLDS_VALUE(n) ?
-	    g_strdup_printf("%.1f%%", json_node_get_double(n)) : g_strdup("-");
-	g_strfreev(p);
-	return s;
+	return n != NULL ? g_strdup_printf("%.1f%%", json_node_get_double(n)) : g_strdup("-");
 }
 
 static char *
 fmt_secs(JsonObject *o, const char *path)
 {
-	char **p = g_strsplit(path, ".", -1);
-	JsonNode *n = NULL;
-	char *s;
+	JsonNode *n = node_at(o, path);
+	gint64 v;
 
-	for (int i = 0; p[i] != NULL && o != NULL; i++) {
-		n = json_object_get_member(o, p[i]);
-		o = n != NULL && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
-	}
-	if (n != NULL && JSON_NODE_HOLDS_VALUE(n)) {
-		gint64 v = json_node_get_int(n);
-
-		s = v >= 3600 ? g_strdup_printf("%" G_GINT64_FORMAT "h %02dm", v / 3600,
-		    (int)(v % 3600 / 60)) : g_strdup_printf("%dm %02ds", (int)(v / 60), (int)(v % 60));
-	} else
-		s = g_strdup("-");
-	g_strfreev(p);
-	return s;
+	if (n == NULL)
+		return g_strdup("-");
+	v = json_node_get_int(n);
+	return v >= 3600 ? g_strdup_printf("%" G_GINT64_FORMAT "h %02dm", v / 3600,
+	    (int)(v % 3600 / 60)) : g_strdup_printf("%dm %02ds", (int)(v / 60), (int)(v % 60));
 }
 
 static void

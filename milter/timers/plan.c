@@ -317,6 +317,34 @@ plan_target(const sm_timer_state *s, const sm_queue *q, sm_sla_target t,
 	*esc_level = lv;
 }
 
+/* The survey, once per ticket and not when rated, survey_after after the
+ * ticket was resolved at rs. */
+static void
+plan_survey(const sm_timer_state *s, const sm_queue *q, gint64 rs, gint64 now,
+    sm_timer_plan *p)
+{
+	gint64 at = rs + q->survey_after;
+
+	if (q->survey_after <= 0 || s->surveyed != 0 || s->rating != 0)
+		return;
+	if (now >= at) {
+		act(p, SM_TIMER_SURVEY, -1, 0, NULL, 0);
+		p->surveyed = now;
+	} else
+		wake_at(p, at);
+}
+
+/* The auto-close at `at`, with its notice to the customer. */
+static void
+plan_autoclose(gint64 at, gint64 now, sm_timer_plan *p)
+{
+	if (now >= at) {
+		act(p, SM_TIMER_AUTOCLOSE, -1, 0, NULL, 0);
+		p->close = true;
+	} else
+		wake_at(p, at);
+}
+
 void
 sm_timer_plan_ticket(const sm_timer_state *s, const sm_queue *q, gint64 now,
     sm_timer_plan *p)
@@ -379,49 +407,21 @@ sm_timer_plan_ticket(const sm_timer_state *s, const sm_queue *q, gint64 now,
 			} else
 				wake_at(p, at);
 		}
-		if (close_at > 0) {
-			if (now >= close_at) {
-				act(p, SM_TIMER_AUTOCLOSE, -1, 0, NULL, 0);
-				p->close = true;
-			} else
-				wake_at(p, close_at);
-		}
+		if (close_at > 0)
+			plan_autoclose(close_at, now, p);
 	}
 
 	if (q != NULL && s->status == SM_ST_RESOLVED) {
 		gint64 rs = s->resolved_since > 0 ? s->resolved_since : s->updated;
 
-		if (q->survey_after > 0 && s->surveyed == 0 && s->rating == 0) {
-			gint64 at = rs + q->survey_after;
-
-			if (now >= at) {
-				act(p, SM_TIMER_SURVEY, -1, 0, NULL, 0);
-				p->surveyed = now;
-			} else
-				wake_at(p, at);
-		}
-		if (q->autoclose_after > 0) {
-			gint64 at = rs + q->autoclose_after;
-
-			if (now >= at) {
-				act(p, SM_TIMER_AUTOCLOSE, -1, 0, NULL, 0);
-				p->close = true;
-			} else
-				wake_at(p, at);
-		}
+		plan_survey(s, q, rs, now, p);
+		if (q->autoclose_after > 0)
+			plan_autoclose(rs + q->autoclose_after, now, p);
 	}
 	/* a closed ticket may still owe its survey (closed soon after it was
 	 * resolved, by an agent or by an auto-close that came first) */
-	if (q != NULL && s->status == SM_ST_CLOSED && s->resolved_since > 0 &&
-	    q->survey_after > 0 && s->surveyed == 0 && s->rating == 0) {
-		gint64 at = s->resolved_since + q->survey_after;
-
-		if (now >= at) {
-			act(p, SM_TIMER_SURVEY, -1, 0, NULL, 0);
-			p->surveyed = now;
-		} else
-			wake_at(p, at);
-	}
+	if (q != NULL && s->status == SM_ST_CLOSED && s->resolved_since > 0)
+		plan_survey(s, q, s->resolved_since, now, p);
 	if (p->close) {
 		p->next = 0;
 		/* the survey still to come after an auto-close */

@@ -20,8 +20,9 @@
  *
  * Markers live in the ticket hash and are keyed by the deadline they were
  * for, so a new deadline (a customer follow-up starting next_response, a
- * priority change, a resumed clock) gets its own warning and escalations,
- * and the same deadline never gets them twice:
+ * resumed clock) gets its own warning and escalations, and the same
+ * deadline never gets them twice; a deadline moved by a change of priority
+ * or SLA carries its markers along (what was sent is not sent again):
  *   w   "F,N,R"        the deadlines (dfr, dnr, dr) a warning went out for
  *   e   "F:L,N:L,R:L"  per target, the deadline and the escalation levels
  *                      sent for it

@@ -368,19 +368,25 @@ sm_timer_plan_ticket(const sm_timer_state *s, const sm_queue *q, gint64 now,
 		len[t] = sm_sla_business_target(sla, s->priority, (sm_sla_target)t);
 
 	if (q != NULL && s->status != SM_ST_CLOSED) {
-		/* the deadlines follow a change of priority or of the SLA */
+		/* the deadlines follow a change of priority or of the SLA;
+		 * a moved deadline is the same one moved: what was sent for
+		 * it (warning, escalation levels) is not sent again */
 		if (s->planned)
 			for (int t = 0; t < SM_SLA_TARGET_COUNT; t++) {
-				gint64 diff = len[t] - s->plan[t];
+				gint64 diff = len[t] - s->plan[t], was = p->due[t];
 
-				if (p->due[t] <= 0 || diff == 0 || s->plan[t] <= 0)
+				if (was <= 0 || diff == 0 || s->plan[t] <= 0)
 					continue;
 				if (len[t] == 0)
 					p->due[t] = 0;
 				else if (diff > 0)
-					p->due[t] = sm_calendar_add(cal, p->due[t], diff);
+					p->due[t] = sm_calendar_add(cal, was, diff);
 				else
-					p->due[t] = sm_calendar_sub(cal, p->due[t], -diff);
+					p->due[t] = sm_calendar_sub(cal, was, -diff);
+				if (warned[t] == was)
+					warned[t] = p->due[t];
+				if (esc_due[t] == was)
+					esc_due[t] = p->due[t];
 			}
 		p->plan = sm_timer_plan_string(q, s->priority);
 	}

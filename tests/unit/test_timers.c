@@ -256,7 +256,8 @@ test_business_gate(void)
 }
 
 /* A priority change moves each running deadline by the difference of the
- * targets; the warning for the new deadline goes out again. */
+ * targets; what was sent for the deadline is not sent again for it moved,
+ * what was not yet due follows the new one. */
 static void
 test_replan(void)
 {
@@ -275,13 +276,28 @@ test_replan(void)
 	g_assert_cmpstr(p.plan, ==, "3600,7200,28800");
 	g_assert_true(p.changed);
 	g_assert_cmpint(p.n, ==, 0);
-	g_assert_cmpint(p.next, ==, c + H(1) - M(12));
+	g_assert_cmpint(p.next, ==, c + H(1));     /* warned already: the deadline next */
 	applied(&s, &p);
 	s.planned = true;
 	s.plan[0] = H(1); s.plan[1] = H(2); s.plan[2] = H(8);
+	/* the first-response warning went out before: not again; the
+	 * resolution warning (not yet sent) at its new point */
+	g_assert_cmpint(s.warned[SM_SLA_FIRST_RESPONSE], ==, c + H(1));
 	sm_timer_plan_clear(&p);
 	sm_timer_plan_ticket(&s, &q, c + M(50), &p);
-	g_assert_cmpint(count(&p, SM_TIMER_WARNING), ==, 2);
+	g_assert_cmpint(count(&p, SM_TIMER_WARNING), ==, 0);
+	g_assert_cmpint(p.next, ==, c + H(1));
+	sm_timer_plan_clear(&p);
+	sm_timer_plan_ticket(&s, &q, c + H(1), &p);
+	g_assert_cmpint(count(&p, SM_TIMER_ESCALATION), ==, 2);
+	applied(&s, &p);
+	sm_timer_plan_clear(&p);
+	/* breached and escalated, then moved later by an SLA change: the
+	 * levels sent are not sent again */
+	s.priority = SM_PRIO_NORMAL;
+	sm_timer_plan_ticket(&s, &q, c + H(9), &p);
+	g_assert_cmpint(p.due[SM_SLA_FIRST_RESPONSE], ==, c + H(8));
+	g_assert_cmpint(count(&p, SM_TIMER_ESCALATION), ==, 0);
 	sm_timer_plan_clear(&p);
 
 	/* a ticket from before plans were kept is planned as it stands */

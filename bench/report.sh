@@ -242,6 +242,7 @@ $(CPUALL=1; rows "p-none|Postfix, no filter|p-null||" \
 	"p-sm10|Postfix + support-milter, 10% support mail|p-null||" \
 	"p-sm100|Postfix + support-milter, 100% support mail|p-null|0.90|" \
 	"p-sm100|the same runs against the plain do-nothing filter|p-nullp|0.90|" \
+	"p-sm100t|Postfix + support-milter, 100% support mail while $TIMER_PF SLA timers fall due|p-null|0.90|" \
 	"p-agent|Postfix + support-milter, agent replies relayed (against the 100% row)|p-sm100|0.80|")
 
 ## Memory

@@ -685,8 +685,8 @@ elif pf_start; then
 			# outbox give way while it is in flight)
 			timers_due $((5000000 + rep * 100000)) "$TIMER_PF" "$(date +%s)"
 			pf_run p-sm100t $rep $P_SM 100
-			_tl=$(redis_cli ZCARD sm:timers | tr -d '\r')
-			say "p-sm100t #$rep: $_tl of $TIMER_PF timers still pending after the run"
+			_tl=$(redis_cli ZCOUNT sm:timers -inf "$(date +%s)" | tr -d '\r')
+			say "p-sm100t #$rep: $_tl of $TIMER_PF due timers not carried out during the run"
 			redis_cli DEL sm:timers >/dev/null
 			outbox_drop
 			if [ $AGENT_OK = 1 ]; then

@@ -167,16 +167,14 @@ times(JsonBuilder *b, const char *name, GArray *a)
 	json_builder_set_member_name(b, name);
 	json_builder_begin_object(b);
 	member_count(b, "count", a->len);
-	json_builder_set_member_name(b, "median_seconds");
-	if (a->len == 0)
-		json_builder_add_null_value(b);
-	else
-		json_builder_add_int_value(b, sm_kpi_percentile((gint64 *)(void *)a->data, a->len, 50));
-	json_builder_set_member_name(b, "p90_seconds");
-	if (a->len == 0)
-		json_builder_add_null_value(b);
-	else
-		json_builder_add_int_value(b, sm_kpi_percentile((gint64 *)(void *)a->data, a->len, 90));
+	for (int i = 0; i < 2; i++) {
+		json_builder_set_member_name(b, i == 0 ? "median_seconds" : "p90_seconds");
+		if (a->len == 0)
+			json_builder_add_null_value(b);
+		else
+			json_builder_add_int_value(b, sm_kpi_percentile((gint64 *)(void *)a->data,
+			    a->len, i == 0 ? 50 : 90));
+	}
 	json_builder_end_object(b);
 }
 

@@ -290,17 +290,45 @@ first_response = normal 1h
 resolution = normal 1d'
 }
 
+# The timers index (milter/store/lua/common.lua): ticket N's entry is in
+# the zset sm:timers:<N div 128>, each such bucket's soonest score in
+# sm:timers:due. timers_cmds: "ID SCORE" lines in, the commands that make
+# those entries out.
+timers_cmds()
+{
+	awk '{ b = int($1 / 128)
+	    printf "ZADD sm:timers:%d %s %s\nZADD sm:timers:due LT %s %d\n", b, $2, $1, $2, b }'
+}
+# timers_count [MAX]: how many entries are scored up to MAX (all)
+timers_count()
+{
+	redis_cli EVAL "local n = 0
+	    for _, b in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+	      n = n + redis.call('ZCOUNT', 'sm:timers:' .. b, '-inf', ARGV[1])
+	    end
+	    return n" 1 sm:timers:due "${1:-+inf}" | tr -d '\r'
+}
+# timers_clear: the whole index gone
+timers_clear()
+{
+	redis_cli EVAL "for _, b in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+	      redis.call('DEL', 'sm:timers:' .. b)
+	    end
+	    return redis.call('DEL', KEYS[1])" 1 sm:timers:due >/dev/null
+}
+
 # timers_due FIRST N T: tickets FIRST..FIRST+N-1 of queue timed, their
 # first-response deadline at T (warned already), their timers entries due
 # then: each fires one escalation
 timers_due()
 {
-	awk -v f="$1" -v n="$2" -v t="$3" -v c="$(date +%s)" 'BEGIN {
+	{ awk -v f="$1" -v n="$2" -v t="$3" -v c="$(date +%s)" 'BEGIN {
 	    for (i = f; i < f + n; i++) {
 		printf "HSET sm:t:%d q timed s new p normal c %d u %d r 1 dfr %d w %d,0,0 pl 3600,0,86400\n", i, c, c, t, t
 		printf "SET sm:t:%d:m \"{\\\"s\\\":\\\"bench %d\\\",\\\"a\\\":\\\"c%d@bench.test\\\"}\"\n", i, i, i
-		printf "ZADD sm:timers %d %d\n", t, i
-	    } }' | redis_cli >/dev/null
+	    } }'
+	  awk -v f="$1" -v n="$2" -v t="$3" 'BEGIN { for (i = f; i < f + n; i++) print i, t }' |
+	    timers_cmds; } | redis_cli >/dev/null
 }
 
 sm_up() { [ -S "$S/sm.sock" ] && kill -0 "$PID_SM" 2>/dev/null; }
@@ -685,9 +713,9 @@ elif pf_start; then
 			# outbox give way while it is in flight)
 			timers_due $((5000000 + rep * 100000)) "$TIMER_PF" "$(date +%s)"
 			pf_run p-sm100t $rep $P_SM 100
-			_tl=$(redis_cli ZCOUNT sm:timers -inf "$(date +%s)" | tr -d '\r')
+			_tl=$(timers_count "$(date +%s)")
 			say "p-sm100t #$rep: $_tl of $TIMER_PF due timers not carried out during the run"
-			redis_cli DEL sm:timers >/dev/null
+			timers_clear
 			outbox_drop
 			if [ $AGENT_OK = 1 ]; then
 				pf_run p-agent $rep $P_SM agent
@@ -866,17 +894,16 @@ if only timers && [ $SM_OK = 1 ]; then
 	redis_cli SET sm:seq:t "$TIMER_DUE" >/dev/null
 	_m0=$(used_memory)
 	awk -v n="$((TIMER_N - TIMER_DUE))" -v t="$((_t + 86400))" 'BEGIN {
-	    for (i = 1; i <= n; i++) printf "ZADD sm:timers %d %d\n", t + i, 1000000 + i }' |
-	    redis_cli >/dev/null
+	    for (i = 1; i <= n; i++) print 1000000 + i, t + i }' | timers_cmds | redis_cli >/dev/null
 	_m1=$(used_memory)
 	TIMER_PER_ENTRY=$(awk -v a="$_m0" -v b="$_m1" -v n="$((TIMER_N - TIMER_DUE))" \
 	    'BEGIN { printf "%.0f", (b - a) / n }')
-	say "timers: $(redis_cli ZCARD sm:timers) pending; $TIMER_PER_ENTRY B of Redis memory per entry"
+	say "timers: $(timers_count) pending; $TIMER_PER_ENTRY B of Redis memory per entry"
 	wait_for 30 eval '[ $(date +%s) -ge '"$_t"' ]'
 	_t0=$(now) _f0=$(($(cpu_ticks "$PID_SM") + $(cpu_ticks "$PID_SM2"))) _r0=$(cpu_ticks "$PID_REDIS")
 	_i=0
 	while [ $_i -lt 3000 ]; do
-		if [ "$(redis_cli ZCOUNT sm:timers -inf "$_t")" = 0 ] && outbox_idle_bench; then break; fi
+		if [ "$(timers_count "$_t")" = 0 ] && outbox_idle_bench; then break; fi
 		sleep 0.05
 		_i=$((_i + 1))
 	done

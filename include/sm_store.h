@@ -308,8 +308,8 @@ gint64 sm_store_requester_tickets(sm_store *st, const char *requester);
 
 
 /* ---- the timer engine's steps (milter/store/store_timers.c) ----------
- * The engine (milter/timers/engine.c) claims tickets whose {p}timers entry
- * is due, plans them (sm_timers.h) and writes each plan with
+ * The engine (milter/timers/engine.c) claims tickets whose timers entry
+ * ({p}timers:<bucket>, doc/redis-keys.md) is due, plans them (sm_timers.h) and writes each plan with
  * sm_store_timers_apply, guarded by the ticket's revision. */
 typedef struct sm_timer_claimed {
 	gint64 id;
@@ -350,9 +350,12 @@ typedef struct sm_timer_write {
  * (its entry is due again at once), 2 the ticket is gone; -1 error. */
 int sm_store_timers_apply(sm_store *st, const sm_timer_write *w, int *queued);
 
-/* Make up to max entries that are not yet due due at now (a re-plan of
- * every ticket after a configuration change). Returns how many, or -1. */
-int sm_store_timers_rewind(sm_store *st, gint64 now, int max);
+/* A re-plan of every ticket after a configuration change: the entries
+ * not yet due become due at now, count buckets of the index (128 tickets
+ * each) from *cursor (start at 0) a call, and *cursor moves on (-1: the
+ * last was walked). Entries of the earlier one-zset layout are moved in
+ * first. Returns how many entries moved, or -1. */
+gint64 sm_store_timers_rewind(sm_store *st, gint64 now, gint64 *cursor, int count);
 
 /* supportctl timers: the soonest limit entries, with their lease holders
  * ("" none) and the named fields; *total gets the number of entries.

@@ -3,9 +3,10 @@
  * on a ticket now, and when to look at it next.
  *
  * Every ticket with something still to come (a warning, an escalation, a
- * reminder, an auto-close, a survey) has one entry in the zset
- * {p}timers, scored by the instant it is next to be looked at
- * (doc/redis-keys.md). The engine (milter/timers/engine.c, a thread of
+ * reminder, an auto-close, a survey) has one entry in the timers index,
+ * scored by the instant it is next to be looked at (small zsets by
+ * ticket range, {p}timers:<id/128>, and the soonest of each in
+ * {p}timers:due: doc/redis-keys.md). The engine (milter/timers/engine.c, a thread of
  * the daemon when [timers] enabled) claims due entries with a lease, reads
  * the ticket's fields into an sm_timer_state, asks sm_timer_plan what to
  * do, and applies the answer in one script guarded by the ticket's

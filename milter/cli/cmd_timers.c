@@ -3,8 +3,8 @@
  * and lifecycle timers, soonest first (SPEC 2; the engine is
  * milter/timers/, the rules include/sm_timers.h).
  *
- * The store keeps one entry per ticket ({p}timers, scored by when the
- * engine looks at it next); what that look will do is asked of the same
+ * The store keeps one entry per ticket (the timers index, scored by when
+ * the engine looks at it next); what that look will do is asked of the same
  * planner the engine runs (sm_timer_plan_ticket at the entry's instant),
  * so the listing says what will happen, not what was stored. An entry
  * claimed by a daemon right now shows its lease holder.

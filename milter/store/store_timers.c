@@ -1,6 +1,6 @@
 /*
  * store_timers.c - the timer engine's store operations: claim due tickets
- * of {p}timers with the fields the planner reads (lua/timer_claim.lua),
+ * of the timers index with the fields the planner reads (lua/timer_claim.lua),
  * write one ticket's plan guarded by its revision (lua/timer_apply.lua),
  * make every entry due at once after a configuration change
  * (lua/timer_rewind.lua) and list the soonest entries for supportctl
@@ -203,27 +203,32 @@ sm_store_timers_config(sm_store *st, const char *fingerprint)
 	return rc;
 }
 
-int
-sm_store_timers_rewind(sm_store *st, gint64 now, int max)
+gint64
+sm_store_timers_rewind(sm_store *st, gint64 now, gint64 *cursor, int count)
 {
 	redisReply *r;
 	sm_args a;
-	int n = -1;
+	gint64 moved = -1;
 
 	sm_args_init(&a);
 	sm_args_put(&a, SM_ARG_TREWIND_PREFIX, sm_store_prefix(st));
 	sm_args_puti(&a, SM_ARG_TREWIND_NOW, now);
-	sm_args_puti(&a, SM_ARG_TREWIND_MAX, max);
+	sm_args_puti(&a, SM_ARG_TREWIND_FROM, *cursor);
+	sm_args_puti(&a, SM_ARG_TREWIND_COUNT, count);
 	r = sm_store_eval(st, SM_LUA_TREWIND, &a, NULL);
 	sm_args_clear(&a);
 	if (r == NULL)
 		return -1;
-	if (r->type == REDIS_REPLY_INTEGER)
-		n = (int)r->integer;
-	else
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	    r->element[0]->type == REDIS_REPLY_INTEGER &&
+	    r->element[1]->type == REDIS_REPLY_INTEGER &&
+	    (r->element[0]->integer == -1 || r->element[0]->integer >= *cursor)) {
+		*cursor = r->element[0]->integer;
+		moved = r->element[1]->integer;
+	} else
 		sm_store_set_error(st, "redis: malformed reply to a timer rewind");
 	freeReplyObject(r);
-	return n;
+	return moved;
 }
 
 void

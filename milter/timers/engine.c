@@ -7,7 +7,7 @@
  * (sm_timers.h); started and stopped by the daemon's runtime
  * (milter/daemon/runtime.c), kicked after a reload.
  *
- * A round: claim up to CLAIM_MAX tickets whose {p}timers entry is due,
+ * A round: claim up to CLAIM_MAX tickets whose timers entry is due,
  * leased for LEASE_S (sm_store_timers_claim); plan each
  * (sm_timer_plan_ticket) and apply the plan (sm_store_timers_apply): the
  * outbox jobs of its actions, its markers and the next wake-up in one
@@ -58,7 +58,7 @@
 #define POLL_MS         1000    /* idle: look for due entries this often */
 #define REDIAL_MIN_MS   250
 #define REDIAL_MAX_MS   5000
-#define REWIND_MAX      1000    /* entries made due per call on a re-plan */
+#define REWIND_BUCKETS  16      /* index buckets walked per call on a re-plan */
 #define YIELD_AGE_S     5       /* under CPU pressure, timers wait this long */
 #define ACTIVE_MS       2000    /* the MTA's mail this recent counts as in flight */
 
@@ -97,12 +97,14 @@ sm_timers_kick(void)
 
 /*
  * What the timers of a configuration depend on, as one string: a reload
- * that changes it re-plans every ticket.
+ * that changes it re-plans every ticket. It names the index's layout too,
+ * so that the first start on a store of an earlier layout moves its
+ * entries (sm_store_timers_rewind).
  */
 static char *
 fingerprint(const sm_config *cfg)
 {
-	GString *g = g_string_new(NULL);
+	GString *g = g_string_new("index 2 ");
 
 	for (guint i = 0; cfg->queues != NULL && i < cfg->queues->len; i++) {
 		const sm_queue *q = g_ptr_array_index(cfg->queues, i);
@@ -349,16 +351,19 @@ engine(gpointer arg)
 				rewind = true;
 		}
 		if (rewind) {
-			gint64 moved = 0;
-			int m;
+			gint64 moved = 0, cursor = 0, m;
 
-			while ((m = sm_store_timers_rewind(st, now, REWIND_MAX)) == REWIND_MAX)
+			while ((m = sm_store_timers_rewind(st, now, &cursor,
+			    REWIND_BUCKETS)) >= 0) {
 				moved += m;
+				if (cursor < 0)
+					break;
+			}
 			if (m >= 0) {
 				rewind = false;
 				log_info("timers: the configuration's SLA or lifecycle settings "
 				    "changed: every ticket's timers re-planned (%" G_GINT64_FORMAT
-				    " entries)", moved + m);
+				    " entries)", moved);
 			}
 		}
 		/* While the MTA's mail is in flight and the machine is short

@@ -7,7 +7,8 @@
 # later stamp; an agent's reply cancelling the response timers; a priority
 # change moving the deadlines; the reminder and auto-close of a pending
 # ticket; the survey and auto-close of a resolved one; a closed ticket
-# with nothing left in {p}timers; the Redis memory of pending timers.
+# with no timers entry; supportctl timers and health over the index's
+# buckets; an entry of the earlier one-zset layout moved into the index.
 . "$top_srcdir/tests/lib/common.sh"
 EXTRA='[queue:fast]
 address = fast@example.com
@@ -44,7 +45,7 @@ status_of() { ticket_json "$1" && jq_t "$1" .status; }
 # 1. Warning at 50% (3 s), breach and level 1 at 6 s, level 2 at 10 s.
 new_ticket "printer on fire"
 a=$tid
-check "a new ticket is in sm:timers" eval '[ -n "$(redis_cli ZSCORE sm:timers "$a")" ]'
+check "a new ticket has a timers entry" eval '[ -n "$(timer_score "$a")" ]'
 wait_for 15 eval '[ $(count ticket=$a event=escalation to=boss@example.com) -ge 1 ]' ||
     fail "no level-2 escalation for ticket $a within 15 s"
 check "one warning, to the first level (no assignee)" \
@@ -105,7 +106,7 @@ check "pending 6 s: one auto-close notice" test "$(count ticket=$b event=autoclo
 r=$(sent_mails ticket=$b event=reminder | head -1)
 check "reminder: Auto-Submitted: auto-replied" test "$(mail_hdr "$r" Auto-Submitted)" = auto-replied
 check "reminder: Reply-To carries the reply token" eval 'mail_hdr "$r" Reply-To | grep -q "fast+t$b-"'
-check "a closed ticket has no timers entry" eval '[ -z "$(redis_cli ZSCORE sm:timers "$b")" ]'
+check "a closed ticket has no timers entry" eval '[ -z "$(timer_score "$b")" ]'
 ticket_json "$b" || fail "ticket show $b"
 check "no breach recorded for ticket $b" test "$(jq_t "$b" '.breaches | length')" = 0
 
@@ -140,7 +141,8 @@ check "one click: the mail joins ticket $d" test "$(out_stamp "$o" X-Ticket-ID)"
 wait_for 10 eval '[ $(count ticket=$d event=survey-thanks) -ge 1 ]' || fail "no thanks for the rating"
 ticket_json "$d" || fail "ticket show $d"
 check "one click: rating 4 stored" test "$(jq_t "$d" .rating)" = 4
-check "one click: the ticket is not reopened" test "$(jq_t "$d" .status)" = resolved
+# (resolved, or closed already when a busy machine sent the survey late)
+check "one click: the ticket is not reopened" eval 'case $(jq_t "$d" .status) in resolved|closed) true ;; *) false ;; esac'
 check "one click: thanked once" test "$(count ticket=$d event=survey-thanks to=ann4@customer.test)" = 1
 check "the daemon logged the rating" grep -q "ticket=$d action=rate" "$T/daemon.log"
 printf 'From: Ann Lee <ann4@customer.test>\nTo: fast@example.com\nSubject: Rating\nMessage-ID: <forged.tm@customer.test>\n\n' \
@@ -190,6 +192,41 @@ kill -USR1 "$SM_PID_DAEMON"
 wait_for 10 eval 'ticket_json "$g" && [ "$(jq_t "$g" ".due.first_response | fromdateiso8601")" = $((due_g + 10)) ]' ||
     fail "reload: deadline not moved by 10 s (was $due_g, now $(jq_t "$g" .due.first_response))"
 check "the reload's re-plan is logged" grep -q "timers: the configuration's SLA or lifecycle settings changed" "$T/daemon.log"
+
+# 4d. supportctl timers lists soonest first across the index's buckets
+# (tickets 1-127 are bucket 0, 128-255 bucket 1, ...): three entries of
+# tickets that do not exist, far ahead, in two buckets; every --limit is
+# the head of the whole list. health counts them all.
+now=$(date +%s)
+printf '%s\n' "130 $((now + 80000))" "300 $((now + 85000))" "200 $((now + 90000))" |
+    timers_cmds | redis_cli >/dev/null || hard_error "cannot write timers entries"
+sm_ctl timers --json --limit 1000 >"$T/tl.json" || fail "supportctl timers"
+check "timers: the total is every entry" \
+    test "$(jq '.total' "$T/tl.json")" = "$(jq '.timers | length' "$T/tl.json")"
+check "timers: soonest first" \
+    test "$(jq '[.timers[].due] == ([.timers[].due] | sort)' "$T/tl.json")" = true
+check "timers: 130, 300 and 200 last, in order of their due times" \
+    test "$(jq -c '[.timers[].ticket] | .[-3:]' "$T/tl.json")" = "[130,300,200]"
+for l in 2 $(($(jq .total "$T/tl.json") - 1)); do
+	sm_ctl timers --json --limit $l >"$T/tl2.json" || fail "supportctl timers --limit $l"
+	check "timers: --limit $l is the head of the list" \
+	    test "$(jq -c '[.timers[].ticket]' "$T/tl2.json")" = "$(jq -c "[.timers[:$l][].ticket]" "$T/tl.json")"
+done
+sm_ctl health --json >"$T/health.json"
+check "health: timers_pending counts every bucket" \
+    test "$(jq .timers_pending "$T/health.json")" = "$(jq .total "$T/tl.json")"
+
+# 4e. An entry of the earlier layout (one zset, sm:timers) is moved into
+# the index when a daemon first runs against the store.
+new_ticket "planned before"
+h=$tid
+redis_cli ZREM "sm:timers:$((h / 128))" "$h" >/dev/null
+redis_cli ZADD sm:timers $((now + 70000)) "$h" >/dev/null
+redis_cli SET sm:timers:config "an earlier layout's settings" >/dev/null
+check "ticket $h's entry is in the old layout only" test -z "$(timer_score "$h")"
+kill -USR1 "$SM_PID_DAEMON"
+wait_for 10 eval '[ "$(redis_cli EXISTS sm:timers)" = 0 ] && [ -n "$(timer_score "$h")" ]' ||
+    fail "the old layout's entry was not moved into the index"
 
 # 5. What the outbox recorded: every timer mail in the ticket's thread.
 ticket_json "$a" || fail "ticket show $a"

@@ -47,9 +47,9 @@ make_tickets()
 # already), its timers entry due then
 due_at()
 {
-	awk -v t="$2" '{
-	    printf "HSET sm:t:%s dfr %s w %s,0,0\nHINCRBY sm:t:%s r 1\nZADD sm:timers %s %s\n", $1, t, t, $1, t, $1
-	}' "$1" | redis_cli >/dev/null || hard_error "cannot move the deadlines"
+	{ awk -v t="$2" '{ printf "HSET sm:t:%s dfr %s w %s,0,0\nHINCRBY sm:t:%s r 1\n", $1, t, t, $1 }' "$1"
+	  awk -v t="$2" '{ print $1, t }' "$1" | timers_cmds; } |
+	    redis_cli >/dev/null || hard_error "cannot move the deadlines"
 }
 # escalations_of IDS-FILE: escalation mails of those tickets, one ticket
 # id a line (duplicates repeat)
@@ -128,7 +128,7 @@ SM_PID_REDIS=
 wait_for 10 eval '[ $(date +%s) -ge '"$t2"' ]' || hard_error "the clock did not reach the breach"
 sm_start_redis
 check "the pending timers survived the restart" \
-    test "$(redis_cli ZCOUNT sm:timers '-inf' "$t2" )" -ge 20
+    test "$(timers_count "$t2")" -ge 20
 wait_for 30 eval '[ "$(escalations_of "$T/ids.e" | wc -l)" -ge 20 ]' ||
     fail "after the restart: 20 escalations within 30 s: only $(escalations_of "$T/ids.e" | wc -l)"
 wait_for 10 outbox_idle || fail "the outbox did not drain"

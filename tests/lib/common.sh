@@ -195,6 +195,28 @@ sm_stop_redis()
 
 redis_cli() { "$REDIS_CLI" -s "$REDIS_SOCK" "$@"; }
 
+# The timers index (milter/store/lua/common.lua): ticket N's entry is in
+# the zset sm:timers:<N div 128>, each such bucket's soonest score in
+# sm:timers:due.
+# timer_score N: ticket N's entry's score, empty when it has none
+timer_score() { redis_cli ZSCORE "sm:timers:$(($1 / 128))" "$1" | tr -d '\r'; }
+# timers_cmds: "ID SCORE" lines in, the commands that make (or move
+# earlier) those entries out, for redis_cli
+timers_cmds()
+{
+	awk '{ b = int($1 / 128)
+	    printf "ZADD sm:timers:%d %s %s\nZADD sm:timers:due LT %s %d\n", b, $2, $1, $2, b }'
+}
+# timers_count [MAX]: how many entries are scored up to MAX (all)
+timers_count()
+{
+	redis_cli EVAL "local n = 0
+	    for _, b in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+	      n = n + redis.call('ZCOUNT', 'sm:timers:' .. b, '-inf', ARGV[1])
+	    end
+	    return n" 1 sm:timers:due "${1:-+inf}" | tr -d '\r'
+}
+
 # The capture "sendmail": each generated mail becomes one file in $SENT, its
 # first line recording the arguments (envelope) it was called with.
 sm_write_capture()

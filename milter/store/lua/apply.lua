@@ -172,7 +172,7 @@ if action == 'new' or action == 'linked' then
   addmsg(id, true)
   redis.call('ZADD', ix(queue, 'new'), id, id)
   if tonumber(ARGV[o + APPLY_WAKE]) > 0 then
-    redis.call('ZADD', P .. 'timers', ARGV[o + APPLY_WAKE], id)
+    tset(id, ARGV[o + APPLY_WAKE])
   end
   if ARGV[o + APPLY_QUEUE_KNOWN] ~= '1' then redis.call('SADD', P .. 'queues', queue) end
   local prev = 0
@@ -240,14 +240,14 @@ cp = cp == '0' and 'urgent' or cp == '1' and 'high' or cp == '2' and 'normal' or
   cp == '3' and 'low' or nil
 if cp then redis.call('HSET', k, 'p', cp); replanned = true end
 if replanned or (new ~= old and new ~= 'pending' and new ~= 'resolved') then
-  replan(id, new, now)
+  replan(id, now)
 elseif new ~= old then
   -- pending or resolved: what comes next is known (sm_timers.h)
   local w = tonumber(ARGV[o + (new == 'pending' and APPLY_WAKE_PENDING or APPLY_WAKE_RESOLVED)])
   if w > 0 then
-    redis.call('ZADD', P .. 'timers', w, id)
+    tset(id, w)
   else
-    redis.call('ZREM', P .. 'timers', id)
+    tdel(id)
   end
 end
 if ARGV[o + APPLY_CMD_ASSIGNEE] ~= '' then redis.call('HSET', k, 'a', ARGV[o + APPLY_CMD_ASSIGNEE]) end

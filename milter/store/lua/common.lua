@@ -76,12 +76,40 @@ local function paused(k, old, new, now, resume)
     redis.call('HDEL', k, 'dfr', 'dnr', 'dr')
   end
 end
--- The timer engine (sm_timers.h) plans a ticket whose status, priority or
--- deadlines changed again at once: its {p}timers entry becomes due now
--- (the engine drops it when nothing is to come: even a closed ticket may
--- still owe its survey).
-local function replan(id, status, now)
-  redis.call('ZADD', P .. 'timers', now, id)
+-- The timers index (sm_timers.h): ticket id's entry, scored by when it
+-- is next due, lives in the small zset of its id range,
+-- {p}timers:<id div TIMER_BUCKET>, and {p}timers:due holds each such
+-- bucket's soonest score. Redis keeps a zset of up to 128 entries
+-- (zset-max-listpack-entries) as one listpack, about 12 bytes an entry
+-- where one big zset costs over 100 (skiplist node, dict entry, string).
+local TIMER_BUCKET = 128
+local TIMERS_DUE = P .. 'timers:due'
+local function tkey(b) return P .. 'timers:' .. b end
+local function tbucket(id) return math.floor(tonumber(id) / TIMER_BUCKET) end
+-- bucket b's score in the index made its soonest entry's again
+local function tfix(b)
+  local r = redis.call('ZRANGE', tkey(b), 0, 0, 'WITHSCORES')
+  if r[1] then
+    redis.call('ZADD', TIMERS_DUE, r[2], b)
+  else
+    redis.call('ZREM', TIMERS_DUE, b)
+  end
+end
+local function tset(id, t)
+  local b = tbucket(id)
+  redis.call('ZADD', tkey(b), t, id)
+  tfix(b)
+end
+local function tdel(id)
+  local b = tbucket(id)
+  if redis.call('ZREM', tkey(b), id) > 0 then tfix(b) end
+end
+-- The timer engine plans a ticket whose status, priority or deadlines
+-- changed again at once: its entry becomes due now (the engine drops it
+-- when nothing is to come: even a closed ticket may still owe its
+-- survey).
+local function replan(id, now)
+  tset(id, now)
 end
 -- The customer of ticket id: the address of its head line, else nil.
 local function requester(id)

@@ -25,7 +25,7 @@ local p = ARGV[SET_PRIORITY]
 p = p == '0' and 'urgent' or p == '1' and 'high' or p == '2' and 'normal' or
   p == '3' and 'low' or nil
 if p then redis.call('HSET', k, 'p', p) end
-if (new and new ~= old) or p then replan(id, new or old, now) end
+if (new and new ~= old) or p then replan(id, now) end
 if ARGV[SET_ASSIGNEE_SET] == '1' then
   local a = ARGV[SET_ASSIGNEE]
   if a == '' then redis.call('HDEL', k, 'a') else redis.call('HSET', k, 'a', a) end

@@ -13,18 +13,18 @@
 -- Returns {'OK', jobs queued, each job's id or 0 when it had nobody to go
 -- to} | {'CONFLICT'} | {'GONE'}.
 local id, now, token = ARGV[TAPPLY_TICKET], ARGV[TAPPLY_NOW], ARGV[TAPPLY_TOKEN]
-local k, z, lk = tk(id), P .. 'timers', P .. 'timers:lease'
+local k, lk = tk(id), P .. 'timers:lease'
 local function unlease()
   if redis.call('HGET', lk, id) == token then redis.call('HDEL', lk, id) end
 end
 local v = redis.call('HMGET', k, 'q', 's', 'r')
 if not v[1] then
-  redis.call('ZREM', z, id)
+  tdel(id)
   unlease()
   return {'GONE'}
 end
 if (v[3] or '0') ~= ARGV[TAPPLY_REVISION] then
-  redis.call('ZADD', z, now, id)
+  tset(id, now)
   unlease()
   return {'CONFLICT'}
 end
@@ -72,9 +72,9 @@ if ARGV[TAPPLY_CLOSE] == '1' and v[2] ~= 'closed' then
 end
 if ARGV[TAPPLY_BUMP] == '1' then redis.call('HINCRBY', k, 'r', 1) end
 if tonumber(ARGV[TAPPLY_WAKE]) > 0 then
-  redis.call('ZADD', z, ARGV[TAPPLY_WAKE], id)
+  tset(id, ARGV[TAPPLY_WAKE])
 else
-  redis.call('ZREM', z, id)
+  tdel(id)
 end
 unlease()
 return {'OK', queued, unpack(ids)}

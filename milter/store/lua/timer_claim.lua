@@ -6,27 +6,35 @@
 -- claimed again once the lease ran out.
 -- ARGV: the TCLAIM group of argv.def (due: entries scored up to it are
 -- taken; the lease runs from now); TCLAIM_FIELDS on: the field names.
--- Returns, lowest score first, {id} for a ticket that is gone (its entry
--- dropped) or {id, values...} with '' for an unset field.
-local z, lk = P .. 'timers', P .. 'timers:lease'
-local now, token = ARGV[TCLAIM_NOW], ARGV[TCLAIM_TOKEN]
-local r = redis.call('ZRANGEBYSCORE', z, '-inf', ARGV[TCLAIM_DUE], 'LIMIT', '0', ARGV[TCLAIM_MAX])
+-- Returns, soonest bucket first (common.lua: tkey), {id} for a ticket
+-- that is gone (its entry dropped) or {id, values...} with '' for an unset
+-- field.
+local lk = P .. 'timers:lease'
+local now, token, due = ARGV[TCLAIM_NOW], ARGV[TCLAIM_TOKEN], ARGV[TCLAIM_DUE]
+local max = tonumber(ARGV[TCLAIM_MAX])
 local leased = string.format('%d', tonumber(now) + tonumber(ARGV[TCLAIM_LEASE]))
 local names = {}
 for i = TCLAIM_FIELDS, #ARGV do names[#names + 1] = ARGV[i] end
 local out = {}
-for _, id in ipairs(r) do
-  local v = redis.call('HMGET', tk(id), unpack(names))
-  if not v[1] then
-    redis.call('ZREM', z, id)
-    redis.call('HDEL', lk, id)
-    out[#out + 1] = {id}
-  else
-    redis.call('ZADD', z, leased, id)
-    redis.call('HSET', lk, id, token)
-    local row = {id}
-    for i = 1, #names do row[#row + 1] = v[i] or '' end
-    out[#out + 1] = row
+local buckets = redis.call('ZRANGEBYSCORE', TIMERS_DUE, '-inf', due, 'LIMIT', '0', max)
+for _, b in ipairs(buckets) do
+  if #out >= max then break end
+  local z = tkey(b)
+  local r = redis.call('ZRANGEBYSCORE', z, '-inf', due, 'LIMIT', '0', max - #out)
+  for _, id in ipairs(r) do
+    local v = redis.call('HMGET', tk(id), unpack(names))
+    if not v[1] then
+      redis.call('ZREM', z, id)
+      redis.call('HDEL', lk, id)
+      out[#out + 1] = {id}
+    else
+      redis.call('ZADD', z, leased, id)
+      redis.call('HSET', lk, id, token)
+      local row = {id}
+      for i = 1, #names do row[#row + 1] = v[i] or '' end
+      out[#out + 1] = row
+    end
   end
+  tfix(b)
 end
 return out

@@ -290,25 +290,8 @@ first_response = normal 1h
 resolution = normal 1d'
 }
 
-# The timers index (milter/store/lua/common.lua): ticket N's entry is in
-# the zset sm:timers:<N div 128>, each such bucket's soonest score in
-# sm:timers:due. timers_cmds: "ID SCORE" lines in, the commands that make
-# those entries out.
-timers_cmds()
-{
-	awk '{ b = int($1 / 128)
-	    printf "ZADD sm:timers:%d %s %s\nZADD sm:timers:due LT %s %d\n", b, $2, $1, $2, b }'
-}
-# timers_count [MAX]: how many entries are scored up to MAX (all)
-timers_count()
-{
-	redis_cli EVAL "local n = 0
-	    for _, b in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-	      n = n + redis.call('ZCOUNT', 'sm:timers:' .. b, '-inf', ARGV[1])
-	    end
-	    return n" 1 sm:timers:due "${1:-+inf}" | tr -d '\r'
-}
-# timers_clear: the whole index gone
+# timers_clear: the whole timers index gone (timers_cmds, timers_count:
+# tests/lib/common.sh)
 timers_clear()
 {
 	redis_cli EVAL "for _, b in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do

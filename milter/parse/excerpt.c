@@ -16,6 +16,7 @@
 
 #include <glib.h>
 
+#include "quote_rules.h"
 #include "sm_message.h"
 #include "text_int.h"
 
@@ -39,30 +40,21 @@ line_core(struct line l)
 	return l;
 }
 
-static bool
-has_prefix_ci(struct line l, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return l.len >= n && g_ascii_strncasecmp(l.s, prefix, n) == 0;
-}
-
-static bool
-has_suffix_ci(const char *s, size_t len, const char *suffix)
-{
-	size_t n = strlen(suffix);
-
-	return len >= n && g_ascii_strncasecmp(s + len - n, suffix, n) == 0;
-}
-
+/* A quoted line: '>' after at most three blanks; not a line that a
+ * writer set between ">>>" and "<<<" for emphasis. */
 static bool
 line_is_quote(struct line l)
 {
-	size_t i = 0;
+	size_t i = 0, e = l.len;
 
 	while (i < l.len && i < 3 && l.s[i] == ' ')
 		i++;
-	return i < l.len && l.s[i] == '>';
+	if (i >= l.len || l.s[i] != '>')
+		return false;
+	while (e > i && (l.s[e - 1] == ' ' || l.s[e - 1] == '\t'))
+		e--;
+	return !(e - i >= 6 && memcmp(l.s + i, ">>>", 3) == 0 &&
+	    memcmp(l.s + e - 3, "<<<", 3) == 0);
 }
 
 /* "-- " is the standard delimiter; "--" alone is its common mangling. */
@@ -73,55 +65,11 @@ line_is_signature(struct line l)
 	    (l.len == 2 && memcmp(l.s, "--", 2) == 0);
 }
 
-static bool
-line_is_footer(struct line l)
-{
-	static const char *const footers[] = {
-		"Sent from my ", "Sent from Mail for Windows", "Sent from Outlook",
-		"Sent from Yahoo Mail", "Sent from Samsung", "Sent with Proton",
-		"Get Outlook for ", "Von meinem iPhone gesendet",
-		"Von meinem iPad gesendet", "Gesendet von meinem ",
-		"Gesendet von Mail für Windows", "Envoyé de mon ", NULL
-	};
-
-	/* footers are short lines; "Sent from my desk the form ..." is not */
-	l = line_core(l);
-	if (l.len > 60 || l.len == 0 ||
-	    strchr("sgve", g_ascii_tolower(l.s[0])) == NULL)
-		return false;       /* the first letters of the list above */
-	for (size_t i = 0; footers[i]; i++)
-		if (has_prefix_ci(l, footers[i]))
-			return true;
-	return false;
-}
-
-/* "-----Original Message-----" and its translations. */
-static bool
-line_is_original(struct line l)
-{
-	static const char *const names[] = {
-		"original message", "ursprüngliche nachricht",
-		"original-nachricht", "message d'origine", "mensaje original",
-		"messaggio originale", "oorspronkelijk bericht", NULL
-	};
-	size_t dashes = 0;
-
-	l = line_core(l);
-	while (l.len && (*l.s == '-' || *l.s == ' ')) {
-		dashes += *l.s == '-';
-		l.s++;
-		l.len--;
-	}
-	while (l.len && (l.s[l.len - 1] == '-' || l.s[l.len - 1] == ' '))
-		l.len--;
-	if (dashes < 2)
-		return false;
-	for (size_t i = 0; names[i]; i++)
-		if (l.len == strlen(names[i]) &&
-		    g_ascii_strncasecmp(l.s, names[i], l.len) == 0)
-			return true;
-	return false;
-}
+/* The history (or, with *forward, a forwarded message) that starts at a
+ * rule line such as "-----Original Message-----" or Outlook's
+ * "______": a header block below it whose Subject says "Fwd:" makes it a
+ * forward. */
+static bool header_block(const struct line *v, size_t i, size_t n, bool *forward);
 
 static bool
 line_is_underscores(struct line l)
@@ -135,92 +83,231 @@ line_is_underscores(struct line l)
 	return true;
 }
 
-/* Outlook's quoted header block: "From: ..." then, within a few lines,
- * "Sent: ..." (or Date:, or a translation). */
-static bool
-lines_are_header_block(const struct line *v, size_t i, size_t n)
+static size_t
+popcount(unsigned x)
 {
-	static const char *const from[] = { "From:", "Von:", "De:", "Van:",
-		"Da:", "Fra:", "Från:", NULL };
-	static const char *const sent[] = { "Sent:", "Date:", "Gesendet:",
-		"Datum:", "Envoyé:", "Enviado:", "Verzonden:", "Inviato:",
-		"Data:", "Sendt:", "Skickat:", NULL };
-	struct line core = line_core(v[i]);
-	bool is_from = false;
+	size_t n = 0;
 
-	/* the first letters of from[] */
-	if (core.len == 0 || strchr("fvd", g_ascii_tolower(core.s[0])) == NULL)
-		return false;
-	for (size_t k = 0; from[k] && !is_from; k++)
-		is_from = has_prefix_ci(core, from[k]);
-	if (!is_from)
-		return false;
-	for (size_t j = i + 1; j < n && j <= i + 4; j++)
-		for (size_t k = 0; sent[k]; k++)
-			if (has_prefix_ci(line_core(v[j]), sent[k]))
-				return true;
+	for (; x; x &= x - 1)
+		n++;
+	return n;
+}
+
+/*
+ * A header block of quoted (or forwarded) mail at line i: "From: / Sent:
+ * / To: / Subject:" in any language of the table and any order, as
+ * Outlook, Hotmail and the webmails write it, starting with From, Date or
+ * Sent; a field's value may wrap onto one more line. It must name the
+ * sender and one more field, or three fields. *forward: its Subject is a
+ * forward's ("Fwd: ...").
+ */
+static bool
+header_block(const struct line *v, size_t i, size_t n, bool *forward)
+{
+	unsigned kinds = 0;
+	int wrapped = 0;
+
+	*forward = false;
+	for (size_t j = i; j < n && j < i + 8; j++) {
+		struct line c = line_core(v[j]);
+		size_t value;
+		enum sm_qfield k;
+
+		if (c.len == 0)
+			break;
+		k = sm_qr_field(c.s, c.len, &value);
+		if (k == SM_QF_NONE) {
+			/* a long To: or Subject: wrapped */
+			if (j == i || ++wrapped > 1)
+				break;
+			continue;
+		}
+		if (j == i && k != SM_QF_FROM && k != SM_QF_DATE)
+			return false;
+		wrapped = 0;
+		kinds |= k;
+		if (k == SM_QF_SUBJECT)
+			*forward = sm_qr_fwd_subject(c.s + value, c.len - value);
+	}
+	return ((kinds & SM_QF_FROM) && popcount(kinds) >= 2) || popcount(kinds) >= 3;
+}
+
+static bool
+has_digit(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (g_ascii_isdigit(s[i]))
+			return true;
 	return false;
 }
 
-/* An attribution line, "On <date>, <name> wrote:" and friends, which
- * clients wrap over up to three lines: returns how many it spans, or 0. */
+/* A clock time ("10:00", "10.00") or a year ("2024") in s. */
+static bool
+has_time(const char *s, size_t len)
+{
+	for (size_t i = 0; i + 3 < len; i++) {
+		if (!g_ascii_isdigit(s[i]))
+			continue;
+		if ((s[i + 1] == ':' || s[i + 1] == '.') && g_ascii_isdigit(s[i + 2]) &&
+		    g_ascii_isdigit(s[i + 3]))
+			return true;
+		if (g_ascii_isdigit(s[i + 1]) && g_ascii_isdigit(s[i + 2]) &&
+		    g_ascii_isdigit(s[i + 3]))
+			return true;
+	}
+	return false;
+}
+
+static bool
+ends_with_colon(const char *s, size_t len)
+{
+	return (len >= 1 && s[len - 1] == ':') ||
+	    (len >= 3 && memcmp(s + len - 3, "\xEF\xBC\x9A", 3) == 0);
+}
+
+/* The next line after j that is not blank is a quote (within what the
+ * caller has read). */
+static bool
+quote_follows(const struct line *v, size_t j, size_t n)
+{
+	for (j++; j < n; j++) {
+		if (line_is_quote(v[j]))
+			return true;
+		if (line_core(v[j]).len != 0)
+			return false;
+	}
+	return false;
+}
+
+/* Where an attribution starts inside line l, after the customer's last
+ * words on the same line ("Thanks! On Mon, 1 Jan 2024, Ann <a@x>
+ * wrote:"): a lead word written as the client writes it (capitalised),
+ * after a blank, with a date or address after it. 0: none. */
 static size_t
-lines_are_attribution(const struct line *v, size_t i, size_t n)
+lead_inside(struct line l)
+{
+	for (size_t p = l.len; p-- > 1;) {
+		if (l.s[p - 1] != ' ')
+			continue;
+		for (size_t i = 0; i < sm_quote_nlangs; i++)
+			for (const char *const *w = sm_quote_langs[i].leads; *w; w++) {
+				size_t n = strlen(*w);
+
+				if (l.len - p >= n && memcmp(l.s + p, *w, n) == 0 &&
+				    (has_digit(l.s + p, l.len - p) ||
+				    memchr(l.s + p, '@', l.len - p) != NULL))
+					return p;
+			}
+	}
+	return 0;
+}
+
+/*
+ * An attribution at line i: "On <date>, <name> wrote:" and its
+ * translations (quote_rules.c), which clients wrap over up to three
+ * lines, also between dashes ("---- On ... wrote ----") or without a
+ * colon after a lead word; "<name> <addr> wrote:" (one line: with an
+ * address or a date, or above quotes); the forms without a verb, a date
+ * and an address ending in a colon ("30.09.2017, 18:30, "Ann" <a@x>:").
+ * Returns how many lines it spans (0: none) and sets *start to where it
+ * starts in line i (its bytes before are the customer's last words).
+ * An attribution that starts on a later line is found there: the lines
+ * above it are new text.
+ */
+static size_t
+attribution(const struct line *v, size_t i, size_t n, size_t *start)
 {
 	struct line first = line_core(v[i]);
-	bool on = has_prefix_ci(first, "On "), am = has_prefix_ci(first, "Am "),
-	    le = has_prefix_ci(first, "Le "), el = has_prefix_ci(first, "El ");
-	char buf[512];
-	size_t len = 0;
+	const char *s0 = first.s;
+	size_t lead, skip = 0, len = 0;
+	bool dashed = false;
+	char buf[600];
 
-	if (!on && !am && !le && !el) {
-		/* Only the last test below can hold, and "wrote:" has no
-		 * blank, so it ends the joined lines only if it ends the last
-		 * one: the same test without joining (most lines come here). */
-		for (size_t j = i; j < n && j < i + 3; j++) {
-			struct line l = line_core(v[j]);
-
-			if (l.len == 0 || len + l.len + 1 >= sizeof(buf))
-				break;
-			len += l.len + (len ? 1 : 0);
-			if (l.len >= 6 && g_ascii_strncasecmp(l.s + l.len - 6, "wrote:", 6) == 0 &&
-			    j + 1 < n && line_is_quote(v[j + 1]))
-				return j - i + 1;
-		}
-		return 0;
+	*start = 0;
+	if (first.len >= 2 && first.s[0] == '-' && first.s[1] == '-') {
+		while (skip < first.len && (first.s[skip] == '-' || first.s[skip] == ' '))
+			skip++;
+		dashed = true;
 	}
+	lead = sm_qr_lead(first.s + skip, first.len - skip);
 	for (size_t j = i; j < n && j < i + 3; j++) {
 		struct line l = line_core(v[j]);
+		size_t tlen, verb;
 
-		if (l.len == 0 || len + l.len + 1 >= sizeof(buf))
+		if (l.len == 0 || line_is_quote(v[j]) || len + l.len + 1 >= sizeof(buf))
 			break;
+		if (j == i) {
+			l.s += skip;
+			l.len -= skip;
+		}
 		if (len)
 			buf[len++] = ' ';
 		memcpy(buf + len, l.s, l.len);
 		len += l.len;
-		if ((on && (has_suffix_ci(buf, len, "wrote:") ||
-		    has_suffix_ci(buf, len, "writes:"))) ||
-		    (am && has_suffix_ci(buf, len, ":") &&
-		    g_strstr_len(buf, len, " schrieb") != NULL) ||
-		    (le && (has_suffix_ci(buf, len, "crit :") ||
-		    has_suffix_ci(buf, len, "crit:"))) ||
-		    (el && has_suffix_ci(buf, len, "escribió:")))
-			return j - i + 1;
-		/* "Jane <jane@example.com> wrote:" directly above quotes */
-		if (has_suffix_ci(buf, len, "wrote:") && j + 1 < n &&
-		    line_is_quote(v[j + 1]))
+		tlen = len;
+		if (dashed)
+			while (tlen > 0 && (buf[tlen - 1] == '-' || buf[tlen - 1] == ' '))
+				tlen--;
+		verb = sm_qr_verb_end(buf, tlen, lead > 0 || dashed);
+
+		/* "wrote:" as a word, not the end of a URL; verbs in scripts
+		 * without blanks follow the name directly */
+		if (verb > 0 && verb < tlen && (unsigned char)buf[tlen - verb] < 0x80 &&
+		    buf[tlen - verb - 1] != ' ')
+			verb = 0;
+		/* "Am ... schrieb Ann <a@x>:", "Op ... schreef Ann <a@x>:" */
+		if (verb == 0 && lead > 0 && ends_with_colon(buf, tlen) &&
+		    sm_qr_verb_inside(buf, tlen))
+			verb = 1;
+		if (verb > 0) {
+			if (lead > 0)
+				return tlen <= 400 && (has_digit(buf, tlen) ||
+				    memchr(buf, '@', tlen) != NULL) ? j - i + 1 : 0;
+			if (j > i)
+				return 0;
+			if ((*start = lead_inside(first)) > 0)
+				return 1;
+			return tlen <= 200 && (has_digit(buf, tlen) ||
+			    memchr(buf, '@', tlen) != NULL || quote_follows(v, j, n)) ? 1 : 0;
+		}
+		/* a date and an address, then a colon */
+		if (lead == 0 && !dashed && ends_with_colon(buf, tlen) && tlen <= 300 &&
+		    memchr(buf, '@', tlen) != NULL && has_time(buf, tlen) &&
+		    (j == i || has_time(s0, first.len)))
 			return j - i + 1;
 	}
 	return 0;
 }
 
-/* Lines that always end the new text. */
-static bool
-line_is_marker(const struct line *v, size_t i, size_t n)
+/* What a line that is not a quote means for the excerpt. */
+enum mark {
+	M_TEXT,         /* new text */
+	M_END,          /* the new text ends above it (signature, footer,
+			 * history) */
+	M_FORWARD,      /* a forwarded message starts: kept whole */
+};
+
+/* Lines that always end the new text (or start a forward). */
+static enum mark
+line_mark(const struct line *v, size_t i, size_t n)
 {
-	return line_is_signature(v[i]) || line_is_footer(v[i]) ||
-	    line_is_original(v[i]) || line_is_underscores(v[i]) ||
-	    lines_are_header_block(v, i, n);
+	struct line c = line_core(v[i]);
+	bool fwd;
+
+	if (line_is_signature(v[i]) || sm_qr_footer(c.s, c.len))
+		return M_END;
+	if (sm_qr_forward(c.s, c.len))
+		return M_FORWARD;
+	if (sm_qr_original(c.s, c.len) || line_is_underscores(v[i])) {
+		size_t j = i + 1;
+
+		while (j < n && line_core(v[j]).len == 0)
+			j++;
+		return j < n && header_block(v, j, n, &fwd) && fwd ? M_FORWARD : M_END;
+	}
+	if (header_block(v, i, n, &fwd))
+		return fwd ? M_FORWARD : M_END;
+	return M_TEXT;
 }
 
 /* Cut s to at most max bytes on a UTF-8 boundary, then trim the end. */
@@ -291,29 +378,41 @@ have(struct reader *r, size_t i)
 
 #define LINE(r, i) (&g_array_index((r)->lines, struct line, (i)))
 
-/* The helpers look at most 4 lines past i: read those, and return the
- * lines for them (the array moves as it grows). */
+/* The helpers look at most LOOKAHEAD lines past i: read those, and
+ * return the lines for them (the array moves as it grows). */
+#define LOOKAHEAD 8
+
 static struct line *
 lines_from(struct reader *r, size_t i, size_t *n)
 {
-	have(r, i + 4);
+	have(r, i + LOOKAHEAD);
 	*n = r->lines->len;
 	return (struct line *)r->lines->data;
 }
 
-/* Lines [*fed, cut) go to the excerpt: quotes are left out, a dropped
- * attribution stays as a blank line. */
+/* Lines [*fed, cut) go to the excerpt: quotes are left out (but kept in
+ * a forward), a dropped attribution stays as a blank line. */
 static void
-keep_lines(struct reader *r, struct sm_tidy *kept, size_t *fed, size_t cut)
+keep_lines(struct reader *r, struct sm_tidy *kept, size_t *fed, size_t cut,
+    bool forward)
 {
 	for (; *fed < cut; (*fed)++) {
 		const struct line *l = LINE(r, *fed);
 
 		if (l->dropped)
 			sm_tidy_add(kept, "", 0, true);
-		else if (!line_is_quote(*l))
+		else if (forward || !line_is_quote(*l))
 			sm_tidy_add(kept, l->s, l->len, true);
 	}
+}
+
+/* Lines [*fed, cut) to the excerpt; from fwd_at on they are a forward. */
+static void
+feed(struct reader *r, struct sm_tidy *kept, size_t *fed, size_t cut,
+    size_t fwd_at)
+{
+	keep_lines(r, kept, fed, MIN(cut, fwd_at), false);
+	keep_lines(r, kept, fed, cut, true);
 }
 
 char *
@@ -321,7 +420,7 @@ sm_text_excerpt(const char *body, size_t max)
 {
 	struct reader r;
 	struct sm_tidy kept;
-	size_t cut, fed = 0;
+	size_t cut, fed = 0, fwd_at = (size_t)-1;
 	char *res;
 
 	if (body == NULL)
@@ -335,41 +434,68 @@ sm_text_excerpt(const char *body, size_t max)
 
 	for (cut = 0; have(&r, cut); cut++) {
 		struct line *v;
-		size_t n, span, j;
+		size_t n, span, j, start;
+		bool quoted = false;
 
 		/* Quoted lines before the cut are dropped, not cut at: that
 		 * keeps the answers of bottom-posted and interleaved replies
 		 * too. Lines before cut are final, and what they add to the
 		 * output stays its start: once that is longer than max, no
 		 * later line can change the excerpt. */
-		keep_lines(&r, &kept, &fed, cut);
+		feed(&r, &kept, &fed, cut, fwd_at);
 		if (kept.out->len > max)
 			break;
+		if (fwd_at != (size_t)-1)
+			continue;       /* a forward is kept whole */
 		v = lines_from(&r, cut, &n);
 		if (line_is_quote(v[cut]))
 			continue;
-		if (line_is_marker(v, cut, n))
-			break;
-		if ((span = lines_are_attribution(v, cut, n)) == 0)
+		switch (line_mark(v, cut, n)) {
+		case M_END:
+			goto done;
+		case M_FORWARD:
+			/* what the customer forwards is what they tell us */
+			fwd_at = cut;
+			cut--;
 			continue;
+		case M_TEXT:
+			break;
+		}
+		if ((span = attribution(v, cut, n, &start)) == 0)
+			continue;
+		/* the customer's last words before it on its first line */
+		if (start > 0) {
+			struct line *l = &v[cut];
+			size_t off = (size_t)(line_core(*l).s - l->s) + start;
+
+			l->len = off;
+			keep_lines(&r, &kept, &fed, cut + 1, false);
+		}
 		/* An attribution above quotes that are answered below
 		 * (bottom-posting, interleaved replies) is not the start of
 		 * the history: drop it and read on. Above quotes that run to
-		 * the end, it is. Quote runs are skipped, so this is linear. */
-		for (j = cut + span; have(&r, j) && (line_core(*LINE(&r, j)).len == 0 ||
-		    line_is_quote(*LINE(&r, j))); j++)
-			;
+		 * the end, or above text that is not quoted (Outlook and
+		 * many webmails quote without '>'), it is. Quote runs are
+		 * skipped, so this is linear. */
+		for (j = cut + span; have(&r, j); j++) {
+			if (line_is_quote(*LINE(&r, j)))
+				quoted = true;
+			else if (line_core(*LINE(&r, j)).len != 0)
+				break;
+		}
 		v = lines_from(&r, j, &n);
-		if (j < n && j > cut + span && !line_is_marker(v, j, n) &&
-		    lines_are_attribution(v, j, n) == 0) {
+		if (quoted && j < n && line_mark(v, j, n) == M_TEXT &&
+		    attribution(v, j, n, &start) == 0) {
 			for (size_t k = cut; k < cut + span; k++)
-				v[k].dropped = true;
+				if (k >= fed)
+					v[k].dropped = true;
 			cut = j - 1;
 			continue;
 		}
 		break;
 	}
-	keep_lines(&r, &kept, &fed, cut);
+done:
+	feed(&r, &kept, &fed, cut, fwd_at);
 	if (kept.out->len == 0) {
 		/* only quotes or a signature: better the first lines than
 		 * nothing at all */

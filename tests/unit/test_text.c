@@ -198,6 +198,94 @@ test_excerpt(void)
 		  "again.\nPlease check." },
 		{ "empty", "", "" },
 		{ "blank", " \r\n\t\n", "" },
+		/* attributions in other languages (quote_rules.c) */
+		{ "italian",
+		  "Grazie.\n\nIl giorno lun 1 gen 2024 alle ore 10:00 Support <s@x> "
+		  "ha scritto:\n> Ciao\n", "Grazie." },
+		{ "dutch",
+		  "Bedankt.\n\nOp ma 1 jan. 2024 om 10:00 schreef Support <s@x>:\n"
+		  "> Hallo\n", "Bedankt." },
+		{ "polish",
+		  "Dzięki.\n\nW dniu 1.01.2024 o 10:00, Support pisze:\n> Cześć\n",
+		  "Dzięki." },
+		{ "russian-no-verb",
+		  "Спасибо.\n\nпн, 1 янв. 2024 г. в 10:00, Support <s@x.ru>:\n"
+		  "> Привет\n", "Спасибо." },
+		{ "chinese",
+		  "谢谢。\n\nSupport <s@x.cn> 于2024年1月1日周一 10:00写道：\n> 你好\n",
+		  "谢谢。" },
+		{ "japanese",
+		  "ありがとう。\n\n2024年1月1日(月) 10:00 Support <s@x.jp>:\n> こんにちは\n",
+		  "ありがとう。" },
+		{ "date-address",
+		  "Thanks\n\n30.09.2017, 18:30, \"Support\" <s@x>:\n> Hi\n", "Thanks" },
+		/* history without '>' below an attribution or a header block */
+		{ "unquoted-history",
+		  "New text.\n\nOn Mon, 1 Jan 2024 at 10:00, Support <s@x> wrote:\n\n"
+		  "Old text, not quoted.\nMore old text.\n", "New text." },
+		{ "french-header-block",
+		  "Réponse\n\nDe : Support <s@x>\nEnvoyé : lundi 1 janvier 2024 10:00\n"
+		  "À : moi\nObjet : RE: x\n\nancien texte\n", "Réponse" },
+		{ "italian-header-block",
+		  "Risposta\n\nDa: Support <s@x>\nInviato: lunedì\nA: me\n"
+		  "Oggetto: R: x\n\nvecchio\n", "Risposta" },
+		{ "russian-header-block",
+		  "Ответ\n\nОт: Support <s@x>\nОтправлено: 1 января 2024 г.\n"
+		  "Кому: me\nТема: RE: x\n\nстарый\n", "Ответ" },
+		{ "hotmail-date-first",
+		  "Reply\n\nDate: Mon, 1 Jan 2024 10:00:00\nFrom: s@x\nSubject: x\n"
+		  "To: me\n\nold\n", "Reply" },
+		{ "danish-separator",
+		  "Svar\n\n-----Oprindelig meddelelse-----\nFra: s@x\n", "Svar" },
+		{ "reply-message-separator",
+		  "Answer\n\n-----Reply Message-----\nFrom: s@x\n", "Answer" },
+		{ "dashed-attribution",
+		  "Answer\n\n---- On Mon, 01 Jan 2024 10:00:00 +0100 Support <s@x> "
+		  "wrote ----\n\nold\n", "Answer" },
+		/* attributions glued to the reply */
+		{ "no-blank-above",
+		  "Thanks a lot\nOn Mon, 1 Jan 2024, Support <s@x> wrote:\n> Hi\n",
+		  "Thanks a lot" },
+		{ "same-line",
+		  "Thanks a lot! On Mon, 1 Jan 2024, Support <s@x> wrote:\n> Hi\n",
+		  "Thanks a lot!" },
+		{ "wrote-without-colon",
+		  "Ok\n\nOn Mon, 1 Jan 2024, Support <s@x> wrote\n> Hi\n", "Ok" },
+		/* footers */
+		{ "spanish-footer",
+		  "Sí.\n\nEnviado desde mi iPhone\n\n> El 1 ene 2024, Support escribió:\n",
+		  "Sí." },
+		{ "android-outlook-footer",
+		  "Ja\n\nGesendet von Outlook für Android<https://aka.ms/x>\n", "Ja" },
+		/* never over-cut */
+		{ "wrote-in-a-sentence",
+		  "My colleague wrote: the printer is broken.\nSent from the office, "
+		  "the report is attached.\nFrom: the second floor\n",
+		  "My colleague wrote: the printer is broken.\nSent from the office, "
+		  "the report is attached.\nFrom: the second floor" },
+		{ "wrote-in-a-url",
+		  "See http://example.com/2017/what-he-wrote:\nit explains it.\n",
+		  "See http://example.com/2017/what-he-wrote:\nit explains it." },
+		{ "emphasis-not-quote",
+		  "Please open\n>>> http://example.com/login <<<\nand retry.\n",
+		  "Please open\n>>> http://example.com/login <<<\nand retry." },
+		{ "forwarded-gmail",
+		  "See below.\n\n---------- Forwarded message ---------\nFrom: Bank "
+		  "<b@x>\nDate: Mon, 1 Jan 2024\nSubject: Invoice\nTo: me\n\n"
+		  "Please pay 42 EUR.\n> and a quote in it\n",
+		  "See below.\n\n---------- Forwarded message ---------\nFrom: Bank "
+		  "<b@x>\nDate: Mon, 1 Jan 2024\nSubject: Invoice\nTo: me\n\n"
+		  "Please pay 42 EUR.\n> and a quote in it" },
+		{ "forwarded-apple",
+		  "FYI\n\nBegin forwarded message:\n\nFrom: Bank <b@x>\nSubject: "
+		  "Invoice\nDate: 1 January 2024\n\nPay now.\n",
+		  "FYI\n\nBegin forwarded message:\n\nFrom: Bank <b@x>\nSubject: "
+		  "Invoice\nDate: 1 January 2024\n\nPay now." },
+		{ "forwarded-outlook",
+		  "FYI\n\n________________________________\nFrom: Bank <b@x>\n"
+		  "Sent: Monday\nTo: me\nSubject: FW: Invoice\n\nPay now.\n",
+		  "FYI\n\n________________________________\nFrom: Bank <b@x>\n"
+		  "Sent: Monday\nTo: me\nSubject: FW: Invoice\n\nPay now." },
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {

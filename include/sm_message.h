@@ -58,6 +58,10 @@ char *sm_text_to_utf8(const char *data, size_t len, const char *charset);
 /* HTML -> readable plain text (tags dropped, entities decoded, blocks
  * become line breaks, script/style removed). */
 char *sm_html_to_text(const char *html, size_t len);
+/* The same, and *new_len: how much of the text comes before the first
+ * element a mail client puts quoted history in (Gmail's gmail_quote,
+ * Outlook's divRplyFwdMsg, ...: html.c), all of it when there is none. */
+char *sm_html_to_text_split(const char *html, size_t len, size_t *new_len);
 /* What sm_html_to_text() reads as markup, for readers that must agree
  * with it (the agent's commands): the character reference at p (just
  * after a '&'; end is the end of the markup) appended to out as UTF-8
@@ -80,5 +84,10 @@ struct _GMimeParserOptions *sm_parser_options_new(void);
  * "> " quote runs) and at the signature ("-- " line, common mobile
  * footers); whitespace tidied; at most max bytes on a UTF-8 boundary. */
 char *sm_text_excerpt(const char *body, size_t max);
+/* The excerpt of a body whose first new_len bytes are the writer's (an
+ * HTML body cut where its quoted history's element starts:
+ * sm_html_to_text_split), the rest history - unless the rest is a
+ * forwarded message, which the customer sends us to read. */
+char *sm_text_excerpt_split(const char *body, size_t new_len, size_t max);
 
 #endif

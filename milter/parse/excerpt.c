@@ -511,3 +511,29 @@ done:
 	g_ptr_array_free(r.fixed, TRUE);
 	return res;
 }
+
+char *
+sm_text_excerpt_split(const char *body, size_t new_len, size_t max)
+{
+	const char *rest;
+	char *head, *ex;
+	size_t len;
+
+	if (body == NULL || new_len >= (len = strlen(body)))
+		return sm_text_excerpt(body, max);
+	/* what follows the cut: a forward is kept */
+	for (rest = body + new_len; *rest == '\n' || *rest == ' '; rest++)
+		;
+	len = strcspn(rest, "\n");
+	if (sm_qr_forward(rest, len))
+		return sm_text_excerpt(body, max);
+	head = g_strndup(body, new_len);
+	ex = sm_text_excerpt(head, max);
+	g_free(head);
+	if (*ex != '\0')
+		return ex;
+	/* nothing before the history's element (a reply written below
+	 * it): the whole text, read line by line */
+	g_free(ex);
+	return sm_text_excerpt(body, max);
+}

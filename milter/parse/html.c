@@ -140,8 +140,22 @@ sm_html_find_close(const char *p, const char *end, const char *name)
 	return NULL;
 }
 
+/* What a client puts quoted history in, as its class, id or style says
+ * (Gmail, Thunderbird, Outlook on the web, for Mac and for Windows,
+ * Hotmail, Yahoo, Proton, Zoho, Mail.ru): the text from such an element on
+ * is not the writer's new text (sm_html_to_text_split). */
+static const char *const history_marks[] = {
+	"gmail_quote", "moz-cite-prefix", "divRplyFwdMsg", "OLK_SRC_BODY_SECTION",
+	"appendonsend", "stopSpelling", "mail-editor-reference-message-container",
+	"yahoo_quoted", "protonmail_quote", "zmail_extra", "mail-quote-collapse",
+	"border-top:solid #E1E1E1", "border-top:solid #B5C4DF",
+	"border-top: solid #E1E1E1", "border-top:1pt solid #E1E1E1", NULL
+};
+
 struct html_state {
 	GString *out;
+	bool mark;          /* look for history_marks */
+	size_t history;     /* where out reached the first; (size_t)-1 */
 	int quote;          /* blockquote depth: lines get "> " prefixes */
 	int pre;            /* inside <pre>: keep white space */
 	int trail;          /* newlines at the end of out */
@@ -186,16 +200,26 @@ html_before_text(struct html_state *st)
 	st->trail = 0;
 }
 
-char *
-sm_html_to_text(const char *html, size_t len)
+static bool
+attrs_mark_history(const char *a, size_t len)
+{
+	for (size_t i = 0; history_marks[i] != NULL; i++)
+		if (g_strstr_len(a, len, history_marks[i]) != NULL)
+			return true;
+	return false;
+}
+
+/* The conversion; with mark, *history gets where the text of the first
+ * element of quoted history starts in the raw (untidied) output. */
+static GString *
+html_convert(const char *html, size_t len, bool mark, size_t *history)
 {
 	struct html_state st = { .out = g_string_sized_new(len / 2 + 16),
-	    .at_line_start = true };
+	    .at_line_start = true, .mark = mark, .history = (size_t)-1 };
 	const char *p = html, *end = html + (html ? len : 0);
 	GString *ent = g_string_sized_new(8);   /* one decoded entity */
 	bool title_unclosed = false;
 	const char *run;
-	char *tidy, *res;
 
 	while (p < end) {
 		unsigned char c = *p;
@@ -206,7 +230,7 @@ sm_html_to_text(const char *html, size_t len)
 			char name[16];
 			size_t n = 0;
 			bool closing = false;
-			const char *q = p + 1;
+			const char *q = p + 1, *attrs;
 			char quote = 0;
 
 			if (end - q >= 3 && memcmp(q, "!--", 3) == 0) {
@@ -223,6 +247,7 @@ sm_html_to_text(const char *html, size_t len)
 			    (g_ascii_isalnum(*q) || *q == ':'))
 				name[n++] = g_ascii_tolower(*q++);
 			name[n] = '\0';
+			attrs = q;
 			/* skip attributes up to '>', honouring quotes */
 			for (; q < end; q++) {
 				if (quote) {
@@ -238,6 +263,11 @@ sm_html_to_text(const char *html, size_t len)
 			p = q < end ? q + 1 : end;
 			if (closing && n == 0)
 				continue;
+			if (st.mark && !closing && st.history == (size_t)-1 &&
+			    attrs_mark_history(attrs, q - attrs)) {
+				html_break(&st, 1);
+				st.history = st.out->len;
+			}
 			if (!closing && (strcmp(name, "script") == 0 ||
 			    strcmp(name, "style") == 0 ||
 			    (strcmp(name, "title") == 0 && !title_unclosed))) {
@@ -317,9 +347,49 @@ sm_html_to_text(const char *html, size_t len)
 		g_string_append_len(st.out, p, run - p);
 		p = run;
 	}
-	tidy = sm_tidy_lines(st.out->str, true);
-	g_string_free(st.out, TRUE);
 	g_string_free(ent, TRUE);
-	res = sm_finish_utf8(tidy, strlen(tidy));
+	*history = st.history;
+	return st.out;
+}
+
+static char *
+finish(const char *raw)
+{
+	char *tidy = sm_tidy_lines(raw, true);
+
+	return sm_finish_utf8(tidy, strlen(tidy));
+}
+
+char *
+sm_html_to_text(const char *html, size_t len)
+{
+	size_t history;
+	GString *raw = html_convert(html, len, false, &history);
+	char *res = finish(raw->str);
+
+	g_string_free(raw, TRUE);
+	return res;
+}
+
+char *
+sm_html_to_text_split(const char *html, size_t len, size_t *new_len)
+{
+	size_t history;
+	GString *raw = html_convert(html, len, true, &history);
+	char *res = finish(raw->str);
+
+	*new_len = strlen(res);
+	if (history != (size_t)-1) {
+		char *before;
+
+		g_string_truncate(raw, history);
+		before = finish(raw->str);
+		/* tidying works line by line, so the text before is the
+		 * start of the whole; should it not be, no split */
+		if (strncmp(res, before, strlen(before)) == 0)
+			*new_len = strlen(before);
+		g_free(before);
+	}
+	g_string_free(raw, TRUE);
 	return res;
 }

@@ -674,7 +674,7 @@ construct(const struct sm_input *in, size_t n, GMimeParserOptions *opts,
  * does not settle it, the whole input. */
 static void
 parse_taken(sm_message *m, const struct sm_input *in,
-    GMimeParserOptions *opts)
+    GMimeParserOptions *opts, size_t *new_len)
 {
 	GMimeObject *top = NULL;
 	char *boundary;
@@ -700,7 +700,7 @@ parse_taken(sm_message *m, const struct sm_input *in,
 		return;                 /* no header block GMime accepts */
 	get_envelope(m, NULL, opts, in->fields);
 	if (m->body == NULL)
-		m->body = sm_body_get(top);
+		m->body = sm_body_get(top, new_len);
 	if (top != NULL)
 		g_object_unref(top);
 }
@@ -712,6 +712,7 @@ sm_message_parse(const char *data, size_t len, bool truncated)
 	struct sm_input in;
 	GMimeParserOptions *opts;
 	GMimeMessage *msg;
+	size_t new_len = (size_t)-1;    /* of the body: the writer's text */
 
 	m->references = g_ptr_array_new_with_free_func(g_free);
 	m->auth_results = g_ptr_array_new_with_free_func(g_free);
@@ -719,12 +720,12 @@ sm_message_parse(const char *data, size_t len, bool truncated)
 	opts = sm_parser_options_new();
 	sm_input_prepare(data ? data : "", data ? len : 0, field_is_read, &in);
 	if (in.fields != NULL) {
-		parse_taken(m, &in, opts);
+		parse_taken(m, &in, opts, &new_len);
 	} else {
 		construct(&in, in.bytes->len, opts, &msg);
 		if (msg != NULL) {
 			get_envelope(m, msg, opts, NULL);
-			m->body = sm_body_get(g_mime_message_get_mime_part(msg));
+			m->body = sm_body_get(g_mime_message_get_mime_part(msg), &new_len);
 			g_object_unref(msg);
 		}
 	}
@@ -736,7 +737,7 @@ sm_message_parse(const char *data, size_t len, bool truncated)
 		m->subject = g_strdup("");
 	if (m->body == NULL)
 		m->body = g_strdup("");
-	m->excerpt = sm_text_excerpt(m->body, SM_EXCERPT_MAX);
+	m->excerpt = sm_text_excerpt_split(m->body, new_len, SM_EXCERPT_MAX);
 	return m;
 }
 

@@ -175,9 +175,11 @@ lf_only(char *s)
 	return s;
 }
 
-/* Decoded (transfer encoding, then charset) text of a part as UTF-8. */
+/* Decoded (transfer encoding, then charset) text of a part as UTF-8;
+ * with new_len, how much of an HTML part's text comes before its quoted
+ * history (sm_html_to_text_split). */
 static char *
-part_text(GMimeObject *obj, bool html)
+part_text(GMimeObject *obj, bool html, size_t *new_len)
 {
 	GMimeDataWrapper *dw = g_mime_part_get_content(GMIME_PART(obj));
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
@@ -196,7 +198,8 @@ part_text(GMimeObject *obj, bool html)
 		text = sm_text_to_utf8((const char *)ba->data, ba->len,
 		    ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL);
 		g_object_unref(mem);
-		plain = sm_html_to_text(text, strlen(text));
+		plain = new_len != NULL ? sm_html_to_text_split(text, strlen(text), new_len) :
+		    sm_html_to_text(text, strlen(text));
 		g_free(text);
 		return plain;
 	}
@@ -235,7 +238,7 @@ sm_body_is_blank(const char *s)
 }
 
 char *
-sm_body_get(GMimeObject *top)
+sm_body_get(GMimeObject *top, size_t *new_len)
 {
 	struct walk w = { { NULL }, 0 };
 	char *body = NULL;
@@ -245,8 +248,9 @@ sm_body_get(GMimeObject *top)
 	walk(top, 0, false, &w);
 	for (int i = 0; i < NSLOTS && body == NULL; i++) {
 		for (guint k = 0; k < w.slot[i]->len && body == NULL; k++) {
+			*new_len = (size_t)-1;
 			body = part_text(g_ptr_array_index(w.slot[i], k),
-			    i == TOP_HTML || i == INNER_HTML);
+			    i == TOP_HTML || i == INNER_HTML, new_len);
 			if (sm_body_is_blank(body)) {
 				g_free(body);
 				body = NULL;
@@ -294,7 +298,7 @@ sm_body_first_part(GMimeObject *top, const char *boundary, size_t line)
 	end = g_mime_stream_tell(content) + g_mime_stream_length(content);
 	if (end != (gint64)line - 1 && end != (gint64)line - 2)
 		return NULL;
-	body = part_text(first, false);
+	body = part_text(first, false, NULL);
 	if (sm_body_is_blank(body)) {
 		g_free(body);
 		return NULL;

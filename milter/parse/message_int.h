@@ -60,8 +60,10 @@ bool sm_body_is_blank(const char *s);
  * the boundary line at offset line; NULL for GMime to decide. */
 char *sm_plain_first_part(const struct sm_input *in, size_t first,
     size_t line);
-/* The best text body of the tree under top (message_body.c), or NULL. */
-char *sm_body_get(GMimeObject *top);
+/* The best text body of the tree under top (message_body.c), or NULL;
+ * *new_len: how much of it is the writer's new text as the HTML's
+ * structure tells ((size_t)-1: all, as far as structure tells). */
+char *sm_body_get(GMimeObject *top, size_t *new_len);
 /* The body from a tree GMime built from the first n bytes of the input,
  * n = sm_input_first_part_end(): NULL unless the first part alone
  * decides it. */

@@ -297,6 +297,69 @@ test_excerpt(void)
 	}
 }
 
+/* HTML replies: the history is cut where the client's element for it
+ * starts (html.c), before it is text; a forward in it is kept. */
+static void
+test_excerpt_html(void)
+{
+	static const struct {
+		const char *name, *in, *out;
+	} cases[] = {
+		{ "gmail",
+		  "<div dir=\"ltr\">Works now, thanks!</div><br><div class=\"gmail_quote\">"
+		  "<div dir=\"ltr\" class=\"gmail_attr\">Am Mo., 1. Jan. 2024 um 10:00 Uhr "
+		  "schrieb Support &lt;<a href=\"mailto:s@x\">s@x</a>&gt;:<br></div>"
+		  "<blockquote class=\"gmail_quote\">Hello</blockquote></div>",
+		  "Works now, thanks!" },
+		{ "outlook-web",
+		  "<div>Yes, please.</div><hr style=\"display:inline-block\">"
+		  "<div id=\"divRplyFwdMsg\" dir=\"ltr\"><font><b>Od:</b> Support<br>"
+		  "<b>Wysłano:</b> poniedziałek</font></div><div>old text</div>",
+		  "Yes, please." },
+		{ "outlook-desktop",
+		  "<div class=WordSection1><p>Answer<o:p></o:p></p><div><div style='border:none;"
+		  "border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm'><p><b>Kimden:</b> "
+		  "S<br><b>Tarih:</b> 1 Ocak</p></div></div><p>eski</p></div>",
+		  "Answer" },
+		{ "yahoo",
+		  "<div>Ok.</div><div class=\"yahoo_quoted\"><div>On Monday, Support wrote:"
+		  "</div><div>old</div></div>", "Ok." },
+		{ "thunderbird",
+		  "<p>Fine.</p><div class=\"moz-cite-prefix\">Le 01/01/2024 à 10:00, S a "
+		  "écrit&nbsp;:<br></div><blockquote type=\"cite\">old</blockquote>",
+		  "Fine." },
+		{ "gmail-forward",
+		  "<div>See below.</div><div class=\"gmail_quote\">---------- Forwarded "
+		  "message ---------<br>From: Bank &lt;b@x&gt;<br>Subject: Invoice<br><br>"
+		  "Pay 42 EUR.</div>",
+		  "See below.\n---------- Forwarded message ---------\nFrom: Bank <b@x>\n"
+		  "Subject: Invoice\n\nPay 42 EUR." },
+		{ "below-the-quote",
+		  "<div class=\"gmail_quote\"><blockquote>Which version?</blockquote>"
+		  "<div>Version 2.1</div></div>", "Version 2.1" },
+		{ "no-marks",
+		  "<p>Hello</p><p>On Mon, 1 Jan 2024, S &lt;s@x&gt; wrote:</p>"
+		  "<blockquote>old</blockquote>", "Hello" },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		size_t new_len;
+		char *text = sm_html_to_text_split(cases[i].in, strlen(cases[i].in), &new_len);
+		char *plain = sm_html_to_text(cases[i].in, strlen(cases[i].in));
+		char *out = sm_text_excerpt_split(text, new_len, SM_EXCERPT_MAX);
+
+		/* the text is the same as without the split */
+		g_assert_cmpstr(text, ==, plain);
+		g_assert_cmpuint(new_len, <=, strlen(text));
+		if (g_strcmp0(out, cases[i].out) != 0)
+			g_error("html excerpt %s: got [%s] (text [%s], new %zu)",
+			    cases[i].name, out, text, new_len);
+		g_free(out);
+		g_free(plain);
+		g_free(text);
+	}
+}
+
 static void
 test_excerpt_bounds(void)
 {
@@ -325,6 +388,48 @@ test_excerpt_bounds(void)
 	g_assert_cmpuint(strlen(out), >=, SM_EXCERPT_MAX - 8);
 	g_assert_true(g_utf8_validate(out, -1, NULL));
 	g_free(out);
+	g_string_free(s, TRUE);
+}
+
+/*
+ * Hostile shapes that would make a backtracking reader slow: each is
+ * read once (the fuzzer's timeout watches the rest). What each gives is
+ * checked, so that the test fails if the shape stops being read.
+ */
+static void
+test_excerpt_hostile(void)
+{
+	static const char *const lines[] = {
+		"> quoted\n", "\n", "From: x\nTo: y\n", "On 1 Jan 2024 Ann <a@x> wrote:\n> q\n",
+		"-- \n", "x\n",
+	};
+	GString *s = g_string_new(NULL);
+	char *out;
+
+	/* one 1 MB line of '>' */
+	for (int i = 0; i < 1 << 20; i++)
+		g_string_append_c(s, '>');
+	out = sm_text_excerpt(s->str, SM_EXCERPT_MAX);
+	g_assert_cmpuint(strlen(out), ==, SM_EXCERPT_MAX);      /* only quotes: shown */
+	g_free(out);
+	/* 1 MB of "wrote:" ends and lead words on one line */
+	g_string_truncate(s, 0);
+	for (int i = 0; i < 1 << 16; i++)
+		g_string_append(s, "On 1 wrote:");
+	out = sm_text_excerpt(s->str, SM_EXCERPT_MAX);
+	g_assert_cmpuint(strlen(out), ==, SM_EXCERPT_MAX);
+	g_free(out);
+	/* 100,000 short lines of each shape */
+	for (size_t k = 0; k < G_N_ELEMENTS(lines); k++) {
+		g_string_truncate(s, 0);
+		g_string_append(s, "New text.\n");
+		for (int i = 0; i < 100000; i++)
+			g_string_append(s, lines[k]);
+		out = sm_text_excerpt(s->str, SM_EXCERPT_MAX);
+		g_assert_true(g_str_has_prefix(out, "New text."));
+		g_assert_cmpuint(strlen(out), <=, SM_EXCERPT_MAX);
+		g_free(out);
+	}
 	g_string_free(s, TRUE);
 }
 
@@ -425,7 +530,9 @@ main(int argc, char **argv)
 	g_test_add_func("/text/html", test_html);
 	g_test_add_func("/text/html-big", test_html_big);
 	g_test_add_func("/text/excerpt", test_excerpt);
+	g_test_add_func("/text/excerpt-html", test_excerpt_html);
 	g_test_add_func("/text/excerpt-bounds", test_excerpt_bounds);
+	g_test_add_func("/text/excerpt-hostile", test_excerpt_hostile);
 	g_test_add_func("/text/excerpt-prefix", test_excerpt_prefix);
 	g_test_add_func("/text/excerpt-long", test_excerpt_long);
 	rc = g_test_run();

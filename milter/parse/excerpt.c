@@ -40,15 +40,22 @@ line_core(struct line l)
 	return l;
 }
 
-/* A quoted line: '>' after at most three blanks; not a line that a
- * writer set between ">>>" and "<<<" for emphasis. */
+/* A quoted line: '>' after at most three blanks, or after the quoted
+ * writer's initials or name as Supercite (Emacs) and Gnus write them
+ * ("dc> ", "Richard> "); not a line that a writer set between ">>>" and
+ * "<<<" for emphasis. */
 static bool
 line_is_quote(struct line l)
 {
-	size_t i = 0, e = l.len;
+	size_t i = 0, e = l.len, w;
 
 	while (i < l.len && i < 3 && l.s[i] == ' ')
 		i++;
+	for (w = i; w < l.len && w - i < 12 && g_ascii_isalpha(l.s[w]); w++)
+		;
+	if (w > i && w < l.len && l.s[w] == '>' &&
+	    (w + 1 == l.len || l.s[w + 1] == ' ' || l.s[w + 1] == '>'))
+		return true;
 	if (i >= l.len || l.s[i] != '>')
 		return false;
 	while (e > i && (l.s[e - 1] == ' ' || l.s[e - 1] == '\t'))
@@ -71,16 +78,30 @@ line_is_signature(struct line l)
  * forward. */
 static bool header_block(const struct line *v, size_t i, size_t n, bool *forward);
 
+/* A line drawn with '_', '=' or '-' (at least three; "--" is the
+ * signature's): Outlook's "______" above the quoted header block, the
+ * "----" or "====" other clients draw there, Mailman's above its footer. */
 static bool
-line_is_underscores(struct line l)
+line_is_rule(struct line l)
 {
 	l = line_core(l);
-	if (l.len < 20)
+	if (l.len < 2 || (l.len == 2 && l.s[0] == '-'))
 		return false;
 	for (size_t i = 0; i < l.len; i++)
-		if (l.s[i] != '_')
+		if (l.s[i] != '_' && l.s[i] != '=' && l.s[i] != '-')
 			return false;
 	return true;
+}
+
+/* Mailman's footer: "<list> mailing list" above the list's address. */
+static bool
+line_is_list_footer(struct line l)
+{
+	static const char tail[] = " mailing list";
+
+	l = line_core(l);
+	return l.len > sizeof(tail) - 1 && l.len < 100 &&
+	    g_ascii_strncasecmp(l.s + l.len - (sizeof(tail) - 1), tail, sizeof(tail) - 1) == 0;
 }
 
 static size_t
@@ -129,7 +150,8 @@ header_block(const struct line *v, size_t i, size_t n, bool *forward)
 		if (k == SM_QF_SUBJECT)
 			*forward = sm_qr_fwd_subject(c.s + value, c.len - value);
 	}
-	return ((kinds & SM_QF_FROM) && popcount(kinds) >= 2) || popcount(kinds) >= 3;
+	return ((kinds & (SM_QF_FROM | SM_QF_DATE)) && popcount(kinds) >= 2) ||
+	    popcount(kinds) >= 3;
 }
 
 static bool
@@ -177,6 +199,21 @@ quote_follows(const struct line *v, size_t j, size_t n)
 			return false;
 	}
 	return false;
+}
+
+/* The first line of a wrapped attribution holds the address, or the
+ * address is wrapped: it ends with '<', or the next line starts with '<'. */
+static bool
+wrapped_address(const char *s, size_t len, const struct line *v, size_t i, size_t n)
+{
+	struct line next;
+
+	if (memchr(s, '@', len) != NULL || (len > 0 && s[len - 1] == '<'))
+		return true;
+	if (i + 1 >= n)
+		return false;
+	next = line_core(v[i + 1]);
+	return next.len > 0 && next.s[0] == '<';
 }
 
 /* Where an attribution starts inside line l, after the customer's last
@@ -234,7 +271,12 @@ attribution(const struct line *v, size_t i, size_t n, size_t *start)
 		struct line l = line_core(v[j]);
 		size_t tlen, verb;
 
-		if (l.len == 0 || line_is_quote(v[j]) || len + l.len + 1 >= sizeof(buf))
+		if (l.len == 0 || len + l.len + 1 >= sizeof(buf))
+			break;
+		/* a quote, unless it is the '>' of an address wrapped onto
+		 * its own line (">:") */
+		if (line_is_quote(v[j]) && !(j > i && l.len <= 3 && l.s[0] == '>' &&
+		    ends_with_colon(l.s, l.len)))
 			break;
 		if (j == i) {
 			l.s += skip;
@@ -263,8 +305,19 @@ attribution(const struct line *v, size_t i, size_t n, size_t *start)
 			if (lead > 0)
 				return tlen <= 400 && (has_digit(buf, tlen) ||
 				    memchr(buf, '@', tlen) != NULL) ? j - i + 1 : 0;
-			if (j > i)
-				return 0;
+			/* "pon., 1 sty 2024 o 10:00 Ann <a@x>" over
+			 * "napisał(a):": a date and an address on the first
+			 * line, no lead word on the next ones */
+			if (j > i) {
+				for (size_t k = i + 1; k <= j; k++) {
+					struct line lk = line_core(v[k]);
+
+					if (sm_qr_lead(lk.s, lk.len) > 0)
+						return 0;
+				}
+				return tlen <= 300 && has_time(s0, first.len) &&
+				    wrapped_address(s0, first.len, v, i, n) ? j - i + 1 : 0;
+			}
 			if ((*start = lead_inside(first)) > 0)
 				return 1;
 			return tlen <= 200 && (has_digit(buf, tlen) ||
@@ -273,9 +326,16 @@ attribution(const struct line *v, size_t i, size_t n, size_t *start)
 		/* a date and an address, then a colon */
 		if (lead == 0 && !dashed && ends_with_colon(buf, tlen) && tlen <= 300 &&
 		    memchr(buf, '@', tlen) != NULL && has_time(buf, tlen) &&
-		    (j == i || has_time(s0, first.len)))
+		    (j == i || has_time(s0, first.len) || wrapped_address(s0, first.len, v, i, n)))
 			return j - i + 1;
 	}
+	/* Gmail's old form: a date, a name and an address, no colon,
+	 * above quotes ("2011/4/7 Ann Lee <a@x>") */
+	if (lead == 0 && !dashed && first.len > 0 && first.len <= 200 &&
+	    g_ascii_isdigit(first.s[0]) && first.s[first.len - 1] == '>' &&
+	    memchr(first.s, '@', first.len) != NULL && has_time(first.s, first.len) &&
+	    quote_follows(v, i, n))
+		return 1;
 	return 0;
 }
 
@@ -285,6 +345,7 @@ enum mark {
 	M_END,          /* the new text ends above it (signature, footer,
 			 * history) */
 	M_FORWARD,      /* a forwarded message starts: kept whole */
+	M_SKIP,         /* left out, and reading goes on */
 };
 
 /* Lines that always end the new text (or start a forward). */
@@ -294,16 +355,37 @@ line_mark(const struct line *v, size_t i, size_t n)
 	struct line c = line_core(v[i]);
 	bool fwd;
 
-	if (line_is_signature(v[i]) || sm_qr_footer(c.s, c.len))
+	if (sm_qr_footer(c.s, c.len)) {
+		/* iOS Mail writes its footer above a forward */
+		size_t j = i + 1;
+
+		while (j < n && line_core(v[j]).len == 0)
+			j++;
+		if (j < n && sm_qr_forward(line_core(v[j]).s, line_core(v[j]).len))
+			return M_SKIP;
+		return M_END;
+	}
+	if (line_is_signature(v[i]))
 		return M_END;
 	if (sm_qr_forward(c.s, c.len))
 		return M_FORWARD;
-	if (sm_qr_original(c.s, c.len) || line_is_underscores(v[i])) {
+	if (sm_qr_original(c.s, c.len)) {
 		size_t j = i + 1;
 
 		while (j < n && line_core(v[j]).len == 0)
 			j++;
 		return j < n && header_block(v, j, n, &fwd) && fwd ? M_FORWARD : M_END;
+	}
+	/* a drawn line ends the text above a header block or a list's
+	 * footer, and is text otherwise */
+	if (line_is_rule(v[i])) {
+		size_t j = i + 1;
+
+		while (j < n && line_core(v[j]).len == 0)
+			j++;
+		if (j < n && header_block(v, j, n, &fwd))
+			return fwd ? M_FORWARD : M_END;
+		return j < n && line_is_list_footer(v[j]) ? M_END : M_TEXT;
 	}
 	if (header_block(v, i, n, &fwd))
 		return fwd ? M_FORWARD : M_END;
@@ -458,6 +540,9 @@ sm_text_excerpt(const char *body, size_t max)
 			fwd_at = cut;
 			cut--;
 			continue;
+		case M_SKIP:
+			v[cut].dropped = true;
+			continue;
 		case M_TEXT:
 			break;
 		}
@@ -468,6 +553,9 @@ sm_text_excerpt(const char *body, size_t max)
 			struct line *l = &v[cut];
 			size_t off = (size_t)(line_core(*l).s - l->s) + start;
 
+			/* "reply--- On ... wrote:": the rule goes too */
+			while (off > 0 && (l->s[off - 1] == ' ' || l->s[off - 1] == '-'))
+				off--;
 			l->len = off;
 			keep_lines(&r, &kept, &fed, cut + 1, false);
 		}

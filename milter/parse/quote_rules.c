@@ -35,7 +35,8 @@ const struct sm_quote_lang sm_quote_langs[] = {
 	      "Sent from Yahoo Mail", "Sent from Samsung", "Sent with Proton",
 	      "Sent from ProtonMail", "Sent from Proton Mail", "Sent with Sparrow",
 	      "Sent via the Samsung", "Sent from Gmail Mobile", "Sent from BlueMail",
-	      "Sent from AOL Mobile", "Get Outlook for ", "Sent from the all new AOL") },
+	      "Sent from AOL Mobile", "Get Outlook for ", "Sent from the all new AOL",
+	      "Sent from TypeApp", "Sent from Mailbird", "Sent from Spark") },
 	{ .name = "de",
 	  .leads = L("Am "),
 	  .verbs = L("schrieb:", "geschrieben:", "schrieb :"),
@@ -53,8 +54,8 @@ const struct sm_quote_lang sm_quote_langs[] = {
 	{ .name = "fr",
 	  .leads = L("Le "),
 	  .verbs = L("a écrit :", "a écrit:", "a écrit :"),
-	  .from = L("De"), .date = L("Envoyé", "Date"), .to = L("À", "A"),
-	  .cc = L("Cc"), .subject = L("Objet"),
+	  .from = L("De"), .date = L("Envoyé", "Envoyé le", "Date", "Message du"),
+	  .to = L("À", "A"), .cc = L("Cc", "Copie à"), .subject = L("Objet", "Sujet"),
 	  .originals = L("Message d'origine", "Message original", "Message d’origine"),
 	  .forwards = L("Message transféré", "Début du message réexpédié",
 	      "Début du message transféré"),
@@ -377,10 +378,23 @@ sm_qr_footer(const char *s, size_t len)
 		return false;
 	for (size_t i = 0; i < sm_quote_nlangs; i++)
 		for (const char *const *f = sm_quote_langs[i].footers; *f; f++) {
-			size_t p;
+			size_t p, words = 0;
 
-			if (prefix_ci(s, len, *f, &p))
+			if (!prefix_ci(s, len, *f, &p))
+				continue;
+			/* a whole phrase ("Von meinem iPhone gesendet",
+			 * "Get Outlook for Android<https://...>") */
+			if ((*f)[strlen(*f) - 1] != ' ')
 				return true;
+			/* "Sent from my " and a device of a few words, not
+			 * "Sent from my desk, is much easier then ..." */
+			for (; p < len; p++) {
+				if (s[p] == ',' || s[p] == ';')
+					return false;
+				if (s[p] == ' ' && p + 1 < len && s[p + 1] != ' ')
+					words++;
+			}
+			return words <= 3;
 		}
 	return false;
 }

@@ -111,6 +111,12 @@ seeds_of()
 		[ -d "$corpus/threads" ] && echo "$corpus/threads"
 		[ "$1" = message ] && echo "$top_srcdir/bench"
 		[ "$1" = relay ] && echo "$top_srcdir/fuzz/seeds/message"
+		# the excerpt's test set: real replies and their HTML
+		if [ "$1" = excerpt ] || [ "$1" = html ]; then
+			for d in "$top_srcdir"/tests/data/replies/*/; do
+				[ -d "$d" ] && echo "${d%/}"
+			done
+		fi
 		;;
 	envelope|rfc2047|util)
 		echo "$gen/headers" ;;

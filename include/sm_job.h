@@ -21,6 +21,7 @@ typedef struct sm_job {
 	char *to;
 	char *in_reply_to;      /* may be "" */
 	gint64 created;
+	gint64 retried;         /* an admin's retry of it dead (supportctl) */
 	gint64 attempts;
 	gint64 previous_tickets;/* -1: not recorded in the job */
 	char *lease;            /* claim token of the worker holding it */

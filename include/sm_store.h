@@ -369,6 +369,36 @@ int sm_store_timers_list(sm_store *st, int limit, const char *const *fields,
     size_t nfields, sm_timer_row **rows, gint64 *total);
 void sm_timer_rows_free(sm_timer_row *rows, int n);
 
+/* ---- supportctl outbox (milter/store/store_outbox_admin.c) -----------
+ * What waits in {p}outbox:due and what was given up in {p}outbox:dead,
+ * and an admin's retry or drop of one job (keys: doc/redis-keys.md). */
+typedef struct sm_outbox_row {
+	gint64 id;
+	gint64 score;           /* due: next try; dead: when given up */
+	sm_job job;             /* the fields asked for (never the body) */
+} sm_outbox_row;
+
+/* The first limit jobs of the due set (soonest first) or the dead one
+ * (latest first); *total: how many it holds. Returns rows or -1. */
+int sm_store_outbox_list(sm_store *st, bool dead, int limit, sm_outbox_row **rows,
+    gint64 *total);
+void sm_outbox_rows_free(sm_outbox_row *rows, int n);
+
+/* One job: 1 found (*job its fields but body, *state "due", "dead" or
+ * "none", *score, *body_len), 0 no such job, -1 error. */
+int sm_store_outbox_show(sm_store *st, gint64 id, sm_job *job, char **state,
+    gint64 *score, gint64 *body_len);
+
+typedef enum sm_outbox_admin {
+	SM_OUTBOX_RETRY,        /* due now; a dead job gets 'retried' = now */
+	SM_OUTBOX_DROP,         /* deleted */
+} sm_outbox_admin;
+/* Returns the set the job was in ("due", "dead", "none": g_malloc'ed) or
+ * NULL with *busy (a worker holds it right now) or neither (no such job;
+ * for a retry also a job in no set). -1 in *err on a store error. */
+char *sm_store_outbox_admin(sm_store *st, gint64 id, sm_outbox_admin what,
+    gint64 now, bool *busy, int *err);
+
 /* Every ticket's named fields (at most 64), newest first, in batches
  * (store_scan.c): fn(id, values, ud) for each ticket that exists, values
  * NULL where unset; fn returns false to stop. Returns the number of

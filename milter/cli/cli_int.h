@@ -33,5 +33,8 @@ sm_store *open_store(const sm_config *cfg, int *rc);
 int cmd_timers(const sm_config *cfg, int argc, char **argv);
 /* supportctl stats [--queue Q] [--since DATE] (cmd_stats.c) */
 int cmd_stats(const sm_config *cfg, int argc, char **argv);
+/* supportctl outbox list [--dead] [--limit N] | show|retry|drop ID
+ * (cmd_outbox.c) */
+int cmd_outbox(const sm_config *cfg, int argc, char **argv);
 
 #endif

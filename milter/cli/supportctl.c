@@ -5,6 +5,8 @@
  *     ticket set ID [--status S] [--priority P] [--assign ADDR|none]
  *     timers [--limit N]  (cmd_timers.c)
  *     stats [--queue Q] [--since DATE]  (cmd_stats.c)
+ *     outbox list [--dead] [--limit N] | show ID | retry ID | drop ID
+ *       (cmd_outbox.c)
  *     health [--clear]
  *     config check
  * Exit status: 0 done; 1 bad input or not found (message on stderr);
@@ -47,6 +49,7 @@ usage(void)
 	    "  ticket set ID [--status S] [--priority P] [--assign ADDR|none]\n"
 	    "  timers [--limit N]\n"
 	    "  stats [--queue Q] [--since DATE]\n"
+	    "  outbox list [--dead] [--limit N] | show ID | retry ID | drop ID\n"
 	    "  health [--clear]\n"
 	    "  config check\n");
 	exit(EX_BAD);
@@ -552,6 +555,11 @@ main(int argc, char **argv)
 	} else if (strcmp(av[0], "stats") == 0) {
 		if ((cfg = load_config(false, &rc)) != NULL) {
 			rc = cmd_stats(cfg, ac - 1, av + 1);
+			sm_config_unref(cfg);
+		}
+	} else if (strcmp(av[0], "outbox") == 0) {
+		if ((cfg = load_config(false, &rc)) != NULL) {
+			rc = cmd_outbox(cfg, ac - 1, av + 1);
 			sm_config_unref(cfg);
 		}
 	} else {

@@ -281,7 +281,8 @@ retry_later(sm_store *st, const sm_job *j, const char *token, const char *why)
 	gint64 now = time(NULL), next;
 	int rc;
 
-	if (sm_mailer_give_up(j->created, now)) {
+	/* three days from when it was queued, or an admin retried it */
+	if (sm_mailer_give_up(MAX(j->created, j->retried), now)) {
 		give_up(st, j, token, why);
 		return;
 	}

@@ -4,7 +4,8 @@
  * (sm_job_from_fields) go by, so a field added for a new kind of mail is
  * added once. The Lua scripts take the fields as given and touch only the
  * ones they own by name (ticket and previous_tickets in apply.lua; lease,
- * attempts and last_error in claim.lua and fail.lua).
+ * attempts and last_error in claim.lua and fail.lua; retried in
+ * outbox_admin.lua).
  *
  * Interface: sm_job.h. Pure data; cannot fail.
  */
@@ -32,6 +33,7 @@ const sm_job_field sm_job_schema[] = {
 	STR(to, "to", true, false),
 	STR(in_reply_to, "in_reply_to", false, false),
 	INT(created, "created", false),
+	INT(retried, "retried", false),
 	INT(attempts, "attempts", false),
 	COUNT(previous_tickets, "previous_tickets"),
 	STR(lease, "lease", false, false),

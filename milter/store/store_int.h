@@ -32,6 +32,9 @@ enum sm_lua {
 	SM_LUA_TAPPLY,          /* timers: one ticket's plan, guarded */
 	SM_LUA_TLIST,           /* timers: read-only listing */
 	SM_LUA_TREWIND,         /* timers: every entry due now (re-plan) */
+	SM_LUA_OLIST,           /* supportctl outbox: read-only listing */
+	SM_LUA_OSHOW,           /* supportctl outbox: one job, read-only */
+	SM_LUA_OADMIN,          /* supportctl outbox: retry or drop a job */
 	SM_LUA_COUNT
 };
 

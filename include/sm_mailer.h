@@ -104,6 +104,12 @@ bool sm_mailer_render(const sm_config *cfg, GBytes *key,
     const sm_template_set *tpl, const sm_job *j, const sm_ticket *t,
     const char *msgid, gint64 now, sm_mail *out, char **err);
 
+/* The same in language lang (NULL: the queue's): supportctl template
+ * render --lang. */
+bool sm_mailer_render_lang(const sm_config *cfg, GBytes *key,
+    const sm_template_set *tpl, const sm_job *j, const sm_ticket *t,
+    const char *msgid, gint64 now, const char *lang, sm_mail *out, char **err);
+
 /* An agent's relayed reply (event "reply"): no template; the job's
  * subject and MIME entity (j->body), From "Agent via Queue" at the queue
  * address, the queue address as envelope sender, threaded to the

@@ -36,5 +36,8 @@ int cmd_stats(const sm_config *cfg, int argc, char **argv);
 /* supportctl outbox list [--dead] [--limit N] | show|retry|drop ID
  * (cmd_outbox.c) */
 int cmd_outbox(const sm_config *cfg, int argc, char **argv);
+/* supportctl template render NAME [--ticket N | --sample] [--queue Q]
+ * [--lang L] (cmd_template.c); cfg loaded with the secret */
+int cmd_template(const sm_config *cfg, int argc, char **argv);
 
 #endif

@@ -7,6 +7,8 @@
  *     stats [--queue Q] [--since DATE]  (cmd_stats.c)
  *     outbox list [--dead] [--limit N] | show ID | retry ID | drop ID
  *       (cmd_outbox.c)
+ *     template render NAME [--ticket N | --sample] [--queue Q] [--lang L]
+ *       (cmd_template.c)
  *     health [--clear]
  *     config check
  * Exit status: 0 done; 1 bad input or not found (message on stderr);
@@ -50,6 +52,7 @@ usage(void)
 	    "  timers [--limit N]\n"
 	    "  stats [--queue Q] [--since DATE]\n"
 	    "  outbox list [--dead] [--limit N] | show ID | retry ID | drop ID\n"
+	    "  template render NAME [--ticket N | --sample] [--queue Q] [--lang L]\n"
 	    "  health [--clear]\n"
 	    "  config check\n");
 	exit(EX_BAD);
@@ -76,6 +79,26 @@ load_config(bool full_check, int *rc)
 	GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
 	sm_config *cfg = full_check ? sm_runtime_load(config_path, true, errors) :
 	    sm_config_load(config_path, false, errors);
+
+	if (cfg == NULL || errors->len > 0) {
+		for (guint i = 0; i < errors->len; i++)
+			fprintf(stderr, "%s\n", (char *)g_ptr_array_index(errors, i));
+		if (cfg != NULL)
+			sm_config_unref(cfg);
+		cfg = NULL;
+		*rc = EX_BAD;
+	}
+	g_ptr_array_unref(errors);
+	return cfg;
+}
+
+/* The configuration with its secret, templates not loaded (their
+ * loader reports their errors itself). */
+static sm_config *
+load_config_secret(int *rc)
+{
+	GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
+	sm_config *cfg = sm_config_load(config_path, true, errors);
 
 	if (cfg == NULL || errors->len > 0) {
 		for (guint i = 0; i < errors->len; i++)
@@ -555,6 +578,12 @@ main(int argc, char **argv)
 	} else if (strcmp(av[0], "stats") == 0) {
 		if ((cfg = load_config(false, &rc)) != NULL) {
 			rc = cmd_stats(cfg, ac - 1, av + 1);
+			sm_config_unref(cfg);
+		}
+	} else if (strcmp(av[0], "template") == 0) {
+		/* the secret signs the loop guard of the rendered mail */
+		if ((cfg = load_config_secret(&rc)) != NULL) {
+			rc = cmd_template(cfg, ac - 1, av + 1);
 			sm_config_unref(cfg);
 		}
 	} else if (strcmp(av[0], "outbox") == 0) {

@@ -282,6 +282,14 @@ sm_mailer_render(const sm_config *cfg, GBytes *key,
     const sm_template_set *tpl, const sm_job *j, const sm_ticket *t,
     const char *msgid, gint64 now, sm_mail *out, char **err)
 {
+	return sm_mailer_render_lang(cfg, key, tpl, j, t, msgid, now, NULL, out, err);
+}
+
+bool
+sm_mailer_render_lang(const sm_config *cfg, GBytes *key,
+    const sm_template_set *tpl, const sm_job *j, const sm_ticket *t,
+    const char *msgid, gint64 now, const char *lang_over, sm_mail *out, char **err)
+{
 	const sm_queue *q;
 	const sm_template *tp;
 	const char *autosub, *lang;
@@ -304,7 +312,7 @@ sm_mailer_render(const sm_config *cfg, GBytes *key,
 		return false;
 	}
 	agent_side = strcmp(autosub, "auto-generated") == 0;
-	lang = q->language != NULL ? q->language : "en";
+	lang = lang_over != NULL ? lang_over : q->language != NULL ? q->language : "en";
 	if (tpl == NULL || (tp = sm_templates_get(tpl, lang, j->event)) == NULL) {
 		*err = g_strdup_printf("template '%s' is not loaded", j->event);
 		return false;

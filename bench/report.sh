@@ -280,8 +280,33 @@ $(rows "t-fire|$TIMER_DUE timers falling due at once, 2 daemons: escalations sen
 | actions/s, 2 daemons | $(awk '$1 == "t-fire" { for (i = 3; i <= NF; i++) if ($i ~ /^rate=/) { sub("rate=", "", $i); print $i } }' "$RES" | tail -n 1) | >= 1000: $(awk '$1 == "t-fire" { for (i = 3; i <= NF; i++) if ($i ~ /^rate=/) { sub("rate=", "", $i); r = $i } } END { print r == "" ? "-" : (r + 0 >= 1000 ? "met" : "**not met**") }' "$RES") |
 | Redis used_memory per pending timer ($((TIMER_N - TIMER_DUE)) entries) | $(unit "$TIMER_PER_ENTRY" B) | <= 100 B: $(awk -v h="${TIMER_PER_ENTRY:-}" 'BEGIN { print h == "" ? "-" : (h <= 100 ? "met" : "**not met**") }') |
 $( [ "$SM_EVER" = 1 ] || printf '\nsupport-milter rows skipped: %s.\n' "$SM_WHY")
+$(excerpt_table)
 EOF
 	narrative
+}
+
+# excerpt_table: section 6 (bench/excerpt), when it ran
+excerpt_table()
+{
+	[ -n "${EXCERPT_LINES:-}" ] || return 0
+	printf '%s\n' "$EXCERPT_LINES" | awk '
+	    { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[$1 "." kv[1]] = kv[2] } }
+	    END {
+		p = v["excerpt-parse.ns"]
+		print "\n## The excerpt\n"
+		print "The customer\047s new text cut from a mail (`sm_text_excerpt`, run on every support"
+		print "mail), per message, against the whole parse of the bench\047s sample in the same run (the"
+		print "parse makes the excerpt as one of its steps); and per kB of a hostile body (quote runs,"
+		print "attribution and header-block look-alikes, long lines) read whole at 100 kB and at 1 MB:"
+		print "equal figures mean the work is linear.\n"
+		print "| figure | ns | ratio to the parse |"
+		print "| --- | ---: | ---: |"
+		printf "| parse of the sample (bench/sample-12k.eml), the baseline | %d | 1.00 |\n", p
+		printf "| excerpt of the sample\047s body (%d bytes) | %d | %.3f |\n", v["excerpt-sample.bytes"], v["excerpt-sample.ns"], v["excerpt-sample.ns"] / p
+		printf "| excerpt of the longest reply fixture (%s, %d bytes) | %d | %.3f |\n", v["excerpt-longest.name"], v["excerpt-longest.bytes"], v["excerpt-longest.ns"], v["excerpt-longest.ns"] / p
+		printf "| hostile body, per kB, at 100 kB | %d | - |\n", v["excerpt-linear-100k.ns_per_kb"]
+		printf "| hostile body, per kB, at 1 MB | %d | - |\n", v["excerpt-linear-1m.ns_per_kb"]
+	    }'
 }
 
 # narrative: the hand-written part of BENCHMARKS.md - from its heading

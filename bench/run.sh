@@ -25,7 +25,7 @@
 # Results: a table on stdout and in BENCHMARKS.md ($BENCH_OUT, default in
 # the source tree), with the machine described. BENCH_QUICK=1 uses smaller
 # counts (a few minutes). BENCH_ONLY="direct sendmail tcp postfix memory timers
-# scale" (any of them) runs only those sections; such a partial pass
+# scale excerpt" (any of them) runs only those sections; such a partial pass
 # writes BENCHMARKS.md only where BENCH_OUT says. Rows of support-milter are skipped when it is not
 # built or does not start; Postfix rows when Postfix is missing.
 # BENCH_ONLY=config is a dry pass: the daemon's and Postfix's configurations
@@ -901,6 +901,19 @@ if only timers && [ $SM_OK = 1 ]; then
 	[ "$_sent" = "$TIMER_DUE" ] || say "timers: **$((TIMER_DUE - _sent)) escalations missing or duplicated**"
 	kill_wait "$PID_SM2"
 	PID_SM2=
+fi
+
+# 6. The excerpt (SM_EXCERPT): its cost per message on the sample and on
+# the longest reply fixture, against the whole parse of the sample in the
+# same run, and per kB of a hostile body at 100 kB and 1 MB (equal: linear).
+EXCERPT_LINES=
+if only excerpt; then
+	if EXCERPT_LINES=$("$top_builddir/bench/excerpt" "$top_srcdir/tests/data/replies" "$SAMPLE"); then
+		printf '%s\n' "$EXCERPT_LINES" | while read -r l; do say "excerpt: $l"; done
+	else
+		say "excerpt: bench/excerpt failed"
+		EXCERPT_LINES=
+	fi
 fi
 T_END=$(now)
 

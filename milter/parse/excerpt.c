@@ -267,6 +267,12 @@ attribution(const struct line *v, size_t i, size_t n, size_t *start)
 		dashed = true;
 	}
 	lead = sm_qr_lead(first.s + skip, first.len - skip);
+	/* Without a lead word or dashes, an attribution ends its first line
+	 * with a colon (or Gmail's old form with '>'), or that line holds
+	 * the date of one wrapped further: most lines of text do neither. */
+	if (lead == 0 && !dashed && first.len > 0 && !ends_with_colon(first.s, first.len) &&
+	    first.s[first.len - 1] != '>' && !has_time(first.s, first.len))
+		return 0;
 	for (size_t j = i; j < n && j < i + 3; j++) {
 		struct line l = line_core(v[j]);
 		size_t tlen, verb;

@@ -219,14 +219,23 @@ const struct sm_quote_lang sm_quote_langs[] = {
 
 const size_t sm_quote_nlangs = G_N_ELEMENTS(sm_quote_langs);
 
+static inline char
+lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+}
+
+/* Does s start with p (ASCII letters folded)? Compares as it goes, so a
+ * phrase that differs at its first letter - most - costs one test. */
 static bool
 prefix_ci(const char *s, size_t len, const char *p, size_t *plen)
 {
-	size_t n = strlen(p);
+	size_t i;
 
-	if (len < n || g_ascii_strncasecmp(s, p, n) != 0)
-		return false;
-	*plen = n;
+	for (i = 0; p[i] != '\0'; i++)
+		if (i >= len || lower(s[i]) != lower(p[i]))
+			return false;
+	*plen = i;
 	return true;
 }
 
@@ -336,8 +345,11 @@ bool
 sm_qr_forward(const char *s, size_t len)
 {
 	/* "---------- Forwarded message ---------", "Begin forwarded
-	 * message:", "-------- Weitergeleitete Nachricht --------" */
-	if (len > 120)
+	 * message:", "-------- Weitergeleitete Nachricht --------": a line
+	 * drawn around the phrase, or ending in a colon (most lines of text
+	 * are neither, and go at once) */
+	if (len == 0 || len > 120 || (strchr("-_=*", s[0]) == NULL &&
+	    s[len - 1] != ':' && !(len >= 3 && colon_at(s + len - 3, 3) == 3)))
 		return false;
 	for (size_t i = 0; i < sm_quote_nlangs; i++)
 		for (const char *const *f = sm_quote_langs[i].forwards; *f; f++)
@@ -370,11 +382,34 @@ sm_qr_fwd_subject(const char *s, size_t len)
 	return false;
 }
 
+/* The first bytes (ASCII letters folded) the footers and the lead words
+ * of the table start with: most lines of text start with another, and go
+ * at once. */
+enum { FIRST_FOOTER = 1, FIRST_LEAD = 2 };
+
+static bool
+first_byte(unsigned char c, int which)
+{
+	static gsize once;
+	static unsigned char first[256];
+
+	if (g_once_init_enter(&once)) {
+		for (size_t i = 0; i < sm_quote_nlangs; i++) {
+			for (const char *const *f = sm_quote_langs[i].footers; *f; f++)
+				first[(unsigned char)g_ascii_tolower((*f)[0])] |= FIRST_FOOTER;
+			for (const char *const *f = sm_quote_langs[i].leads; *f; f++)
+				first[(unsigned char)g_ascii_tolower((*f)[0])] |= FIRST_LEAD;
+		}
+		g_once_init_leave(&once, 1);
+	}
+	return (first[(unsigned char)g_ascii_tolower(c)] & which) != 0;
+}
+
 bool
 sm_qr_footer(const char *s, size_t len)
 {
 	/* footers are short lines; "Sent from my desk the form ..." is not */
-	if (len == 0 || len > 64)
+	if (len == 0 || len > 64 || !first_byte((unsigned char)s[0], FIRST_FOOTER))
 		return false;
 	for (size_t i = 0; i < sm_quote_nlangs; i++)
 		for (const char *const *f = sm_quote_langs[i].footers; *f; f++) {
@@ -402,6 +437,10 @@ sm_qr_footer(const char *s, size_t len)
 size_t
 sm_qr_verb_end(const char *s, size_t len, bool colon_optional)
 {
+	/* every verb of the table ends in a colon (or the full-width one) */
+	if (!colon_optional && (len == 0 || (s[len - 1] != ':' &&
+	    !(len >= 3 && colon_at(s + len - 3, 3) == 3))))
+		return 0;
 	for (size_t i = 0; i < sm_quote_nlangs; i++)
 		for (const char *const *v = sm_quote_langs[i].verbs; *v; v++) {
 			size_t n = strlen(*v), c;
@@ -426,6 +465,8 @@ sm_qr_verb_end(const char *s, size_t len, bool colon_optional)
 size_t
 sm_qr_lead(const char *s, size_t len)
 {
+	if (len == 0 || !first_byte((unsigned char)s[0], FIRST_LEAD))
+		return 0;
 	for (size_t i = 0; i < sm_quote_nlangs; i++)
 		for (const char *const *l = sm_quote_langs[i].leads; *l; l++) {
 			size_t p;

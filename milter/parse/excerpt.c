@@ -24,6 +24,8 @@ struct line {
 	const char *s;
 	size_t len;
 	bool dropped;       /* an attribution of answered quotes: kept blank */
+	bool quoted;        /* a Supercite quote (below a quote or an
+			     * attribution): left out like one */
 };
 
 /* The line without leading/trailing blanks and leading '*' (Outlook's
@@ -40,21 +42,16 @@ line_core(struct line l)
 	return l;
 }
 
-/* A quoted line: '>' after at most three blanks, or after the quoted
- * writer's initials or name as Supercite (Emacs) and Gnus write them
- * ("dc> ", "Richard> "); not a line that a writer set between ">>>" and
- * "<<<" for emphasis. */
+/* A quoted line: '>' after at most three blanks; not a line that a writer
+ * set between ">>>" and "<<<" for emphasis. */
 static bool
 line_is_quote(struct line l)
 {
-	size_t i = 0, e = l.len, w;
+	size_t i = 0, e = l.len;
 
 	while (i < l.len && i < 3 && l.s[i] == ' ')
 		i++;
-	for (w = i; w < l.len && w - i < 12 && g_ascii_isalpha(l.s[w]); w++)
-		;
-	if (w > i && w < l.len && l.s[w] == '>' &&
-	    (w + 1 == l.len || l.s[w + 1] == ' ' || l.s[w + 1] == '>'))
+	if (l.quoted)
 		return true;
 	if (i >= l.len || l.s[i] != '>')
 		return false;
@@ -62,6 +59,23 @@ line_is_quote(struct line l)
 		e--;
 	return !(e - i >= 6 && memcmp(l.s + i, ">>>", 3) == 0 &&
 	    memcmp(l.s + e - 3, "<<<", 3) == 0);
+}
+
+/* A quote as Supercite (Emacs) and Gnus write it, after the quoted
+ * writer's initials or name ("dc> ", "Richard> "). A console's prompt
+ * ("SQL> ", "Router> ") looks the same, so it counts only below a quote or
+ * an attribution (the caller knows). */
+static bool
+line_is_supercite(struct line l)
+{
+	size_t i = 0, w;
+
+	while (i < l.len && i < 3 && l.s[i] == ' ')
+		i++;
+	for (w = i; w < l.len && w - i < 12 && g_ascii_isalpha(l.s[w]); w++)
+		;
+	return w > i && w < l.len && l.s[w] == '>' &&
+	    (w + 1 == l.len || l.s[w + 1] == ' ' || l.s[w + 1] == '>');
 }
 
 /* "-- " is the standard delimiter; "--" alone is its common mangling. */
@@ -100,18 +114,10 @@ line_is_list_footer(struct line l)
 	static const char tail[] = " mailing list";
 
 	l = line_core(l);
+	/* "riak-users mailing list": the list's name is one word */
 	return l.len > sizeof(tail) - 1 && l.len < 100 &&
-	    g_ascii_strncasecmp(l.s + l.len - (sizeof(tail) - 1), tail, sizeof(tail) - 1) == 0;
-}
-
-static size_t
-popcount(unsigned x)
-{
-	size_t n = 0;
-
-	for (; x; x &= x - 1)
-		n++;
-	return n;
+	    g_ascii_strncasecmp(l.s + l.len - (sizeof(tail) - 1), tail, sizeof(tail) - 1) == 0 &&
+	    memchr(l.s, ' ', l.len - (sizeof(tail) - 1)) == NULL;
 }
 
 /*
@@ -119,8 +125,8 @@ popcount(unsigned x)
  * / To: / Subject:" in any language of the table and any order, as
  * Outlook, Hotmail and the webmails write it, starting with From, Date or
  * Sent; a field's value may wrap onto one more line. It must name the
- * sender and one more field, or three fields. *forward: its Subject is a
- * forward's ("Fwd: ...").
+ * sender and the date ("From: 3 May / To: 10 May" is a customer's
+ * booking). *forward: its Subject is a forward's ("Fwd: ...").
  */
 static bool
 header_block(const struct line *v, size_t i, size_t n, bool *forward)
@@ -150,8 +156,7 @@ header_block(const struct line *v, size_t i, size_t n, bool *forward)
 		if (k == SM_QF_SUBJECT)
 			*forward = sm_qr_fwd_subject(c.s + value, c.len - value);
 	}
-	return ((kinds & (SM_QF_FROM | SM_QF_DATE)) && popcount(kinds) >= 2) ||
-	    popcount(kinds) >= 3;
+	return (kinds & SM_QF_FROM) && (kinds & SM_QF_DATE);
 }
 
 static bool
@@ -178,6 +183,40 @@ has_time(const char *s, size_t len)
 			return true;
 	}
 	return false;
+}
+
+/* A clock time ("10:00", "9.05"), not a number. */
+static bool
+has_clock(const char *s, size_t len)
+{
+	for (size_t i = 0; i + 3 < len; i++)
+		if (g_ascii_isdigit(s[i]) && (s[i + 1] == ':' || s[i + 1] == '.') &&
+		    g_ascii_isdigit(s[i + 2]) && g_ascii_isdigit(s[i + 3]) &&
+		    (i + 4 == len || !g_ascii_isdigit(s[i + 4])))
+			return true;
+	return false;
+}
+
+/* A year ("2013"): four digits on their own. */
+static bool
+has_year(const char *s, size_t len)
+{
+	for (size_t i = 0; i + 3 < len; i++)
+		if ((i == 0 || !g_ascii_isdigit(s[i - 1])) && (s[i] == '1' || s[i] == '2') &&
+		    g_ascii_isdigit(s[i + 1]) && g_ascii_isdigit(s[i + 2]) &&
+		    g_ascii_isdigit(s[i + 3]) && (i + 4 == len || !g_ascii_isdigit(s[i + 4])))
+			return true;
+	return false;
+}
+
+/* An address in angle brackets ("<a@x>"), or one wrapped after its '<'. */
+static bool
+has_angle_addr(const char *s, size_t len)
+{
+	const char *lt = memchr(s, '<', len);
+
+	return lt != NULL && (lt == s + len - 1 ||
+	    memchr(lt, '@', len - (size_t)(lt - s)) != NULL);
 }
 
 static bool
@@ -231,8 +270,8 @@ lead_inside(struct line l)
 				size_t n = strlen(*w);
 
 				if (l.len - p >= n && memcmp(l.s + p, *w, n) == 0 &&
-				    (has_digit(l.s + p, l.len - p) ||
-				    memchr(l.s + p, '@', l.len - p) != NULL))
+				    has_digit(l.s + p, l.len - p) &&
+				    memchr(l.s + p, '@', l.len - p) != NULL)
 					return p;
 			}
 	}
@@ -257,7 +296,7 @@ attribution(const struct line *v, size_t i, size_t n, size_t *start)
 	struct line first = line_core(v[i]);
 	const char *s0 = first.s;
 	size_t lead, skip = 0, len = 0;
-	bool dashed = false;
+	bool dashed = false, weak;
 	char buf[600];
 
 	*start = 0;
@@ -267,11 +306,16 @@ attribution(const struct line *v, size_t i, size_t n, size_t *start)
 		dashed = true;
 	}
 	lead = sm_qr_lead(first.s + skip, first.len - skip);
+	if (lead == 0) {
+		dashed = false;     /* "-- app v2 crashes when it writes" */
+		skip = 0;
+	}
 	/* Without a lead word or dashes, an attribution ends its first line
 	 * with a colon (or Gmail's old form with '>'), or that line holds
 	 * the date of one wrapped further: most lines of text do neither. */
 	if (lead == 0 && !dashed && first.len > 0 && !ends_with_colon(first.s, first.len) &&
-	    first.s[first.len - 1] != '>' && !has_time(first.s, first.len))
+	    first.s[first.len - 1] != '>' && !has_time(first.s, first.len) &&
+	    memchr(first.s, '@', first.len) == NULL && memchr(first.s, '<', first.len) == NULL)
 		return 0;
 	for (size_t j = i; j < n && j < i + 3; j++) {
 		struct line l = line_core(v[j]);
@@ -296,21 +340,31 @@ attribution(const struct line *v, size_t i, size_t n, size_t *start)
 		if (dashed)
 			while (tlen > 0 && (buf[tlen - 1] == '-' || buf[tlen - 1] == ' '))
 				tlen--;
-		verb = sm_qr_verb_end(buf, tlen, lead > 0 || dashed);
-
+		verb = sm_qr_verb_end(buf, tlen, false);
+		/* a verb without its colon ("... Ann <a@x> wrote"), or in the
+		 * middle ("Am ... schrieb Ann <a@x>:"): with an address */
+		weak = false;
+		if (verb == 0 && lead > 0 && (dashed || memchr(buf, '@', tlen) != NULL ||
+		    quote_follows(v, j, n)) &&
+		    ((verb = sm_qr_verb_end(buf, tlen, true)) > 0 ||
+		    (ends_with_colon(buf, tlen) && sm_qr_verb_inside(buf, tlen))))
+			weak = true;
+		if (weak && verb == 0)
+			verb = 1;
 		/* "wrote:" as a word, not the end of a URL; verbs in scripts
 		 * without blanks follow the name directly */
-		if (verb > 0 && verb < tlen && (unsigned char)buf[tlen - verb] < 0x80 &&
+		if (!weak && verb > 0 && verb < tlen && (unsigned char)buf[tlen - verb] < 0x80 &&
 		    buf[tlen - verb - 1] != ' ')
 			verb = 0;
-		/* "Am ... schrieb Ann <a@x>:", "Op ... schreef Ann <a@x>:" */
-		if (verb == 0 && lead > 0 && ends_with_colon(buf, tlen) &&
-		    sm_qr_verb_inside(buf, tlen))
-			verb = 1;
 		if (verb > 0) {
+			/* with a date, and quotes below it, or an address or
+			 * a time in it ("On 3 May I wrote: / the product is
+			 * broken" is the customer's) */
 			if (lead > 0)
-				return tlen <= 400 && (has_digit(buf, tlen) ||
-				    memchr(buf, '@', tlen) != NULL) ? j - i + 1 : 0;
+				return tlen <= 400 && has_digit(buf, tlen) &&
+				    (weak || quote_follows(v, j, n) ||
+				    memchr(buf, '@', tlen) != NULL || has_clock(buf, tlen) ||
+				    has_year(buf, tlen)) ? j - i + 1 : 0;
 			/* "pon., 1 sty 2024 o 10:00 Ann <a@x>" over
 			 * "napisał(a):": a date and an address on the first
 			 * line, no lead word on the next ones */
@@ -321,18 +375,22 @@ attribution(const struct line *v, size_t i, size_t n, size_t *start)
 					if (sm_qr_lead(lk.s, lk.len) > 0)
 						return 0;
 				}
-				return tlen <= 300 && has_time(s0, first.len) &&
+				return tlen <= 300 && has_clock(s0, first.len) &&
 				    wrapped_address(s0, first.len, v, i, n) ? j - i + 1 : 0;
 			}
 			if ((*start = lead_inside(first)) > 0)
 				return 1;
-			return tlen <= 200 && (has_digit(buf, tlen) ||
-			    memchr(buf, '@', tlen) != NULL || quote_follows(v, j, n)) ? 1 : 0;
+			/* "Ann <a@x> wrote:" above quotes, or with the time
+			 * of a date ("Ann <a@x> 于2024年1月1日 10:00写道：") */
+			return tlen <= 200 && (quote_follows(v, j, n) ||
+			    has_angle_addr(buf, tlen) ||
+			    (memchr(buf, '@', tlen) != NULL && has_clock(buf, tlen))) ? 1 : 0;
 		}
-		/* a date and an address, then a colon */
+		/* a date with its time and an address in angle brackets, then
+		 * a colon ("30.09.2017, 18:30, "Ann" <a@x>:") */
 		if (lead == 0 && !dashed && ends_with_colon(buf, tlen) && tlen <= 300 &&
-		    memchr(buf, '@', tlen) != NULL && has_time(buf, tlen) &&
-		    (j == i || has_time(s0, first.len) || wrapped_address(s0, first.len, v, i, n)))
+		    has_angle_addr(buf, tlen) && has_clock(buf, tlen) &&
+		    (j == i || has_clock(s0, first.len) || wrapped_address(s0, first.len, v, i, n)))
 			return j - i + 1;
 	}
 	/* Gmail's old form: a date, a name and an address, no colon,
@@ -359,9 +417,14 @@ static enum mark
 line_mark(const struct line *v, size_t i, size_t n)
 {
 	struct line c = line_core(v[i]);
+	size_t start;
 	bool fwd;
 
-	if (sm_qr_footer(c.s, c.len)) {
+	/* a footer ends its paragraph: a blank line, a quote or nothing
+	 * follows ("Enviado desde mi casa no funciona / el correo" is text) */
+	if (sm_qr_footer(c.s, c.len) && (i + 1 >= n || line_core(v[i + 1]).len == 0 ||
+	    line_is_quote(v[i + 1]) || line_is_rule(v[i + 1]) ||
+	    header_block(v, i + 1, n, &fwd) || attribution(v, i + 1, n, &start) > 0)) {
 		/* iOS Mail writes its footer above a forward */
 		size_t j = i + 1;
 
@@ -433,7 +496,7 @@ static void
 reader_next(struct reader *r)
 {
 	const char *s = r->p, *e = s;
-	struct line l = { s, 0, false };
+	struct line l = { s, 0, false, false };
 
 	e += strcspn(s, "\r\n");
 	l.len = e - s;
@@ -503,14 +566,19 @@ feed(struct reader *r, struct sm_tidy *kept, size_t *fed, size_t cut,
 	keep_lines(r, kept, fed, cut, true);
 }
 
-char *
-sm_text_excerpt(const char *body, size_t max)
+/* The excerpt; *found (when given): some new text was found, before the
+ * fallback to the first lines (whatever max is). */
+static char *
+excerpt_core(const char *body, size_t max, bool *found)
 {
 	struct reader r;
 	struct sm_tidy kept;
 	size_t cut, fed = 0, fwd_at = (size_t)-1;
+	bool qctx = false;
 	char *res;
 
+	if (found != NULL)
+		*found = false;
 	if (body == NULL)
 		return g_strdup("");
 	r.p = body;
@@ -536,6 +604,13 @@ sm_text_excerpt(const char *body, size_t max)
 		if (fwd_at != (size_t)-1)
 			continue;       /* a forward is kept whole */
 		v = lines_from(&r, cut, &n);
+		/* a Supercite quote only below another quote (qctx: the last
+		 * line that was not blank was one) */
+		if (line_core(v[cut]).len != 0) {
+			if (qctx && line_is_supercite(v[cut]))
+				v[cut].quoted = true;
+			qctx = line_is_quote(v[cut]);
+		}
 		if (line_is_quote(v[cut]))
 			continue;
 		switch (line_mark(v, cut, n)) {
@@ -572,9 +647,13 @@ sm_text_excerpt(const char *body, size_t max)
 		 * many webmails quote without '>'), it is. Quote runs are
 		 * skipped, so this is linear. */
 		for (j = cut + span; have(&r, j); j++) {
-			if (line_is_quote(*LINE(&r, j)))
+			struct line *l = LINE(&r, j);
+
+			if (line_is_supercite(*l))
+				l->quoted = true;       /* below an attribution */
+			if (line_is_quote(*l))
 				quoted = true;
-			else if (line_core(*LINE(&r, j)).len != 0)
+			else if (line_core(*l).len != 0)
 				break;
 		}
 		v = lines_from(&r, j, &n);
@@ -584,12 +663,15 @@ sm_text_excerpt(const char *body, size_t max)
 				if (k >= fed)
 					v[k].dropped = true;
 			cut = j - 1;
+			qctx = true;
 			continue;
 		}
 		break;
 	}
 done:
 	feed(&r, &kept, &fed, cut, fwd_at);
+	if (found != NULL)
+		*found = kept.out->len > 0;
 	if (kept.out->len == 0) {
 		/* only quotes or a signature: better the first lines than
 		 * nothing at all */
@@ -607,27 +689,59 @@ done:
 }
 
 char *
+sm_text_excerpt(const char *body, size_t max)
+{
+	return excerpt_core(body, max, NULL);
+}
+
+/*
+ * What follows the element of quoted history in an HTML reply is kept
+ * when it is a forward (a separator, or an Outlook block whose Subject
+ * says "FW:"), or when it holds answers written between quotes (Gmail's
+ * inline replies, bottom-posting, its "Quote" button in the middle of
+ * new text): then the whole text is read line by line.
+ */
+static bool
+rest_is_read(const char *rest)
+{
+	struct line v[LOOKAHEAD + 1];
+	const char *p = rest;
+	size_t n = 0, first = 0;
+	bool quoted = false;
+
+	while (*p != '\0') {
+		struct line l = { .s = p, .len = strcspn(p, "\n") };
+
+		if (n < G_N_ELEMENTS(v))
+			v[n++] = l;
+		if (line_is_quote(l))
+			quoted = true;
+		else if (quoted && line_core(l).len != 0)
+			return true;
+		p += l.len;
+		if (*p == '\n')
+			p++;
+	}
+	while (first < n && line_core(v[first]).len == 0)
+		first++;
+	return first < n && line_mark(v, first, n) == M_FORWARD;
+}
+
+char *
 sm_text_excerpt_split(const char *body, size_t new_len, size_t max)
 {
-	const char *rest;
 	char *head, *ex;
-	size_t len;
+	bool found;
 
-	if (body == NULL || new_len >= (len = strlen(body)))
-		return sm_text_excerpt(body, max);
-	/* what follows the cut: a forward is kept */
-	for (rest = body + new_len; *rest == '\n' || *rest == ' '; rest++)
-		;
-	len = strcspn(rest, "\n");
-	if (sm_qr_forward(rest, len))
+	if (body == NULL || new_len >= strlen(body) || rest_is_read(body + new_len))
 		return sm_text_excerpt(body, max);
 	head = g_strndup(body, new_len);
-	ex = sm_text_excerpt(head, max);
+	ex = excerpt_core(head, max, &found);
 	g_free(head);
-	if (*ex != '\0')
+	if (found)
 		return ex;
-	/* nothing before the history's element (a reply written below
-	 * it): the whole text, read line by line */
+	/* nothing new before the history's element (a reply written
+	 * below it): the whole text, read line by line */
 	g_free(ex);
 	return sm_text_excerpt(body, max);
 }

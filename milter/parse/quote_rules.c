@@ -32,6 +32,8 @@ const struct sm_quote_lang sm_quote_langs[] = {
 	  .forwards = L("Forwarded message", "Begin forwarded message", "Forwarded by"),
 	  .fwd_subjects = L("Fwd", "Fw"),
 	  .footers = L("Sent from my ", "Sent from Mail for Windows", "Sent from Outlook",
+	      "Sent from Outlook Mobile", "Sent from Outlook for iOS",
+	      "Sent from Outlook for Android",
 	      "Sent from Yahoo Mail", "Sent from Samsung", "Sent with Proton",
 	      "Sent from ProtonMail", "Sent from Proton Mail", "Sent with Sparrow",
 	      "Sent via the Samsung", "Sent from Gmail Mobile", "Sent from BlueMail",
@@ -50,7 +52,7 @@ const struct sm_quote_lang sm_quote_langs[] = {
 	  .footers = L("Von meinem iPhone gesendet", "Von meinem iPad gesendet",
 	      "Von meinem Samsung", "Von meinem Android", "Gesendet von meinem ",
 	      "Gesendet von Mail für Windows", "Gesendet von Outlook für ",
-	      "Gesendet mit der ", "Gesendet von iPhone", "Von Outlook für ") },
+	      "Gesendet von iPhone", "Von Outlook für ") },
 	{ .name = "fr",
 	  .leads = L("Le "),
 	  .verbs = L("a écrit :", "a écrit:", "a écrit :"),
@@ -60,7 +62,7 @@ const struct sm_quote_lang sm_quote_langs[] = {
 	  .forwards = L("Message transféré", "Début du message réexpédié",
 	      "Début du message transféré"),
 	  .fwd_subjects = L("TR", "Tr"),
-	  .footers = L("Envoyé de mon ", "Envoyé depuis mon ", "Envoyé à partir de ",
+	  .footers = L("Envoyé de mon ", "Envoyé depuis mon ",
 	      "Obtenir Outlook pour ", "Envoyé de Yahoo Mail") },
 	{ .name = "es",
 	  .leads = L("El "),
@@ -90,7 +92,7 @@ const struct sm_quote_lang sm_quote_langs[] = {
 	  .originals = L("Oorspronkelijk bericht", "Origineel bericht"),
 	  .forwards = L("Doorgestuurd bericht", "Begin doorgestuurd bericht"),
 	  .fwd_subjects = L("Doorst"),
-	  .footers = L("Verzonden vanaf mijn ", "Verstuurd vanaf mijn ", "Verzonden met ",
+	  .footers = L("Verzonden vanaf mijn ", "Verstuurd vanaf mijn ",
 	      "Verzonden vanuit Outlook") },
 	{ .name = "pt",
 	  .leads = L("Em ", "No dia "),
@@ -101,7 +103,7 @@ const struct sm_quote_lang sm_quote_langs[] = {
 	  .forwards = L("Mensagem encaminhada", "Início da mensagem reencaminhada",
 	      "Mensagem reencaminhada"),
 	  .fwd_subjects = L("ENC", "Enc"),
-	  .footers = L("Enviado do meu ", "Enviado do iPhone", "Enviado a partir do ",
+	  .footers = L("Enviado do meu ", "Enviado do iPhone",
 	      "Obter o Outlook para ") },
 	{ .name = "pl",
 	  .leads = L("W dniu ", "Dnia "),
@@ -120,7 +122,7 @@ const struct sm_quote_lang sm_quote_langs[] = {
 	  .originals = L("Ursprungligt meddelande", "Originalmeddelande"),
 	  .forwards = L("Vidarebefordrat meddelande", "Vidarebefordrat brev"),
 	  .fwd_subjects = L("VB", "Vb"),
-	  .footers = L("Skickat från min ", "Skickat från Outlook", "Skickades från ") },
+	  .footers = L("Skickat från min ", "Skickat från Outlook") },
 	{ .name = "da+no",
 	  .leads = L("Den "),
 	  .verbs = L("skrev:", "skrev følgende:"),
@@ -150,7 +152,7 @@ const struct sm_quote_lang sm_quote_langs[] = {
 	  .forwards = L("Пересылаемое сообщение", "Пересланное сообщение",
 	      "Перенаправленное сообщение"),
 	  .fwd_subjects = L("Пересл", "FW"),
-	  .footers = L("Отправлено с iPhone", "Отправлено с моего ", "Отправлено из ") },
+	  .footers = L("Отправлено с iPhone", "Отправлено с моего ") },
 	{ .name = "cs",
 	  .leads = L("Dne "),
 	  .verbs = L("napsal(a):", "napsal:", "napsala:"),
@@ -405,6 +407,33 @@ first_byte(unsigned char c, int which)
 	return (first[(unsigned char)g_ascii_tolower(c)] & which) != 0;
 }
 
+/* Is the line s the footer f: a whole phrase ("Von meinem iPhone
+ * gesendet", "Get Outlook for Android<https://...>") with no more words
+ * ("Von meinem Android-Telefon aus ..." is text), or a phrase ending in a
+ * blank ("Sent from my ") and a device of a few words, not "Sent from my
+ * desk, is much easier then ...". */
+static bool
+footer_is(const char *s, size_t len, const char *f)
+{
+	size_t p, words = 0;
+
+	if (!prefix_ci(s, len, f, &p))
+		return false;
+	if (f[p - 1] != ' ') {
+		while (p < len && s[p] == ' ')
+			p++;
+		return p == len || s[p] == '<' || s[p] == '(' || s[p] == '.' ||
+		    s[p] == '!' || g_ascii_isdigit(s[p]);
+	}
+	for (; p < len; p++) {
+		if (s[p] == ',' || s[p] == ';')
+			return false;
+		if (s[p] == ' ' && p + 1 < len && s[p + 1] != ' ')
+			words++;
+	}
+	return words <= 3;
+}
+
 bool
 sm_qr_footer(const char *s, size_t len)
 {
@@ -412,25 +441,9 @@ sm_qr_footer(const char *s, size_t len)
 	if (len == 0 || len > 64 || !first_byte((unsigned char)s[0], FIRST_FOOTER))
 		return false;
 	for (size_t i = 0; i < sm_quote_nlangs; i++)
-		for (const char *const *f = sm_quote_langs[i].footers; *f; f++) {
-			size_t p, words = 0;
-
-			if (!prefix_ci(s, len, *f, &p))
-				continue;
-			/* a whole phrase ("Von meinem iPhone gesendet",
-			 * "Get Outlook for Android<https://...>") */
-			if ((*f)[strlen(*f) - 1] != ' ')
+		for (const char *const *f = sm_quote_langs[i].footers; *f; f++)
+			if (footer_is(s, len, *f))
 				return true;
-			/* "Sent from my " and a device of a few words, not
-			 * "Sent from my desk, is much easier then ..." */
-			for (; p < len; p++) {
-				if (s[p] == ',' || s[p] == ';')
-					return false;
-				if (s[p] == ' ' && p + 1 < len && s[p + 1] != ' ')
-					words++;
-			}
-			return words <= 3;
-		}
 	return false;
 }
 

@@ -297,6 +297,47 @@ test_excerpt(void)
 	}
 }
 
+/* Cut to max bytes on a UTF-8 boundary, trailing white space trimmed:
+ * what sm_text_excerpt does to its text. */
+static char *
+cut_like_excerpt(const char *s, size_t max)
+{
+	size_t len = strlen(s);
+	char *c;
+
+	if (len > max) {
+		len = max;
+		while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+			len--;
+	}
+	while (len > 0 && g_ascii_isspace(s[len - 1]))
+		len--;
+	c = g_strndup(s, len);
+	return c;
+}
+
+/* The split excerpt keeps the prefix property too, and a head without
+ * new text (an attribution only) gives way to the reply below it. */
+static void
+test_excerpt_split_prefix(void)
+{
+	const char *body = "\xe5\x9c\xa8 2024\xe5\xb9\xb4 Ann <a@x.com> \xe5\x86\x99"
+	    "\xe9\x81\x93\xef\xbc\x9a\n> q\nThanks\n";
+	size_t new_len = strcspn(body, "\n") + 1;
+	char *full = sm_text_excerpt_split(body, new_len, 100000);
+
+	g_assert_cmpstr(full, ==, "Thanks");
+	for (size_t max = 0; max <= strlen(full) + 2; max++) {
+		char *want = cut_like_excerpt(full, max);
+		char *got = sm_text_excerpt_split(body, new_len, max);
+
+		g_assert_cmpstr(got, ==, want);
+		g_free(want);
+		g_free(got);
+	}
+	g_free(full);
+}
+
 /* HTML replies: the history is cut where the client's element for it
  * starts (html.c), before it is text; a forward in it is kept. */
 static void
@@ -433,24 +474,6 @@ test_excerpt_hostile(void)
 	g_string_free(s, TRUE);
 }
 
-/* Cut to max bytes on a UTF-8 boundary, trailing white space trimmed:
- * what sm_text_excerpt does to its text. */
-static char *
-cut_like_excerpt(const char *s, size_t max)
-{
-	size_t len = strlen(s);
-	char *c;
-
-	if (len > max) {
-		len = max;
-		while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
-			len--;
-	}
-	while (len > 0 && g_ascii_isspace(s[len - 1]))
-		len--;
-	c = g_strndup(s, len);
-	return c;
-}
 
 /*
  * The excerpt's text only ever grows at its end as more of the body is
@@ -531,6 +554,7 @@ main(int argc, char **argv)
 	g_test_add_func("/text/html-big", test_html_big);
 	g_test_add_func("/text/excerpt", test_excerpt);
 	g_test_add_func("/text/excerpt-html", test_excerpt_html);
+	g_test_add_func("/text/excerpt-split-prefix", test_excerpt_split_prefix);
 	g_test_add_func("/text/excerpt-bounds", test_excerpt_bounds);
 	g_test_add_func("/text/excerpt-hostile", test_excerpt_hostile);
 	g_test_add_func("/text/excerpt-prefix", test_excerpt_prefix);

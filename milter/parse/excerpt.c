@@ -55,6 +55,9 @@ line_is_quote(struct line l)
 		return true;
 	if (i >= l.len || l.s[i] != '>')
 		return false;
+	/* ">50 of them" is a comparison */
+	if (i + 1 < l.len && g_ascii_isdigit(l.s[i + 1]))
+		return false;
 	while (e > i && (l.s[e - 1] == ' ' || l.s[e - 1] == '\t'))
 		e--;
 	return !(e - i >= 6 && memcmp(l.s + i, ">>>", 3) == 0 &&
@@ -90,7 +93,11 @@ line_is_signature(struct line l)
  * rule line such as "-----Original Message-----" or Outlook's
  * "______": a header block below it whose Subject says "Fwd:" makes it a
  * forward. */
-static bool header_block(const struct line *v, size_t i, size_t n, bool *forward);
+static bool header_block(const struct line *v, size_t i, size_t n, bool *forward,
+    bool below_rule);
+static bool has_clock(const char *s, size_t len);
+static bool has_digit(const char *s, size_t len);
+static bool ends_with_colon(const char *s, size_t len);
 
 /* A line drawn with '_', '=' or '-' (at least three; "--" is the
  * signature's): Outlook's "______" above the quoted header block, the
@@ -126,15 +133,29 @@ line_is_list_footer(struct line l)
  * Outlook, Hotmail and the webmails write it, starting with From, Date or
  * Sent; a field's value may wrap onto one more line. It must name the
  * sender and the date ("From: 3 May / To: 10 May" is a customer's
- * booking). *forward: its Subject is a forward's ("Fwd: ...").
+ * booking), with a time in the date (below a drawn line or a separator,
+ * below_rule, a date will do), and not below a line ending in a colon.
+ * *forward: its Subject is a forward's ("Fwd: ...").
  */
 static bool
-header_block(const struct line *v, size_t i, size_t n, bool *forward)
+header_block(const struct line *v, size_t i, size_t n, bool *forward, bool below_rule)
 {
 	unsigned kinds = 0;
 	int wrapped = 0;
+	bool clock = false;
 
 	*forward = false;
+	/* not below the customer's "blocked by your filter:" (a header block
+	 * they paste to show us) */
+	for (size_t k = i, b = 0; k-- > 0 && b < 3; b++) {
+		struct line above = line_core(v[k]);
+
+		if (above.len == 0)
+			continue;
+		if (ends_with_colon(above.s, above.len))
+			return false;
+		break;
+	}
 	for (size_t j = i; j < n && j < i + 8; j++) {
 		struct line c = line_core(v[j]);
 		size_t value;
@@ -155,8 +176,13 @@ header_block(const struct line *v, size_t i, size_t n, bool *forward)
 		kinds |= k;
 		if (k == SM_QF_SUBJECT)
 			*forward = sm_qr_fwd_subject(c.s + value, c.len - value);
+		/* a mail's date has its time ("From: Frankfurt / Date: 12
+		 * May 2024" is a flight) */
+		if (k == SM_QF_DATE && (has_clock(c.s + value, c.len - value) ||
+		    (below_rule && has_digit(c.s + value, c.len - value))))
+			clock = true;
 	}
-	return (kinds & SM_QF_FROM) && (kinds & SM_QF_DATE);
+	return (kinds & SM_QF_FROM) && (kinds & SM_QF_DATE) && clock;
 }
 
 static bool
@@ -190,7 +216,7 @@ static bool
 has_clock(const char *s, size_t len)
 {
 	for (size_t i = 0; i + 3 < len; i++)
-		if (g_ascii_isdigit(s[i]) && (s[i + 1] == ':' || s[i + 1] == '.') &&
+		if (g_ascii_isdigit(s[i]) && (s[i + 1] == ':' || s[i + 1] == '.' || s[i + 1] == 'h') &&
 		    g_ascii_isdigit(s[i + 2]) && g_ascii_isdigit(s[i + 3]) &&
 		    (i + 4 == len || !g_ascii_isdigit(s[i + 4])))
 			return true;
@@ -207,6 +233,18 @@ has_year(const char *s, size_t len)
 		    g_ascii_isdigit(s[i + 3]) && (i + 4 == len || !g_ascii_isdigit(s[i + 4])))
 			return true;
 	return false;
+}
+
+/* The word that ends at end (exclusive) is an address ("a@x", "<a@x>",
+ * "(a@x)"): in an attribution the address comes right before the verb. */
+static bool
+address_before(const char *s, size_t end)
+{
+	size_t b = end;
+
+	while (b > 0 && s[b - 1] != ' ')
+		b--;
+	return end > b && memchr(s + b, '@', end - b) != NULL;
 }
 
 /* An address in angle brackets ("<a@x>"), or one wrapped after its '<'. */
@@ -227,12 +265,12 @@ ends_with_colon(const char *s, size_t len)
 }
 
 /* The next line after j that is not blank is a quote (within what the
- * caller has read). */
+ * caller has read), Supercite's too (it is below an attribution). */
 static bool
 quote_follows(const struct line *v, size_t j, size_t n)
 {
 	for (j++; j < n; j++) {
-		if (line_is_quote(v[j]))
+		if (line_is_quote(v[j]) || line_is_supercite(v[j]))
 			return true;
 		if (line_core(v[j]).len != 0)
 			return false;
@@ -344,13 +382,27 @@ attribution(const struct line *v, size_t i, size_t n, size_t *start)
 		/* a verb without its colon ("... Ann <a@x> wrote"), or in the
 		 * middle ("Am ... schrieb Ann <a@x>:"): with an address */
 		weak = false;
-		if (verb == 0 && lead > 0 && (dashed || memchr(buf, '@', tlen) != NULL ||
-		    quote_follows(v, j, n)) &&
-		    ((verb = sm_qr_verb_end(buf, tlen, true)) > 0 ||
-		    (ends_with_colon(buf, tlen) && sm_qr_verb_inside(buf, tlen))))
-			weak = true;
-		if (weak && verb == 0)
-			verb = 1;
+		if (verb == 0 && lead > 0) {
+			size_t w = sm_qr_verb_end(buf, tlen, true);
+
+			/* "... Ann <a@x> wrote": the address right before
+			 * the verb, the verb a word ("m'a écrit" is not "a
+			 * écrit"); between dashes the form says enough */
+			if (w > 0 && w < tlen && buf[tlen - w - 1] == ' ' &&
+			    (dashed || quote_follows(v, j, n) ||
+			    (tlen - w >= 2 && buf[tlen - w - 2] == '>' &&
+			    address_before(buf, tlen - w - 1)))) {
+				weak = true;
+				verb = w;
+			}
+			/* "Am ... schrieb Ann <a@x>:": the address right
+			 * before the colon */
+			else if (ends_with_colon(buf, tlen) && sm_qr_verb_inside(buf, tlen) &&
+			    (quote_follows(v, j, n) || (tlen >= 2 && buf[tlen - 2] == '>'))) {
+				weak = true;
+				verb = 1;
+			}
+		}
 		/* "wrote:" as a word, not the end of a URL; verbs in scripts
 		 * without blanks follow the name directly */
 		if (!weak && verb > 0 && verb < tlen && (unsigned char)buf[tlen - verb] < 0x80 &&
@@ -363,8 +415,8 @@ attribution(const struct line *v, size_t i, size_t n, size_t *start)
 			if (lead > 0)
 				return tlen <= 400 && has_digit(buf, tlen) &&
 				    (weak || quote_follows(v, j, n) ||
-				    memchr(buf, '@', tlen) != NULL || has_clock(buf, tlen) ||
-				    has_year(buf, tlen)) ? j - i + 1 : 0;
+				    (verb < tlen && address_before(buf, tlen - verb - 1))) ?
+				    j - i + 1 : 0;
 			/* "pon., 1 sty 2024 o 10:00 Ann <a@x>" over
 			 * "napisał(a):": a date and an address on the first
 			 * line, no lead word on the next ones */
@@ -376,6 +428,7 @@ attribution(const struct line *v, size_t i, size_t n, size_t *start)
 						return 0;
 				}
 				return tlen <= 300 && has_clock(s0, first.len) &&
+				    has_year(buf, tlen) &&
 				    wrapped_address(s0, first.len, v, i, n) ? j - i + 1 : 0;
 			}
 			if ((*start = lead_inside(first)) > 0)
@@ -389,7 +442,7 @@ attribution(const struct line *v, size_t i, size_t n, size_t *start)
 		/* a date with its time and an address in angle brackets, then
 		 * a colon ("30.09.2017, 18:30, "Ann" <a@x>:") */
 		if (lead == 0 && !dashed && ends_with_colon(buf, tlen) && tlen <= 300 &&
-		    has_angle_addr(buf, tlen) && has_clock(buf, tlen) &&
+		    has_angle_addr(buf, tlen) && has_clock(buf, tlen) && has_year(buf, tlen) &&
 		    (j == i || has_clock(s0, first.len) || wrapped_address(s0, first.len, v, i, n)))
 			return j - i + 1;
 	}
@@ -420,19 +473,26 @@ line_mark(const struct line *v, size_t i, size_t n)
 	size_t start;
 	bool fwd;
 
-	/* a footer ends its paragraph: a blank line, a quote or nothing
-	 * follows ("Enviado desde mi casa no funciona / el correo" is text) */
-	if (sm_qr_footer(c.s, c.len) && (i + 1 >= n || line_core(v[i + 1]).len == 0 ||
-	    line_is_quote(v[i + 1]) || line_is_rule(v[i + 1]) ||
-	    header_block(v, i + 1, n, &fwd) || attribution(v, i + 1, n, &start) > 0)) {
-		/* iOS Mail writes its footer above a forward */
+	/* a footer is the last of the new text: nothing follows it but
+	 * history - quotes, an attribution, a header block, a drawn line, a
+	 * separator - or a forward ("Sent from my iPhone / / Why are they
+	 * rejected?" and "Enviado desde mi casa no funciona" are text) */
+	if (sm_qr_footer(c.s, c.len)) {
 		size_t j = i + 1;
+		struct line cj;
 
 		while (j < n && line_core(v[j]).len == 0)
 			j++;
-		if (j < n && sm_qr_forward(line_core(v[j]).s, line_core(v[j]).len))
+		if (j >= n)
+			return M_END;
+		cj = line_core(v[j]);
+		/* iOS Mail writes its footer above a forward */
+		if (sm_qr_forward(cj.s, cj.len))
 			return M_SKIP;
-		return M_END;
+		if (line_is_quote(v[j]) || line_is_rule(v[j]) || sm_qr_original(cj.s, cj.len) ||
+		    sm_qr_footer(cj.s, cj.len) || header_block(v, j, n, &fwd, false) ||
+		    attribution(v, j, n, &start) > 0)
+			return M_END;
 	}
 	if (line_is_signature(v[i]))
 		return M_END;
@@ -443,7 +503,7 @@ line_mark(const struct line *v, size_t i, size_t n)
 
 		while (j < n && line_core(v[j]).len == 0)
 			j++;
-		return j < n && header_block(v, j, n, &fwd) && fwd ? M_FORWARD : M_END;
+		return j < n && header_block(v, j, n, &fwd, true) && fwd ? M_FORWARD : M_END;
 	}
 	/* a drawn line ends the text above a header block or a list's
 	 * footer, and is text otherwise */
@@ -452,11 +512,11 @@ line_mark(const struct line *v, size_t i, size_t n)
 
 		while (j < n && line_core(v[j]).len == 0)
 			j++;
-		if (j < n && header_block(v, j, n, &fwd))
+		if (j < n && header_block(v, j, n, &fwd, true))
 			return fwd ? M_FORWARD : M_END;
 		return j < n && line_is_list_footer(v[j]) ? M_END : M_TEXT;
 	}
-	if (header_block(v, i, n, &fwd))
+	if (header_block(v, i, n, &fwd, false))
 		return fwd ? M_FORWARD : M_END;
 	return M_TEXT;
 }

@@ -141,13 +141,14 @@ test_excerpt(void)
 		  "Sent: Monday\nSubject: x\n\nold", "Please see below." },
 		{ "outlook-separator",
 		  "Answer here\n\n________________________________\n"
-		  "From: Support <s@example.com>\nSent: Monday\n", "Answer here" },
+		  "From: Support <s@example.com>\nSent: Monday, 1 January 2024 10:00\n",
+		  "Answer here" },
 		{ "outlook-block",
 		  "Answer\n\n*From:* Support <s@example.com>\n*Sent:* Monday, 1 "
 		  "January 2024 10:00\n*To:* me\n*Subject:* Re: x\n\nold text",
 		  "Answer" },
 		{ "outlook-german",
-		  "Antwort\n\nVon: Support <s@example.com>\nGesendet: Montag\n"
+		  "Antwort\n\nVon: Support <s@example.com>\nGesendet: Montag, 1. Januar 2024 10:00\n"
 		  "An: mich\n", "Antwort" },
 		{ "apple-mail",
 		  "Sure, tomorrow.\n\nSent from my iPhone\n\n> On 1 Jan 2024, at "
@@ -227,10 +228,10 @@ test_excerpt(void)
 		  "Réponse\n\nDe : Support <s@x>\nEnvoyé : lundi 1 janvier 2024 10:00\n"
 		  "À : moi\nObjet : RE: x\n\nancien texte\n", "Réponse" },
 		{ "italian-header-block",
-		  "Risposta\n\nDa: Support <s@x>\nInviato: lunedì\nA: me\n"
+		  "Risposta\n\nDa: Support <s@x>\nInviato: lunedì 1 gennaio 2024 10:00\nA: me\n"
 		  "Oggetto: R: x\n\nvecchio\n", "Risposta" },
 		{ "russian-header-block",
-		  "Ответ\n\nОт: Support <s@x>\nОтправлено: 1 января 2024 г.\n"
+		  "Ответ\n\nОт: Support <s@x>\nОтправлено: 1 января 2024 г. 10:00\n"
 		  "Кому: me\nТема: RE: x\n\nстарый\n", "Ответ" },
 		{ "hotmail-date-first",
 		  "Reply\n\nDate: Mon, 1 Jan 2024 10:00:00\nFrom: s@x\nSubject: x\n"

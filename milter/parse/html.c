@@ -157,6 +157,8 @@ struct html_state {
 	bool mark;          /* look for history_marks */
 	size_t history;     /* where out reached the first; (size_t)-1 */
 	int quote;          /* blockquote depth: lines get "> " prefixes */
+	int bq;             /* <blockquote> elements open */
+	guint64 indent;     /* bit d: the blockquote at depth d only indents */
 	int pre;            /* inside <pre>: keep white space */
 	int trail;          /* newlines at the end of out */
 	bool at_line_start;
@@ -284,7 +286,29 @@ html_convert(const char *html, size_t len, bool mark, size_t *history)
 				continue;
 			}
 			if (strcmp(name, "blockquote") == 0) {
-				st.quote += closing ? (st.quote > 0 ? -1 : 0) : 1;
+				/* Gmail's and Apple Mail's "indent" button
+				 * writes a blockquote without a border: the
+				 * writer's own text, not a quote */
+				if (!closing) {
+					bool ind = (g_strstr_len(attrs, q - attrs, "border:none") != NULL ||
+					    g_strstr_len(attrs, q - attrs, "border: none") != NULL) &&
+					    g_strstr_len(attrs, q - attrs, "cite") == NULL &&
+					    g_strstr_len(attrs, q - attrs, "quote") == NULL;
+
+					if (st.bq < 64 && ind)
+						st.indent |= (guint64)1 << st.bq;
+					if (!ind || st.bq >= 64)
+						st.quote++;
+					st.bq++;
+				} else if (st.bq > 0) {
+					st.bq--;
+					if (st.bq < 64 && (st.indent & ((guint64)1 << st.bq)))
+						st.indent &= ~((guint64)1 << st.bq);
+					else if (st.quote > 0)
+						st.quote--;
+				} else if (st.quote > 0) {
+					st.quote--;
+				}
 				html_break(&st, 1);
 			} else if (strcmp(name, "pre") == 0) {
 				st.pre += closing ? (st.pre > 0 ? -1 : 0) : 1;

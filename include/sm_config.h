@@ -109,6 +109,9 @@ typedef struct sm_config {
 	/* [timers] */
 	bool timers_enabled;
 
+	/* [metrics] */
+	char *metrics_listen;           /* NULL: off; "IP:PORT" (IPv6 in []) */
+
 	GPtrArray *queues;              /* sm_queue *, in file order */
 	GPtrArray *slas;                /* sm_sla * */
 	GPtrArray *calendars;           /* sm_calendar * */

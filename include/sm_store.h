@@ -369,6 +369,16 @@ int sm_store_timers_list(sm_store *st, int limit, const char *const *fields,
     size_t nfields, sm_timer_row **rows, gint64 *total);
 void sm_timer_rows_free(sm_timer_row *rows, int n);
 
+/* ---- a metrics scrape (milter/store/store_metrics.c) -----------------
+ * The outbox's waiting and given-up jobs and how long its soonest has
+ * been due, tickets by configured queue and status, the timers' pending
+ * entries and lag: 0 (g->store_ok) or -1. Clear with
+ * sm_store_metrics_clear. */
+struct sm_metrics_gauges;
+int sm_store_metrics_read(sm_store *st, const sm_config *cfg, gint64 now,
+    struct sm_metrics_gauges *g);
+void sm_store_metrics_clear(struct sm_metrics_gauges *g);
+
 /* ---- supportctl outbox (milter/store/store_outbox_admin.c) -----------
  * What waits in {p}outbox:due and what was given up in {p}outbox:dead,
  * and an admin's retry or drop of one job (keys: doc/redis-keys.md). */

@@ -16,7 +16,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
       libmilter-dev libgmime-3.0-dev libhiredis-dev libjson-glib-dev libglib2.0-dev
       redis-server redis-tools postfix swaks miltertest procps jq lua5.1
       sasl2-bin libsasl2-modules libsasl2-modules-db mutt tmux
-      clang libfuzzer-14-dev"
+      clang libfuzzer-14-dev libmicrohttpd-dev curl"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -79,6 +79,7 @@ config_free(sm_config *cfg)
 	g_free(cfg->sentinel_master);
 	g_free(cfg->sendmail);
 	g_free(cfg->smtp);
+	g_free(cfg->metrics_listen);
 	g_free(cfg->hostname);
 	g_free(cfg->templates);
 	g_free(cfg->secret_file);
@@ -289,6 +290,7 @@ sm_config_load(const char *path, bool check_secret, GPtrArray *errors)
 	static const struct { const char *name; enum cfg_section kind; } globals[] = {
 		{ "milter", CFG_MILTER }, { "redis", CFG_REDIS },
 		{ "mail", CFG_MAIL }, { "timers", CFG_TIMERS },
+		{ "metrics", CFG_METRICS },
 	};
 	struct cfg_ctx c;
 	GKeyFile *kf;

@@ -11,7 +11,7 @@
 #include "sm_log.h"
 
 enum cfg_section {
-	CFG_MILTER, CFG_REDIS, CFG_MAIL, CFG_TIMERS,	/* into sm_config */
+	CFG_MILTER, CFG_REDIS, CFG_MAIL, CFG_TIMERS, CFG_METRICS, /* into sm_config */
 	CFG_QUEUE,			/* into sm_queue */
 	CFG_SLA,			/* into sm_sla */
 	CFG_CALENDAR,			/* into struct cal_raw */

@@ -69,6 +69,7 @@ static bool check_hostname(const char *, char **);
 static bool check_language(const char *, char **);
 static bool check_oneline(const char *, char **);
 static bool check_smtp_address(const char *, char **);
+static bool check_listen(const char *, char **);
 
 #define C(f)	offsetof(sm_config, f)
 #define Q(f)	offsetof(sm_queue, f)
@@ -112,6 +113,12 @@ static const struct key mail_keys[] = {
 
 static const struct key timers_keys[] = {
 	{ "enabled", T_BOOL, "yes", C(timers_enabled), 0, 0, 0, NULL, false },
+	{ NULL, 0, NULL, 0, 0, 0, 0, NULL, false }
+};
+
+/* Prometheus: off unless listen is set */
+static const struct key metrics_keys[] = {
+	{ "listen", T_STR, NULL, C(metrics_listen), 0, 0, 0, check_listen, false },
 	{ NULL, 0, NULL, 0, 0, 0, 0, NULL, false }
 };
 
@@ -303,6 +310,29 @@ check_smtp_address(const char *v, char **err)
 
 	g_free(host);
 	g_free(path);
+	return ok;
+}
+
+/* [metrics] listen: a numeric address and a port ("127.0.0.1:9465",
+ * "[::1]:9465"): what the daemon binds, no name to resolve. */
+static bool
+check_listen(const char *v, char **err)
+{
+	const char *colon = strrchr(v, ':');
+	char *host;
+	bool ok = false;
+
+	if (*v == '\0')
+		return true;            /* empty: off */
+	if (colon != NULL && colon != v && check_port(colon + 1)) {
+		host = v[0] == '[' && colon[-1] == ']' ? g_strndup(v + 1, colon - v - 2) :
+		    g_strndup(v, colon - v);
+		ok = g_hostname_is_ip_address(host) && !has_blank_or_ctl(host);
+		g_free(host);
+	}
+	if (!ok)
+		*err = g_strdup_printf("bad listen address '%s' (expected IP:PORT, "
+		    "e.g. 127.0.0.1:9465 or [::1]:9465)", v);
 	return ok;
 }
 
@@ -638,7 +668,7 @@ cfg_read_section(struct cfg_ctx *c, GKeyFile *kf, const char *group,
 	static const struct key *const tables[] = {
 		[CFG_MILTER] = milter_keys, [CFG_REDIS] = redis_keys,
 		[CFG_MAIL] = mail_keys, [CFG_TIMERS] = timers_keys,
-		[CFG_QUEUE] = queue_keys, [CFG_SLA] = sla_keys,
+		[CFG_METRICS] = metrics_keys, [CFG_QUEUE] = queue_keys, [CFG_SLA] = sla_keys,
 		[CFG_CALENDAR] = calendar_keys,
 	};
 	const struct key *table = tables[kind], *k;

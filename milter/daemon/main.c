@@ -229,12 +229,14 @@ main(int argc, char **argv)
 		fatalx("cannot start the reload thread");
 	pthread_detach(tid);
 	sm_runtime_start(cfg);
+	sm_metrics_http_start(cfg);
 
 	log_info("support-milter %s listening on %s%s", PACKAGE_VERSION, cfg->socket,
 	    sm_mio_active() ? "" : " (libmilter does its own socket I/O)");
 	sm_config_unref(cfg);
 	rc = smfi_main();
 	log_info("support-milter stopping");
+	sm_metrics_http_stop();
 	sm_runtime_stop();
 	return rc == MI_SUCCESS ? 0 : 75;
 }

@@ -29,6 +29,7 @@
 #include "sm_log.h"
 #include "sm_outbox.h"
 #include "sm_message.h"
+#include "sm_metrics.h"
 #include "sm_relay.h"
 #include "sm_role.h"
 #include "sm_sla.h"
@@ -588,10 +589,12 @@ tempfail_or_accept(SMFICTX *ctx, struct msg *m, const char *qid, const char *why
 {
 	if (m->cfg->on_store_failure == SM_ON_FAILURE_ACCEPT) {
 		log_warnx("%s: store unavailable (%s): accepted without a ticket", qid, why);
+		sm_metrics_message("unknown", "accept-unticketed");
 		strip_forged(ctx, m);
 		return SMFIS_ACCEPT;
 	}
 	log_warnx("%s: store unavailable (%s): tempfail", qid, why);
+	sm_metrics_tempfail("store");
 	smfi_setreply(ctx, "451", "4.3.0", "Ticket store unavailable, please try again later");
 	return SMFIS_TEMPFAIL;
 }
@@ -759,7 +762,7 @@ own_mail(const struct msg *m, const sm_message *pm, const char *qid)
  * changed the facts meanwhile (sm_store.h).
  */
 static sfsistat
-sm_eom(SMFICTX *ctx)
+eom_handle(SMFICTX *ctx)
 {
 	struct conn *c = conn_get(ctx);
 	struct msg *m = c ? c->msg : NULL;
@@ -793,6 +796,7 @@ sm_eom(SMFICTX *ctx)
 		    "fields (at most %d)", qid, m->n_forged, SM_MAX_FORGED_FIELDS);
 		smfi_setreply(ctx, "550", "5.7.1", "Too many X-Ticket-* and Reply-To "
 		    "header fields");
+		sm_metrics_reject("forged-fields");
 		msg_free(m);
 		c->msg = NULL;
 		return SMFIS_REJECT;
@@ -809,6 +813,7 @@ sm_eom(SMFICTX *ctx)
 	env.queue = m->queue;
 	if (loop_valid) {
 		log_info("%s: role=%s action=pass", qid, sm_role_name(SM_ROLE_OWN));
+		sm_metrics_message(sm_role_name(SM_ROLE_OWN), "pass");
 		goto out;
 	}
 	msgid = pm->message_id ? g_strdup(pm->message_id) : synth_msgid(m, m->cfg->hostname);
@@ -849,6 +854,7 @@ sm_eom(SMFICTX *ctx)
 		    agent.err != NULL || agent.built ? &agent.in : NULL);
 		if (d.role == SM_ROLE_OWN || d.role == SM_ROLE_OTHER) {
 			log_info("%s: role=%s action=pass", qid, sm_role_name(d.role));
+			sm_metrics_message(sm_role_name(d.role), "pass");
 			goto out;
 		}
 		if (d.refused) {
@@ -859,6 +865,8 @@ sm_eom(SMFICTX *ctx)
 			    sm_role_name(d.role), in.sender, d.why);
 			smfi_setreply(ctx, "550", "5.7.1", t);
 			g_free(t);
+			sm_metrics_message(sm_role_name(d.role), "refuse");
+			sm_metrics_reject("refused");
 			ret = SMFIS_REJECT;
 			goto out;
 		}
@@ -872,6 +880,7 @@ sm_eom(SMFICTX *ctx)
 			    "be removed: tempfail", qid, m->nother_rcpts);
 			smfi_setreply(ctx, "451", "4.7.0", "Cannot relay this reply "
 			    "now, please try again later");
+			sm_metrics_tempfail("agent-recipients");
 			ret = SMFIS_TEMPFAIL;
 			goto out;
 		}
@@ -924,6 +933,7 @@ sm_eom(SMFICTX *ctx)
 	    mismatch ? ">" : "", msgid, m->truncated ? " truncated" : "",
 	    res.ack_queued ? (d.role == SM_ROLE_AGENT ? " relay=queued" : " ack=queued") : "",
 	    res.ack_limited ? " ack=limited" : (dmarc_fail && res.created ? " ack=dmarc-fail" : ""));
+	sm_metrics_message(sm_role_name(d.role), sm_thread_action_name(res.decision.action));
 	sm_ingest_result_clear(&res);
 out:
 	if (st != NULL)
@@ -937,6 +947,17 @@ out:
 	sm_message_free(pm);
 	msg_free(m);
 	c->msg = NULL;
+	return ret;
+}
+
+/* End of message, timed for the metrics' histogram. */
+static sfsistat
+sm_eom(SMFICTX *ctx)
+{
+	gint64 t0 = g_get_monotonic_time();
+	sfsistat ret = eom_handle(ctx);
+
+	sm_metrics_eom((double)(g_get_monotonic_time() - t0) / 1e6);
 	return ret;
 }
 

@@ -13,4 +13,10 @@
 
 extern struct smfiDesc sm_milter_desc;
 
+/* The Prometheus endpoint of [metrics] listen (metrics_http.c): started
+ * after the privilege drop when set, stopped at exit. */
+struct sm_config;
+void sm_metrics_http_start(const struct sm_config *cfg);
+void sm_metrics_http_stop(void);
+
 #endif

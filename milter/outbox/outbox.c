@@ -61,6 +61,7 @@
 #include "sm_config.h"
 #include "sm_log.h"
 #include "sm_mailer.h"
+#include "sm_metrics.h"
 #include "sm_outbox.h"
 #include "sm_smtp.h"
 #include "sm_store.h"
@@ -266,6 +267,8 @@ give_up(sm_store *st, const sm_job *j, const char *token, const char *why)
 	int rc = sm_outbox_fail(st, j, token, 0, true, why);
 
 	if (rc == 2)
+		sm_metrics_outbox(j->event, "dead");
+	if (rc == 2)
 		log_warnx("outbox: job %" G_GINT64_FORMAT " (%s, ticket %" G_GINT64_FORMAT
 		    ", to <%s>) given up after %" G_GINT64_FORMAT " attempt(s): %s; kept in outbox:dead",
 		    j->id, j->event ? j->event : "?", j->ticket, j->to ? j->to : "",
@@ -288,6 +291,8 @@ retry_later(sm_store *st, const sm_job *j, const char *token, const char *why)
 	}
 	next = now + sm_mailer_backoff_from(backoff_first(), (int)j->attempts + 1);
 	rc = sm_outbox_fail(st, j, token, next, false, why);
+	if (rc == 1)
+		sm_metrics_outbox(j->event, "failed");
 	if (rc == 1)
 		log_warnx("outbox: job %" G_GINT64_FORMAT " (%s, ticket %" G_GINT64_FORMAT
 		    ") failed (attempt %" G_GINT64_FORMAT "): %s; next try in %" G_GINT64_FORMAT " s",
@@ -548,6 +553,7 @@ handed_over(const sm_config *cfg, struct ready *r, struct sent *out)
 	log_info("outbox: job %" G_GINT64_FORMAT " sent: %s ticket=%" G_GINT64_FORMAT
 	    " to=<%s> msgid=<%s> attempts=%" G_GINT64_FORMAT, j->id, j->event, j->ticket,
 	    r->mail.rcpt, r->msgid, j->attempts + 1);
+	sm_metrics_outbox(j->event, "sent");
 	memset(out, 0, sizeof *out);
 	out->from = g_strdup(q ? q->addresses[0] : "");
 	out->msgid = r->msgid;

@@ -35,6 +35,7 @@
 #include <hiredis/hiredis.h>
 
 #include "sm_log.h"
+#include "sm_metrics.h"
 #include "sm_store.h"
 #include "store_int.h"
 
@@ -42,6 +43,8 @@
 
 struct sm_store {
 	redisContext *c;        /* NULL: not connected (dial on next use) */
+	bool dialed;            /* a connection was made before: the next is
+				 * a redial (metrics) */
 	char *err;              /* last error, g_malloc'ed */
 	char *ident;            /* connection parameters, for the pool */
 	guint cfg_serial;       /* of a config known to have that ident */
@@ -127,6 +130,7 @@ sm_store_set_error(sm_store *st, const char *fmt, ...)
 	va_start(ap, fmt);
 	verror(st, fmt, ap);
 	va_end(ap);
+	sm_metrics_redis_error();
 	/* the caller may still hold the context pointer for this call;
 	 * free it on the next use rather than now */
 	if (st->c != NULL)
@@ -300,6 +304,9 @@ dial(sm_store *st)
 	char *err = NULL;
 
 	drop_conn(st);
+	if (st->dialed)
+		sm_metrics_redis_redial();
+	st->dialed = true;
 	if (st->sentinels == NULL || st->sentinels[0] == NULL) {
 		redisContext *c = connect_addr(st->address, st->timeout_ms, &err);
 

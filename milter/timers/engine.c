@@ -50,6 +50,7 @@
 #include "sm_log.h"
 #include "sm_outbox.h"
 #include "sm_store.h"
+#include "sm_metrics.h"
 #include "sm_timers.h"
 #include "sm_util.h"
 
@@ -219,6 +220,7 @@ log_actions(const sm_config *cfg, GBytes *key, const sm_timer_state *s,
 		    sm_timer_kind_name(a->kind), a->target >= 0 ? " target=" : "",
 		    a->target >= 0 ? sm_sla_target_name(a->target) : "", a->level,
 		    a->to != NULL ? a->to : "customer", jobs[i].id, msgid ? msgid : "?");
+		sm_metrics_timer(sm_timer_kind_name(a->kind));
 		g_free(msgid);
 	}
 	if (p->close)

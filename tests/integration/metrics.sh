@@ -7,7 +7,8 @@
 # outbox and the timers. Requests that are not GET /metrics (another path
 # or method, a body, garbage, 20 kB of headers) get a 4xx and change no
 # count; with Redis down a scrape still answers, with support_milter_up 0;
-# a bad listen address is a configuration error.
+# a bad listen address is a configuration error. Every metric the Grafana
+# dashboard (contrib/grafana) draws is one the endpoint serves.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/postfix.sh"
 command -v curl >/dev/null 2>&1 || skip "curl not installed"
@@ -57,6 +58,11 @@ check "outbox: none waiting, none dead" \
     eval '[ "$(metric support_milter_outbox_waiting)" = 0 ] && [ "$(metric support_milter_outbox_dead)" = 0 ]'
 check "timers: the new tickets' entries pending" test "$(metric support_milter_timers_pending)" -ge 3
 cp "$T/m.txt" "$T/m.before"
+missing=
+for name in $(grep -o 'support_milter_[a-z_]*' "$top_srcdir/contrib/grafana/support-milter.json" | sort -u); do
+	grep -q "^$name[ {]" "$T/m.before" || missing="$missing $name"
+done
+check "every metric of the Grafana dashboard is served (missing:${missing:- none})" test -z "$missing"
 
 # what is not GET /metrics
 check "another path: 404" test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/")" = 404

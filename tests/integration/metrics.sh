@@ -60,7 +60,8 @@ check "timers: the new tickets' entries pending" test "$(metric support_milter_t
 cp "$T/m.txt" "$T/m.before"
 missing=
 for name in $(grep -o 'support_milter_[a-z_]*' "$top_srcdir/contrib/grafana/support-milter.json" | sort -u); do
-	grep -q "^$name[ {]" "$T/m.before" || missing="$missing $name"
+	# a family is served with its TYPE line, samples once counted
+	grep -q -e "^$name[ {]" -e "^# TYPE ${name%_bucket} " "$T/m.before" || missing="$missing $name"
 done
 check "every metric of the Grafana dashboard is served (missing:${missing:- none})" test -z "$missing"
 

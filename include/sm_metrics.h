@@ -27,8 +27,9 @@ void sm_metrics_eom(double seconds);
 /* A Redis command failed; a connection to Redis was made again. */
 void sm_metrics_redis_error(void);
 void sm_metrics_redis_redial(void);
-/* The outbox sent, failed to send (to try again) or gave up on a mail
- * of this event. */
+/* A mail of this event was queued (by ingest or the timers), or the
+ * outbox sent it, failed to send it (to try again) or gave it up:
+ * outcome "queued", "sent", "failed", "dead". */
 void sm_metrics_outbox(const char *event, const char *outcome);
 /* The timer engine carried out an action of this kind. */
 void sm_metrics_timer(const char *kind);

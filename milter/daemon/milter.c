@@ -934,6 +934,8 @@ eom_handle(SMFICTX *ctx)
 	    res.ack_queued ? (d.role == SM_ROLE_AGENT ? " relay=queued" : " ack=queued") : "",
 	    res.ack_limited ? " ack=limited" : (dmarc_fail && res.created ? " ack=dmarc-fail" : ""));
 	sm_metrics_message(sm_role_name(d.role), sm_thread_action_name(res.decision.action));
+	if (res.ack_queued)
+		sm_metrics_outbox(d.role == SM_ROLE_AGENT ? "reply" : "ack", "queued");
 	sm_ingest_result_clear(&res);
 out:
 	if (st != NULL)

@@ -33,7 +33,7 @@ static const struct family families[] = {
 	{ "support_milter_redis_errors_total", "Redis commands that failed.", NULL, NULL },
 	{ "support_milter_redis_redials_total", "Connections to Redis made again.", NULL, NULL },
 	{ "support_milter_outbox_mails_total",
-	  "Generated mails the outbox sent, failed to send (tried again) or gave up, by event.",
+	  "Generated mails queued, sent, failed to send (tried again) or given up, by event.",
 	  "event", "outcome" },
 	{ "support_milter_timer_actions_total", "SLA and lifecycle timer actions carried out, by kind.",
 	  "kind", NULL },

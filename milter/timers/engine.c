@@ -221,6 +221,7 @@ log_actions(const sm_config *cfg, GBytes *key, const sm_timer_state *s,
 		    a->target >= 0 ? sm_sla_target_name(a->target) : "", a->level,
 		    a->to != NULL ? a->to : "customer", jobs[i].id, msgid ? msgid : "?");
 		sm_metrics_timer(sm_timer_kind_name(a->kind));
+		sm_metrics_outbox(sm_timer_kind_name(a->kind), "queued");
 		g_free(msgid);
 	}
 	if (p->close)

@@ -47,6 +47,8 @@ check "messages: 3 customer mails made new tickets" \
     test "$(metric 'support_milter_messages_total{role="customer",action="new"}')" = 3
 check "rejects: 1 for forged fields" \
     test "$(metric 'support_milter_rejects_total{reason="forged-fields"}')" = 1
+check "outbox: 3 acknowledgements queued" \
+    test "$(metric 'support_milter_outbox_mails_total{event="ack",outcome="queued"}')" = 3
 check "outbox: 3 acknowledgements sent" \
     test "$(metric 'support_milter_outbox_mails_total{event="ack",outcome="sent"}')" = 3
 check "end of message: 4 timed" test "$(metric support_milter_eom_seconds_count)" = 4

@@ -22,6 +22,8 @@ extern bool opt_json;
 /* "supportctl: " + message on stderr; returns code. */
 int die(int code, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void print_json(JsonNode *node);
+/* print the builder's root, then free the builder */
+void print_builder(JsonBuilder *b);
 /* RFC 3339, or "-" for 0 (g_malloc'ed) */
 char *fmt_time(gint64 t);
 /* s made safe for a terminal (sm_text_visible), kept in pool; none for NULL */

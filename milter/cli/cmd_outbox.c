@@ -109,7 +109,6 @@ outbox_list(sm_store *st, bool dead, int limit)
 		return die(EX_STORE, "store error: %s", sm_store_error(st));
 	if (opt_json) {
 		JsonBuilder *b = json_builder_new();
-		JsonNode *root;
 
 		json_builder_begin_object(b);
 		add_int(b, "total", total);
@@ -124,10 +123,7 @@ outbox_list(sm_store *st, bool dead, int limit)
 		}
 		json_builder_end_array(b);
 		json_builder_end_object(b);
-		root = json_builder_get_root(b);
-		print_json(root);
-		json_node_unref(root);
-		g_object_unref(b);
+		print_builder(b);
 	} else {
 		printf("%-8s %-13s %-7s %-20s %-8s %-30s %s\n", "JOB", "EVENT", "TICKET",
 		    dead ? "GIVEN UP" : "NEXT TRY", "ATTEMPTS", "TO", "LAST ERROR");
@@ -163,7 +159,6 @@ outbox_show(sm_store *st, gint64 id)
 		return die(EX_BAD, "no outbox job %" G_GINT64_FORMAT, id);
 	if (opt_json) {
 		JsonBuilder *b = json_builder_new();
-		JsonNode *root;
 
 		json_builder_begin_object(b);
 		job_json(b, &j, state, score);
@@ -171,10 +166,7 @@ outbox_show(sm_store *st, gint64 id)
 		add_str(b, "subject", j.subject);
 		add_int(b, "body_bytes", body_len);
 		json_builder_end_object(b);
-		root = json_builder_get_root(b);
-		print_json(root);
-		json_node_unref(root);
-		g_object_unref(b);
+		print_builder(b);
 	} else {
 		GPtrArray *pool = g_ptr_array_new_with_free_func(g_free);
 		char *created = fmt_time(j.created), *retried = fmt_time(j.retried);

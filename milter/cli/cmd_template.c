@@ -174,7 +174,6 @@ cmd_template(const sm_config *cfg, int argc, char **argv)
 		    lang ? lang : "", err ? err : "?");
 	} else if (opt_json) {
 		JsonBuilder *b = json_builder_new();
-		JsonNode *root;
 
 		json_builder_begin_object(b);
 		json_builder_set_member_name(b, "event");
@@ -190,10 +189,7 @@ cmd_template(const sm_config *cfg, int argc, char **argv)
 		json_builder_set_member_name(b, "mail");
 		json_builder_add_string_value(b, mail.data);
 		json_builder_end_object(b);
-		root = json_builder_get_root(b);
-		print_json(root);
-		json_node_unref(root);
-		g_object_unref(b);
+		print_builder(b);
 	} else {
 		fwrite(mail.data, 1, mail.len, stdout);
 	}

@@ -74,7 +74,6 @@ cmd_timers(const sm_config *cfg, int argc, char **argv)
 	}
 	if (opt_json) {
 		JsonBuilder *b = json_builder_new();
-		JsonNode *root;
 
 		json_builder_begin_object(b);
 		json_builder_set_member_name(b, "total");
@@ -123,10 +122,7 @@ cmd_timers(const sm_config *cfg, int argc, char **argv)
 		}
 		json_builder_end_array(b);
 		json_builder_end_object(b);
-		root = json_builder_get_root(b);
-		print_json(root);
-		json_node_unref(root);
-		g_object_unref(b);
+		print_builder(b);
 	} else {
 		printf("%-20s %-7s %-10s %-14s %-5s %s\n", "DUE", "TICKET", "KIND",
 		    "TARGET", "LEVEL", "LEASE");

@@ -71,34 +71,18 @@ die(int code, const char *fmt, ...)
 	return code;
 }
 
-/* `config check` checks everything -t does (templates too); the ticket
- * commands need only the configuration, and no access to the secret. */
+/* How much a command needs: `config check` everything -t checks
+ * (templates too); `template render` the secret (it signs the loop
+ * guard), its templates read by itself; the others only the
+ * configuration, and no access to the secret. */
+enum load { LOAD_PLAIN, LOAD_SECRET, LOAD_FULL };
+
 static sm_config *
-load_config(bool full_check, int *rc)
+load_config(enum load what, int *rc)
 {
 	GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
-	sm_config *cfg = full_check ? sm_runtime_load(config_path, true, errors) :
-	    sm_config_load(config_path, false, errors);
-
-	if (cfg == NULL || errors->len > 0) {
-		for (guint i = 0; i < errors->len; i++)
-			fprintf(stderr, "%s\n", (char *)g_ptr_array_index(errors, i));
-		if (cfg != NULL)
-			sm_config_unref(cfg);
-		cfg = NULL;
-		*rc = EX_BAD;
-	}
-	g_ptr_array_unref(errors);
-	return cfg;
-}
-
-/* The configuration with its secret, templates not loaded (their
- * loader reports their errors itself). */
-static sm_config *
-load_config_secret(int *rc)
-{
-	GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
-	sm_config *cfg = sm_config_load(config_path, true, errors);
+	sm_config *cfg = what == LOAD_FULL ? sm_runtime_load(config_path, true, errors) :
+	    sm_config_load(config_path, what == LOAD_SECRET, errors);
 
 	if (cfg == NULL || errors->len > 0) {
 		for (guint i = 0; i < errors->len; i++)
@@ -124,6 +108,16 @@ print_json(JsonNode *node)
 	printf("%s\n", s);
 	g_free(s);
 	g_object_unref(gen);
+}
+
+void
+print_builder(JsonBuilder *b)
+{
+	JsonNode *root = json_builder_get_root(b);
+
+	print_json(root);
+	json_node_unref(root);
+	g_object_unref(b);
 }
 
 char *
@@ -390,7 +384,6 @@ cmd_health(const sm_config *cfg, int argc, char **argv)
 	}
 	if (opt_json) {
 		JsonBuilder *b = json_builder_new();
-		JsonNode *n;
 
 		json_builder_begin_object(b);
 		json_builder_set_member_name(b, "reachable");
@@ -419,10 +412,7 @@ cmd_health(const sm_config *cfg, int argc, char **argv)
 			json_builder_add_string_value(b, g_ptr_array_index(problems, i));
 		json_builder_end_array(b);
 		json_builder_end_object(b);
-		n = json_builder_get_root(b);
-		print_json(n);
-		json_node_unref(n);
-		g_object_unref(b);
+		print_builder(b);
 	} else {
 		printf("store:    reachable, %s, layout %s, id %s\n", h.role ? h.role : "?",
 		    h.layout ? h.layout : "-", h.store_id ? h.store_id : "-");
@@ -546,7 +536,7 @@ main(int argc, char **argv)
 		usage();
 
 	if (strcmp(av[0], "config") == 0 && strcmp(av[1], "check") == 0 && ac == 2) {
-		if ((cfg = load_config(true, &rc)) != NULL) {
+		if ((cfg = load_config(LOAD_FULL, &rc)) != NULL) {
 			if (!opt_json)
 				printf("%s: configuration OK\n", config_path);
 			else
@@ -556,7 +546,7 @@ main(int argc, char **argv)
 	} else if (strcmp(av[0], "ticket") == 0 &&
 	    (strcmp(av[1], "show") == 0 || strcmp(av[1], "list") == 0 ||
 	    strcmp(av[1], "set") == 0)) {
-		if ((cfg = load_config(false, &rc)) != NULL) {
+		if ((cfg = load_config(LOAD_PLAIN, &rc)) != NULL) {
 			if (strcmp(av[1], "show") == 0)
 				rc = cmd_ticket_show(cfg, ac - 2, av + 2);
 			else if (strcmp(av[1], "set") == 0)
@@ -566,28 +556,28 @@ main(int argc, char **argv)
 			sm_config_unref(cfg);
 		}
 	} else if (strcmp(av[0], "health") == 0) {
-		if ((cfg = load_config(false, &rc)) != NULL) {
+		if ((cfg = load_config(LOAD_PLAIN, &rc)) != NULL) {
 			rc = cmd_health(cfg, ac - 1, av + 1);
 			sm_config_unref(cfg);
 		}
 	} else if (strcmp(av[0], "timers") == 0) {
-		if ((cfg = load_config(false, &rc)) != NULL) {
+		if ((cfg = load_config(LOAD_PLAIN, &rc)) != NULL) {
 			rc = cmd_timers(cfg, ac - 1, av + 1);
 			sm_config_unref(cfg);
 		}
 	} else if (strcmp(av[0], "stats") == 0) {
-		if ((cfg = load_config(false, &rc)) != NULL) {
+		if ((cfg = load_config(LOAD_PLAIN, &rc)) != NULL) {
 			rc = cmd_stats(cfg, ac - 1, av + 1);
 			sm_config_unref(cfg);
 		}
 	} else if (strcmp(av[0], "template") == 0) {
 		/* the secret signs the loop guard of the rendered mail */
-		if ((cfg = load_config_secret(&rc)) != NULL) {
+		if ((cfg = load_config(LOAD_SECRET, &rc)) != NULL) {
 			rc = cmd_template(cfg, ac - 1, av + 1);
 			sm_config_unref(cfg);
 		}
 	} else if (strcmp(av[0], "outbox") == 0) {
-		if ((cfg = load_config(false, &rc)) != NULL) {
+		if ((cfg = load_config(LOAD_PLAIN, &rc)) != NULL) {
 			rc = cmd_outbox(cfg, ac - 1, av + 1);
 			sm_config_unref(cfg);
 		}

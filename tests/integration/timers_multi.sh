@@ -26,23 +26,6 @@ resolution = normal 1d
 warn_at = 80%'
 sm_start_extra_daemon "$T/m2.sock"
 
-# make_tickets N FIRST: N new tickets in the fast queue, one miltertest run;
-# their ids into $T/ids.FIRST
-make_tickets()
-{
-	local n=$1 first=$2 i=0
-	: >"$T/list.$first"
-	while [ $i -lt "$n" ]; do
-		sm_mail "$T/t$first-$i.eml" "C $i <c$first-$i@customer.test>" "breach $first-$i" \
-		    "<t$first-$i.multi@customer.test>"
-		echo "$T/t$first-$i.eml" >>"$T/list.$first"
-		i=$((i + 1))
-	done
-	SM_RCPT=fast@example.com SM_TAG=Fast sm_send_list "$T/list.$first" "$T/out.$first" ||
-	    hard_error "miltertest failed on the $first batch"
-	awk '$1 == "HDR" && $2 == "X-Ticket-ID:" { print $3 }' "$T/out.$first" >"$T/ids.$first"
-	[ "$(wc -l <"$T/ids.$first")" -eq "$n" ] || hard_error "only $(wc -l <"$T/ids.$first") of $n tickets made"
-}
 # due_at IDS-FILE T: every ticket's first-response deadline at T (warned
 # already), its timers entry due then
 due_at()
@@ -63,7 +46,7 @@ escalations_of()
 }
 
 # 1. two daemons, 200 at once
-make_tickets 200 a
+sm_make_tickets 200 a
 t0=$(($(date +%s) + 3))
 due_at "$T/ids.a" "$t0"
 wait_for 40 eval '[ "$(escalations_of "$T/ids.a" | wc -l)" -ge 200 ]' ||
@@ -75,7 +58,7 @@ check "the daemons logged 200 escalations" \
     test "$(cat "$T"/daemon*.log | grep -c "timers: ticket=[0-9]* escalation")" -eq 200
 
 # 2. a third daemon started at the breach
-make_tickets 200 b
+sm_make_tickets 200 b
 t1=$(($(date +%s) + 3))
 due_at "$T/ids.b" "$t1"
 wait_for 10 eval '[ $(date +%s) -ge '"$t1"' ]' || hard_error "the clock did not reach the breach"
@@ -90,7 +73,7 @@ check "every ticket's breach is recorded" \
 
 # 3. killed mid-action: the ticket is made (and acknowledged) first, then
 # only a daemon whose sendmail hangs runs when it breaches
-make_tickets 1 d
+sm_make_tickets 1 d
 wait_for 10 outbox_idle || fail "the outbox did not drain"
 sm_stop_daemon
 for pid in $SM_PIDS_EXTRA; do sm_kill_wait "$pid" 8; done
@@ -119,7 +102,7 @@ wait_for 10 outbox_idle || fail "the outbox did not drain"
 check "the killed daemon's escalation went out once" test "$(escalations_of "$T/ids.d" | wc -l)" -eq 1
 
 # 4. Redis killed and restarted from its AOF with timers pending
-make_tickets 20 e
+sm_make_tickets 20 e
 t2=$(($(date +%s) + 4))
 due_at "$T/ids.e" "$t2"
 kill -KILL "$SM_PID_REDIS"

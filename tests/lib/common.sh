@@ -195,6 +195,24 @@ sm_stop_redis()
 
 redis_cli() { "$REDIS_CLI" -s "$REDIS_SOCK" "$@"; }
 
+# sm_make_tickets N NAME: N new tickets in the queue of fast@example.com
+# (tag Fast), one miltertest run; their ids into $T/ids.NAME
+sm_make_tickets()
+{
+	local n=$1 name=$2 i=0
+	: >"$T/list.$name"
+	while [ $i -lt "$n" ]; do
+		sm_mail "$T/t$name-$i.eml" "C $i <c$name-$i@customer.test>" "breach $name-$i" \
+		    "<t$name-$i.$SM_TEST_NAME@customer.test>"
+		echo "$T/t$name-$i.eml" >>"$T/list.$name"
+		i=$((i + 1))
+	done
+	SM_RCPT=fast@example.com SM_TAG=Fast sm_send_list "$T/list.$name" "$T/out.$name" ||
+	    hard_error "miltertest failed on the $name batch"
+	awk '$1 == "HDR" && $2 == "X-Ticket-ID:" { print $3 }' "$T/out.$name" >"$T/ids.$name"
+	[ "$(wc -l <"$T/ids.$name")" -eq "$n" ] || hard_error "only $(wc -l <"$T/ids.$name") of $n tickets made"
+}
+
 # The timers index (milter/store/lua/common.lua): ticket N's entry is in
 # the zset sm:timers:<N div 128>, each such bucket's soonest score in
 # sm:timers:due.

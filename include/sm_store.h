@@ -70,6 +70,7 @@ typedef struct sm_store_health {
 	gint64 tickets;             /* {p}seq:t: the last ticket number */
 	gint64 outbox_due;          /* jobs in the outbox */
 	gint64 outbox_late;         /* of them, due more than 5 minutes ago */
+	gint64 outbox_dead;         /* given up ({p}outbox:dead) */
 	bool alarm;                 /* {p}alarm:store-lost is set: */
 	gint64 alarm_at, alarm_highest, alarm_counter;
 	char *alarm_id_was, *alarm_id_now;

@@ -400,6 +400,8 @@ cmd_health(const sm_config *cfg, int argc, char **argv)
 		json_builder_add_int_value(b, h.outbox_due);
 		json_builder_set_member_name(b, "outbox_late");
 		json_builder_add_int_value(b, h.outbox_late);
+		json_builder_set_member_name(b, "outbox_dead");
+		json_builder_add_int_value(b, h.outbox_dead);
 		json_builder_set_member_name(b, "timers_pending");
 		json_builder_add_int_value(b, timers);
 		json_builder_set_member_name(b, "timer_lag");
@@ -418,7 +420,8 @@ cmd_health(const sm_config *cfg, int argc, char **argv)
 		    h.layout ? h.layout : "-", h.store_id ? h.store_id : "-");
 		printf("tickets:  last #%" G_GINT64_FORMAT "\n", h.tickets);
 		printf("outbox:   %" G_GINT64_FORMAT " job(s) waiting, %" G_GINT64_FORMAT
-		    " late\n", h.outbox_due, h.outbox_late);
+		    " late, %" G_GINT64_FORMAT " given up (supportctl outbox list --dead)\n",
+		    h.outbox_due, h.outbox_late, h.outbox_dead);
 		printf("timers:   %" G_GINT64_FORMAT " pending, %" G_GINT64_FORMAT
 		    " s behind\n", timers, timer_lag);
 		for (guint i = 0; i < problems->len; i++)

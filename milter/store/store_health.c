@@ -23,7 +23,7 @@
 /* A job due this long ago and not sent is late: the outbox is stuck. */
 #define LATE_S  300
 
-enum { H_ROLE, H_LAYOUT, H_ID, H_SEQ, H_DUE, H_LATE, H_ALARM, H_N };
+enum { H_ROLE, H_LAYOUT, H_ID, H_SEQ, H_DUE, H_LATE, H_ALARM, H_DEAD, H_N };
 
 static char *
 str_of(const redisReply *r)
@@ -64,6 +64,7 @@ sm_store_health_read(sm_store *st, gint64 now, sm_store_health *h)
 	char *seq = g_strconcat(p, "seq:t", NULL);
 	char *due = g_strconcat(p, "outbox:due", NULL);
 	char *alarm = g_strconcat(p, "alarm:store-lost", NULL);
+	char *dead = g_strconcat(p, "outbox:dead", NULL);
 	char late[32];
 	const char *role_c[] = { "ROLE" };
 	const char *layout_c[] = { "GET", layout };
@@ -72,9 +73,10 @@ sm_store_health_read(sm_store *st, gint64 now, sm_store_health *h)
 	const char *due_c[] = { "ZCARD", due };
 	const char *late_c[] = { "ZCOUNT", due, "-inf", late };
 	const char *alarm_c[] = { "HGETALL", alarm };
+	const char *dead_c[] = { "ZCARD", dead };
 	const char *const *argv[H_N] = { role_c, layout_c, id_c, seq_c, due_c,
-	    late_c, alarm_c };
-	const int argc[H_N] = { 1, 2, 2, 2, 2, 4, 2 };
+	    late_c, alarm_c, dead_c };
+	const int argc[H_N] = { 1, 2, 2, 2, 2, 4, 2, 2 };
 	redisReply *r;
 	int rc = -1;
 
@@ -90,6 +92,7 @@ sm_store_health_read(sm_store *st, gint64 now, sm_store_health *h)
 		h->tickets = sm_reply_int(e[H_SEQ]);
 		h->outbox_due = sm_reply_int(e[H_DUE]);
 		h->outbox_late = sm_reply_int(e[H_LATE]);
+		h->outbox_dead = sm_reply_int(e[H_DEAD]);
 		read_alarm(e[H_ALARM], h);
 		freeReplyObject(r);
 		rc = 0;
@@ -99,6 +102,7 @@ sm_store_health_read(sm_store *st, gint64 now, sm_store_health *h)
 	g_free(seq);
 	g_free(due);
 	g_free(alarm);
+	g_free(dead);
 	return rc;
 }
 

@@ -66,6 +66,8 @@ check "dead: the latest given up first, each with a time" \
     test "$(jq -r '[.jobs[] | .given_up | test("^[0-9]{4}-")] | all' "$T/ctl.out")" = true
 check "dead: the old one's reason" \
     eval 'jq -r ".jobs[] | select(.id == '"$jo"') | .last_error" "$T/ctl.out" | grep -q "flaky: down"'
+sm_ctl health --json >"$T/health.json"
+check "health: the two given-up jobs" test "$(jq .outbox_dead "$T/health.json")" = 2
 ctl_out outbox list --dead || fail "outbox list --dead (text)"
 check "dead (text): no escape byte reaches the terminal" eval '! grep -q "$(printf "\033")" "$T/ctl.out"'
 check "dead (text): the escapes are shown" grep -qF '\x1b]52' "$T/ctl.out"

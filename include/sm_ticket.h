@@ -48,6 +48,10 @@ void sm_ticket_free(sm_ticket *t);
 void sm_ticket_msg_free(sm_ticket_msg *m);
 /* SPEC section 9 object; without "messages" when with_messages is false. */
 JsonNode *sm_ticket_to_json(const sm_ticket *t, bool with_messages);
+/* JSON members as the ticket JSON writes them: a string or null; an
+ * instant as RFC 3339, or null for 0. */
+void sm_json_add_string(JsonBuilder *b, const char *name, const char *v);
+void sm_json_add_time(JsonBuilder *b, const char *name, gint64 t);
 /* RFC 3339 UTC "2026-11-22T09:12:03Z" (g_malloc'ed) */
 char *sm_time_rfc3339(gint64 t);
 /* RFC 5322 date "Mon, 23 Nov 2026 17:00:00 +0100" in zone tz (NULL: UTC),

@@ -41,25 +41,6 @@
 	"retry ID | drop ID"
 
 static void
-add_str(JsonBuilder *b, const char *name, const char *v)
-{
-	json_builder_set_member_name(b, name);
-	if (v != NULL)
-		json_builder_add_string_value(b, v);
-	else
-		json_builder_add_null_value(b);
-}
-
-static void
-add_time(JsonBuilder *b, const char *name, gint64 t)
-{
-	char *s = t > 0 ? sm_time_rfc3339(t) : NULL;
-
-	add_str(b, name, s);
-	g_free(s);
-}
-
-static void
 add_int(JsonBuilder *b, const char *name, gint64 v)
 {
 	json_builder_set_member_name(b, name);
@@ -71,22 +52,22 @@ static void
 job_json(JsonBuilder *b, const sm_job *j, const char *state, gint64 score)
 {
 	add_int(b, "id", j->id);
-	add_str(b, "state", strcmp(state, "due") == 0 ? "waiting" :
+	sm_json_add_string(b, "state", strcmp(state, "due") == 0 ? "waiting" :
 	    strcmp(state, "dead") == 0 ? "dead" : "finishing");
-	add_str(b, "event", j->event);
+	sm_json_add_string(b, "event", j->event);
 	add_int(b, "ticket", j->ticket);
-	add_str(b, "queue", j->queue);
-	add_str(b, "to", j->to);
-	add_time(b, "created", j->created);
-	add_time(b, "retried", j->retried);
+	sm_json_add_string(b, "queue", j->queue);
+	sm_json_add_string(b, "to", j->to);
+	sm_json_add_time(b, "created", j->created);
+	sm_json_add_time(b, "retried", j->retried);
 	add_int(b, "attempts", j->attempts);
 	if (strcmp(state, "dead") == 0)
-		add_time(b, "given_up", score);
+		sm_json_add_time(b, "given_up", score);
 	else
-		add_time(b, "next_try", strcmp(state, "due") == 0 ? score : 0);
-	add_str(b, "last_error", j->last_error);
-	add_str(b, "lease", j->lease);
-	add_str(b, "sla", j->sla);
+		sm_json_add_time(b, "next_try", strcmp(state, "due") == 0 ? score : 0);
+	sm_json_add_string(b, "last_error", j->last_error);
+	sm_json_add_string(b, "lease", j->lease);
+	sm_json_add_string(b, "sla", j->sla);
 }
 
 static bool
@@ -162,8 +143,8 @@ outbox_show(sm_store *st, gint64 id)
 
 		json_builder_begin_object(b);
 		job_json(b, &j, state, score);
-		add_str(b, "in_reply_to", j.in_reply_to);
-		add_str(b, "subject", j.subject);
+		sm_json_add_string(b, "in_reply_to", j.in_reply_to);
+		sm_json_add_string(b, "subject", j.subject);
 		add_int(b, "body_bytes", body_len);
 		json_builder_end_object(b);
 		print_builder(b);

@@ -132,8 +132,8 @@ sm_time_rfc5322(gint64 t, GTimeZone *tz)
 	return s;
 }
 
-static void
-add_time(JsonBuilder *b, const char *name, gint64 t)
+void
+sm_json_add_time(JsonBuilder *b, const char *name, gint64 t)
 {
 	json_builder_set_member_name(b, name);
 	if (t > 0) {
@@ -145,8 +145,8 @@ add_time(JsonBuilder *b, const char *name, gint64 t)
 	}
 }
 
-static void
-add_string(JsonBuilder *b, const char *name, const char *v)
+void
+sm_json_add_string(JsonBuilder *b, const char *name, const char *v)
 {
 	json_builder_set_member_name(b, name);
 	if (v != NULL)
@@ -174,28 +174,28 @@ sm_ticket_to_json(const sm_ticket *t, bool with_messages)
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "id");
 	json_builder_add_int_value(b, t->id);
-	add_string(b, "queue", t->queue);
-	add_string(b, "status", sm_status_name(t->status));
-	add_string(b, "priority", sm_priority_name(t->priority));
-	add_string(b, "subject", t->subject ? t->subject : "");
+	sm_json_add_string(b, "queue", t->queue);
+	sm_json_add_string(b, "status", sm_status_name(t->status));
+	sm_json_add_string(b, "priority", sm_priority_name(t->priority));
+	sm_json_add_string(b, "subject", t->subject ? t->subject : "");
 
 	json_builder_set_member_name(b, "requester");
 	json_builder_begin_object(b);
-	add_string(b, "name", t->requester_name);
-	add_string(b, "address", t->requester_addr);
+	sm_json_add_string(b, "name", t->requester_name);
+	sm_json_add_string(b, "address", t->requester_addr);
 	json_builder_end_object(b);
 
 	add_strings(b, "participants", t->participants);
-	add_string(b, "assignee", t->assignee);
-	add_time(b, "created_at", t->created_at);
-	add_time(b, "updated_at", t->updated_at);
-	add_time(b, "first_response_at", t->first_response_at);
+	sm_json_add_string(b, "assignee", t->assignee);
+	sm_json_add_time(b, "created_at", t->created_at);
+	sm_json_add_time(b, "updated_at", t->updated_at);
+	sm_json_add_time(b, "first_response_at", t->first_response_at);
 
 	json_builder_set_member_name(b, "due");
 	json_builder_begin_object(b);
-	add_time(b, "first_response", t->due_first_response);
-	add_time(b, "next_response", t->due_next_response);
-	add_time(b, "resolution", t->due_resolution);
+	sm_json_add_time(b, "first_response", t->due_first_response);
+	sm_json_add_time(b, "next_response", t->due_next_response);
+	sm_json_add_time(b, "resolution", t->due_resolution);
 	json_builder_end_object(b);
 
 	add_strings(b, "breaches", t->breaches);
@@ -218,12 +218,12 @@ sm_ticket_to_json(const sm_ticket *t, bool with_messages)
 			char *mid = m->message_id ? g_strdup_printf("<%s>", m->message_id) : NULL;
 
 			json_builder_begin_object(b);
-			add_string(b, "direction", m->direction ? m->direction : "in");
-			add_string(b, "from", m->from);
-			add_string(b, "message_id", mid);
-			add_time(b, "date", m->date);
-			add_string(b, "subject", m->subject ? m->subject : "");
-			add_string(b, "excerpt", m->excerpt ? m->excerpt : "");
+			sm_json_add_string(b, "direction", m->direction ? m->direction : "in");
+			sm_json_add_string(b, "from", m->from);
+			sm_json_add_string(b, "message_id", mid);
+			sm_json_add_time(b, "date", m->date);
+			sm_json_add_string(b, "subject", m->subject ? m->subject : "");
+			sm_json_add_string(b, "excerpt", m->excerpt ? m->excerpt : "");
 			json_builder_end_object(b);
 			g_free(mid);
 		}

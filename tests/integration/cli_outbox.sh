@@ -105,8 +105,11 @@ ctl_out outbox retry 0
 check "retry of a bad id: exit 1" test $? = 1
 ctl_out outbox frobnicate
 check "an unknown subcommand: exit 1" test $? = 1
-jl=$(add_job event ack ticket "$id1" queue support to ann@customer.test lease someone.else)
-redis_cli ZADD sm:outbox:due $(($(date +%s) + 600)) "$jl" >/dev/null
+# a job as a worker holds it: leased, due when the lease runs out (made
+# in one step: a job due now would be claimed by the daemon meanwhile)
+jl=$(redis_cli INCR sm:seq:job)
+printf 'MULTI\nHSET sm:job:%s attempts 0 event ack ticket %s queue support to ann@customer.test lease someone.else\nZADD sm:outbox:due %s %s\nEXEC\n' \
+    "$jl" "$id1" "$(($(date +%s) + 600))" "$jl" | redis_cli >/dev/null
 ctl_out outbox drop "$jl"
 rc=$?
 check "drop of a job a worker holds: exit 1, busy" eval '[ $rc = 1 ] && grep -q "being sent right now" "$T/ctl.err"'

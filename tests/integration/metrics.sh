@@ -78,8 +78,9 @@ check "20 kB of headers: a 4xx ($code)" eval 'case $code in 4??) true ;; *) fals
 code=$(bash -c 'exec 3<>/dev/tcp/127.0.0.1/'"$PORT"'; printf "GARBAGE \\x01\\x02\r\n\r\n" >&3; head -c 12 <&3' 2>/dev/null | awk '{ print $2 }')
 check "a malformed request: a 4xx ($code)" eval 'case $code in 4??) true ;; *) false ;; esac'
 scrape >/dev/null
-check "the bad requests changed no count" \
-    test "$(grep -v -e '^# ' -e eom_seconds "$T/m.txt" | grep _total)" = "$(grep -v -e '^# ' -e eom_seconds "$T/m.before" | grep _total)"
+# (the mail counts: Redis's own may move with the daemon's background work)
+counts() { grep -v -e '^# ' -e eom_seconds -e redis_ "$1" | grep _total; }
+check "the bad requests changed no count" test "$(counts "$T/m.txt")" = "$(counts "$T/m.before")"
 
 # Redis down: the counters still, up 0
 sm_stop_redis

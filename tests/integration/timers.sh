@@ -171,7 +171,8 @@ o=$(SM_RCPT=fast@example.com SM_TAG=Fast sm_send "$T/digit.eml")
 check "digit reply: joins ticket $e" test "$(out_stamp "$o" X-Ticket-ID)" = "$e"
 ticket_json "$e" || fail "ticket show $e"
 check "digit reply: rating 5" test "$(jq_t "$e" .rating)" = 5
-check "digit reply: still resolved" test "$(jq_t "$e" .status)" = resolved
+# (resolved, or closed already when a busy machine sent the survey late)
+check "digit reply: not reopened" eval 'case $(jq_t "$e" .status) in resolved|closed) true ;; *) false ;; esac'
 check "digit reply: the comment is stored" \
     eval 'jq_t "$e" ".messages[-1].excerpt" | grep -q "quick and friendly"'
 wait_for 10 eval '[ $(count ticket=$e event=survey-thanks) -ge 1 ]' || fail "no thanks for ticket $e"

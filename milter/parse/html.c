@@ -234,6 +234,7 @@ html_convert(const char *html, size_t len, bool mark, size_t *history)
 			bool closing = false;
 			const char *q = p + 1, *attrs;
 			char quote = 0;
+			bool marks;
 
 			if (end - q >= 3 && memcmp(q, "!--", 3) == 0) {
 				const char *e = g_strstr_len(q + 3, end - q - 3,
@@ -265,11 +266,11 @@ html_convert(const char *html, size_t len, bool mark, size_t *history)
 			p = q < end ? q + 1 : end;
 			if (closing && n == 0)
 				continue;
-			if (st.mark && !closing && st.history == (size_t)-1 &&
-			    attrs_mark_history(attrs, q - attrs)) {
-				html_break(&st, 1);
-				st.history = st.out->len;
-			}
+			/* the history starts where this element's text
+			 * does: recorded after the tag's own line break,
+			 * never adding one (the text is the same either way) */
+			marks = st.mark && !closing && st.history == (size_t)-1 &&
+			    attrs_mark_history(attrs, q - attrs);
 			if (!closing && (strcmp(name, "script") == 0 ||
 			    strcmp(name, "style") == 0 ||
 			    (strcmp(name, "title") == 0 && !title_unclosed))) {
@@ -323,6 +324,8 @@ html_convert(const char *html, size_t len, bool mark, size_t *history)
 			    strcmp(name, "th") == 0 || strcmp(name, "img") == 0) {
 				st.pending_space = !st.at_line_start;
 			}
+			if (marks)
+				st.history = st.out->len;
 			continue;
 		}
 		if (c == '\0') {

@@ -379,6 +379,11 @@ test_excerpt_html(void)
 		{ "below-the-quote",
 		  "<div class=\"gmail_quote\"><blockquote>Which version?</blockquote>"
 		  "<div>Version 2.1</div></div>", "Version 2.1" },
+		/* fuzz_html: a "tag" in text whose attributes name a history
+		 * element; the split must not add a line break */
+		{ "mark-in-a-text-tag",
+		  "Ja.\nschrieb S <s@x202class=\"yahoo_quoted\"4 um 10:00 schrieb S <s@x>:\n",
+		  "Ja. schrieb S" },
 		{ "no-marks",
 		  "<p>Hello</p><p>On Mon, 1 Jan 2024, S &lt;s@x&gt; wrote:</p>"
 		  "<blockquote>old</blockquote>", "Hello" },

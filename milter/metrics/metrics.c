@@ -174,6 +174,13 @@ gauge(GString *out, const char *name, const char *help, gint64 v)
 	g_string_append_printf(out, "%s %" G_GINT64_FORMAT "\n", name, v);
 }
 
+/* g_ptr_array_sort hands the comparison pointers to the elements. */
+static int
+cmp_key(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 void
 sm_metrics_render(GString *out, const sm_metrics_gauges *g)
 {
@@ -195,7 +202,7 @@ sm_metrics_render(GString *out, const sm_metrics_gauges *g)
 			g_ptr_array_add(keys, g_strdup_printf("%s\x1e%" G_GINT64_FORMAT,
 			    (char *)k, *(gint64 *)v));
 	}
-	g_ptr_array_sort(keys, (GCompareFunc)g_strcmp0);
+	g_ptr_array_sort(keys, cmp_key);
 	for (size_t f = 0; f < G_N_ELEMENTS(families); f++) {
 		size_t n = strlen(families[f].name);
 		bool any = false;

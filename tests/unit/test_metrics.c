@@ -71,6 +71,31 @@ test_counts(void)
 	g_free(t);
 }
 
+/* A family's series come sorted by their labels, whatever order they were
+ * first counted in: two scrapes of the same counts read the same. */
+static void
+test_order(void)
+{
+	static const char *const actions[] = { "new", "append", "reopen", "merge", "bounce",
+		"auto-reply", "loop", "ignore" };
+	sm_metrics_gauges g = { .store_ok = false };
+	const char *prev = NULL;
+	char *t;
+
+	sm_metrics_reset();
+	for (size_t i = G_N_ELEMENTS(actions); i-- > 0;)
+		sm_metrics_message("customer", actions[i]);
+	t = render(&g);
+	for (const char *p = strstr(t, "\nsupport_milter_messages_total{"); p != NULL;
+	    p = strstr(p + 1, "\nsupport_milter_messages_total{")) {
+		if (prev != NULL && strcmp(prev, p) >= 0)
+			g_error("series out of order:\n%s", t);
+		prev = p;
+	}
+	g_assert_nonnull(prev);
+	g_free(t);
+}
+
 static void
 test_gauges(void)
 {
@@ -110,6 +135,7 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/metrics/counts", test_counts);
+	g_test_add_func("/metrics/order", test_order);
 	g_test_add_func("/metrics/gauges", test_gauges);
 	return g_test_run();
 }

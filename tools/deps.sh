@@ -13,13 +13,15 @@
 # Sendmail for tests/integration/sendmail_e2e.sh: Debian's sendmail
 # conflicts with Postfix as a package, so its .debs are unpacked (dpkg -x)
 # into $SM_SENDMAIL_ROOT, never installed (tests/lib/sendmail.sh).
+# debhelper, lintian: the Debian package and its test (make check-package).
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 PKGS="build-essential autoconf automake libtool pkg-config
       libmilter-dev libgmime-3.0-dev libhiredis-dev libjson-glib-dev libglib2.0-dev
       redis-server redis-tools postfix swaks miltertest procps jq lua5.1
       sasl2-bin libsasl2-modules libsasl2-modules-db mutt tmux
-      clang libfuzzer-14-dev libmicrohttpd-dev curl m4"
+      clang libfuzzer-14-dev libmicrohttpd-dev curl m4
+      debhelper dpkg-dev fakeroot lintian"
 SM_SENDMAIL_ROOT=${SM_SENDMAIL_ROOT:-/var/cache/support-milter-tests/sendmail}
 missing=""
 for p in $PKGS; do

@@ -13,13 +13,13 @@
 #define WINDOW  (14 * 86400)
 
 /* candidate shorthands */
-#define NONE            { 0, false, SM_ST_NEW, 0, false, 0, 0 }
-#define OPEN(id)        { id, true, SM_ST_OPEN, 0, false, 0, 0 }
-#define OPENP(id)       { id, true, SM_ST_OPEN, 0, true, 0, 0 }
-#define PENDING(id)     { id, true, SM_ST_PENDING, 0, false, 0, 0 }
-#define MISSING(id)     { id, false, SM_ST_NEW, 0, true, 0, 0 }
-#define CLOSED(id, ago) { id, true, SM_ST_CLOSED, NOW - (ago), false, 0, 0 }
-#define CLOSEDP(id, ago) { id, true, SM_ST_CLOSED, NOW - (ago), true, 0, 0 }
+#define NONE            { 0, false, SM_ST_NEW, 0, false, 0, 0, false }
+#define OPEN(id)        { id, true, SM_ST_OPEN, 0, false, 0, 0, false }
+#define OPENP(id)       { id, true, SM_ST_OPEN, 0, true, 0, 0, false }
+#define PENDING(id)     { id, true, SM_ST_PENDING, 0, false, 0, 0, false }
+#define MISSING(id)     { id, false, SM_ST_NEW, 0, true, 0, 0, false }
+#define CLOSED(id, ago) { id, true, SM_ST_CLOSED, NOW - (ago), false, 0, 0, false }
+#define CLOSEDP(id, ago) { id, true, SM_ST_CLOSED, NOW - (ago), true, 0, 0, false }
 
 struct row {
 	const char *name;
@@ -75,7 +75,7 @@ static const struct row rows[] = {
 	{ "tag of a closed ticket from a stranger -> plain new", 0, NONE, NONE,
 	  CLOSED(8, 3600), false, SM_THREAD_NEW, 0, 0, "new" },
 	{ "closed ticket without closed_at -> new linked", 0,
-	  { 5, true, SM_ST_CLOSED, 0, false, 0, 0 }, NONE, NONE, false,
+	  { 5, true, SM_ST_CLOSED, 0, false, 0, 0, false }, NONE, NONE, false,
 	  SM_THREAD_NEW_LINKED, 0, 5, "reference" },
 };
 

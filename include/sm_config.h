@@ -71,6 +71,30 @@ typedef struct sm_queue {
 	char **urgent_keywords;         /* lowercased, may be empty */
 } sm_queue;
 
+/* A KPI report mail ([report:NAME]): sent at each instant of its period,
+ * in its calendar's zone, about the period that ends then and the one
+ * before it (milter/report/). */
+typedef enum sm_report_every {
+	SM_REPORT_DAILY = 0,
+	SM_REPORT_WEEKLY,
+} sm_report_every;
+
+typedef struct sm_report {
+	char *name;                     /* section suffix: [report:NAME] */
+	char **to;                      /* normalized addresses, >= 1 */
+	char **queues;                  /* queue names; empty: every queue */
+	sm_report_every every;          /* "daily HH:MM" | "weekly DAY HH:MM" */
+	int weekday;                    /* weekly: 1 Monday .. 7 Sunday */
+	int minute;                     /* of the day, 0-1439 */
+	char *calendar_name;            /* NULL: UTC */
+	const sm_calendar *calendar;    /* NULL: UTC */
+	char *language;                 /* default "en" */
+} sm_report;
+
+/* Parse a period: "daily HH:MM" or "weekly DAY HH:MM" (DAY: mon..sun,
+ * or the full English name). false and *err on anything else. */
+bool sm_report_period_parse(const char *v, sm_report *r, char **err);
+
 typedef struct sm_config {
 	char *path;
 
@@ -115,6 +139,7 @@ typedef struct sm_config {
 	GPtrArray *queues;              /* sm_queue *, in file order */
 	GPtrArray *slas;                /* sm_sla * */
 	GPtrArray *calendars;           /* sm_calendar * */
+	GPtrArray *reports;             /* sm_report *, in file order */
 
 	gint refcount;
 	guint serial;                   /* unique per load (from 1); 0 in a

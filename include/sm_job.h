@@ -32,6 +32,9 @@ typedef struct sm_job {
 	char *last_error;       /* why the last attempt failed; NULL: none */
 	char *sla;              /* a warning's or escalation's SLA target:
 				 * "<target>:<level>:<deadline>" */
+	char *text;             /* a report's rendered text body (its subject
+				 * in subject; ticket 0: a report has none) */
+	char *html;             /* and its HTML twin; may be NULL */
 	/* the worker's, not the job hash's: */
 	gint64 lease_end;       /* unix s: our lease lasts until then; 0: not known */
 	gint64 thread_len;      /* sm_claimed.thread_len */
@@ -61,7 +64,8 @@ void sm_job_clear(sm_job *j);
 guint64 sm_job_nonce(const sm_job *j);
 /* Fill j from a flat HGETALL list (name, value, ...), keeping j->id.
  * Unknown fields are ignored. false when a required field (event, ticket,
- * queue, to) is missing or empty. */
+ * queue, to) is missing or empty; a report (event "report") has no
+ * ticket. */
 bool sm_job_from_fields(sm_job *j, char *const *fields, size_t n);
 /* The job as a flat list of names and values in schema order (what
  * HSET takes, and what a claim of it returns): NULL-terminated, g_strfreev;

@@ -117,6 +117,14 @@ bool sm_mailer_render_lang(const sm_config *cfg, GBytes *key,
 bool sm_mailer_render_reply(const sm_config *cfg, GBytes *key, const sm_job *j,
     const sm_ticket *t, const char *msgid, gint64 now, sm_mail *out, char **err);
 
+/* A KPI report (event "report", include/sm_report.h): no ticket, no
+ * template here (the job carries the rendered subject, text and HTML);
+ * From the queue's name and first address, To j->to, a null envelope
+ * sender, Auto-Submitted: auto-generated, the loop guard. Same failure
+ * convention as sm_mailer_render. */
+bool sm_mailer_render_report(const sm_config *cfg, const sm_job *j, const char *msgid,
+    gint64 now, sm_mail *out, char **err);
+
 /* ---- running sendmail -------------------------------------------------- */
 
 typedef enum sm_run_status {

@@ -415,6 +415,15 @@ char *sm_store_outbox_admin(sm_store *st, gint64 id, sm_outbox_admin what,
  * NULL where unset; fn returns false to stop. Returns the number of
  * tickets seen, or -1. */
 typedef bool (*sm_scan_fn)(gint64 id, const char *const *values, void *ud);
+
+/* KPI report mails (store_report.c, include/sm_report.h): the instant of
+ * report name's last period ({p}report:NAME; 0 for none yet), and its
+ * next one: if the mark still holds seen (0: none), it becomes instant and
+ * the njobs jobs are queued, due now (their ids set). 1 done, 0 another
+ * daemon moved the mark first (nothing written), -1 store failure. */
+int sm_store_report_mark(sm_store *st, const char *name, gint64 *instant);
+int sm_store_report_queue(sm_store *st, const char *name, gint64 seen, gint64 instant,
+    gint64 now, sm_job *jobs, int njobs);
 gint64 sm_store_scan_tickets(sm_store *st, const char *const *fields, size_t nfields,
     sm_scan_fn fn, void *ud);
 

@@ -34,6 +34,13 @@
  * hostile bytes: they come out valid UTF-8 without NUL or stray control
  * characters, and in the subject as one header-safe line.
  *
+ * Blocks: the report's tables (report.kpis, report.breaches,
+ * report.oldest, report.charts) have, besides their text, an HTML form
+ * under the name plus SM_TEMPLATE_HTML_SUFFIX, which the .html twin
+ * inserts as markup. Only the report builder (milter/report/report.c)
+ * makes such values, escaping every stored string in them; a name that
+ * is not a block never goes in unescaped.
+ *
  * Files: milter/template.c parses and renders one template,
  * milter/template_dir.c loads a directory into a set.
  *
@@ -54,13 +61,16 @@
 #include <glib.h>
 
 /* The template names, NULL-terminated: ack, reminder, autoclose, survey,
- * survey-thanks, escalation, warning. */
+ * survey-thanks, escalation, warning, report. */
 extern const char *const sm_template_names[];
 /* The value names, NULL-terminated: ticket.id, ticket.tag, ticket.subject,
  * ticket.priority, ticket.status, customer.name, customer.address,
  * customer.previous_tickets, queue.name, queue.address, due.phrase,
  * due.at, agent.name, excerpt, sla.target, escalation.level,
- * survey.link1 .. survey.link5. */
+ * survey.link1 .. survey.link5, report.name, report.period,
+ * report.queues, report.kpis, report.breaches, report.oldest,
+ * report.charts. */
+#define SM_TEMPLATE_HTML_SUFFIX "#html"
 extern const char *const sm_template_vars[];
 
 bool sm_template_name_known(const char *name);
@@ -123,7 +133,9 @@ char *sm_body_text(const char *s);
 typedef struct sm_compose {
 	const char *subject;        /* rendered subject (sanitized here) */
 	const char *tag;            /* subject tag ("Support"); NULL: none */
-	gint64 ticket;              /* > 0: X-Ticket-ID and the tag's number */
+	gint64 ticket;              /* > 0: X-Ticket-ID and the tag's number;
+	                               0 (no tag then): a mail about no one
+	                               ticket (a report) */
 	const char *text;           /* text/plain body (required, unless entity) */
 	const char *html;           /* text/html twin or NULL */
 	const char *entity;         /* instead of text and html: a MIME entity

@@ -65,6 +65,19 @@ calendar_free(gpointer p)
 }
 
 static void
+report_free(gpointer p)
+{
+	sm_report *r = p;
+
+	g_free(r->name);
+	g_strfreev(r->to);
+	g_strfreev(r->queues);
+	g_free(r->calendar_name);
+	g_free(r->language);
+	g_free(r);
+}
+
+static void
 config_free(sm_config *cfg)
 {
 	g_free(cfg->path);
@@ -88,6 +101,7 @@ config_free(sm_config *cfg)
 	g_ptr_array_unref(cfg->queues);
 	g_ptr_array_unref(cfg->slas);
 	g_ptr_array_unref(cfg->calendars);
+	g_ptr_array_unref(cfg->reports);
 	g_free(cfg);
 }
 
@@ -171,6 +185,16 @@ read_calendar(struct cfg_ctx *c, GKeyFile *kf, const char *group, sm_config *cfg
 	g_free(raw.timezone);
 	g_free(raw.hours);
 	g_free(raw.holidays);
+}
+
+static void
+read_report(struct cfg_ctx *c, GKeyFile *kf, const char *group, sm_config *cfg)
+{
+	sm_report *r = g_new0(sm_report, 1);
+
+	r->name = g_strdup(group + strlen("report:"));
+	cfg_read_section(c, kf, group, CFG_REPORT, r);
+	g_ptr_array_add(cfg->reports, r);
 }
 
 static const sm_sla *
@@ -257,6 +281,26 @@ cross_check(struct cfg_ctx *c, GKeyFile *kf, sm_config *cfg)
 		g_free(sec);
 	}
 	g_hash_table_destroy(owner);
+	for (i = 0; i < cfg->reports->len; i++) {
+		sm_report *r = g_ptr_array_index(cfg->reports, i);
+		char *sec = g_strconcat("report:", r->name, NULL);
+
+		for (a = r->queues; a && *a; a++) {
+			group = g_strconcat("queue:", *a, NULL);
+			if (!g_key_file_has_group(kf, group))
+				cfg_error(c, sec, "queues", "no section [%s]", group);
+			g_free(group);
+		}
+		if (r->calendar_name != NULL && strcmp(r->calendar_name, "always") != 0) {
+			r->calendar = calendar_by_name(cfg, r->calendar_name);
+			group = g_strconcat("calendar:", r->calendar_name, NULL);
+			if (!g_key_file_has_group(kf, group))
+				cfg_error(c, sec, "calendar", "no section [%s] (or leave it "
+				    "out for UTC)", group);
+			g_free(group);
+		}
+		g_free(sec);
+	}
 }
 
 static void
@@ -326,6 +370,7 @@ sm_config_load(const char *path, bool check_secret, GPtrArray *errors)
 	cfg->queues = g_ptr_array_new_with_free_func(queue_free);
 	cfg->slas = g_ptr_array_new_with_free_func(sla_free);
 	cfg->calendars = g_ptr_array_new_with_free_func(calendar_free);
+	cfg->reports = g_ptr_array_new_with_free_func(report_free);
 
 	/* Global sections first (present or not: their defaults apply),
 	 * then the named ones in file order. */
@@ -351,6 +396,8 @@ sm_config_load(const char *path, bool check_secret, GPtrArray *errors)
 			read_sla(&c, kf, *g, cfg);
 		else if (g_str_has_prefix(*g, "calendar:"))
 			read_calendar(&c, kf, *g, cfg);
+		else if (g_str_has_prefix(*g, "report:"))
+			read_report(&c, kf, *g, cfg);
 		else
 			cfg_error(&c, *g, NULL, "unknown section");
 	}

@@ -15,6 +15,7 @@ enum cfg_section {
 	CFG_QUEUE,			/* into sm_queue */
 	CFG_SLA,			/* into sm_sla */
 	CFG_CALENDAR,			/* into struct cal_raw */
+	CFG_REPORT,			/* into sm_report */
 };
 
 /* The raw values of a [calendar:*] section, handed to sm_calendar_new. */

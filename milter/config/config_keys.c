@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <glib.h>
@@ -45,6 +46,8 @@ enum ktype {
 	T_LOGLEVEL,
 	T_TARGETS,	/* gint64[SM_PRIO_COUNT] */
 	T_ESCALATION,	/* sm_queue's escalation levels (off: the queue) */
+	T_RCPTS,	/* char **, normalized addresses, at least one */
+	T_PERIOD,	/* sm_report's every, weekday and minute (off: the report) */
 };
 
 typedef bool (*check_fn)(const char *v, char **err);
@@ -75,6 +78,7 @@ static bool check_listen(const char *, char **);
 #define Q(f)	offsetof(sm_queue, f)
 #define S(f)	offsetof(sm_sla, f)
 #define R(f)	offsetof(struct cal_raw, f)
+#define P(f)	offsetof(sm_report, f)
 
 static const struct key milter_keys[] = {
 	{ "socket", T_STR, "inet:8891@127.0.0.1", C(socket), 0, 0, 0, check_socket, false },
@@ -154,6 +158,15 @@ static const struct key calendar_keys[] = {
 	{ "timezone", T_STR, "UTC", R(timezone), 0, 0, 0, check_oneline, false },
 	{ "hours", T_STR, "mon-fri 09:00-17:00", R(hours), 0, 0, 0, check_oneline, false },
 	{ "holidays", T_STR, NULL, R(holidays), 0, 0, 0, check_oneline, false },
+	{ NULL, 0, NULL, 0, 0, 0, 0, NULL, false }
+};
+
+static const struct key report_keys[] = {
+	{ "to", T_RCPTS, NULL, P(to), 0, 0, 0, NULL, true },
+	{ "queues", T_LIST, "", P(queues), 0, 0, 0, check_word, false },
+	{ "period", T_PERIOD, NULL, 0, 0, 0, 0, NULL, true },
+	{ "calendar", T_STR, NULL, P(calendar_name), 0, 0, 0, check_word, false },
+	{ "language", T_STR, "en", P(language), 0, 0, 0, check_language, false },
 	{ NULL, 0, NULL, 0, 0, 0, 0, NULL, false }
 };
 
@@ -510,6 +523,58 @@ bad:
 }
 
 /* Parse v (never NULL) as k's type into the struct at base. */
+bool
+sm_report_period_parse(const char *v, sm_report *r, char **err)
+{
+	static const char *const days[] = {
+		"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+	};
+	char **w = g_strsplit_set(v, " \t", -1), *words[4] = { NULL, NULL, NULL, NULL };
+	int n = 0, h, m, day = 0;
+	char tail;
+	bool ok = false;
+
+	for (char **p = w; *p != NULL; p++)
+		if (**p != '\0') {
+			if (n == 3) {
+				n++;
+				break;
+			}
+			words[n++] = *p;
+		}
+	if (n == 2 && g_ascii_strcasecmp(words[0], "daily") == 0) {
+		r->every = SM_REPORT_DAILY;
+		ok = true;
+	} else if (n == 3 && g_ascii_strcasecmp(words[0], "weekly") == 0) {
+		size_t len = strlen(words[1]);
+
+		for (int i = 0; i < 7 && day == 0; i++)
+			if (len >= 3 && len <= strlen(days[i]) &&
+			    g_ascii_strncasecmp(words[1], days[i], len) == 0 &&
+			    (len == 3 || len == strlen(days[i])))
+				day = i + 1;
+		if (day == 0) {
+			*err = g_strdup_printf("bad day '%s' in '%s' (mon, tue, ..., sun)",
+			    words[1], v);
+			g_strfreev(w);
+			return false;
+		}
+		r->every = SM_REPORT_WEEKLY;
+		r->weekday = day;
+		ok = true;
+	}
+	if (!ok || sscanf(words[n - 1], "%2d:%2d%c", &h, &m, &tail) != 2 ||
+	    strlen(words[n - 1]) != 5 || h < 0 || h > 23 || m < 0 || m > 59) {
+		*err = g_strdup_printf("bad period '%s' (expected 'daily HH:MM' or "
+		    "'weekly DAY HH:MM')", v);
+		g_strfreev(w);
+		return false;
+	}
+	r->minute = h * 60 + m;
+	g_strfreev(w);
+	return true;
+}
+
 static bool
 set_value(struct cfg_ctx *c, const struct key *k, void *base, const char *v,
     char **err)
@@ -652,6 +717,29 @@ set_value(struct cfg_ctx *c, const struct key *k, void *base, const char *v,
 		if (*v == '\0')
 			return true;
 		return parse_escalation(v, base, err);
+	case T_RCPTS:
+		list = sm_split_list(v);
+		for (it = list; *it != NULL; it++) {
+			char *a = sm_addr_normalize(*it);
+
+			if (a == NULL) {
+				*err = g_strdup_printf("bad address '%s'", *it);
+				g_strfreev(list);
+				return false;
+			}
+			g_free(*it);
+			*it = a;
+		}
+		if (list[0] == NULL) {
+			g_strfreev(list);
+			*err = g_strdup("at least one address is required");
+			return false;
+		}
+		g_strfreev(*(char ***)p);
+		*(char ***)p = list;
+		return true;
+	case T_PERIOD:
+		return sm_report_period_parse(v, base, err);
 	}
 	sm_panic("config: key type %d", (int)k->type);
 }
@@ -669,7 +757,7 @@ cfg_read_section(struct cfg_ctx *c, GKeyFile *kf, const char *group,
 		[CFG_MILTER] = milter_keys, [CFG_REDIS] = redis_keys,
 		[CFG_MAIL] = mail_keys, [CFG_TIMERS] = timers_keys,
 		[CFG_METRICS] = metrics_keys, [CFG_QUEUE] = queue_keys, [CFG_SLA] = sla_keys,
-		[CFG_CALENDAR] = calendar_keys,
+		[CFG_CALENDAR] = calendar_keys, [CFG_REPORT] = report_keys,
 	};
 	const struct key *table = tables[kind], *k;
 	char **keys, **kp, *raw, *err;

@@ -628,7 +628,7 @@ sm_compose_message(const sm_compose *c, gsize *len, char **err)
 	char *subject, *tagged, *tag, *enc, *boundary = NULL;
 
 	*err = NULL;
-	if (c->ticket <= 0 || (c->text == NULL && c->entity == NULL)) {
+	if ((c->ticket <= 0 && c->tag != NULL) || (c->text == NULL && c->entity == NULL)) {
 		*err = g_strdup("ticket number and text body are required");
 		return NULL;
 	}
@@ -699,7 +699,8 @@ sm_compose_message(const sm_compose *c, gsize *len, char **err)
 	g_string_append_len(o, ">\n", 2);
 	threading_lines(o, c);
 
-	g_string_append_printf(o, "X-Ticket-ID: %" G_GINT64_FORMAT "\n", c->ticket);
+	if (c->ticket > 0)
+		g_string_append_printf(o, "X-Ticket-ID: %" G_GINT64_FORMAT "\n", c->ticket);
 	header_line(o, "X-Ticket-Event", c->event);
 	header_line(o, "X-Support-Loop", c->loop);
 	if (c->auto_submitted != NULL)

@@ -487,6 +487,63 @@ sm_mailer_render_reply(const sm_config *cfg, GBytes *key, const sm_job *j,
 	return data != NULL;
 }
 
+bool
+sm_mailer_render_report(const sm_config *cfg, const sm_job *j, const char *msgid,
+    gint64 now, sm_mail *out, char **err)
+{
+	const sm_queue *q;
+	char *loop, *data;
+	sm_compose c;
+	gsize len = 0;
+
+	memset(out, 0, sizeof *out);
+	*err = NULL;
+	if ((q = sm_config_queue_by_name(cfg, j->queue)) == NULL) {
+		*err = g_strdup_printf("queue '%s' is not configured", j->queue);
+		return false;
+	}
+	if (j->text == NULL || j->subject == NULL) {
+		*err = g_strdup("report without its text or subject");
+		return false;
+	}
+	if (cfg->secret == NULL) {
+		*err = g_strdup("no secret loaded");
+		return false;
+	}
+	if (!sm_compose_addr_valid(j->to)) {
+		*err = g_strdup("recipient is not one plain address");
+		return false;
+	}
+	{
+		const char *const rcpts[] = { j->to, NULL };
+
+		loop = sm_loop_make(cfg->secret, cfg->hostname, msgid, now, rcpts);
+	}
+	memset(&c, 0, sizeof c);
+	c.subject = j->subject;
+	c.text = j->text;
+	c.html = j->html;
+	c.from_name = q->display_name;
+	c.from_addr = q->addresses[0];
+	c.to_addr = j->to;
+	c.message_id = msgid;
+	c.date = now;
+	c.event = "report";
+	c.loop = loop;
+	c.auto_submitted = "auto-generated";
+	c.auto_response_suppress = "All";
+	data = sm_compose_message(&c, &len, err);
+	if (data != NULL) {
+		out->data = data;
+		out->len = len;
+		out->env_sender = NULL;         /* null sender: no bounces back in */
+		out->rcpt = g_strdup(j->to);
+		out->subject = g_strdup(c.subject);
+	}
+	g_free(loop);
+	return data != NULL;
+}
+
 /* ---- running sendmail ------------------------------------------------- */
 
 static void

@@ -26,7 +26,7 @@
 
 const char *const sm_template_names[] = {
 	"ack", "reminder", "autoclose", "survey", "survey-thanks",
-	"escalation", "warning", NULL
+	"escalation", "warning", "report", NULL
 };
 
 const char *const sm_template_vars[] = {
@@ -35,7 +35,14 @@ const char *const sm_template_vars[] = {
 	"customer.previous_tickets", "queue.name", "queue.address",
 	"due.phrase", "due.at", "agent.name", "excerpt", "sla.target",
 	"escalation.level", "survey.link1", "survey.link2", "survey.link3",
-	"survey.link4", "survey.link5", NULL
+	"survey.link4", "survey.link5", "report.name", "report.period",
+	"report.queues", "report.kpis", "report.breaches", "report.oldest",
+	"report.charts", NULL
+};
+
+/* Blocks: values with an HTML form made by the gateway (sm_template.h). */
+static const char *const blocks[] = {
+	"report.kpis", "report.breaches", "report.oldest", "report.charts", NULL
 };
 
 enum node_type { NODE_TEXT, NODE_VAR, NODE_SECTION };
@@ -627,6 +634,19 @@ render(GPtrArray *nodes, GHashTable *values, enum render_mode mode, GString *out
 			g_string_append(out, n->s);
 			break;
 		case NODE_VAR:
+			if (mode == MODE_HTML && g_strv_contains(blocks, n->s)) {
+				char *k = g_strconcat(n->s, SM_TEMPLATE_HTML_SUFFIX, NULL);
+
+				v = lookup(values, k);
+				g_free(k);
+				if (v != NULL) {
+					char *c = sm_body_text(v);
+
+					g_string_append(out, c);
+					g_free(c);
+					break;
+				}
+			}
 			v = lookup(values, n->s);
 			if (v != NULL)
 				append_value(out, v, mode);

@@ -491,7 +491,7 @@ prepare(sm_store *st, const sm_config *cfg, sm_job *j, const sm_ticket *t,
 	bool ok = false;
 
 	memset(out, 0, sizeof *out);
-	if (t == NULL) {
+	if (t == NULL && g_strcmp0(j->event, "report") != 0) {
 		give_up(st, j, token, "ticket not found");
 		return false;
 	}
@@ -500,14 +500,26 @@ prepare(sm_store *st, const sm_config *cfg, sm_job *j, const sm_ticket *t,
 		retry_later(st, j, token, "no signing key (store unreachable?)");
 		return false;
 	}
+	/* a report's id names no ticket: a reply to it threads nowhere */
+	if (g_strcmp0(j->event, "report") == 0)
+		msgid = g_strdup_printf("sm.report.%" G_GINT64_FORMAT ".%012" G_GINT64_MODIFIER
+		    "x@%s", j->id, sm_job_nonce(j), cfg->hostname);
 	/* a job from before ids were derived may carry the one it used */
-	if (j->message_id != NULL &&
+	else if (j->message_id != NULL &&
 	    sm_msgid_verify(key, j->message_id) == j->ticket)
 		msgid = g_strdup(j->message_id);
 	else if ((msgid = sm_msgid_make_nonce(key, j->ticket, sm_job_nonce(j),
 	    cfg->hostname)) == NULL) {
 		give_up(st, j, token, "cannot make a Message-ID");
 		goto out;
+	}
+	if (g_strcmp0(j->event, "report") == 0) {
+		if (!sm_mailer_render_report(cfg, j, msgid, time(NULL), &out->mail, &err)) {
+			give_up(st, j, token, err);
+			sm_mail_clear(&out->mail);
+			goto out;
+		}
+		goto ready;
 	}
 	if (g_strcmp0(j->event, "reply") == 0) {
 		if (!sm_mailer_render_reply(cfg, key, j, t, msgid, time(NULL), &out->mail, &err)) {
@@ -548,7 +560,7 @@ static void
 handed_over(const sm_config *cfg, struct ready *r, struct sent *out)
 {
 	const sm_job *j = r->j;
-	const sm_queue *q = sm_config_queue_by_name(cfg, r->t->queue);
+	const sm_queue *q = sm_config_queue_by_name(cfg, j->queue);
 
 	log_info("outbox: job %" G_GINT64_FORMAT " sent: %s ticket=%" G_GINT64_FORMAT
 	    " to=<%s> msgid=<%s> attempts=%" G_GINT64_FORMAT, j->id, j->event, j->ticket,
@@ -562,7 +574,9 @@ handed_over(const sm_config *cfg, struct ready *r, struct sent *out)
 	r->mail.subject = NULL;
 	out->f.job = j->id;
 	out->f.ticket = j->ticket;
-	out->f.no_record = g_strcmp0(j->event, "reply") == 0;
+	/* a relayed reply is in the thread already; a report has none */
+	out->f.no_record = g_strcmp0(j->event, "reply") == 0 ||
+	    g_strcmp0(j->event, "report") == 0;
 	out->f.from = out->from;
 	out->f.msgid = out->msgid;
 	out->f.subject = out->subject ? out->subject : "";

@@ -43,6 +43,8 @@ const sm_job_field sm_job_schema[] = {
 	STR(body, "body", false, true),
 	STR(last_error, "last_error", false, false),
 	STR(sla, "sla", false, true),
+	STR(text, "text", false, true),
+	STR(html, "html", false, true),
 };
 const size_t sm_job_schema_len = G_N_ELEMENTS(sm_job_schema);
 
@@ -106,6 +108,8 @@ sm_job_from_fields(sm_job *j, char *const *fields, size_t n)
 
 		if (!f->required)
 			continue;
+		if (f->offset == offsetof(sm_job, ticket) && g_strcmp0(j->event, "report") == 0)
+			continue;       /* about queues, not one ticket */
 		if (f->type == SM_JOB_STR ? *STR_AT(j, f) == NULL || **STR_AT(j, f) == '\0' :
 		    *INT_AT(j, f) <= 0)
 			return false;

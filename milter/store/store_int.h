@@ -35,6 +35,7 @@ enum sm_lua {
 	SM_LUA_OLIST,           /* supportctl outbox: read-only listing */
 	SM_LUA_OSHOW,           /* supportctl outbox: one job, read-only */
 	SM_LUA_OADMIN,          /* supportctl outbox: retry or drop a job */
+	SM_LUA_RQUEUE,          /* reports: a period's mail, once */
 	SM_LUA_COUNT
 };
 

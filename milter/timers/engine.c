@@ -32,6 +32,9 @@
  * ticket's deadlines are re-planned on the new configuration
  * (sm_timer_plan_ticket moves them by the change of their targets).
  *
+ * Each round also sends the KPI report mails whose period ended
+ * (sm_report_tick, milter/report/run.c).
+ *
  * Failure: Redis down -> redial with backoff (250 ms doubling to 5 s),
  * logged once; nothing is lost: a claimed entry comes back when its lease
  * runs out. Every fired action is one log line: ticket, kind, target,
@@ -51,6 +54,7 @@
 #include "sm_outbox.h"
 #include "sm_store.h"
 #include "sm_metrics.h"
+#include "sm_report.h"
 #include "sm_timers.h"
 #include "sm_util.h"
 
@@ -396,6 +400,18 @@ engine(gpointer arg)
 				st = NULL;
 			}
 			sm_timer_claimed_clear(&got[i]);
+		}
+		/* the KPI report mails whose period ended (not while giving
+		 * way: a report reads every ticket) */
+		if (st != NULL && !yield) {
+			int q = sm_report_tick(st, cfg, now);
+
+			if (q < 0) {
+				log_warnx("reports: %s (tried again)", sm_store_error(st));
+				sm_store_close(st);
+				st = NULL;
+			} else
+				fired += q;
 		}
 		if (fired > 0)
 			sm_outbox_kick();

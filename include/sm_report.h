@@ -41,6 +41,8 @@
 
 #include "sm_config.h"
 #include "sm_kpi.h"
+#include "sm_store.h"
+#include "sm_template.h"
 
 /* The latest instant of r at or before now. */
 gint64 sm_report_last(const sm_report *r, gint64 now);
@@ -62,10 +64,16 @@ void sm_report_data_subject(sm_report_data *d, gint64 id, const char *subject);
 /* The template values (a new table, char * -> char *). */
 GHashTable *sm_report_values(const sm_report_data *d);
 
+/* The report r of instant at, rendered from the template set: subject,
+ * text and HTML (g_free; html NULL without a twin), from every ticket in
+ * st. 1 done, 0 no `report` template in set, -1 store failure. */
+int sm_report_render(sm_store *st, const sm_config *cfg,
+    const sm_template_set *set, const sm_report *r, gint64 at,
+    char **subject, char **text, char **html);
+
 /* The timer engine's step: send what is due for every report of cfg.
  * st is the engine's store connection. Returns -1 on a store failure
  * (the engine redials), else the number of reports queued. */
-struct sm_store;
-int sm_report_tick(struct sm_store *st, const sm_config *cfg, gint64 now);
+int sm_report_tick(sm_store *st, const sm_config *cfg, gint64 now);
 
 #endif

@@ -16,6 +16,10 @@
  * with the secret alone, so they are valid for no store.
  * Needs the secret, like config check (the loop guard is signed with it).
  *
+ * NAME report renders [report:NAME] (--report; the first one without)
+ * for its latest instant from the tickets in the store, as it would be
+ * sent to its first recipient.
+ *
  * Output: the mail (LF line ends); --json {"event", "lang", "to",
  * "envelope_sender", "subject", "mail"}.
  * Exit: 0; 1 bad arguments, unknown template or ticket, template errors;
@@ -33,13 +37,14 @@
 
 #include "sm_job.h"
 #include "sm_mailer.h"
+#include "sm_report.h"
 #include "sm_template.h"
 #include "sm_ticket.h"
 #include "sm_util.h"
 #include "cli_int.h"
 
 #define USAGE "usage: supportctl template render NAME [--ticket N | --sample] " \
-	"[--queue Q] [--lang L]"
+	"[--queue Q] [--lang L]\n       supportctl template render report [--report NAME] [--lang L]"
 
 /* A made-up ticket 42 of queue q, opened an hour ago, with one message. */
 static sm_ticket *
@@ -70,10 +75,71 @@ sample_ticket(const sm_queue *q, gint64 now)
 	return t;
 }
 
+/* The report mail: [report:NAME] (the first one without --report) for its
+ * latest instant, from the tickets in the store, as the outbox would send
+ * it to its first recipient. */
+static int
+render_report(const sm_config *cfg, const sm_template_set *tpl, const char *name,
+    const char *lang, gint64 now)
+{
+	const sm_report *r = NULL;
+	sm_report copy;
+	sm_store *st;
+	sm_job j;
+	sm_mail mail;
+	char *msgid, *err = NULL;
+	int rc = EX_DONE, got;
+
+	for (guint i = 0; cfg->reports != NULL && i < cfg->reports->len && r == NULL; i++) {
+		const sm_report *x = g_ptr_array_index(cfg->reports, i);
+
+		if (name == NULL || strcmp(x->name, name) == 0)
+			r = x;
+	}
+	if (r == NULL)
+		return die(EX_BAD, name ? "no [report:%s]" : "no [report:NAME] configured%s",
+		    name ? name : "");
+	copy = *r;
+	if (lang != NULL)
+		copy.language = (char *)lang;
+	if ((st = open_store(cfg, &rc)) == NULL)
+		return rc;
+	memset(&j, 0, sizeof j);
+	got = sm_report_render(st, cfg, tpl, &copy, sm_report_last(&copy, now), &j.subject,
+	    &j.text, &j.html);
+	if (got < 0) {
+		rc = die(EX_STORE, "store error: %s", sm_store_error(st));
+		goto out;
+	}
+	if (got == 0) {
+		rc = die(EX_BAD, "no 'report' template in %s", cfg->templates);
+		goto out;
+	}
+	j.event = (char *)"report";
+	j.queue = r->queues != NULL && r->queues[0] != NULL ? r->queues[0] :
+	    ((const sm_queue *)g_ptr_array_index(cfg->queues, 0))->name;
+	j.to = r->to[0];
+	msgid = g_strdup_printf("sm.report.0.%" G_GINT64_FORMAT "@%s", now, cfg->hostname);
+	if (!sm_mailer_render_report(cfg, &j, msgid, now, &mail, &err))
+		rc = die(EX_BAD, "cannot render the report: %s", err ? err : "?");
+	else {
+		fwrite(mail.data, 1, mail.len, stdout);
+		sm_mail_clear(&mail);
+	}
+	g_free(err);
+	g_free(msgid);
+out:
+	g_free(j.subject);
+	g_free(j.text);
+	g_free(j.html);
+	sm_store_close(st);
+	return rc;
+}
+
 int
 cmd_template(const sm_config *cfg, int argc, char **argv)
 {
-	const char *name, *lang = NULL, *queue = NULL, *autosub;
+	const char *name, *lang = NULL, *queue = NULL, *autosub = NULL, *report = NULL;
 	gint64 ticket = 0, now = time(NULL);
 	GPtrArray *errors;
 	sm_template_set *tpl;
@@ -102,13 +168,15 @@ cmd_template(const sm_config *cfg, int argc, char **argv)
 			lang = argv[++i];
 		} else if (strcmp(argv[i], "--queue") == 0 && i + 1 < argc) {
 			queue = argv[++i];
+		} else if (strcmp(argv[i], "--report") == 0 && i + 1 < argc) {
+			report = argv[++i];
 		} else {
 			return die(EX_BAD, USAGE);
 		}
 	}
-	if ((autosub = sm_mailer_auto_submitted(name)) == NULL)
+	if (strcmp(name, "report") != 0 && (autosub = sm_mailer_auto_submitted(name)) == NULL)
 		return die(EX_BAD, "no template event '%s' (ack, warning, escalation, "
-		    "reminder, autoclose, survey, survey-thanks)", name);
+		    "reminder, autoclose, survey, survey-thanks, report)", name);
 	errors = g_ptr_array_new_with_free_func(g_free);
 	tpl = sm_templates_load(cfg->templates, errors);
 	if (tpl == NULL || errors->len > 0) {
@@ -123,6 +191,11 @@ cmd_template(const sm_config *cfg, int argc, char **argv)
 		return EX_BAD;
 	}
 	g_ptr_array_unref(errors);
+	if (strcmp(name, "report") == 0) {
+		rc = render_report(cfg, tpl, report, lang, now);
+		sm_templates_unref(tpl);
+		return rc;
+	}
 
 	if (ticket > 0) {
 		int r;

@@ -88,51 +88,39 @@ one(gint64 id, const char *const *v, void *ud)
 	return true;
 }
 
-/* The report's mail for instant at, rendered: subject, text, html
- * (g_free). false when it cannot be made now. -1 in *store_failed on a
- * store error. */
-static bool
-render(sm_store *st, const sm_config *cfg, const sm_report *r, gint64 at,
-    char **subject, char **text, char **html, bool *store_failed)
+int
+sm_report_render(sm_store *st, const sm_config *cfg, const sm_template_set *set,
+    const sm_report *r, gint64 at, char **subject, char **text, char **html)
 {
-	sm_template_set *set = sm_templates_current();
 	const sm_template *tpl;
 	sm_report_data *d;
 	GHashTable *values;
 	gint64 *ids;
+	bool failed = false;
 
-	*store_failed = false;
-	if (set == NULL || (tpl = sm_templates_get(set, r->language, "report")) == NULL) {
-		log_warnx("report %s: no 'report' template loaded; tried again later", r->name);
-		if (set != NULL)
-			sm_templates_unref(set);
-		return false;
-	}
+	*subject = *text = *html = NULL;
+	if (set == NULL || (tpl = sm_templates_get(set, r->language, "report")) == NULL)
+		return 0;
 	d = sm_report_data_new(cfg, r, at);
 	if (sm_store_scan_tickets(st, fields, G_N_ELEMENTS(fields), one, d) < 0) {
-		*store_failed = true;
 		sm_report_data_free(d);
-		sm_templates_unref(set);
-		return false;
+		return -1;
 	}
 	ids = sm_report_data_listed(d);
-	for (gint64 *p = ids; *p != 0; p++) {
+	for (gint64 *p = ids; *p != 0 && !failed; p++) {
 		sm_ticket *t = NULL;
 
-		if (sm_store_ticket_get(st, *p, false, &t) < 0) {
-			*store_failed = true;
-			break;
-		}
-		if (t != NULL) {
+		if (sm_store_ticket_get(st, *p, false, &t) < 0)
+			failed = true;
+		else if (t != NULL) {
 			sm_report_data_subject(d, *p, t->subject);
 			sm_ticket_free(t);
 		}
 	}
 	g_free(ids);
-	if (*store_failed) {
+	if (failed) {
 		sm_report_data_free(d);
-		sm_templates_unref(set);
-		return false;
+		return -1;
 	}
 	values = sm_report_values(d);
 	*subject = sm_template_render_subject(tpl, values);
@@ -140,8 +128,7 @@ render(sm_store *st, const sm_config *cfg, const sm_report *r, gint64 at,
 	*html = sm_template_render_html(tpl, values);
 	g_hash_table_unref(values);
 	sm_report_data_free(d);
-	sm_templates_unref(set);
-	return true;
+	return 1;
 }
 
 /* One report: 1 queued (by us), 0 nothing to do, -1 store failure. */
@@ -152,9 +139,9 @@ tick_one(sm_store *st, const sm_config *cfg, const sm_report *r, gint64 now)
 	struct mark *m;
 	char *subject = NULL, *text = NULL, *html = NULL;
 	const char *queue;
+	sm_template_set *set;
 	sm_job *jobs;
 	int n = 0, rc;
-	bool failed;
 
 	if (at <= 0)
 		return 0;
@@ -182,8 +169,16 @@ tick_one(sm_store *st, const sm_config *cfg, const sm_report *r, gint64 now)
 		    "ends at its next instant", r->name);
 		return 0;
 	}
-	if (!render(st, cfg, r, at, &subject, &text, &html, &failed))
-		return failed ? -1 : 0;
+	set = sm_templates_current();
+	rc = sm_report_render(st, cfg, set, r, at, &subject, &text, &html);
+	if (set != NULL)
+		sm_templates_unref(set);
+	if (rc <= 0) {
+		if (rc == 0)
+			log_warnx("report %s: no 'report' template loaded; tried again later",
+			    r->name);
+		return rc;
+	}
 	queue = r->queues != NULL && r->queues[0] != NULL ? r->queues[0] :
 	    ((const sm_queue *)g_ptr_array_index(cfg->queues, 0))->name;
 	for (char **a = r->to; *a != NULL; a++)

@@ -10,7 +10,9 @@
 #      ticket listed with its target, its subject escaped in the HTML), the
 #      billing queue's ticket left out (queues = support);
 #   3. another period: another mail each, once; nothing left in the outbox;
-#   4. a [report:NAME] with a bad period or an unknown queue is refused by
+#   4. supportctl template render report previews the mail from the
+#      store's tickets (in German with --lang de), sending nothing;
+#   5. a [report:NAME] with a bad period or an unknown queue is refused by
 #      support-milter -t.
 . "$top_srcdir/tests/lib/common.sh"
 
@@ -100,7 +102,19 @@ check "the next period: one more mail each" \
 check "... and no more (4 in all)" test "$(sent_count event=report)" = 4
 check "nothing dead in the outbox" test "$(redis_cli ZCARD sm:outbox:dead)" = 0
 
-# ---- 4. configuration errors -------------------------------------------
+# ---- 4. the preview: supportctl template render report ----------------
+sm_ctl template render report >"$T/preview.eml" 2>"$T/preview.err"
+check "supportctl template render report (exit $?)" \
+    test "$(mail_hdr "$T/preview.eml" Subject)" = "Help desk report (weekly): Example Support"
+check "... to the first recipient, from the store's tickets" \
+    eval '[ "$(mail_hdr "$T/preview.eml" To)" = leads@example.com ] && grep -q "Printer" "$T/preview.eml"'
+sm_ctl template render report --report weekly --lang de >"$T/preview.de.eml" 2>&1
+check "... in German" test "$(mail_hdr "$T/preview.de.eml" Subject)" = "Helpdesk-Bericht (weekly): Example Support"
+sm_ctl template render report --report nosuch >/dev/null 2>"$T/preview.bad"
+check "... an unknown report: exit 1 ($?)" eval 'grep -q "no \[report:nosuch\]" "$T/preview.bad"'
+check "the preview sent nothing" test "$(sent_count event=report)" = 4
+
+# ---- 5. configuration errors -------------------------------------------
 cat >>"$CONF" <<'EOF'
 
 [report:bad]

@@ -220,6 +220,7 @@ $(rows "d-null-1|do-nothing filter, 1 conn (baseline)|d-null-1||" \
 	"d-new-4|support-milter new tickets + ack, 4 conns|d-null-4|0.66|10" \
 	"d-new-4|the same runs against the plain do-nothing filter|d-nullp-4|0.66|10" \
 	"d-newsm-4|support-milter new tickets + ack, 4 conns, acks through sendmail|d-null-4||" \
+	"d-newscr-4|the 4-conn new tickets while /metrics is scraped 5 times a second|d-new-4||" \
 	"d-reply-4|support-milter replies into tickets, 4 conns|d-null-4||" \
 	"d-long-4|support-milter replies, 100 per ticket (long threads), 4 conns|d-null-4||")
 

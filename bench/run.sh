@@ -151,6 +151,8 @@ pick_ports()
 	P_NULLP=$((_p + 7))
 }
 pick_ports
+# the daemon's Prometheus endpoint ([metrics] listen), for the scraped row
+P_METRICS=$(sm_free_port) || P_METRICS=
 HZ=$(getconf CLK_TCK)
 # cpu_all: busy time of the whole machine (all CPUs), in clock ticks
 cpu_all() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
@@ -280,7 +282,9 @@ write_sm_config()
 	SM_QUEUE_EXTRA='urgent_keywords = outage, down, urgent'
 	# a queue with a wall-clock SLA for the timer rows (its tickets are
 	# written straight into Redis, so the run does not depend on the hour)
-	sm_write_config '[queue:timed]
+	sm_write_config "${P_METRICS:+[metrics]
+listen = 127.0.0.1:$P_METRICS
+}"'[queue:timed]
 address = timed@example.com
 escalate_to = leads@example.com
 sla = wall
@@ -350,6 +354,19 @@ restart_sm()
 	SM_ACK=$1
 	write_sm_config
 	start_sm
+}
+
+# scraper: GET /metrics every 0.2 s until killed; the count of 200s in
+# $W/scrapes
+scraper()
+{
+	_n=0
+	trap 'echo $_n >"$W/scrapes"; exit 0' TERM
+	while :; do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P_METRICS/metrics")" = 200 ] &&
+		    _n=$((_n + 1))
+		sleep 0.2
+	done
 }
 
 # ---- the direct driver -----------------------------------------------------
@@ -624,6 +641,17 @@ while [ $rep -le $REPS ]; do
 		if [ $SM_OK = 1 ]; then
 			drive "d-new-$c" $rep -s "unix:$S/sm.sock" -c $c -n $N -r support@example.com
 			drain_sample "a-drain-$c" $rep
+		fi
+		# the same while Prometheus scrapes the daemon 5 times a second
+		# (75 times its default rate), right after the row it is
+		# compared with
+		if [ $SM_OK = 1 ] && [ $c = 4 ] && [ -n "$P_METRICS" ] && command -v curl >/dev/null; then
+			scraper &
+			_scr=$!
+			drive "d-newscr-4" $rep -s "unix:$S/sm.sock" -c 4 -n $N -r support@example.com
+			kill_wait "$_scr"
+			say "d-newscr-4 #$rep: $(cat "$W/scrapes" 2>/dev/null || echo 0) scrapes answered 200"
+			outbox_drop
 		fi
 		[ $c = 4 ] && drive "d-nullc-$c" $rep -s "unix:$S/nullc.sock" -c $c -n $N
 		[ -n "$PID_NULLM" ] &&

@@ -67,6 +67,18 @@ void sm_kpi_add(sm_kpi *k, const sm_kpi_ticket *t, const sm_queue *q);
 /* The figures; now is the end of the window. */
 JsonNode *sm_kpi_json(const sm_kpi *k, gint64 now);
 
+/* The ticket hash fields a ticket's KPI facts are read from
+ * (sm_store_scan_tickets), and the facts from their values (NULL where
+ * unset); false when the ticket has no readable queue or status. t->queue
+ * points into values. */
+#define SM_KPI_FIELDS "q", "s", "p", "c", "fr", "rs", "ca", "br", "rt", "sv", "ag", "ro", "nr"
+#define SM_KPI_NFIELDS 13
+bool sm_kpi_ticket_read(sm_kpi_ticket *t, gint64 id, const char *const *values);
+
+/* The value at a dotted path of a KPI object ("backlog.by_status.new"),
+ * or NULL (not there, or not a value: null members too). */
+JsonNode *sm_kpi_json_at(JsonObject *o, const char *path);
+
 /* Nearest-rank percentile p (0-100) of n values (sorted in place); 0 for
  * n == 0. */
 gint64 sm_kpi_percentile(gint64 *v, size_t n, int p);

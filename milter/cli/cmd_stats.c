@@ -28,9 +28,7 @@
 
 #define SINCE_SLACK     1000
 
-static const char *const fields[] = {
-	"q", "s", "p", "c", "fr", "rs", "ca", "br", "rt", "sv", "ag", "ro", "nr",
-};
+static const char *const fields[] = { SM_KPI_FIELDS };
 
 struct scan {
 	const sm_config *cfg;
@@ -39,46 +37,14 @@ struct scan {
 	int older;              /* tickets in a row before since */
 };
 
-static gint64
-num(const char *s)
-{
-	return s != NULL ? g_ascii_strtoll(s, NULL, 10) : 0;
-}
-
 static bool
 one(gint64 id, const char *const *v, void *ud)
 {
 	struct scan *sc = ud;
 	sm_kpi_ticket t;
-	int st = v[1] ? sm_status_parse(v[1]) : -1, pr = v[2] ? sm_priority_parse(v[2]) : -1;
 
-	if (v[0] == NULL || st < 0)
+	if (!sm_kpi_ticket_read(&t, id, v))
 		return true;
-	memset(&t, 0, sizeof t);
-	t.id = id;
-	t.queue = v[0];
-	t.status = (sm_status)st;
-	t.priority = pr >= 0 ? (sm_priority)pr : SM_PRIO_NORMAL;
-	t.created = num(v[3]);
-	t.first_response = num(v[4]);
-	t.resolved = num(v[5]);
-	t.closed = num(v[6]);
-	if (v[7] != NULL) {
-		char **b = g_strsplit(v[7], ",", -1);
-
-		for (char **p = b; *p != NULL; p++) {
-			int target = sm_sla_target_parse(*p);
-
-			if (target >= 0)
-				t.breached |= 1u << target;
-		}
-		g_strfreev(b);
-	}
-	t.rating = (int)num(v[8]);
-	t.surveyed = v[9] != NULL;
-	t.agent_replies = (int)num(v[10]);
-	t.reopened = (int)num(v[11]);
-	t.next_responses = (int)num(v[12]);
 	sm_kpi_add(sc->kpi, &t, sm_config_queue_by_name(sc->cfg, t.queue));
 	if (sc->since > 0) {
 		sc->older = t.created < sc->since ? sc->older + 1 : 0;
@@ -107,25 +73,10 @@ parse_date(const char *s)
 	return t;
 }
 
-/* The member at a dotted path ("backlog.by_status.new"), or NULL. */
-static JsonNode *
-node_at(JsonObject *o, const char *path)
-{
-	char **p = g_strsplit(path, ".", -1);
-	JsonNode *n = NULL;
-
-	for (int i = 0; p[i] != NULL && o != NULL; i++) {
-		n = json_object_get_member(o, p[i]);
-		o = n != NULL && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
-	}
-	g_strfreev(p);
-	return n != NULL && JSON_NODE_HOLDS_VALUE(n) ? n : NULL;
-}
-
 static gint64
 get_int(JsonObject *o, const char *path)
 {
-	JsonNode *n = node_at(o, path);
+	JsonNode *n = sm_kpi_json_at(o, path);
 
 	return n != NULL ? (gint64)json_node_get_double(n) : 0;
 }
@@ -133,7 +84,7 @@ get_int(JsonObject *o, const char *path)
 static char *
 fmt_percent(JsonObject *o, const char *path)
 {
-	JsonNode *n = node_at(o, path);
+	JsonNode *n = sm_kpi_json_at(o, path);
 
 	return n != NULL ? g_strdup_printf("%.1f%%", json_node_get_double(n)) : g_strdup("-");
 }
@@ -141,7 +92,7 @@ fmt_percent(JsonObject *o, const char *path)
 static char *
 fmt_secs(JsonObject *o, const char *path)
 {
-	JsonNode *n = node_at(o, path);
+	JsonNode *n = sm_kpi_json_at(o, path);
 	gint64 v;
 
 	if (n == NULL)

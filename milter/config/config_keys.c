@@ -657,11 +657,12 @@ set_value(struct cfg_ctx *c, const struct key *k, void *base, const char *v,
 		*(char ***)p = list;
 		return true;
 	case T_ADDRS:
+	case T_RCPTS:
 		list = sm_split_list(v);
 		for (it = list; *it != NULL; it++) {
 			char *a = sm_addr_normalize(*it);
 
-			if (a == NULL || strchr(a, '+') != NULL) {
+			if (a == NULL || (k->type == T_ADDRS && strchr(a, '+') != NULL)) {
 				*err = g_strdup_printf("bad address '%s'%s", *it,
 				    a ? " (a queue address must not contain '+': "
 				    "plus-addresses of it match already)" : "");
@@ -717,27 +718,6 @@ set_value(struct cfg_ctx *c, const struct key *k, void *base, const char *v,
 		if (*v == '\0')
 			return true;
 		return parse_escalation(v, base, err);
-	case T_RCPTS:
-		list = sm_split_list(v);
-		for (it = list; *it != NULL; it++) {
-			char *a = sm_addr_normalize(*it);
-
-			if (a == NULL) {
-				*err = g_strdup_printf("bad address '%s'", *it);
-				g_strfreev(list);
-				return false;
-			}
-			g_free(*it);
-			*it = a;
-		}
-		if (list[0] == NULL) {
-			g_strfreev(list);
-			*err = g_strdup("at least one address is required");
-			return false;
-		}
-		g_strfreev(*(char ***)p);
-		*(char ***)p = list;
-		return true;
 	case T_PERIOD:
 		return sm_report_period_parse(v, base, err);
 	}

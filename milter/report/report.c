@@ -318,24 +318,10 @@ static const char *const days_de[] = { "Mo", "Di", "Mi", "Do", "Fr", "Sa", "So" 
 
 /* ---- figures -------------------------------------------------------------- */
 
-static JsonNode *
-member(JsonObject *o, const char *path)
-{
-	char **p = g_strsplit(path, ".", -1);
-	JsonNode *n = NULL;
-
-	for (int i = 0; p[i] != NULL && o != NULL; i++) {
-		n = json_object_get_member(o, p[i]);
-		o = n != NULL && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
-	}
-	g_strfreev(p);
-	return n != NULL && JSON_NODE_HOLDS_VALUE(n) ? n : NULL;
-}
-
 static char *
 fmt_count(JsonObject *o, const char *path)
 {
-	JsonNode *n = member(o, path);
+	JsonNode *n = sm_kpi_json_at(o, path);
 
 	return g_strdup_printf("%" G_GINT64_FORMAT, n ? (gint64)json_node_get_double(n) : 0);
 }
@@ -343,7 +329,7 @@ fmt_count(JsonObject *o, const char *path)
 static char *
 fmt_percent(JsonObject *o, const char *path)
 {
-	JsonNode *n = member(o, path);
+	JsonNode *n = sm_kpi_json_at(o, path);
 
 	return n ? g_strdup_printf("%.1f%%", json_node_get_double(n)) : g_strdup("-");
 }
@@ -351,7 +337,7 @@ fmt_percent(JsonObject *o, const char *path)
 static char *
 fmt_secs(JsonObject *o, const char *path)
 {
-	JsonNode *n = member(o, path);
+	JsonNode *n = sm_kpi_json_at(o, path);
 	gint64 v;
 
 	if (n == NULL)
@@ -368,7 +354,7 @@ fmt_secs(JsonObject *o, const char *path)
 static char *
 fmt_csat(JsonObject *o, const char *path)
 {
-	JsonNode *n = member(o, path);
+	JsonNode *n = sm_kpi_json_at(o, path);
 
 	return n ? g_strdup_printf("%.2f", json_node_get_double(n)) : g_strdup("-");
 }

@@ -32,10 +32,7 @@
 
 #define RECHECK_S       10
 
-/* The facts sm_kpi_ticket needs, as `supportctl stats` reads them. */
-static const char *const fields[] = {
-	"q", "s", "p", "c", "fr", "rs", "ca", "br", "rt", "sv", "ag", "ro", "nr",
-};
+static const char *const fields[] = { SM_KPI_FIELDS };
 
 static GHashTable *known;       /* report name -> struct mark */
 
@@ -44,47 +41,13 @@ struct mark {
 	gint64 read_at;
 };
 
-static gint64
-num(const char *s)
-{
-	return s != NULL ? g_ascii_strtoll(s, NULL, 10) : 0;
-}
-
 static bool
 one(gint64 id, const char *const *v, void *ud)
 {
-	sm_report_data *d = ud;
 	sm_kpi_ticket t;
-	int st = v[1] ? sm_status_parse(v[1]) : -1, pr = v[2] ? sm_priority_parse(v[2]) : -1;
 
-	if (v[0] == NULL || st < 0)
-		return true;
-	memset(&t, 0, sizeof t);
-	t.id = id;
-	t.queue = v[0];
-	t.status = (sm_status)st;
-	t.priority = pr >= 0 ? (sm_priority)pr : SM_PRIO_NORMAL;
-	t.created = num(v[3]);
-	t.first_response = num(v[4]);
-	t.resolved = num(v[5]);
-	t.closed = num(v[6]);
-	if (v[7] != NULL) {
-		char **b = g_strsplit(v[7], ",", -1);
-
-		for (char **p = b; *p != NULL; p++) {
-			int target = sm_sla_target_parse(*p);
-
-			if (target >= 0)
-				t.breached |= 1u << target;
-		}
-		g_strfreev(b);
-	}
-	t.rating = (int)num(v[8]);
-	t.surveyed = v[9] != NULL;
-	t.agent_replies = (int)num(v[10]);
-	t.reopened = (int)num(v[11]);
-	t.next_responses = (int)num(v[12]);
-	sm_report_data_add(d, &t);
+	if (sm_kpi_ticket_read(&t, id, v))
+		sm_report_data_add(ud, &t);
 	return true;
 }
 

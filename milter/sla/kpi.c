@@ -137,6 +137,61 @@ sm_kpi_add(sm_kpi *k, const sm_kpi_ticket *t, const sm_queue *q)
 	}
 }
 
+static gint64
+num(const char *s)
+{
+	return s != NULL ? g_ascii_strtoll(s, NULL, 10) : 0;
+}
+
+bool
+sm_kpi_ticket_read(sm_kpi_ticket *t, gint64 id, const char *const *v)
+{
+	int st = v[1] ? sm_status_parse(v[1]) : -1, pr = v[2] ? sm_priority_parse(v[2]) : -1;
+
+	memset(t, 0, sizeof *t);
+	if (v[0] == NULL || st < 0)
+		return false;
+	t->id = id;
+	t->queue = v[0];
+	t->status = (sm_status)st;
+	t->priority = pr >= 0 ? (sm_priority)pr : SM_PRIO_NORMAL;
+	t->created = num(v[3]);
+	t->first_response = num(v[4]);
+	t->resolved = num(v[5]);
+	t->closed = num(v[6]);
+	if (v[7] != NULL) {
+		char **b = g_strsplit(v[7], ",", -1);
+
+		for (char **p = b; *p != NULL; p++) {
+			int target = sm_sla_target_parse(*p);
+
+			if (target >= 0)
+				t->breached |= 1u << target;
+		}
+		g_strfreev(b);
+	}
+	t->rating = (int)num(v[8]);
+	t->surveyed = v[9] != NULL;
+	t->agent_replies = (int)num(v[10]);
+	t->reopened = (int)num(v[11]);
+	t->next_responses = (int)num(v[12]);
+	return true;
+}
+
+JsonNode *
+sm_kpi_json_at(JsonObject *o, const char *path)
+{
+	char **p = g_strsplit(path, ".", -1);
+	JsonNode *n = NULL;
+
+	for (int i = 0; p[i] != NULL && o != NULL; i++) {
+		n = json_object_get_member(o, p[i]);
+		o = n != NULL && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+	}
+	g_strfreev(p);
+	return n != NULL && JSON_NODE_HOLDS_VALUE(n) ? n : NULL;
+}
+
 static int
 cmp64(const void *a, const void *b)
 {

@@ -12,10 +12,10 @@
  * facts (sm_kpi_ticket, as `supportctl stats` reads them) and gives the
  * `report` template's values: report.name, report.period, report.queues,
  * and four blocks - report.kpis (the SPEC 8 figures, this period and the
- * one before), report.breaches (the period's tickets that breached a
- * target), report.oldest (the oldest tickets still waiting) and
- * report.charts (tickets created per day, the backlog by status, as
- * bars). A block is text for the .txt and, for the .html twin, an HTML
+ * one before), report.breaches (the tickets that breached a target:
+ * the period's, and older ones still waiting), report.oldest (the oldest tickets still waiting) and
+ * report.charts (tickets created per day, the backlog by status and by
+ * priority, as bars). A block is text for the .txt and, for the .html twin, an HTML
  * table built here with every stored string escaped (sm_template.h: a
  * block's HTML form is the one value a template inserts as markup).
  * Subjects come from the tickets themselves: the caller reads them for
@@ -23,8 +23,8 @@
  *
  * Sending (run.c, called by the timer engine's thread). For each report,
  * the store keeps the instant of the last one sent ({p}report:NAME). When
- * an instant has passed that is later than it, the daemon reads the
- * tickets, renders the mail and queues one outbox job per recipient with
+ * an instant has passed that is later than it, the daemon takes the
+ * period's lock (one node makes the report), reads the tickets, renders the mail and queues one outbox job per recipient with
  * the new instant, in one script that checks the stored instant is still
  * the one it read: of several daemons, one queues the mail; a daemon
  * killed before the script leaves the period to the next. The first time
@@ -52,8 +52,10 @@ gint64 sm_report_prev(const sm_report *r, gint64 t);
 
 typedef struct sm_report_data sm_report_data;
 
-/* The report r sent at instant at (cfg for the queues' names and SLAs). */
-sm_report_data *sm_report_data_new(const sm_config *cfg, const sm_report *r, gint64 at);
+/* The report r sent at instant at (cfg for the queues' names and SLAs);
+ * the lists' ages count to now (at the earliest at). */
+sm_report_data *sm_report_data_new(const sm_config *cfg, const sm_report *r, gint64 at,
+    gint64 now);
 void sm_report_data_free(sm_report_data *d);
 /* One ticket's facts (t->queue must stay valid only during the call). */
 void sm_report_data_add(sm_report_data *d, const sm_kpi_ticket *t);
@@ -68,7 +70,7 @@ GHashTable *sm_report_values(const sm_report_data *d);
  * text and HTML (g_free; html NULL without a twin), from every ticket in
  * st. 1 done, 0 no `report` template in set, -1 store failure. */
 int sm_report_render(sm_store *st, const sm_config *cfg,
-    const sm_template_set *set, const sm_report *r, gint64 at,
+    const sm_template_set *set, const sm_report *r, gint64 at, gint64 now,
     char **subject, char **text, char **html);
 
 /* The timer engine's step: send what is due for every report of cfg.

@@ -422,6 +422,10 @@ typedef bool (*sm_scan_fn)(gint64 id, const char *const *values, void *ud);
  * the njobs jobs are queued, due now (their ids set). 1 done, 0 another
  * daemon moved the mark first (nothing written), -1 store failure. */
 int sm_store_report_mark(sm_store *st, const char *name, gint64 *instant);
+/* Take the lock on making report name's period ending at instant
+ * ({p}report:NAME:lock, for secs): 1 taken, 0 another node has it, -1
+ * store failure. */
+int sm_store_report_lock(sm_store *st, const char *name, gint64 instant, int secs);
 int sm_store_report_queue(sm_store *st, const char *name, gint64 seen, gint64 instant,
     gint64 now, sm_job *jobs, int njobs);
 gint64 sm_store_scan_tickets(sm_store *st, const char *const *fields, size_t nfields,

@@ -5,8 +5,9 @@
  * Templates. A template directory holds one folder per
  * language ("en", "de", "pt-BR", ...); each folder holds NAME.txt and an
  * optional NAME.html twin for the names in sm_template_names[]. Every name
- * is required in "en"; other languages may omit names and fall back to
- * "en". A .txt file is header lines, a blank line, then the text body. The
+ * but "report" is required in "en" (the report only with a [report:NAME]:
+ * the daemon's configuration check says so); other languages may omit
+ * names and fall back to "en". A .txt file is header lines, a blank line, then the text body. The
  * only header allowed is "Subject:" (one line, required): every other
  * header of a generated mail is set by the gateway, never by a template. A
  * .html file is the HTML body only (no headers).

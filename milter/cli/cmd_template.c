@@ -75,6 +75,34 @@ sample_ticket(const sm_queue *q, gint64 now)
 	return t;
 }
 
+/* The mail as the MTA would get it, or (--json) with what it is. */
+static void
+print_mail(const char *event, const char *lang, const sm_mail *mail)
+{
+	JsonBuilder *b;
+
+	if (!opt_json) {
+		fwrite(mail->data, 1, mail->len, stdout);
+		return;
+	}
+	b = json_builder_new();
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "event");
+	json_builder_add_string_value(b, event);
+	json_builder_set_member_name(b, "lang");
+	json_builder_add_string_value(b, lang);
+	json_builder_set_member_name(b, "to");
+	json_builder_add_string_value(b, mail->rcpt);
+	json_builder_set_member_name(b, "envelope_sender");
+	json_builder_add_string_value(b, mail->env_sender ? mail->env_sender : "");
+	json_builder_set_member_name(b, "subject");
+	json_builder_add_string_value(b, mail->subject ? mail->subject : "");
+	json_builder_set_member_name(b, "mail");
+	json_builder_add_string_value(b, mail->data);
+	json_builder_end_object(b);
+	print_builder(b);
+}
+
 /* The report mail: [report:NAME] (the first one without --report) for its
  * latest instant, from the tickets in the store, as the outbox would send
  * it to its first recipient. */
@@ -105,8 +133,8 @@ render_report(const sm_config *cfg, const sm_template_set *tpl, const char *name
 	if ((st = open_store(cfg, &rc)) == NULL)
 		return rc;
 	memset(&j, 0, sizeof j);
-	got = sm_report_render(st, cfg, tpl, &copy, sm_report_last(&copy, now), &j.subject,
-	    &j.text, &j.html);
+	got = sm_report_render(st, cfg, tpl, &copy, sm_report_last(&copy, now), now,
+	    &j.subject, &j.text, &j.html);
 	if (got < 0) {
 		rc = die(EX_STORE, "store error: %s", sm_store_error(st));
 		goto out;
@@ -123,7 +151,7 @@ render_report(const sm_config *cfg, const sm_template_set *tpl, const char *name
 	if (!sm_mailer_render_report(cfg, &j, msgid, now, &mail, &err))
 		rc = die(EX_BAD, "cannot render the report: %s", err ? err : "?");
 	else {
-		fwrite(mail.data, 1, mail.len, stdout);
+		print_mail("report", copy.language ? copy.language : "en", &mail);
 		sm_mail_clear(&mail);
 	}
 	g_free(err);
@@ -174,6 +202,9 @@ cmd_template(const sm_config *cfg, int argc, char **argv)
 			return die(EX_BAD, USAGE);
 		}
 	}
+	if (strcmp(name, "report") == 0 && (ticket > 0 || queue != NULL))
+		return die(EX_BAD, "template render report takes --report and --lang, "
+		    "not --ticket or --queue");
 	if (strcmp(name, "report") != 0 && (autosub = sm_mailer_auto_submitted(name)) == NULL)
 		return die(EX_BAD, "no template event '%s' (ack, warning, escalation, "
 		    "reminder, autoclose, survey, survey-thanks, report)", name);
@@ -245,27 +276,8 @@ cmd_template(const sm_config *cfg, int argc, char **argv)
 	if (!sm_mailer_render_lang(cfg, key, tpl, &j, t, msgid, now, lang, &mail, &err)) {
 		rc = die(EX_BAD, "cannot render '%s'%s%s: %s", name, lang ? " in " : "",
 		    lang ? lang : "", err ? err : "?");
-	} else if (opt_json) {
-		JsonBuilder *b = json_builder_new();
-
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "event");
-		json_builder_add_string_value(b, name);
-		json_builder_set_member_name(b, "lang");
-		json_builder_add_string_value(b, lang ? lang : q->language ? q->language : "en");
-		json_builder_set_member_name(b, "to");
-		json_builder_add_string_value(b, mail.rcpt);
-		json_builder_set_member_name(b, "envelope_sender");
-		json_builder_add_string_value(b, mail.env_sender ? mail.env_sender : "");
-		json_builder_set_member_name(b, "subject");
-		json_builder_add_string_value(b, mail.subject ? mail.subject : "");
-		json_builder_set_member_name(b, "mail");
-		json_builder_add_string_value(b, mail.data);
-		json_builder_end_object(b);
-		print_builder(b);
-	} else {
-		fwrite(mail.data, 1, mail.len, stdout);
-	}
+	} else
+		print_mail(name, lang ? lang : q->language ? q->language : "en", &mail);
 	sm_mail_clear(&mail);
 	g_free(err);
 	g_free(msgid);

@@ -51,6 +51,12 @@ load_all(const char *path, bool check_secret, GPtrArray *errors,
 		    cfg->path ? cfg->path : path));
 	else
 		tpl = sm_templates_load(cfg->templates, errors);
+	/* the one template not every installation needs */
+	if (tpl != NULL && cfg->reports->len > 0 &&
+	    sm_templates_get(tpl, "en", "report") == NULL)
+		g_ptr_array_add(errors, g_strdup_printf("%s/en/report.txt: missing "
+		    "([report:%s] needs it)", cfg->templates,
+		    ((const sm_report *)g_ptr_array_index(cfg->reports, 0))->name));
 	*tpl_out = tpl;
 	return cfg;
 }

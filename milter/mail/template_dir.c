@@ -234,7 +234,9 @@ sm_templates_load(const char *dir, GPtrArray *errors)
 			char *k = set_key("en", -1, sm_template_names[i]);
 			char *f, *p;
 
-			if (g_hash_table_contains(set->tpls, k)) {
+			/* optional: needed only with a [report:NAME] (runtime.c) */
+			if (g_hash_table_contains(set->tpls, k) ||
+			    strcmp(sm_template_names[i], "report") == 0) {
 				g_free(k);
 				continue;
 			}

@@ -106,6 +106,7 @@ struct sm_report_data {
 	const sm_config *cfg;
 	const sm_report *r;
 	gint64 at, start, prev_start;
+	gint64 now;                     /* ages in the lists count to this */
 	sm_kpi *cur, *prev;
 	GArray *breached;               /* listed, the period's, newest first */
 	gint64 breached_total;
@@ -114,6 +115,7 @@ struct sm_report_data {
 	gint64 day_start[DAYS + 1];     /* day i is [day_start[i+1], day_start[i]) */
 	gint64 per_day[DAYS];
 	gint64 backlog[SM_ST_COUNT];
+	gint64 backlog_prio[SM_PRIO_COUNT];
 };
 
 static void
@@ -126,7 +128,7 @@ listed_clear(gpointer p)
 }
 
 sm_report_data *
-sm_report_data_new(const sm_config *cfg, const sm_report *r, gint64 at)
+sm_report_data_new(const sm_config *cfg, const sm_report *r, gint64 at, gint64 now)
 {
 	sm_report_data *d = g_new0(sm_report_data, 1);
 	const char *const *q = (const char *const *)r->queues;
@@ -134,6 +136,7 @@ sm_report_data_new(const sm_config *cfg, const sm_report *r, gint64 at)
 	d->cfg = cfg;
 	d->r = r;
 	d->at = at;
+	d->now = MAX(now, at);
 	d->start = sm_report_prev(r, at);
 	d->prev_start = sm_report_prev(r, d->start);
 	d->cur = sm_kpi_new_range(d->start, at, q);
@@ -202,12 +205,17 @@ sm_report_data_add(sm_report_data *d, const sm_kpi_ticket *t)
 		return;
 	sm_kpi_add(d->cur, t, q);
 	sm_kpi_add(d->prev, t, q);
-	if (t->status != SM_ST_CLOSED)
+	if (t->status != SM_ST_CLOSED) {
 		d->backlog[t->status]++;
+		d->backlog_prio[t->priority]++;
+	}
 	for (int i = 0; i < DAYS; i++)
 		if (t->created >= d->day_start[i + 1] && t->created < d->day_start[i])
 			d->per_day[i]++;
-	if (t->breached != 0 && t->created >= d->start && t->created < d->at) {
+	/* breached: the period's tickets, and older ones still waiting (a
+	 * breach is not dated: one of those may have breached before) */
+	if (t->breached != 0 && t->created < d->at && (t->created >= d->start ||
+	    t->status == SM_ST_NEW || t->status == SM_ST_OPEN || t->status == SM_ST_PENDING)) {
 		listed l = make_listed(t);
 		guint i = 0;
 
@@ -281,7 +289,8 @@ enum word {
 	W_THIS, W_PREV, W_CREATED, W_FR_MED, W_FR_P90, W_RS_MED, W_RS_P90,
 	W_SLA_FR, W_SLA_NR, W_SLA_RS, W_BREACHED, W_REOPEN, W_ONE_TOUCH,
 	W_CSAT, W_RATINGS, W_BACKLOG, W_NONE, W_AND, W_MORE, W_CREATED_DAY, W_BACKLOG_NOW,
-	W_TICKET, W_AGE, W_DAYS, W_STATUS, W_TARGETS, W_SUBJECT,
+	W_TICKET, W_AGE, W_DAYS, W_STATUS, W_TARGETS, W_SUBJECT, W_RESPONSE,
+	W_BACKLOG_PRIO,
 	W_COUNT
 };
 
@@ -293,7 +302,7 @@ static const char *const words_en[W_COUNT] = {
 	"One-touch resolution", "Satisfaction (1-5)", "Ratings", "Open now",
 	"None.", "and", "more", "Tickets created per day",
 	"Open tickets by status, now", "Ticket", "Age", "days", "Status", "Breached",
-	"Subject",
+	"Subject", "Surveys answered", "Open tickets by priority, now",
 };
 
 static const char *const words_de[W_COUNT] = {
@@ -304,7 +313,7 @@ static const char *const words_de[W_COUNT] = {
 	"Mit einer Antwort gelöst", "Zufriedenheit (1-5)", "Bewertungen", "Jetzt offen",
 	"Keine.", "und", "weitere", "Neue Tickets pro Tag",
 	"Offene Tickets nach Status, jetzt", "Ticket", "Alter", "Tage", "Status",
-	"Verletzt", "Betreff",
+	"Verletzt", "Betreff", "Umfragen beantwortet", "Offene Tickets nach Priorität, jetzt",
 };
 
 static const char *
@@ -379,6 +388,7 @@ static const struct row {
 	{ W_ONE_TOUCH, "one_touch.percent", fmt_percent },
 	{ W_CSAT, "csat.mean", fmt_csat },
 	{ W_RATINGS, "csat.count", fmt_count },
+	{ W_RESPONSE, "csat.response_rate_percent", fmt_percent },
 };
 
 /* text: s padded with blanks to w characters (UTF-8) */
@@ -501,7 +511,7 @@ ticket_list(const sm_report_data *d, GArray *list, gint64 total, bool breaches,
 		char *num = g_strdup_printf("[%s #%" G_GINT64_FORMAT "]", q && q->tag ? q->tag :
 		    (l->queue ? l->queue : "?"), l->id);
 		char *what = breaches ? targets(l->breached) :
-		    g_strdup_printf("%" G_GINT64_FORMAT " %s", (d->at - l->created) / 86400,
+		    g_strdup_printf("%" G_GINT64_FORMAT " %s", MAX(d->now - l->created, 0) / 86400,
 		    word(d->r, W_DAYS));
 		char *num_safe = sm_header_text(num, 200);
 		const char *subject = l->subject ? l->subject : "";
@@ -585,8 +595,10 @@ charts(const sm_report_data *d, GString *txt, GString *html)
 		int k = DAYS - 1 - i;
 		GDateTime *l = at_local(d->r, d->day_start[k + 1]);
 
+		int dow = l ? g_date_time_get_day_of_week(l) - 1 : 0;
+
 		labels[i] = l ? g_strdup_printf("%s %04d-%02d-%02d",
-		    (de ? days_de : days_en)[g_date_time_get_day_of_week(l) - 1],
+		    de ? days_de[dow] : days_en[dow],
 		    g_date_time_get_year(l), g_date_time_get_month(l),
 		    g_date_time_get_day_of_month(l)) : g_strdup("?");
 		v[i] = d->per_day[k];
@@ -600,6 +612,15 @@ charts(const sm_report_data *d, GString *txt, GString *html)
 	for (int i = 0; i < SM_ST_CLOSED; i++)
 		slabels[i] = (char *)sm_status_name((sm_status)i);
 	bars(txt, html, word(d->r, W_BACKLOG_NOW), slabels, d->backlog, SM_ST_CLOSED);
+	g_string_append_c(txt, '\n');
+	{
+		char *plabels[SM_PRIO_COUNT];
+
+		for (int i = 0; i < SM_PRIO_COUNT; i++)
+			plabels[i] = (char *)sm_priority_name((sm_priority)i);
+		bars(txt, html, word(d->r, W_BACKLOG_PRIO), plabels, d->backlog_prio,
+		    SM_PRIO_COUNT);
+	}
 }
 
 static void

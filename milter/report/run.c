@@ -6,6 +6,11 @@
  * template and queues one outbox job per recipient, together with the
  * new mark (sm_store_report_queue: once across all daemons).
  *
+ * Making a report reads every ticket: a node takes the period's lock
+ * ({p}report:NAME:lock, LOCK_S) first, so that one node does it while the
+ * others go on with their timers; a node killed while making it leaves
+ * the period to another once the lock has run out.
+ *
  * A report's mark is read again at most every RECHECK_S seconds while it
  * is known to be current: an idle daemon costs Redis nothing for its
  * reports in between. The cache lives in this file and is only touched
@@ -24,6 +29,7 @@
 
 #include "sm_job.h"
 #include "sm_log.h"
+#include "sm_metrics.h"
 #include "sm_report.h"
 #include "sm_store.h"
 #include "sm_template.h"
@@ -31,6 +37,7 @@
 #include "sm_sla.h"
 
 #define RECHECK_S       10
+#define LOCK_S          300     /* a node making a report has it this long */
 
 static const char *const fields[] = { SM_KPI_FIELDS };
 
@@ -53,38 +60,33 @@ one(gint64 id, const char *const *v, void *ud)
 
 int
 sm_report_render(sm_store *st, const sm_config *cfg, const sm_template_set *set,
-    const sm_report *r, gint64 at, char **subject, char **text, char **html)
+    const sm_report *r, gint64 at, gint64 now, char **subject, char **text, char **html)
 {
 	const sm_template *tpl;
 	sm_report_data *d;
 	GHashTable *values;
 	gint64 *ids;
-	bool failed = false;
 
 	*subject = *text = *html = NULL;
 	if (set == NULL || (tpl = sm_templates_get(set, r->language, "report")) == NULL)
 		return 0;
-	d = sm_report_data_new(cfg, r, at);
+	d = sm_report_data_new(cfg, r, at, now);
 	if (sm_store_scan_tickets(st, fields, G_N_ELEMENTS(fields), one, d) < 0) {
 		sm_report_data_free(d);
 		return -1;
 	}
+	/* a ticket that cannot be read is listed without its subject; a
+	 * store that is gone fails the queueing that follows */
 	ids = sm_report_data_listed(d);
-	for (gint64 *p = ids; *p != 0 && !failed; p++) {
+	for (gint64 *p = ids; *p != 0; p++) {
 		sm_ticket *t = NULL;
 
-		if (sm_store_ticket_get(st, *p, false, &t) < 0)
-			failed = true;
-		else if (t != NULL) {
+		if (sm_store_ticket_get(st, *p, false, &t) >= 0 && t != NULL) {
 			sm_report_data_subject(d, *p, t->subject);
 			sm_ticket_free(t);
 		}
 	}
 	g_free(ids);
-	if (failed) {
-		sm_report_data_free(d);
-		return -1;
-	}
 	values = sm_report_values(d);
 	*subject = sm_template_render_subject(tpl, values);
 	*text = sm_template_render_text(tpl, values);
@@ -132,8 +134,12 @@ tick_one(sm_store *st, const sm_config *cfg, const sm_report *r, gint64 now)
 		    "ends at its next instant", r->name);
 		return 0;
 	}
+	/* one node makes the period's report: the others skip it while the
+	 * lock lasts (and see the moved mark after) */
+	if ((rc = sm_store_report_lock(st, r->name, at, LOCK_S)) <= 0)
+		return rc;
 	set = sm_templates_current();
-	rc = sm_report_render(st, cfg, set, r, at, &subject, &text, &html);
+	rc = sm_report_render(st, cfg, set, r, at, now, &subject, &text, &html);
 	if (set != NULL)
 		sm_templates_unref(set);
 	if (rc <= 0) {
@@ -160,9 +166,11 @@ tick_one(sm_store *st, const sm_config *cfg, const sm_report *r, gint64 now)
 	rc = sm_store_report_queue(st, r->name, mark, at, now, jobs, n);
 	if (rc > 0) {
 		m->instant = at;
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
 			log_info("report %s: period ending %" G_GINT64_FORMAT " queued: job %"
 			    G_GINT64_FORMAT " to=<%s>", r->name, at, jobs[i].id, jobs[i].to);
+			sm_metrics_outbox("report", "queued");
+		}
 	} else if (rc == 0)
 		log_debug("report %s: another daemon queued the period ending %"
 		    G_GINT64_FORMAT, r->name, at);

@@ -3,7 +3,8 @@
  * (include/sm_report.h): the instant of each report's last period, and
  * queueing a period's mail once across all daemons (lua/report_queue.lua).
  *
- * Interface: sm_store_report_mark, sm_store_report_queue (sm_store.h).
+ * Interface: sm_store_report_mark, sm_store_report_lock,
+ * sm_store_report_queue (sm_store.h).
  * Failure: -1 with the store's error set (the connection is redialled on
  * next use); a malformed reply is an error. With [redis] min_replicas a
  * queued report waits for the replicas like a timer's mail does.
@@ -38,6 +39,27 @@ sm_store_report_mark(sm_store *st, const char *name, gint64 *instant)
 	freeReplyObject(r);
 	if (rc < 0)
 		sm_store_set_error(st, "redis: malformed reply to a report's GET");
+	return rc;
+}
+
+int
+sm_store_report_lock(sm_store *st, const char *name, gint64 instant, int secs)
+{
+	char *key = g_strconcat(sm_store_prefix(st), "report:", name, ":lock", NULL);
+	char *val = g_strdup_printf("%" G_GINT64_FORMAT, instant);
+	char *ex = g_strdup_printf("%d", secs);
+	const char *argv1[6] = { "SET", key, val, "NX", "EX", ex };
+	const char *const *argv[1] = { argv1 };
+	int argc[1] = { 6 }, rc;
+	redisReply *r = sm_store_multi(st, 1, argc, argv);
+
+	g_free(key);
+	g_free(val);
+	g_free(ex);
+	if (r == NULL)
+		return -1;
+	rc = r->element[0]->type == REDIS_REPLY_STATUS ? 1 : 0;
+	freeReplyObject(r);
 	return rc;
 }
 

@@ -13,7 +13,8 @@
 #   4. supportctl template render report previews the mail from the
 #      store's tickets (in German with --lang de), sending nothing;
 #   5. a [report:NAME] with a bad period or an unknown queue is refused by
-#      support-milter -t.
+#      support-milter -t, as is one whose template directory has no
+#      report.txt (without a report, such a directory is fine).
 . "$top_srcdir/tests/lib/common.sh"
 
 sm_init
@@ -57,6 +58,9 @@ redis_cli SET sm:report:weekly $((at - 86400)) >/dev/null
 check "the period's mails are queued and sent" \
     wait_for 40 eval '[ "$(sent_count event=report)" -ge 2 ] && outbox_idle'
 check "the mark is the latest instant again" test "$(redis_cli GET sm:report:weekly)" = "$at"
+check "the lock on making it is gone" test -z "$(redis_cli GET sm:report:weekly:lock)"
+check "one daemon made it (one scan)" \
+    test "$(cat "$T"/daemon*.log | grep -c 'report weekly: period ending .* queued: job [0-9]* to=<leads@')" = 1
 check "one mail to each recipient, across both daemons" \
     eval '[ "$(sent_count event=report to=leads@example.com)" = 1 ] && [ "$(sent_count event=report to=boss@example.com)" = 1 ]'
 check "queued by one daemon only" \
@@ -112,9 +116,24 @@ sm_ctl template render report --report weekly --lang de >"$T/preview.de.eml" 2>&
 check "... in German" test "$(mail_hdr "$T/preview.de.eml" Subject)" = "Helpdesk-Bericht (weekly): Example Support"
 sm_ctl template render report --report nosuch >/dev/null 2>"$T/preview.bad"
 check "... an unknown report: exit 1 ($?)" eval 'grep -q "no \[report:nosuch\]" "$T/preview.bad"'
+sm_ctl --json template render report >"$T/preview.json" 2>&1
+check "... --json: event, to, subject, mail" \
+    eval '[ "$(jq -r .event "$T/preview.json")" = report ] && [ "$(jq -r .to "$T/preview.json")" = leads@example.com ] && jq -r .mail "$T/preview.json" | grep -q "^Subject: Help desk report"'
+check "... --ticket is refused for a report" eval '! sm_ctl template render report --ticket 1 >/dev/null 2>&1'
 check "the preview sent nothing" test "$(sent_count event=report)" = 4
 
 # ---- 5. configuration errors -------------------------------------------
+# a template directory without report.txt: fine without reports, not with
+cp -r "$top_srcdir/templates" "$T/tpl"
+rm -f "$T/tpl/en/report.txt" "$T/tpl/en/report.html" "$T/tpl/de/report.txt" "$T/tpl/de/report.html"
+sed "s|^templates = .*|templates = $T/tpl|" "$CONF" >"$T/tpl.conf"
+"$SM_DAEMON" -t -c "$T/tpl.conf" >"$T/tpl.out" 2>&1
+check "no report template with a [report:NAME]: refused ($?)" \
+    grep -q "tpl/en/report.txt: missing (\[report:weekly\] needs it)" "$T/tpl.out"
+sed '/^\[report:weekly\]/,/^period/d' "$T/tpl.conf" >"$T/tpl2.conf"
+"$SM_DAEMON" -t -c "$T/tpl2.conf" >"$T/tpl2.out" 2>&1
+rc=$?
+check "... and accepted without one (exit $rc)" test "$rc" -eq 0
 cat >>"$CONF" <<'EOF'
 
 [report:bad]

@@ -89,7 +89,11 @@ pass "the survey carries the one-click link for 5"
 write ann "${link#mailto:}" "Rating" c2.e2e@customer.test "(sent by a click)"
 wait_for 20 eval '[ $(nmails ann survey-thanks "$c") -ge 1 ]' || fail "no thanks for the click"
 check "one click over SMTP: rating 5" test "$(field "$c" rt)" = 5
-check "the ticket stays resolved" test "$(field "$c" s)" = resolved
+# (a rating never reopens; autoclose_after is 6 s, and a slow build may
+# get there first)
+st_c=$(field "$c" s)
+check "the ticket stays resolved ($st_c; closed by the auto-close at the latest)" \
+    eval '[ "$st_c" = resolved ] || [ "$st_c" = closed ]'
 write ann "fast+r$c-1-0123456789ab@example.com" "Rating" c3.e2e@customer.test "forged"
 f=$(ticket_of c3.e2e@customer.test)
 check "a forged link is an ordinary mail: a new ticket ($f)" eval '[ "$f" != none ] && [ "$f" != "$c" ]'
@@ -104,6 +108,8 @@ svid=$(mail_hdr "$(mails bob survey "$d" | head -1)" Message-ID)
 write bob fast@example.com "Re: How did we do?" d2.e2e@customer.test "4 - fine, thanks" "In-Reply-To: $svid"
 wait_for 20 eval '[ "$(field "$d" rt)" = 4 ]' || fail "digit reply: rating not 4 ('$(field "$d" rt)')"
 check "digit reply: thanked once" wait_for 20 eval '[ $(nmails bob survey-thanks "$d") -eq 1 ]'
-check "digit reply: the ticket stays resolved" test "$(field "$d" s)" = resolved
+st_d=$(field "$d" s)
+check "digit reply: the ticket stays resolved ($st_d; or auto-closed)" \
+    eval '[ "$st_d" = resolved ] || [ "$st_d" = closed ]'
 
 sm_finish

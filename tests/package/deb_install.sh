@@ -94,6 +94,8 @@ check "the secret: root, mode 0600, 64 characters" \
 conffiles=$(dpkg-query -W -f='${Conffiles}\n' support-milter)
 check "conffiles: the configuration" eval 'echo "$conffiles" | grep -q " $CONFI "'
 check "conffiles: the templates" eval 'echo "$conffiles" | grep -q " $ETC/templates/en/ack.txt "'
+check "the configuration: root:support-milter, mode 0640 (a Redis password)" \
+    test "$(stat -c %U:%G:%a "$CONFI")" = root:support-milter:640
 check "the installed configuration: the unit's socket and user" \
     eval 'grep -qx "socket = unix:/run/support-milter/milter.sock" $CONFI && grep -qx "user = support-milter" $CONFI'
 UNIT=/lib/systemd/system/support-milter.service

@@ -169,12 +169,15 @@ test_content(void)
 	const char *s;
 
 	g_assert_true(sm_report_period_parse("weekly mon 08:00", &r, &err));
-	d = sm_report_data_new(cfg, &r, at);
+	d = sm_report_data_new(cfg, &r, at, at);
 	/* this period: three tickets, one breached; the period before: one */
 	add(d, 10, "support", SM_ST_OPEN, at - 86400, 1u << SM_SLA_FIRST_RESPONSE, 0);
 	add(d, 11, "support", SM_ST_RESOLVED, at - 2 * 86400, 0, at - 2 * 86400 + 600);
 	add(d, 12, "support", SM_ST_NEW, at - 3600, 0, 0);
 	add(d, 5, "support", SM_ST_PENDING, at - 10 * 86400, 0, at - 10 * 86400 + 60);
+	/* older, still open, breached: listed; older, closed, breached: not */
+	add(d, 3, "support", SM_ST_OPEN, at - 20 * 86400, 1u << SM_SLA_RESOLUTION, 0);
+	add(d, 2, "support", SM_ST_CLOSED, at - 20 * 86400, 1u << SM_SLA_RESOLUTION, 0);
 	/* not in the report's queues; created after the instant */
 	add(d, 13, "billing", SM_ST_OPEN, at - 3600, 1, 0);
 	add(d, 14, "support", SM_ST_NEW, at + 60, 1, 0);
@@ -208,7 +211,8 @@ test_content(void)
 		g_assert_nonnull(strstr(q, "\nTickets created 3 1\n"));
 		g_assert_nonnull(strstr(q, "\nTickets with a breach 1 0\n"));
 		g_assert_nonnull(strstr(q, "\nFirst response, median 10m 00s 1m 00s\n"));
-		g_assert_nonnull(strstr(q, "\nOpen now 5\n"));
+		g_assert_nonnull(strstr(q, "\nOpen now 6\n"));
+		g_assert_nonnull(strstr(q, "\nSurveys answered - -\n"));
 		g_free(q);
 	}
 	s = val(v, "report.breaches");
@@ -216,12 +220,15 @@ test_content(void)
 	g_assert_nonnull(strstr(s, "[Support #10]  first_response, open, normal: Printer <b>on fire</b> Bcc: x@evil.test"));
 	g_assert_null(strchr(s, '\r'));
 	g_assert_null(strstr(s, "#14"));
+	g_assert_nonnull(strstr(s, "[Support #3]  resolution, open, normal: \n"));
+	g_assert_null(strstr(s, "#2]"));
 	s = val(v, "report.breaches" SM_TEMPLATE_HTML_SUFFIX);
 	g_assert_nonnull(strstr(s, "Printer &lt;b&gt;on fire&lt;/b&gt;"));
 	g_assert_null(strstr(s, "<b>on fire"));
 	s = val(v, "report.oldest");
 	g_test_message("%s", s);
-	/* oldest first: 5 (10 days), then 10 */
+	/* oldest first: 3 (20 days), 5 (10 days), then 10 */
+	g_assert_true(strstr(s, "[Support #3]") < strstr(s, "[Support #5]"));
 	g_assert_true(strstr(s, "[Support #5]") < strstr(s, "[Support #10]"));
 	g_assert_nonnull(strstr(s, "10 days, pending"));
 	g_assert_nonnull(strstr(val(v, "report.oldest" SM_TEMPLATE_HTML_SUFFIX), "Old &amp; slow"));
@@ -232,7 +239,9 @@ test_content(void)
 	g_assert_nonnull(strstr(s, "Sat 2026-12-05  #################### 1\n"));
 	g_assert_nonnull(strstr(s, "Fri 2026-12-04  0\n"));
 	g_assert_nonnull(strstr(s, "new       ######################################## 2\n"));
-	g_assert_nonnull(strstr(s, "open      #################### 1\n"));
+	g_assert_nonnull(strstr(s, "Open tickets by priority, now"));
+	g_assert_nonnull(strstr(s, "open      ######################################## 2\n"));
+	g_assert_nonnull(strstr(s, "normal  ######################################## 6\n"));
 	g_assert_nonnull(strstr(val(v, "report.charts" SM_TEMPLATE_HTML_SUFFIX),
 	    "bgcolor=\"#3d6fb4\""));
 
@@ -272,7 +281,7 @@ test_content(void)
 
 	/* German words; nothing to list */
 	r.language = (char *)"de";
-	d = sm_report_data_new(cfg, &r, at);
+	d = sm_report_data_new(cfg, &r, at, at);
 	v = sm_report_values(d);
 	g_assert_nonnull(strstr(val(v, "report.kpis"), "Neue Tickets"));
 	g_assert_cmpstr(val(v, "report.breaches"), ==, "Keine.\n");

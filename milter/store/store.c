@@ -710,6 +710,26 @@ evalsha(redisContext *c, enum sm_lua which, const sm_args *args)
 }
 
 redisReply *
+sm_store_listing(sm_store *st, enum sm_lua which, sm_args *args, gint64 *total,
+    const char *what)
+{
+	redisReply *r = sm_store_eval(st, which, args, NULL);
+
+	sm_args_clear(args);
+	*total = 0;
+	if (r == NULL)
+		return NULL;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER) {
+		freeReplyObject(r);
+		sm_store_set_error(st, "redis: malformed reply to %s", what);
+		return NULL;
+	}
+	*total = r->element[0]->integer;
+	return r;
+}
+
+redisReply *
 sm_store_eval(sm_store *st, enum sm_lua which, const sm_args *args, bool *io)
 {
 	redisReply *r = NULL;

@@ -94,6 +94,13 @@ char *sm_int_str(char *buf, gint64 v);
 redisReply *sm_store_eval(sm_store *st, enum sm_lua which, const sm_args *args,
     bool *io);
 
+/* A listing script's reply, {total, row...} (store.c): the reply (caller
+ * frees) with *total set, or NULL with the store's error set ("malformed
+ * reply to WHAT" when the script answered something else). args are
+ * cleared. */
+redisReply *sm_store_listing(sm_store *st, enum sm_lua which, sm_args *args,
+    gint64 *total, const char *what);
+
 /* Run one command on c: a non-error reply, else NULL with *err (g_free)
  * saying what failed. */
 redisReply *sm_redis_command(redisContext *c, const char *what, int argc,

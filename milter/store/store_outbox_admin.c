@@ -59,14 +59,8 @@ sm_store_outbox_list(sm_store *st, bool dead, int limit, sm_outbox_row **rows,
 	sm_args_puti(&a, SM_ARG_OLIST_LIMIT, MAX(limit, 1));
 	for (size_t i = 0; i < nf; i++)
 		sm_args_add(&a, list_fields[i]);
-	r = sm_store_eval(st, SM_LUA_OLIST, &a, NULL);
-	sm_args_clear(&a);
-	if (r == NULL)
+	if ((r = sm_store_listing(st, SM_LUA_OLIST, &a, total, "an outbox listing")) == NULL)
 		return -1;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
-	    r->element[0]->type != REDIS_REPLY_INTEGER)
-		goto bad;
-	*total = r->element[0]->integer;
 	out = g_new0(sm_outbox_row, r->elements);
 	for (size_t i = 1; i < r->elements; i++) {
 		const redisReply *row = r->element[i];

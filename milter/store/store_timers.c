@@ -257,14 +257,8 @@ sm_store_timers_list(sm_store *st, int limit, const char *const *fields,
 	sm_args_puti(&a, SM_ARG_TLIST_LIMIT, MAX(limit, 1));
 	for (size_t i = 0; i < nfields; i++)
 		sm_args_add(&a, fields[i]);
-	r = sm_store_eval(st, SM_LUA_TLIST, &a, NULL);
-	sm_args_clear(&a);
-	if (r == NULL)
+	if ((r = sm_store_listing(st, SM_LUA_TLIST, &a, total, "a timer list")) == NULL)
 		return -1;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
-	    r->element[0]->type != REDIS_REPLY_INTEGER)
-		goto bad;
-	*total = r->element[0]->integer;
 	out = g_new0(sm_timer_row, r->elements);
 	for (size_t i = 1; i < r->elements; i++) {
 		const redisReply *row = r->element[i];

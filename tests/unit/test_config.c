@@ -180,6 +180,22 @@ test_spec_example(void)
 	g_assert_cmpstr(cfg->secret_file, ==, "/etc/support-milter/secret");
 	g_assert_true(cfg->timers_enabled);
 
+	g_assert_cmpuint(cfg->reports->len, ==, 1);
+	{
+		const sm_report *r = g_ptr_array_index(cfg->reports, 0);
+
+		g_assert_cmpstr(r->name, ==, "weekly");
+		g_assert_cmpstr(r->to[0], ==, "leads@example.com");
+		g_assert_null(r->to[1]);
+		g_assert_cmpstr(r->queues[0], ==, "support");
+		g_assert_cmpint(r->every, ==, SM_REPORT_WEEKLY);
+		g_assert_cmpint(r->weekday, ==, 1);
+		g_assert_cmpint(r->minute, ==, 8 * 60);
+		g_assert_nonnull(r->calendar);
+		g_assert_cmpstr(sm_calendar_name(r->calendar), ==, "office");
+		g_assert_cmpstr(r->language, ==, "en");
+	}
+
 	g_assert_cmpuint(cfg->queues->len, ==, 1);
 	q = g_ptr_array_index(cfg->queues, 0);
 	g_assert_cmpstr(q->name, ==, "support");

@@ -57,9 +57,9 @@ typedef struct sm_kpi sm_kpi;
  * (NULL: every queue). */
 sm_kpi *sm_kpi_new(gint64 since, const char *queue);
 /* The same for tickets created in [since, until) (until 0: no end), of
- * the queues named (NULL or empty: every queue); the backlog is still the
- * desk's state now, of those queues. */
-sm_kpi *sm_kpi_new_range(gint64 since, gint64 until, const char *const *queues);
+ * every queue: a caller that wants some queues adds only theirs (the
+ * report does). */
+sm_kpi *sm_kpi_new_range(gint64 since, gint64 until);
 void sm_kpi_free(sm_kpi *k);
 /* Count one ticket; q is its queue's configuration (NULL: unknown, wall
  * clock). */

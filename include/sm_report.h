@@ -50,6 +50,10 @@ gint64 sm_report_last(const sm_report *r, gint64 now);
  * time). */
 gint64 sm_report_prev(const sm_report *r, gint64 t);
 
+/* The queue a report's mail is sent from: its first queue, else the
+ * configuration's first. */
+const char *sm_report_queue(const sm_config *cfg, const sm_report *r);
+
 typedef struct sm_report_data sm_report_data;
 
 /* The report r sent at instant at (cfg for the queues' names and SLAs);

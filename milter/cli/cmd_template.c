@@ -144,8 +144,7 @@ render_report(const sm_config *cfg, const sm_template_set *tpl, const char *name
 		goto out;
 	}
 	j.event = (char *)"report";
-	j.queue = r->queues != NULL && r->queues[0] != NULL ? r->queues[0] :
-	    ((const sm_queue *)g_ptr_array_index(cfg->queues, 0))->name;
+	j.queue = (char *)sm_report_queue(cfg, r);
 	j.to = r->to[0];
 	msgid = g_strdup_printf("sm.report.0.%" G_GINT64_FORMAT "@%s", now, cfg->hostname);
 	if (!sm_mailer_render_report(cfg, &j, msgid, now, &mail, &err))

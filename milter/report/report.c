@@ -91,6 +91,14 @@ sm_report_prev(const sm_report *r, gint64 t)
 	return p;
 }
 
+const char *
+sm_report_queue(const sm_config *cfg, const sm_report *r)
+{
+	if (r->queues != NULL && r->queues[0] != NULL)
+		return r->queues[0];
+	return ((const sm_queue *)g_ptr_array_index(cfg->queues, 0))->name;
+}
+
 /* ---- content ------------------------------------------------------------- */
 
 typedef struct listed {
@@ -131,7 +139,6 @@ sm_report_data *
 sm_report_data_new(const sm_config *cfg, const sm_report *r, gint64 at, gint64 now)
 {
 	sm_report_data *d = g_new0(sm_report_data, 1);
-	const char *const *q = (const char *const *)r->queues;
 
 	d->cfg = cfg;
 	d->r = r;
@@ -139,8 +146,8 @@ sm_report_data_new(const sm_config *cfg, const sm_report *r, gint64 at, gint64 n
 	d->now = MAX(now, at);
 	d->start = sm_report_prev(r, at);
 	d->prev_start = sm_report_prev(r, d->start);
-	d->cur = sm_kpi_new_range(d->start, at, q);
-	d->prev = sm_kpi_new_range(d->prev_start, d->start, q);
+	d->cur = sm_kpi_new_range(d->start, at);
+	d->prev = sm_kpi_new_range(d->prev_start, d->start);
 	d->breached = g_array_new(FALSE, TRUE, sizeof(listed));
 	g_array_set_clear_func(d->breached, listed_clear);
 	d->oldest = g_array_new(FALSE, TRUE, sizeof(listed));

@@ -34,7 +34,6 @@
 #include "sm_store.h"
 #include "sm_template.h"
 #include "sm_ticket.h"
-#include "sm_sla.h"
 
 #define RECHECK_S       10
 #define LOCK_S          300     /* a node making a report has it this long */
@@ -148,8 +147,7 @@ tick_one(sm_store *st, const sm_config *cfg, const sm_report *r, gint64 now)
 			    r->name);
 		return rc;
 	}
-	queue = r->queues != NULL && r->queues[0] != NULL ? r->queues[0] :
-	    ((const sm_queue *)g_ptr_array_index(cfg->queues, 0))->name;
+	queue = sm_report_queue(cfg, r);
 	for (char **a = r->to; *a != NULL; a++)
 		n++;
 	jobs = g_new0(sm_job, n);

@@ -20,7 +20,6 @@
 struct sm_kpi {
 	gint64 since, until;            /* until 0: no end */
 	char *queue;
-	char **queues;                  /* NULL: every queue */
 	gint64 created;
 	gint64 backlog_status[SM_ST_COUNT];
 	gint64 backlog_prio[SM_PRIO_COUNT];
@@ -45,13 +44,11 @@ sm_kpi_new(gint64 since, const char *queue)
 }
 
 sm_kpi *
-sm_kpi_new_range(gint64 since, gint64 until, const char *const *queues)
+sm_kpi_new_range(gint64 since, gint64 until)
 {
 	sm_kpi *k = sm_kpi_new(since, NULL);
 
 	k->until = until;
-	if (queues != NULL && queues[0] != NULL)
-		k->queues = g_strdupv((char **)queues);
 	return k;
 }
 
@@ -60,7 +57,6 @@ sm_kpi_free(sm_kpi *k)
 {
 	if (k == NULL)
 		return;
-	g_strfreev(k->queues);
 	g_array_unref(k->first_response);
 	g_array_unref(k->resolution);
 	g_free(k->queue);
@@ -74,9 +70,6 @@ sm_kpi_add(sm_kpi *k, const sm_kpi_ticket *t, const sm_queue *q)
 	bool solved = t->status == SM_ST_RESOLVED || t->status == SM_ST_CLOSED;
 
 	if (k->queue != NULL && g_strcmp0(k->queue, t->queue) != 0)
-		return;
-	if (k->queues != NULL && (t->queue == NULL ||
-	    !g_strv_contains((const char *const *)k->queues, t->queue)))
 		return;
 	if (t->status != SM_ST_CLOSED) {
 		k->backlog_status[t->status]++;

@@ -203,6 +203,44 @@ make_listed(const sm_kpi_ticket *t)
 	return l;
 }
 
+static bool
+waiting(sm_status s)
+{
+	return s == SM_ST_NEW || s == SM_ST_OPEN || s == SM_ST_PENDING;
+}
+
+/* Orders of the lists: the breached newest first (highest ids), the
+ * waiting oldest first. true when l goes before t. */
+static bool
+newer(const listed *l, const sm_kpi_ticket *t)
+{
+	return l->id > t->id;
+}
+
+static bool
+older_or_same(const listed *l, const sm_kpi_ticket *t)
+{
+	return l->created <= t->created;
+}
+
+/* t into list, kept in before's order and at most max long. */
+static void
+keep(GArray *list, guint max, const sm_kpi_ticket *t,
+    bool (*before)(const listed *, const sm_kpi_ticket *))
+{
+	guint i = 0;
+	listed l;
+
+	while (i < list->len && before(&g_array_index(list, listed, i), t))
+		i++;
+	if (i >= max)
+		return;
+	l = make_listed(t);
+	g_array_insert_val(list, i, l);
+	if (list->len > max)
+		g_array_remove_index(list, list->len - 1);
+}
+
 void
 sm_report_data_add(sm_report_data *d, const sm_kpi_ticket *t)
 {
@@ -221,36 +259,14 @@ sm_report_data_add(sm_report_data *d, const sm_kpi_ticket *t)
 			d->per_day[i]++;
 	/* breached: the period's tickets, and older ones still waiting (a
 	 * breach is not dated: one of those may have breached before) */
-	if (t->breached != 0 && t->created < d->at && (t->created >= d->start ||
-	    t->status == SM_ST_NEW || t->status == SM_ST_OPEN || t->status == SM_ST_PENDING)) {
-		listed l = make_listed(t);
-		guint i = 0;
-
+	if (t->breached != 0 && t->created < d->at &&
+	    (t->created >= d->start || waiting(t->status))) {
 		d->breached_total++;
-		/* newest first: the highest ids */
-		while (i < d->breached->len && g_array_index(d->breached, listed, i).id > l.id)
-			i++;
-		if (i < LIST_MAX) {
-			g_array_insert_val(d->breached, i, l);
-			if (d->breached->len > LIST_MAX)
-				g_array_remove_index(d->breached, d->breached->len - 1);
-		} else
-			listed_clear(&l);
+		keep(d->breached, LIST_MAX, t, newer);
 	}
-	if ((t->status == SM_ST_NEW || t->status == SM_ST_OPEN || t->status == SM_ST_PENDING) &&
-	    t->created > 0) {
-		listed l = make_listed(t);
-		guint i = 0;
-
+	if (waiting(t->status) && t->created > 0) {
 		d->waiting_total++;
-		while (i < d->oldest->len && g_array_index(d->oldest, listed, i).created <= l.created)
-			i++;
-		if (i < OLDEST_MAX) {
-			g_array_insert_val(d->oldest, i, l);
-			if (d->oldest->len > OLDEST_MAX)
-				g_array_remove_index(d->oldest, d->oldest->len - 1);
-		} else
-			listed_clear(&l);
+		keep(d->oldest, OLDEST_MAX, t, older_or_same);
 	}
 }
 

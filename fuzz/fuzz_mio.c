@@ -8,24 +8,28 @@
  * and read of the 5-byte length and command, a poll and read of the
  * data) and answers through sm_mio_writev(): a negotiation reply,
  * "continue" to the SMTP steps, header edits (held by mio; a few, or
- * more than it holds) and a final reply at end of message, nothing to macros and aborts. QUIT, EOF, a
- * length libmilter refuses or an unknown command ends the session
- * (close, which sends what mio still holds).
+ * once per session more than it holds) and a final reply at end of
+ * message, nothing to macros and aborts. QUIT, EOF, a length libmilter
+ * refuses or an unknown command ends the session (close, which sends
+ * what mio still holds).
  *
  * How the MTA's end is driven keeps it fast and bounded: before every
  * poll or read of the filter, the MTA sends what the socket takes (in
  * chunks of a size chosen from the input's length, at most ~64 of them,
- * so reads see partial commands) and shuts down its writing side when all is sent, and it
- * takes in everything the filter sent. So the filter's socket always
- * has data or EOF when it is asked, no poll waits, and no send blocks.
+ * so reads see partial commands), shuts down its writing side when all
+ * is sent, and takes in everything the filter sent. So the filter's
+ * socket always has data or EOF when it is asked, no poll waits, and no
+ * send blocks.
  *
  * Interface: LLVMFuzzerTestOneInput(); inputs over 256 kB are skipped.
- * Seeds: fuzz/seeds/mio (sessions written by fuzz/mkseeds.sh), dictionary
- * fuzz/mio.dict. Failure: aborts when the bytes read through mio are not
- * the MTA's bytes in order (or, at EOF, not all of them), when the MTA
- * does not receive exactly the bytes written through mio in order, when
- * mio reports a socket with data or EOF as not ready, or when a writev
- * does not report the whole write.
+ * Seeds: sessions fuzz/run.sh writes from sample mails
+ * (fuzz/seeds-gen/mio in the build tree); dictionary fuzz/dict/mio.dict.
+ * Failure:
+ * aborts when the bytes read through mio are not the MTA's bytes in
+ * order (or, at EOF, not all of them), when the MTA does not receive
+ * exactly the bytes written through mio in order, when mio reports a
+ * socket with data or EOF as not ready, or when a writev does not report
+ * the whole write.
  */
 #include <config.h>
 
@@ -57,6 +61,7 @@ struct filter {
 	GString *read;          /* every byte mio handed out, in order */
 	GString *wrote;         /* every byte written through mio, in order */
 	unsigned long edits;
+	bool big_done;          /* the 68 kB of edits, once per session */
 	struct mta *mta;
 };
 
@@ -181,10 +186,14 @@ f_answer(struct filter *f, char cmd, const unsigned char *d, size_t n)
 	case SMFIC_BODYEOB:
 		/* edits, held by mio until the reply (or, past its 64 kB
 		 * limit, sent at once); a session that ends before the reply
-		 * leaves them to close() */
+		 * leaves them to close(). The big batch goes once a session:
+		 * a session of many end-of-message commands would otherwise
+		 * spend the run in the socket, not in mio's states. */
 		edits = n > 0 ? d[0] % 5 : 0;
-		if (n > 0 && (d[0] & 0x60) == 0x60)
+		if (n > 0 && (d[0] & 0x60) == 0x60 && !f->big_done) {
 			edits = 4000;       /* 68 kB */
+			f->big_done = true;
+		}
 		for (unsigned int i = 0; i < edits; i++)
 			f_write(f, i % 2 ? SMFIR_CHGHEADER : SMFIR_ADDHEADER,
 			    hdr, sizeof hdr);

@@ -16,17 +16,17 @@
 
 typedef struct sm_calendar sm_calendar;
 
-/* Parse [calendar:NAME] values. timezone is an IANA name ("Europe/Berlin");
+/* Parse [calendar:NAME] values. zone (the timezone key) is an IANA name ("Europe/Berlin");
  * hours e.g. "mon-fri 09:00-12:30 13:30-17:00, sat 10:00-14:00";
  * holidays "2026-12-24, 2026-12-25" (may be NULL/empty).
  * On error returns NULL and sets *err to "hours: ..." / "timezone: ..." /
  * "holidays: ..." naming the bad key first. */
-sm_calendar *sm_calendar_new(const char *name, const char *timezone,
+sm_calendar *sm_calendar_new(const char *name, const char *zone,
     const char *hours, const char *holidays, char **err);
 /* The same, with calendar.c's table of day offsets built around the
  * instant `around` (sm_calendar_new: now), or with none when !table, so
  * that every instant is asked of GLib: for tests. */
-sm_calendar *sm_calendar_new_at(const char *name, const char *timezone,
+sm_calendar *sm_calendar_new_at(const char *name, const char *zone,
     const char *hours, const char *holidays, gint64 around, bool table,
     char **err);
 void sm_calendar_free(sm_calendar *cal);

@@ -331,10 +331,10 @@ parse_holidays(sm_calendar *cal, const char *holidays, char **err)
 static void day_offsets(sm_calendar *cal, gint64 around);
 
 sm_calendar *
-sm_calendar_new(const char *name, const char *timezone, const char *hours,
+sm_calendar_new(const char *name, const char *zone, const char *hours,
     const char *holidays, char **err)
 {
-	return sm_calendar_new_at(name, timezone, hours, holidays,
+	return sm_calendar_new_at(name, zone, hours, holidays,
 	    g_get_real_time() / G_USEC_PER_SEC, true, err);
 }
 
@@ -357,7 +357,7 @@ tz_name_ok(const char *s)
 }
 
 sm_calendar *
-sm_calendar_new_at(const char *name, const char *timezone, const char *hours,
+sm_calendar_new_at(const char *name, const char *zone, const char *hours,
     const char *holidays, gint64 around, bool table, char **err)
 {
 	sm_calendar *cal;
@@ -368,12 +368,12 @@ sm_calendar_new_at(const char *name, const char *timezone, const char *hours,
 	*err = NULL;
 	cal = g_new0(sm_calendar, 1);
 	cal->name = g_strdup(name ? name : "");
-	if (timezone == NULL || *timezone == '\0')
-		timezone = "UTC";
-	if (!tz_name_ok(timezone) ||
-	    (cal->tz = g_time_zone_new_identifier(timezone)) == NULL) {
+	if (zone == NULL || *zone == '\0')
+		zone = "UTC";
+	if (!tz_name_ok(zone) ||
+	    (cal->tz = g_time_zone_new_identifier(zone)) == NULL) {
 		*err = g_strdup_printf("timezone: unknown time zone '%s' "
-		    "(want an IANA name like Europe/Berlin)", timezone);
+		    "(want an IANA name like Europe/Berlin)", zone);
 		goto fail;
 	}
 	if (!parse_hours(cal, hours, err) || !parse_holidays(cal, holidays, err))

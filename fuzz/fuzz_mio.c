@@ -24,9 +24,8 @@
  * Interface: LLVMFuzzerTestOneInput(); inputs over 256 kB are skipped.
  * Seeds: sessions fuzz/run.sh writes from sample mails
  * (fuzz/seeds-gen/mio in the build tree); dictionary fuzz/dict/mio.dict.
- * Failure:
- * aborts when the bytes read through mio are not the MTA's bytes in
- * order (or, at EOF, not all of them), when the MTA does not receive
+ * Failure: aborts when the bytes read through mio are not the MTA's bytes
+ * in order (or, at EOF, not all of them), when the MTA does not receive
  * exactly the bytes written through mio in order, when mio reports a
  * socket with data or EOF as not ready, or when a writev does not report
  * the whole write.

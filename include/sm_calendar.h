@@ -16,9 +16,10 @@
 
 typedef struct sm_calendar sm_calendar;
 
-/* Parse [calendar:NAME] values. zone (the timezone key) is an IANA name ("Europe/Berlin");
- * hours e.g. "mon-fri 09:00-12:30 13:30-17:00, sat 10:00-14:00";
- * holidays "2026-12-24, 2026-12-25" (may be NULL/empty).
+/* Parse [calendar:NAME] values. zone (the timezone key) is an IANA name
+ * ("Europe/Berlin"); hours e.g.
+ * "mon-fri 09:00-12:30 13:30-17:00, sat 10:00-14:00"; holidays
+ * "2026-12-24, 2026-12-25" (may be NULL/empty).
  * On error returns NULL and sets *err to "hours: ..." / "timezone: ..." /
  * "holidays: ..." naming the bad key first. */
 sm_calendar *sm_calendar_new(const char *name, const char *zone,

@@ -115,7 +115,7 @@ drop_conn(sm_store *st)
 	g_clear_pointer(&st->key_secret, g_bytes_unref);
 }
 
-static void G_GNUC_PRINTF(2, 0)
+static void SM_PRINTF(2, 0)
 verror(sm_store *st, const char *fmt, va_list ap)
 {
 	g_free(st->err);

@@ -73,7 +73,7 @@ level_name(int level)
 	}
 }
 
-static void __attribute__((format(printf, 3, 0)))
+static void SM_PRINTF(3, 0)
 vlog(int level, const char *errstr, const char *fmt, va_list ap)
 {
 	char buf[2048];
